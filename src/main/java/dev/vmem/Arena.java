@@ -1,0 +1,779 @@
+package dev.vmem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A vmem arena: allocates ranges of integers, multiples of its quantum, from the spans it is given or
+ * imports. See the {@linkplain dev.vmem package documentation} for the model and its invariants.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Values are {@code long}s in {@code [0, 2^63)}; a span's end {@code base + size} never exceeds
+ *       {@code Long.MAX_VALUE}. {@code 0} is a valid value; {@link #NONE} (-1) never is.</li>
+ *   <li>Sizes are rounded up to the quantum; every base handed out is a multiple of it.</li>
+ *   <li>Bad arguments throw {@link IllegalArgumentException} naming the values; running out of space
+ *       throws {@link ArenaExhaustedException} (or returns {@link #NONE} from the {@code try} forms); a
+ *       free that names no live allocation throws {@link InvalidFreeException}.</li>
+ *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
+ *       {@code failures} counter records a failed allocation).</li>
+ * </ul>
+ *
+ * <h2>Thread safety</h2>
+ * Assumptions: none; any thread may call any method. Guarantees: every public method is atomic with
+ * respect to every other (one lock per arena). An arena holds its lock while it imports from or
+ * releases to its source, so locks are always taken child before parent; a hierarchy cannot deadlock
+ * because a source never calls back into its importer.
+ */
+public final class Arena implements Source, AutoCloseable {
+    /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
+    public static final long NONE = -1;
+
+    /** The largest quantum-cache limit, in quanta: caches serve allocations of 1 to 64 quanta. */
+    public static final int MAX_QCACHE_QUANTA = 64;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Arena.class);
+
+    /*
+     * Design notes.
+     *
+     * Placement is split from mutation: find() only reads and leaves the chosen free tag in `found`;
+     * carve() then preallocates every object it needs before touching a link. With the source called
+     * before any mutation in free(), every rejected call leaves the structure as it was.
+     *
+     * Tags never move to a higher base (carve keeps the free tag as the lower piece; coalescing keeps
+     * the lower tag). That is what lets `rotorHint` (a tag at or below the NEXT_FIT rotor) stay valid
+     * with one check where a tag leaves the list.
+     */
+
+    private final String label;
+    private final long quantum;
+    private final Source source;
+    private final long importQuantum;
+    private final long qcacheMax;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    final SegmentList list = new SegmentList();
+    final FreeLists freeLists = new FreeLists();
+    final AllocationTable table;
+
+    /** NEXT_FIT: the end of the previous next-fit allocation. */
+    long rotor;
+    /** A tag in the list whose base is at or below {@link #rotor}, or the sentinel. */
+    Tag rotorHint;
+    /** Output of {@link #find}: the free tag holding the block it placed. */
+    private Tag found;
+
+    long total;
+    long allocated;
+    long imported;
+    long segments;
+    private long allocations;
+    private long frees;
+    private long failures;
+    private long imports;
+    private long releases;
+    private boolean closed;
+
+    private Arena(Builder b) {
+        this.label = b.label;
+        this.quantum = b.quantum;
+        this.source = b.source;
+        this.importQuantum = b.importQuantum;
+        this.qcacheMax = b.qcacheMax;
+        this.table = new AllocationTable(quantum);
+        this.rotorHint = list.sentinel;
+    }
+
+    /** Starts the definition of an arena named {@code label}. */
+    public static Builder builder(String label) {
+        return new Builder(label);
+    }
+
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public long quantum() {
+        return quantum;
+    }
+
+    /** The source this arena imports from, or null. */
+    public Source source() {
+        return source;
+    }
+
+    /** The least an import asks the source for. */
+    public long importQuantum() {
+        return importQuantum;
+    }
+
+    /** The largest allocation size served by quantum caches; 0 for none. */
+    public long qcacheMax() {
+        return qcacheMax;
+    }
+
+    // ---------------------------------------------------------------- spans
+
+    /**
+     * Gives the arena the range {@code [base, base + size)}.
+     *
+     * @throws IllegalArgumentException if the span is empty, negative, not aligned to the quantum,
+     *         runs past {@code Long.MAX_VALUE}, or overlaps a span the arena already has
+     */
+    public void addSpan(long base, long size) {
+        lock.lock();
+        try {
+            ensureOpen();
+            checkSpan(base, size);
+            insertSpan(base, size, Tag.SPAN);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkSpan(long base, long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("span size=" + size + " must be positive (arena '" + label + "')");
+        }
+        if (base < 0) {
+            throw new IllegalArgumentException("span base=" + base + " is negative (arena '" + label + "')");
+        }
+        if (size > Long.MAX_VALUE - base) {
+            throw new IllegalArgumentException("span base=" + base + " size=" + size
+                    + " runs past Long.MAX_VALUE (arena '" + label + "')");
+        }
+        if ((base & (quantum - 1)) != 0 || (size & (quantum - 1)) != 0) {
+            throw new IllegalArgumentException("span base=" + base + " size=" + size
+                    + " is not aligned to quantum=" + quantum + " (arena '" + label + "')");
+        }
+        Tag other = list.overlappingSpan(base, size);
+        if (other != null) {
+            throw new IllegalArgumentException("span [" + base + ", " + (base + size) + ") overlaps span ["
+                    + other.base + ", " + other.end() + ") of arena '" + label + "'");
+        }
+    }
+
+    private void insertSpan(long base, long size, byte type) {
+        Tag marker = new Tag(type, base, size);
+        Tag free = new Tag(Tag.FREE, base, size);
+        list.insertSpan(marker, free);
+        freeLists.insert(free);
+        total += size;
+        segments++;
+        if (type == Tag.IMPORTED_SPAN) {
+            imported += size;
+            imports++;
+        }
+    }
+
+    /** Removes a wholly free imported span from the structure (the caller deals with the source). */
+    private void removeImportedSpan(Tag marker) {
+        Tag only = marker.next;
+        freeLists.remove(only);
+        if (rotorHint == marker || rotorHint == only) {
+            rotorHint = marker.prev;
+        }
+        list.removeSpan(marker);
+        total -= marker.size;
+        imported -= marker.size;
+        segments--;
+        releases++;
+    }
+
+    /** Whether {@code value} lies in one of the arena's spans. */
+    public boolean contains(long value) {
+        lock.lock();
+        try {
+            return list.spanContaining(value) != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /**
+     * Allocates {@code size} values (rounded up to the quantum) under {@code policy}.
+     *
+     * @return the base of the block
+     * @throws IllegalArgumentException if {@code size} is not positive or overflows when rounded
+     * @throws ArenaExhaustedException if neither the arena nor its source has room
+     */
+    public long alloc(long size, Policy policy) {
+        long base = tryAlloc(size, policy);
+        if (base == NONE) {
+            throw exhausted(Constraints.of(size), policy);
+        }
+        return base;
+    }
+
+    /** As {@link #alloc}, but returns {@link #NONE} instead of throwing when space runs out. */
+    public long tryAlloc(long size, Policy policy) {
+        Objects.requireNonNull(policy, "policy");
+        if (size <= 0) {
+            throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
+        }
+        long rounded = roundedSize(size);
+        lock.lock();
+        try {
+            ensureOpen();
+            return allocate(rounded, quantum, 0, 0, 0, maxRounded(Constraints.NO_MAX), policy);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Allocates a block that satisfies {@code constraints} under {@code policy}. The arena rounds the
+     * request to its quantum first: the size up, {@code align} up to at least the quantum, {@code min}
+     * up and {@code max} down to multiples of it; {@code phase} must be a multiple of the quantum.
+     *
+     * @throws IllegalArgumentException if the rounded request is malformed or over-constrained
+     * @throws ArenaExhaustedException if neither the arena nor its source has a fitting range
+     */
+    public long xalloc(Constraints constraints, Policy policy) {
+        long base = tryXalloc(constraints, policy);
+        if (base == NONE) {
+            throw exhausted(constraints, policy);
+        }
+        return base;
+    }
+
+    /** As {@link #xalloc}, but returns {@link #NONE} instead of throwing when space runs out. */
+    public long tryXalloc(Constraints c, Policy policy) {
+        Objects.requireNonNull(c, "constraints");
+        Objects.requireNonNull(policy, "policy");
+        long size = roundedSize(c.size());
+        if ((c.phase() & (quantum - 1)) != 0) {
+            throw new IllegalArgumentException("phase=" + c.phase() + " is not a multiple of quantum=" + quantum
+                    + " (arena '" + label + "')");
+        }
+        long align = Math.max(c.align(), quantum);
+        long min = Fit.roundUp(c.min(), quantum);
+        long max = maxRounded(c.max());
+        if (min == Fit.NONE || !Constraints.feasible(size, align, c.phase(), c.nocross(), min, max)) {
+            throw new IllegalArgumentException("over-constrained for quantum=" + quantum + " of arena '" + label
+                    + "': " + c);
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            return allocate(size, align, c.phase(), c.nocross(), min, max, policy);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long roundedSize(long size) {
+        long rounded = Fit.roundUp(size, quantum);
+        if (rounded == Fit.NONE) {
+            throw new IllegalArgumentException("size=" + size + " overflows when rounded up to quantum=" + quantum
+                    + " (arena '" + label + "')");
+        }
+        return rounded;
+    }
+
+    private long maxRounded(long max) {
+        return Fit.roundDown(max, quantum);
+    }
+
+    private ArenaExhaustedException exhausted(Constraints c, Policy policy) {
+        return new ArenaExhaustedException("arena '" + label + "' has no room for " + c + " under " + policy
+                + " (total=" + total + ", free=" + (total - allocated) + (source == null ? "" : ", import failed")
+                + ")");
+    }
+
+    /** Places and carves a block; the lock is held. Returns the base or {@link #NONE}. */
+    private long allocate(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
+        long start = find(size, align, phase, nocross, min, max, policy);
+        if (start == NONE && source != null) {
+            start = importAndFind(size, align, phase, nocross, min, max, policy);
+        }
+        if (start == NONE) {
+            failures++;
+            return NONE;
+        }
+        Tag block = carve(found, start, size);
+        found = null;
+        if (policy == Policy.NEXT_FIT) {
+            rotor = start + size;
+            rotorHint = block;
+        }
+        return start;
+    }
+
+    /**
+     * Finds where the block goes without changing anything: returns its start and leaves the free tag
+     * holding it in {@link #found}, or returns {@link #NONE}.
+     */
+    private long find(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
+        switch (policy) {
+            case NEXT_FIT:
+                return nextFit(size, align, phase, nocross, min, max);
+            case BEST_FIT:
+                return bestFit(size, align, phase, nocross, min, max);
+            default:
+                return instantFit(size, align, phase, nocross, min, max);
+        }
+    }
+
+    private long instantFit(long size, long align, long phase, long nocross, long min, long max) {
+        boolean plain = align == quantum && nocross == 0 && min == 0 && max == maxRounded(Constraints.NO_MAX);
+        int sure = FreeLists.firstSureClass(size);
+        for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
+            Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
+            if (plain) {
+                found = head;
+                return head.base;
+            }
+            long start = firstFitIn(head, size, align, phase, nocross, min, max);
+            if (start != NONE) {
+                return start;
+            }
+        }
+        int own = FreeLists.classOf(size);
+        if (own != sure) {
+            return firstFitIn(freeLists.heads[own], size, align, phase, nocross, min, max);
+        }
+        return NONE;
+    }
+
+    private long firstFitIn(Tag head, long size, long align, long phase, long nocross, long min, long max) {
+        for (Tag t = head; t != null; t = t.lnext) {
+            long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+            if (start != NONE) {
+                found = t;
+                return start;
+            }
+        }
+        return NONE;
+    }
+
+    private long bestFit(long size, long align, long phase, long nocross, long min, long max) {
+        for (long classes = freeLists.classesFrom(FreeLists.classOf(size)); classes != 0; classes &= classes - 1) {
+            Tag best = null;
+            long bestStart = NONE;
+            for (Tag t = freeLists.heads[Long.numberOfTrailingZeros(classes)]; t != null; t = t.lnext) {
+                if (best != null && (t.size > best.size || (t.size == best.size && t.base > best.base))) {
+                    continue;
+                }
+                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+                if (start != NONE) {
+                    best = t;
+                    bestStart = start;
+                }
+            }
+            if (best != null) {
+                found = best;
+                return bestStart;
+            }
+        }
+        return NONE;
+    }
+
+    private long nextFit(long size, long align, long phase, long nocross, long min, long max) {
+        Tag sentinel = list.sentinel;
+        // From the rotor to the end of the address space: a block may start no lower than the rotor.
+        for (Tag t = rotorHint == sentinel ? sentinel.next : rotorHint; t != sentinel; t = t.next) {
+            if (t.type == Tag.FREE && t.end() > rotor) {
+                long lo = Math.max(Math.max(t.base, rotor), min);
+                long start = Fit.lowest(lo, Math.min(t.end(), max), size, align, phase, nocross);
+                if (start != NONE) {
+                    found = t;
+                    return start;
+                }
+            }
+        }
+        // Wrapped: from the lowest address up to the segment holding the rotor, which may now be used whole.
+        for (Tag t = sentinel.next; t != sentinel && t.base < rotor; t = t.next) {
+            if (t.type == Tag.FREE) {
+                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+                if (start != NONE) {
+                    found = t;
+                    return start;
+                }
+            }
+        }
+        return NONE;
+    }
+
+    /**
+     * Imports a span that can hold the request and places the block in it. At most two calls to the
+     * source: a generous one (at least the import quantum) and, if that is refused, an exact one. A span
+     * that still cannot hold the block is given back. Returns the start or {@link #NONE}.
+     */
+    private long importAndFind(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
+        for (Constraints request : ImportPlan.requests(quantum, source.quantum(), importQuantum,
+                size, align, phase, nocross, min, max)) {
+            long base;
+            try {
+                base = source.importSpan(request);
+            } catch (ArenaExhaustedException e) {
+                continue;
+            }
+            long span = request.size();
+            if (!request.admits(base) || (base & (quantum - 1)) != 0 || list.overlappingSpan(base, span) != null) {
+                source.releaseSpan(base, span);
+                throw new IllegalStateException("source of arena '" + label + "' returned base=" + base
+                        + " for " + request + ", which is misaligned, outside the request or overlaps a span");
+            }
+            insertSpan(base, span, Tag.IMPORTED_SPAN);
+            long start = find(size, align, phase, nocross, min, max, policy);
+            if (start != NONE) {
+                return start;
+            }
+            removeImportedSpan(list.spanAt(base));
+            source.releaseSpan(base, span);
+        }
+        return NONE;
+    }
+
+    /** Turns {@code [start, start + size)} of free tag {@code t} into an allocated segment. */
+    private Tag carve(Tag t, long start, long size) {
+        assert t.type == Tag.FREE && start >= t.base && start + size <= t.end() : t + " " + start + "+" + size;
+        long left = start - t.base;
+        long right = t.end() - (start + size);
+        // Everything that can fail (allocation) happens before the first link changes.
+        Tag block = left > 0 ? new Tag(Tag.ALLOCATED, start, size) : t;
+        Tag rest = right > 0 ? new Tag(Tag.FREE, start + size, right) : null;
+        table.reserveOne();
+
+        freeLists.remove(t);
+        if (left > 0) {
+            t.size = left;
+            freeLists.insert(t);
+            SegmentList.insertAfter(block, t);
+            segments++;
+        } else {
+            t.type = Tag.ALLOCATED;
+            t.size = size;
+        }
+        if (rest != null) {
+            SegmentList.insertAfter(rest, block);
+            freeLists.insert(rest);
+            segments++;
+        }
+        table.insert(block);
+        allocated += size;
+        allocations++;
+        return block;
+    }
+
+    // ---------------------------------------------------------------- free
+
+    /**
+     * Frees the live allocation that starts at {@code base}.
+     *
+     * @throws InvalidFreeException if no live allocation starts at {@code base}
+     */
+    public void free(long base) {
+        lock.lock();
+        try {
+            ensureOpen();
+            release(lookup(base, NONE));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Frees the live allocation that starts at {@code base}, checking that it was allocated with
+     * {@code size} (compared after rounding up to the quantum).
+     *
+     * @throws InvalidFreeException if no live allocation starts at {@code base} or its size differs
+     */
+    public void free(long base, long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            release(lookup(base, size));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases a span back to this arena; for arenas that import from this one. */
+    @Override
+    public void releaseSpan(long base, long size) {
+        free(base, size);
+    }
+
+    /** Imports a span for an arena that uses this one as its source: an {@link Policy#INSTANT_FIT} xalloc. */
+    @Override
+    public long importSpan(Constraints request) {
+        return xalloc(request, Policy.INSTANT_FIT);
+    }
+
+    private Tag lookup(long base, long size) {
+        Tag t = table.find(base);
+        if (t == null) {
+            String where = list.spanContaining(base) == null ? "is in no span" : "is not the base of a live allocation";
+            throw new InvalidFreeException("free(base=" + base + ") in arena '" + label + "': the value " + where
+                    + " (double free, or never allocated here)");
+        }
+        if (size != NONE && Fit.roundUp(size, quantum) != t.size) {
+            throw new InvalidFreeException("free(base=" + base + ", size=" + size + ") in arena '" + label
+                    + "': the allocation at base=" + base + " has size=" + t.size);
+        }
+        return t;
+    }
+
+    /** Frees allocated tag {@code t}, coalescing and giving a wholly free imported span back. */
+    private void release(Tag t) {
+        Tag prev = t.prev;
+        Tag next = t.next;
+        long freeBase = prev.type == Tag.FREE ? prev.base : t.base;
+        long freeEnd = next.type == Tag.FREE ? next.end() : t.end();
+        Tag marker = prev.type == Tag.FREE ? prev.prev : prev;
+        boolean giveBack = marker.type == Tag.IMPORTED_SPAN && freeBase == marker.base && freeEnd == marker.end();
+        if (giveBack) {
+            source.releaseSpan(marker.base, marker.size); // may throw: nothing has changed yet
+        }
+
+        table.remove(t);
+        allocated -= t.size;
+        frees++;
+        t.type = Tag.FREE;
+        if (next.type == Tag.FREE) {
+            freeLists.remove(next);
+            t.size += next.size;
+            unlink(next);
+        }
+        if (prev.type == Tag.FREE) {
+            freeLists.remove(prev);
+            prev.size += t.size;
+            unlink(t);
+            t = prev;
+        }
+        freeLists.insert(t);
+        if (giveBack) {
+            removeImportedSpan(marker);
+        }
+    }
+
+    private void unlink(Tag t) {
+        if (rotorHint == t) {
+            rotorHint = t.prev;
+        }
+        SegmentList.unlink(t);
+        segments--;
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** Space figures and counters, read in O(1). */
+    public ArenaStats stats() {
+        lock.lock();
+        try {
+            return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
+                    table.size(), allocations, frees, failures, imports, releases);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
+    public long nextFitCursor() {
+        lock.lock();
+        try {
+            return rotor;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every span marker and segment in address order; each span marker precedes the segments tiling it. */
+    public List<Segment> segments() {
+        lock.lock();
+        try {
+            List<Segment> out = new ArrayList<>(list.spanCount() + (int) Math.min(segments, Integer.MAX_VALUE - 8));
+            for (Tag t = list.first(); t != list.sentinel; t = t.next) {
+                out.add(new Segment(t.base, t.size, t.kind()));
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A readable picture of the arena's state: its definition, space figures, rotor, and every span and
+     * segment in address order. Two dumps are equal exactly when the arenas' states are.
+     */
+    public String dump() {
+        lock.lock();
+        try {
+            StringBuilder sb = new StringBuilder();
+            sb.append("arena '").append(label).append("' quantum=").append(quantum)
+                    .append(" total=").append(total).append(" allocated=").append(allocated)
+                    .append(" free=").append(total - allocated).append(" imported=").append(imported)
+                    .append(" cursor=").append(rotor).append(closed ? " closed" : "").append('\n');
+            for (Tag t = list.first(); t != list.sentinel; t = t.next) {
+                sb.append(t.isSpan() ? "  " : "    ")
+                        .append(String.format("%-13s [0x%x, 0x%x) size=0x%x%n",
+                                t.kind().name().toLowerCase(java.util.Locale.ROOT), t.base, t.end(), t.size));
+            }
+            return sb.toString();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs the full invariant check of the package documentation.
+     *
+     * @return a description of each violation; empty when the arena is sound
+     */
+    public List<String> checkInvariants() {
+        lock.lock();
+        try {
+            return ArenaCheck.run(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Arena[" + label + ", quantum=" + quantum + "]";
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Gives every imported span back to the source and makes the arena unusable. Live allocations at
+     * this point are leaks: their count and size are logged at WARN. Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (table.size() > 0) {
+                LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label, table.size(),
+                        allocated);
+            }
+            RuntimeException failure = null;
+            for (Tag marker : new ArrayList<>(importedSpans())) {
+                try {
+                    source.releaseSpan(marker.base, marker.size);
+                    releases++;
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Tag> importedSpans() {
+        List<Tag> out = new ArrayList<>();
+        for (Tag marker : list.spanMarkers()) {
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                out.add(marker);
+            }
+        }
+        return out;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("arena '" + label + "' is closed");
+        }
+    }
+
+    /** Defines an arena; {@link #build()} validates the whole definition. */
+    public static final class Builder {
+        private final String label;
+        private long quantum = 1;
+        private Source source;
+        private long importQuantum;
+        private long qcacheMax;
+        private final List<long[]> spans = new ArrayList<>();
+
+        private Builder(String label) {
+            this.label = Objects.requireNonNull(label, "label");
+        }
+
+        /** The granularity of every allocation, a power of two. Default 1. */
+        public Builder quantum(long quantum) {
+            this.quantum = quantum;
+            return this;
+        }
+
+        /** Where the arena imports from when it runs out. Default none. */
+        public Builder source(Source source) {
+            this.source = source;
+            return this;
+        }
+
+        /** The least an import asks for, a multiple of the quantum. Default: the quantum. */
+        public Builder importQuantum(long importQuantum) {
+            this.importQuantum = importQuantum;
+            return this;
+        }
+
+        /** The largest size served by quantum caches, a multiple of the quantum; 0 (default) for none. */
+        public Builder qcacheMax(long qcacheMax) {
+            this.qcacheMax = qcacheMax;
+            return this;
+        }
+
+        /** A span to add at creation; may be called more than once. */
+        public Builder span(long base, long size) {
+            spans.add(new long[] {base, size});
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the value when the definition is invalid */
+        public Arena build() {
+            if (label.isBlank()) {
+                throw new IllegalArgumentException("label must not be blank");
+            }
+            if (!Fit.isPowerOfTwo(quantum)) {
+                throw new IllegalArgumentException("quantum=" + quantum + " is not a power of two (arena '"
+                        + label + "')");
+            }
+            if (importQuantum == 0) {
+                importQuantum = quantum;
+            }
+            if (importQuantum < 0 || (importQuantum & (quantum - 1)) != 0) {
+                throw new IllegalArgumentException("importQuantum=" + importQuantum
+                        + " is not a positive multiple of quantum=" + quantum + " (arena '" + label + "')");
+            }
+            if (source != null && !Fit.isPowerOfTwo(source.quantum())) {
+                throw new IllegalArgumentException("source quantum=" + source.quantum()
+                        + " is not a power of two (arena '" + label + "')");
+            }
+            if (qcacheMax < 0 || (qcacheMax & (quantum - 1)) != 0 || qcacheMax / quantum > MAX_QCACHE_QUANTA) {
+                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
+                        + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
+            }
+            Arena arena = new Arena(this);
+            for (long[] span : spans) {
+                arena.addSpan(span[0], span[1]);
+            }
+            return arena;
+        }
+    }
+}

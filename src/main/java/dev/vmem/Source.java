@@ -1,0 +1,31 @@
+package dev.vmem;
+
+/**
+ * Where an arena gets more space when it runs out: usually another {@link Arena}, which makes
+ * hierarchies of any depth.
+ *
+ * <p>Assumptions: {@link #importSpan} returns the base of a range {@code [base, base + request.size())}
+ * that satisfies every constraint of {@code request} and that nobody else uses until it is released;
+ * {@link #releaseSpan} takes back exactly such a range. Implementations must be thread-safe. An arena
+ * calls its source while holding its own lock, so a source must never call back into its importer.
+ */
+public interface Source {
+
+    /**
+     * Hands out a range for an importing arena.
+     *
+     * @throws ArenaExhaustedException when no such range is available
+     */
+    long importSpan(Constraints request);
+
+    /** Takes back a range that {@link #importSpan} handed out. */
+    void releaseSpan(long base, long size);
+
+    /**
+     * The granularity of the ranges this source hands out, a power of two. Importers round their
+     * requests up to it so that no part of an imported range is wasted.
+     */
+    default long quantum() {
+        return 1;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.vmem;
+
+/**
+ * A boundary tag: one node of the segment list, describing a span marker, a free segment or an
+ * allocated segment. A free tag is also on a freelist ({@link #lprev}/{@link #lnext}); an allocated tag
+ * is also on an allocation-table chain ({@link #lnext}). Sharing the two link fields keeps a tag at
+ * 48 bytes with compressed references.
+ */
+final class Tag {
+    static final byte SPAN = 0;
+    static final byte IMPORTED_SPAN = 1;
+    static final byte FREE = 2;
+    static final byte ALLOCATED = 3;
+
+    long base;
+    long size;
+    byte type;
+    /** Neighbours in the address-ordered segment list (circular, through a sentinel). */
+    Tag prev;
+    Tag next;
+    /** Freelist neighbours (FREE) or the allocation-table chain (ALLOCATED, {@code lnext} only). */
+    Tag lprev;
+    Tag lnext;
+
+    Tag(byte type, long base, long size) {
+        this.type = type;
+        this.base = base;
+        this.size = size;
+    }
+
+    long end() {
+        return base + size;
+    }
+
+    boolean isSpan() {
+        return type <= IMPORTED_SPAN;
+    }
+
+    Segment.Kind kind() {
+        switch (type) {
+            case SPAN:
+                return Segment.Kind.SPAN;
+            case IMPORTED_SPAN:
+                return Segment.Kind.IMPORTED_SPAN;
+            case FREE:
+                return Segment.Kind.FREE;
+            default:
+                return Segment.Kind.ALLOCATED;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return kind() + "[0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(base + size) + ")";
+    }
+}

@@ -1,0 +1,72 @@
+/**
+ * vmem: a general-purpose allocator of integer ranges (Bonwick and Adams, "Magazines and Vmem",
+ * USENIX 2001), for process IDs, inode numbers, disk blocks, extents and address ranges.
+ *
+ * <h2>Theory statement</h2>
+ *
+ * <h3>Terms</h3>
+ * <dl>
+ *   <dt>value</dt>
+ *   <dd>A {@code long} in {@code [0, 2^63)}. Every range is half-open, {@code [base, base + size)},
+ *       and {@code end = base + size} never exceeds {@code Long.MAX_VALUE}, so no arithmetic on a range
+ *       overflows. {@code 0} is a value like any other; {@code -1} ({@link dev.vmem.Arena#NONE}) never is.</dd>
+ *   <dt>arena</dt>
+ *   <dd>A named allocator over a set of ranges ({@link dev.vmem.Arena}).</dd>
+ *   <dt>quantum</dt>
+ *   <dd>The arena's unit, a power of two: every span, segment, base and size is a multiple of it
+ *       (1 for IDs, 4096 for pages).</dd>
+ *   <dt>span</dt>
+ *   <dd>A range given to the arena, by {@link dev.vmem.Arena#addSpan} or by importing it from the
+ *       arena's {@link dev.vmem.Source source}. Spans never overlap and are never merged, so an
+ *       imported span can always be given back whole.</dd>
+ *   <dt>segment</dt>
+ *   <dd>A piece of a span, FREE or ALLOCATED. A span's segments tile it exactly.</dd>
+ *   <dt>import, release</dt>
+ *   <dd>An arena that runs out asks its source for a new span (at least its import quantum) and gives
+ *       an imported span back as soon as it is wholly free again. An arena is itself a source.</dd>
+ * </dl>
+ *
+ * <h3>Data structures</h3>
+ * <ul>
+ *   <li><b>Segment list</b> ({@code SegmentList}): every span marker and segment in one doubly linked,
+ *       address-ordered list; a span marker precedes the segments tiling its span. A span index (a
+ *       sorted map of span bases) finds where a new span goes and whether it overlaps.</li>
+ *   <li><b>Freelists</b> ({@code FreeLists}): free segments by size class; list {@code n} holds sizes in
+ *       {@code [2^n, 2^(n+1))}, and a 64-bit bitmap marks the non-empty lists. For a request of size
+ *       {@code s}, every member of list {@code ceil(log2 s)} or above fits, so INSTANT_FIT is one mask
+ *       and one count of trailing zeros: O(1).</li>
+ *   <li><b>Allocation table</b> ({@code AllocationTable}): live allocations by base in a chained hash
+ *       table that doubles at load factor 1, hashing the base with the quantum's zero bits removed, so
+ *       {@code free} is O(1) for every quantum.</li>
+ *   <li><b>Boundary tags</b> ({@code Tag}): one 48-byte node per span marker and segment, on the
+ *       segment list and, by type, on a freelist or a table chain.</li>
+ * </ul>
+ *
+ * <h3>Policies and constraints</h3>
+ * INSTANT_FIT takes the head of the first freelist whose members all fit, else searches the list of the
+ * request's own size class. BEST_FIT takes the smallest fitting segment (lowest address among equals).
+ * NEXT_FIT keeps a rotor at the end of its previous allocation, places the block at the lowest fitting
+ * address at or after it, and wraps round to the lowest address. A constrained request
+ * ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by every policy at the
+ * lowest admissible start within the segment the policy chose; a policy fails only when no free range
+ * of the arena admits the block and the source cannot supply one.
+ *
+ * <h3>Invariants ({@link dev.vmem.Arena#checkInvariants()})</h3>
+ * <ol>
+ *   <li>Span markers are address-ordered and disjoint; each one is in the span index.</li>
+ *   <li>Segments are address-ordered and tile their span exactly: no gap, no overlap.</li>
+ *   <li>No two adjacent segments of a span are both free (free segments are coalesced).</li>
+ *   <li>Every free segment is on the freelist of its size class and on no other; bitmap bit {@code n}
+ *       is set exactly when list {@code n} is non-empty.</li>
+ *   <li>The allocation table holds exactly the allocated segments, each in its hash bucket.</li>
+ *   <li>{@code allocated + free = total}; {@code total} is the sum of the spans; {@code imported} the
+ *       sum of the imported spans; the segment count matches the list.</li>
+ * </ol>
+ *
+ * <h3>Failure tiers</h3>
+ * Bad arguments: {@link java.lang.IllegalArgumentException} naming the values. Expected outcomes:
+ * {@link dev.vmem.ArenaExhaustedException} (or {@code NONE} from the {@code try} forms) and
+ * {@link dev.vmem.InvalidFreeException}. Internal invariants: {@code assert}. Every rejected call
+ * leaves the arena exactly as it was.
+ */
+package dev.vmem;
