@@ -168,7 +168,6 @@ public final class Arena implements Source, AutoCloseable {
         segments++;
         if (type == Tag.IMPORTED_SPAN) {
             imported += size;
-            imports++;
         }
     }
 
@@ -183,7 +182,6 @@ public final class Arena implements Source, AutoCloseable {
         total -= marker.size;
         imported -= marker.size;
         segments--;
-        releases++;
     }
 
     /** Whether {@code value} lies in one of the arena's spans. */
@@ -404,9 +402,9 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /**
-     * Imports a span that can hold the request and places the block in it. At most two calls to the
-     * source: a generous one (at least the import quantum) and, if that is refused, an exact one. A span
-     * that still cannot hold the block is given back. Returns the start or {@link #NONE}.
+     * Imports a span that can hold the request and places the block in it, trying the requests of
+     * {@link ImportPlan} in turn (at most four calls to the source, none of them recursive into this
+     * arena). A span that still cannot hold the block is given back. Returns the start or {@link #NONE}.
      */
     private long importAndFind(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
         for (Constraints request : ImportPlan.requests(quantum, source.quantum(), importQuantum,
@@ -426,8 +424,10 @@ public final class Arena implements Source, AutoCloseable {
             insertSpan(base, span, Tag.IMPORTED_SPAN);
             long start = find(size, align, phase, nocross, min, max, policy);
             if (start != NONE) {
+                imports++;
                 return start;
             }
+            // A futile import leaves no trace in this arena, counters included.
             removeImportedSpan(list.spanAt(base));
             source.releaseSpan(base, span);
         }
@@ -557,6 +557,7 @@ public final class Arena implements Source, AutoCloseable {
         freeLists.insert(t);
         if (giveBack) {
             removeImportedSpan(marker);
+            releases++;
         }
     }
 
@@ -651,7 +652,10 @@ public final class Arena implements Source, AutoCloseable {
 
     /**
      * Gives every imported span back to the source and makes the arena unusable. Live allocations at
-     * this point are leaks: their count and size are logged at WARN. Idempotent.
+     * this point are leaks: their count and size are logged at WARN. Afterwards {@link #stats()},
+     * {@link #segments()} and {@link #dump()} still describe the arena as it was when it closed (with
+     * the spans given back counted in {@code releases}); every other method throws
+     * {@link IllegalStateException}. Idempotent.
      */
     @Override
     public void close() {
