@@ -55,6 +55,7 @@ public final class Arena implements Source, AutoCloseable {
     private final Source source;
     private final long importQuantum;
     private final long qcacheMax;
+    private final ArenaObserver observer;
 
     private final ReentrantLock lock = new ReentrantLock();
     final SegmentList list = new SegmentList();
@@ -85,8 +86,15 @@ public final class Arena implements Source, AutoCloseable {
         this.source = b.source;
         this.importQuantum = b.importQuantum;
         this.qcacheMax = b.qcacheMax;
+        this.observer = b.observer;
         this.table = new AllocationTable(quantum);
         this.rotorHint = list.sentinel;
+    }
+
+    private void emit(ArenaChange change) {
+        if (observer != null) {
+            observer.changed(this, change);
+        }
     }
 
     /** Starts the definition of an arena named {@code label}. */
@@ -169,6 +177,7 @@ public final class Arena implements Source, AutoCloseable {
         if (type == Tag.IMPORTED_SPAN) {
             imported += size;
         }
+        emit(new ArenaChange.SpanAdded(base, size, type == Tag.IMPORTED_SPAN));
     }
 
     /** Removes a wholly free imported span from the structure (the caller deals with the source). */
@@ -182,6 +191,7 @@ public final class Arena implements Source, AutoCloseable {
         total -= marker.size;
         imported -= marker.size;
         segments--;
+        emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
     }
 
     /** Whether {@code value} lies in one of the arena's spans. */
@@ -299,9 +309,12 @@ public final class Arena implements Source, AutoCloseable {
         }
         Tag block = carve(found, start, size);
         found = null;
+        emit(new ArenaChange.Allocated(start, size));
         if (policy == Policy.NEXT_FIT) {
+            long from = rotor;
             rotor = start + size;
             rotorHint = block;
+            emit(new ArenaChange.CursorMoved(from, rotor));
         }
         return start;
     }
@@ -529,19 +542,37 @@ public final class Arena implements Source, AutoCloseable {
 
     /** Frees allocated tag {@code t}, coalescing and giving a wholly free imported span back. */
     private void release(Tag t) {
+        Tag marker = wholeSpanFreedBy(t);
+        if (marker != null) {
+            source.releaseSpan(marker.base, marker.size); // may throw: nothing has changed yet
+        }
+        long base = t.base;
+        long size = t.size;
+        unallocate(t);
+        frees++;
+        emit(new ArenaChange.Freed(base, size));
+        if (marker != null) {
+            removeImportedSpan(marker);
+            releases++;
+        }
+    }
+
+    /** The imported span that freeing {@code t} leaves wholly free, or null. */
+    private Tag wholeSpanFreedBy(Tag t) {
         Tag prev = t.prev;
         Tag next = t.next;
         long freeBase = prev.type == Tag.FREE ? prev.base : t.base;
         long freeEnd = next.type == Tag.FREE ? next.end() : t.end();
         Tag marker = prev.type == Tag.FREE ? prev.prev : prev;
-        boolean giveBack = marker.type == Tag.IMPORTED_SPAN && freeBase == marker.base && freeEnd == marker.end();
-        if (giveBack) {
-            source.releaseSpan(marker.base, marker.size); // may throw: nothing has changed yet
-        }
+        return marker.type == Tag.IMPORTED_SPAN && freeBase == marker.base && freeEnd == marker.end() ? marker : null;
+    }
 
+    /** Turns allocated tag {@code t} into free space, coalescing with its free neighbours. */
+    private void unallocate(Tag t) {
+        Tag prev = t.prev;
+        Tag next = t.next;
         table.remove(t);
         allocated -= t.size;
-        frees++;
         t.type = Tag.FREE;
         if (next.type == Tag.FREE) {
             freeLists.remove(next);
@@ -555,10 +586,6 @@ public final class Arena implements Source, AutoCloseable {
             t = prev;
         }
         freeLists.insert(t);
-        if (giveBack) {
-            removeImportedSpan(marker);
-            releases++;
-        }
     }
 
     private void unlink(Tag t) {
@@ -569,17 +596,208 @@ public final class Arena implements Source, AutoCloseable {
         segments--;
     }
 
+    // ---------------------------------------------------------------- changes
+
+    /**
+     * Undoes one change this arena reported to its observer, counters included, without calling the
+     * source (the source's own changes are undone on the source) and without reporting anything.
+     * Changes must be reverted newest first; each is checked against the arena, and one that does not
+     * match its state is rejected with nothing changed. A store uses this to take back an operation
+     * whose journal record could not be written, or a batch that failed part-way.
+     *
+     * @throws IllegalArgumentException if the change does not match the arena's state
+     */
+    public void revert(ArenaChange change) {
+        Objects.requireNonNull(change, "change");
+        lock.lock();
+        try {
+            ensureOpen();
+            if (change instanceof ArenaChange.Allocated a) {
+                Tag t = table.find(a.base());
+                if (t == null || t.size != a.size()) {
+                    throw cannotRevert(change, "no live allocation of that size");
+                }
+                unallocate(t);
+                allocations--;
+            } else if (change instanceof ArenaChange.Freed f) {
+                Tag t = freeTagHolding(f.base(), f.size());
+                if (t == null) {
+                    throw cannotRevert(change, "the range is not free");
+                }
+                carve(t, f.base(), f.size());
+                allocations--;
+                frees--;
+            } else if (change instanceof ArenaChange.SpanAdded a) {
+                Tag marker = list.spanAt(a.base());
+                if (marker == null || marker.size != a.size() || (marker.type == Tag.IMPORTED_SPAN) != a.imported()
+                        || marker.next.type != Tag.FREE || marker.next.size != marker.size) {
+                    throw cannotRevert(change, "no wholly free span of that size and kind");
+                }
+                byte type = marker.type;
+                freeLists.remove(marker.next);
+                if (rotorHint == marker || rotorHint == marker.next) {
+                    rotorHint = marker.prev;
+                }
+                list.removeSpan(marker);
+                total -= a.size();
+                segments--;
+                if (type == Tag.IMPORTED_SPAN) {
+                    imported -= a.size();
+                    imports--;
+                }
+            } else if (change instanceof ArenaChange.SpanRemoved r) {
+                if (r.size() <= 0 || r.base() < 0 || r.size() > Long.MAX_VALUE - r.base()
+                        || list.overlappingSpan(r.base(), r.size()) != null) {
+                    throw cannotRevert(change, "the span is invalid or overlaps another");
+                }
+                Tag marker = new Tag(Tag.IMPORTED_SPAN, r.base(), r.size());
+                Tag free = new Tag(Tag.FREE, r.base(), r.size());
+                list.insertSpan(marker, free);
+                freeLists.insert(free);
+                total += r.size();
+                imported += r.size();
+                segments++;
+                releases--;
+            } else if (change instanceof ArenaChange.CursorMoved c) {
+                if (rotor != c.to() || c.from() < 0) {
+                    throw cannotRevert(change, "the rotor is at " + rotor);
+                }
+                rotor = c.from();
+                rotorHint = list.sentinel;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private IllegalArgumentException cannotRevert(ArenaChange change, String why) {
+        return new IllegalArgumentException("cannot revert " + change + " in arena '" + label + "': " + why);
+    }
+
+    /** The free tag that holds all of {@code [base, base + size)}, or null. O(segments of the span). */
+    private Tag freeTagHolding(long base, long size) {
+        if (size <= 0 || base < 0 || size > Long.MAX_VALUE - base) {
+            return null;
+        }
+        Tag marker = list.spanContaining(base);
+        if (marker == null) {
+            return null;
+        }
+        for (Tag t = marker.next; t != list.sentinel && !t.isSpan(); t = t.next) {
+            if (t.end() > base) {
+                return t.type == Tag.FREE && t.base <= base && t.end() >= base + size ? t : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The arena's spans, live allocations, rotor and counters: what {@link Builder#restore} needs to
+     * rebuild it. O(n).
+     */
+    public ArenaState exportState() {
+        lock.lock();
+        try {
+            List<Segment> spans = new ArrayList<>(list.spanCount());
+            long[] allocations = new long[2 * table.size()];
+            int i = 0;
+            for (Tag t = list.first(); t != list.sentinel; t = t.next) {
+                if (t.isSpan()) {
+                    spans.add(new Segment(t.base, t.size, t.kind()));
+                } else if (t.type == Tag.ALLOCATED) {
+                    allocations[i++] = t.base;
+                    allocations[i++] = t.size;
+                }
+            }
+            return new ArenaState(spans, allocations, rotor, statsLocked());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rebuilds this (new, empty) arena from {@code state} in one pass; see {@link Builder#restore}. */
+    private void load(ArenaState state) {
+        Segment previous = null;
+        for (Segment span : state.spans()) {
+            if (!span.kind().isSpan()) {
+                throw new IllegalArgumentException("restore: " + span + " is not a span");
+            }
+            checkSpan(span.base(), span.size());
+            if (previous != null && span.base() < previous.end()) {
+                throw new IllegalArgumentException("restore: spans out of order at " + span);
+            }
+            previous = span;
+        }
+        long[] a = state.allocations();
+        int next = 0;
+        for (Segment span : state.spans()) {
+            Tag marker = new Tag(span.kind() == Segment.Kind.IMPORTED_SPAN ? Tag.IMPORTED_SPAN : Tag.SPAN,
+                    span.base(), span.size());
+            list.appendSpan(marker);
+            long cursor = span.base();
+            for (; next < a.length && a[next] < span.end(); next += 2) {
+                long base = a[next];
+                long size = a[next + 1];
+                if (base < cursor || size <= 0 || size > span.end() - base || ((base | size) & (quantum - 1)) != 0) {
+                    throw new IllegalArgumentException("restore: allocation base=" + base + " size=" + size
+                            + " is unaligned, overlaps another or lies outside span " + span);
+                }
+                if (base > cursor) {
+                    appendFree(cursor, base - cursor);
+                }
+                Tag t = new Tag(Tag.ALLOCATED, base, size);
+                SegmentList.insertBefore(t, list.sentinel);
+                table.reserveOne();
+                table.insert(t);
+                segments++;
+                allocated += size;
+                cursor = base + size;
+            }
+            if (cursor < span.end()) {
+                appendFree(cursor, span.end() - cursor);
+            }
+            total += span.size();
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                imported += span.size();
+            }
+        }
+        if (next < a.length) {
+            throw new IllegalArgumentException("restore: allocation base=" + a[next] + " lies in no span");
+        }
+        if (state.cursor() < 0) {
+            throw new IllegalArgumentException("restore: cursor=" + state.cursor() + " is negative");
+        }
+        rotor = state.cursor();
+        ArenaStats c = state.counters();
+        allocations = c.allocations();
+        frees = c.frees();
+        failures = c.failures();
+        imports = c.imports();
+        releases = c.releases();
+    }
+
+    private void appendFree(long base, long size) {
+        Tag free = new Tag(Tag.FREE, base, size);
+        SegmentList.insertBefore(free, list.sentinel);
+        freeLists.insert(free);
+        segments++;
+    }
+
     // ---------------------------------------------------------------- inspection
 
     /** Space figures and counters, read in O(1). */
     public ArenaStats stats() {
         lock.lock();
         try {
-            return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
-                    table.size(), allocations, frees, failures, imports, releases);
+            return statsLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    private ArenaStats statsLocked() {
+        return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
+                table.size(), allocations, frees, failures, imports, releases);
     }
 
     /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
@@ -713,6 +931,8 @@ public final class Arena implements Source, AutoCloseable {
         private Source source;
         private long importQuantum;
         private long qcacheMax;
+        private ArenaObserver observer;
+        private ArenaState state;
         private final List<long[]> spans = new ArrayList<>();
 
         private Builder(String label) {
@@ -740,6 +960,24 @@ public final class Arena implements Source, AutoCloseable {
         /** The largest size served by quantum caches, a multiple of the quantum; 0 (default) for none. */
         public Builder qcacheMax(long qcacheMax) {
             this.qcacheMax = qcacheMax;
+            return this;
+        }
+
+        /** Receives every change the arena makes; see {@link ArenaObserver}. Default none. */
+        public Builder observer(ArenaObserver observer) {
+            this.observer = observer;
+            return this;
+        }
+
+        /**
+         * Builds the arena with the spans, allocations, rotor and counters of {@code state} (from
+         * {@link Arena#exportState()}) instead of empty. Imported spans are taken as already imported:
+         * the source is not called. Nothing is reported to the observer. O(n).
+         *
+         * @throws IllegalArgumentException from {@link #build()} if the state is inconsistent
+         */
+        public Builder restore(ArenaState state) {
+            this.state = Objects.requireNonNull(state, "state");
             return this;
         }
 
@@ -774,6 +1012,9 @@ public final class Arena implements Source, AutoCloseable {
                         + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
             }
             Arena arena = new Arena(this);
+            if (state != null) {
+                arena.load(state);
+            }
             for (long[] span : spans) {
                 arena.addSpan(span[0], span[1]);
             }

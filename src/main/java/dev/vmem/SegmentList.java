@@ -67,6 +67,12 @@ final class SegmentList {
         spans.put(marker.base, marker);
     }
 
+    /** Links a span marker at the end of the list; for bulk loading spans in address order. */
+    void appendSpan(Tag marker) {
+        insertBefore(marker, sentinel);
+        spans.put(marker.base, marker);
+    }
+
     /** Unlinks a span marker and the one segment covering its span. */
     void removeSpan(Tag marker) {
         Tag only = marker.next;
