@@ -70,19 +70,21 @@ final class ImportPlan {
         if (((min - offset) & (g - 1)) != 0) {
             // min falls inside a grain: the span may start below it and hold the block higher up.
             long lo = Fit.roundDown(Math.max(0, min - offset), g);
+            // Only the block must end by max; the span may run on to the end of max's grain.
+            long hi = Fit.roundUp(max, g) == Fit.NONE ? Fit.roundDown(Long.MAX_VALUE, g) : Fit.roundUp(max, g);
             for (long n = exact; n <= exact + g && n > 0; n += g) {
                 if (spanNocross == 0 || n <= spanNocross) {
-                    add(out, within(n, spanAlign, spanPhase, spanNocross, lo, max));
+                    add(out, within(n, spanAlign, spanPhase, spanNocross, lo, hi));
                 }
             }
         }
         return out;
     }
 
-    /** A span of {@code n} values starting at or above {@code lo} and ending by {@code max}, or null. */
-    private static Constraints within(long n, long align, long phase, long nocross, long lo, long max) {
-        return Constraints.feasible(n, align, phase, nocross, lo, max)
-                ? new Constraints(n, align, phase, nocross, lo, max)
+    /** A span of {@code n} values starting at or above {@code lo} and ending by {@code hi}, or null. */
+    private static Constraints within(long n, long align, long phase, long nocross, long lo, long hi) {
+        return Constraints.feasible(n, align, phase, nocross, lo, hi)
+                ? new Constraints(n, align, phase, nocross, lo, hi)
                 : null;
     }
 

@@ -1,0 +1,796 @@
+package dev.vmem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Model-based tests: seeded random sequences of addSpan, alloc, xalloc and free, each checked against a
+ * reference model (a {@code TreeMap} of live blocks plus the spans) after every step.
+ *
+ * <p>The placement oracle ({@link #lowestAdmissible}) is written here independently of {@code Fit}, and
+ * is itself checked against a linear scan. Seeds are fixed per configuration; {@code -Dvmem.seed=N}
+ * overrides them all, {@code -Dvmem.model.steps=N} changes the length of each run.
+ */
+class ArenaModelTest {
+    static final long NONE = -1;
+
+    private static final int STEPS = Integer.getInteger("vmem.model.steps", 7000);
+    private static final long[] QUANTA = {1, 8, 4096};
+    private static final AtomicLong TOTAL_OPERATIONS = new AtomicLong();
+
+    static Stream<Arguments> configurations() {
+        List<Arguments> out = new ArrayList<>();
+        for (Policy policy : Policy.values()) {
+            for (long quantum : QUANTA) {
+                out.add(Arguments.of(policy, quantum, false));
+                out.add(Arguments.of(policy, quantum, true));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}, quantum={1}, source={2}")
+    @MethodSource("configurations")
+    void randomOperations_agreeWithReferenceModel(Policy policy, long quantum, boolean withSource) {
+        long seed = Long.getLong("vmem.seed",
+                0x5EED_0000L + policy.ordinal() * 100L + Long.numberOfTrailingZeros(quantum) * 2L + (withSource ? 1 : 0));
+        Run run = new Run(seed, policy, quantum, withSource);
+        try {
+            run.execute(STEPS);
+        } finally {
+            TOTAL_OPERATIONS.addAndGet(run.operations);
+            System.out.printf("model %-11s q=%-4d source=%-5b seed=%d parentQ=%d ops=%d allocs=%d exhausted=%d "
+                            + "ctorRejected=%d arenaRejected=%d badFrees=%d imports=%d%n",
+                    policy, quantum, withSource, seed, run.parentQ, run.operations, run.allocations, run.failures,
+                    run.ctorRejected, run.arenaRejected, run.badFrees, run.importingAllocs);
+        }
+        assertTrue(run.allocations > STEPS / 10, "seed=" + seed + ": too few successful allocations: " + run.allocations);
+    }
+
+    @AfterAll
+    static void reportOperations() {
+        System.out.println("model operations in total: " + TOTAL_OPERATIONS.get());
+    }
+
+    @Test
+    void lowestAdmissible_agreesWithLinearScan() {
+        long seed = Long.getLong("vmem.seed", 42);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < 200_000; i++) {
+            long lo = rnd.nextLong(200);
+            long hi = lo + rnd.nextLong(120);
+            long size = 1 + rnd.nextLong(40);
+            long align = 1L << rnd.nextInt(7);
+            long phase = rnd.nextLong(align);
+            long nocross = rnd.nextInt(3) == 0 ? 0 : 1L << rnd.nextInt(8);
+            long expected = NONE;
+            for (long s = lo; s + size <= hi; s++) {
+                if (s % align == phase && (nocross == 0 || s / nocross == (s + size - 1) / nocross)) {
+                    expected = s;
+                    break;
+                }
+            }
+            assertEquals(expected, lowestAdmissible(lo, hi, size, align, phase, nocross),
+                    "seed=" + seed + " lo=" + lo + " hi=" + hi + " size=" + size + " align=" + align + " phase=" + phase
+                            + " nocross=" + nocross);
+        }
+    }
+
+    // ------------------------------------------------------------------ the oracle
+
+    /**
+     * The lowest {@code s >= lo} with {@code s + size <= hi}, {@code s % align == phase} and, when
+     * {@code nocross != 0}, {@code [s, s + size)} inside one {@code nocross} window; {@link #NONE} if none.
+     * Values stay far below 2^62 in these tests.
+     */
+    static long lowestAdmissible(long lo, long hi, long size, long align, long phase, long nocross) {
+        long s = lo + Math.floorMod(phase - lo, align);
+        // After moving past a boundary once, every later candidate sits at the same offset in its window
+        // (align >= nocross: all candidates agree mod nocross; align < nocross: each one sits at boundary +
+        // phase), so a third move never helps; three rounds are a safe bound.
+        for (int round = 0; round < 3 && s <= hi - size; round++) {
+            if (nocross == 0 || s / nocross == (s + size - 1) / nocross) {
+                return s;
+            }
+            long boundary = (s / nocross + 1) * nocross;
+            s = boundary + Math.floorMod(phase - boundary, align);
+        }
+        return NONE;
+    }
+
+    /** Keeps failure messages readable: dumps of big arenas are cut. */
+    static String brief(String dump) {
+        return dump.length() <= 6000 ? dump : dump.substring(0, 6000) + "... (" + dump.length() + " chars)\n";
+    }
+
+    static long roundUp(long x, long q) {
+        return (x + q - 1) / q * q;
+    }
+
+    static long roundDown(long x, long q) {
+        return x / q * q;
+    }
+
+    /** A half-open range {@code [base, end)}. */
+    record Range(long base, long end) {
+        long size() {
+            return end - base;
+        }
+
+        boolean holds(long start, long size) {
+            return base <= start && start + size <= end;
+        }
+
+        @Override
+        public String toString() {
+            return "[" + base + ", " + end + ")";
+        }
+    }
+
+    /** A request after the arena's rounding to its quantum. */
+    record Request(long size, long align, long phase, long nocross, long min, long max) {
+        long lowestIn(Range r) {
+            long lo = Math.max(r.base, min);
+            long hi = Math.min(r.end, max);
+            return lo >= hi ? NONE : lowestAdmissible(lo, hi, size, align, phase, nocross);
+        }
+
+        long lowestFrom(Range r, long from) {
+            long lo = Math.max(Math.max(r.base, min), from);
+            long hi = Math.min(r.end, max);
+            return lo >= hi ? NONE : lowestAdmissible(lo, hi, size, align, phase, nocross);
+        }
+
+        boolean admits(long base) {
+            return base >= min && base <= max - size && Math.floorMod(base, align) == phase
+                    && (nocross == 0 || base / nocross == (base + size - 1) / nocross);
+        }
+
+        boolean plain(long quantum) {
+            return align == quantum && phase == 0 && nocross == 0 && min == 0 && max == roundDown(Long.MAX_VALUE, quantum);
+        }
+    }
+
+    /** The lowest admissible start over all ranges, or {@link #NONE}. */
+    static long lowestAnywhere(List<Range> ranges, Request r) {
+        for (Range range : ranges) {
+            long s = r.lowestIn(range);
+            if (s != NONE) {
+                return s;
+            }
+        }
+        return NONE;
+    }
+
+    /** Where NEXT_FIT must place {@code r}: lowest start at or after the rotor, else lowest overall. */
+    static long nextFitExpected(List<Range> ranges, long rotor, Request r) {
+        for (Range range : ranges) {
+            if (range.end > rotor) {
+                long s = r.lowestFrom(range, rotor);
+                if (s != NONE) {
+                    return s;
+                }
+            }
+        }
+        return lowestAnywhere(ranges, r);
+    }
+
+    /** Free ranges: every span minus the live blocks, address-ordered. */
+    static List<Range> freeRanges(TreeMap<Long, Long> spans, TreeMap<Long, Block> live) {
+        List<Range> out = new ArrayList<>();
+        for (Map.Entry<Long, Long> span : spans.entrySet()) {
+            long cursor = span.getKey();
+            long end = span.getKey() + span.getValue();
+            for (Block b : live.subMap(span.getKey(), true, end, false).values()) {
+                if (b.base > cursor) {
+                    out.add(new Range(cursor, b.base));
+                }
+                cursor = b.base + b.size;
+            }
+            if (cursor < end) {
+                out.add(new Range(cursor, end));
+            }
+        }
+        return out;
+    }
+
+    /** A live block of the model: its base, the size the caller asked for, and that size rounded. */
+    record Block(long base, long requested, long size) {
+    }
+
+    // ------------------------------------------------------------------ one run
+
+    /** One seeded run of random operations against one arena (and its parent, if any). */
+    static final class Run {
+        final long seed;
+        final Policy policy;
+        final long q;
+        final SplittableRandom rnd;
+        final Arena arena;
+        final Arena parent;
+        final long parentQ;
+        final long grain;
+        /** Spans added to the child with addSpan lie in [0, ownEnd); the parent's one span follows. */
+        final long ownEnd;
+        final long parentBase;
+        final long parentSize;
+        final long addedCap;
+
+        final TreeMap<Long, Long> spans = new TreeMap<>();
+        final TreeMap<Long, Block> live = new TreeMap<>();
+        long allocatedModel;
+        long rotor;
+        long allocations;
+        long frees;
+        long failures;
+        long operations;
+        long ctorRejected;
+        long arenaRejected;
+        long badFrees;
+        long importingAllocs;
+
+        int step;
+        String ctx;
+        List<Segment> lastSegments;
+        ArenaStats lastStats;
+        List<Segment> lastParentSegments;
+        ArenaStats lastParentStats;
+        TreeMap<Long, Long> imported = new TreeMap<>();
+
+        Run(long seed, Policy policy, long quantum, boolean withSource) {
+            this.seed = seed;
+            this.policy = policy;
+            this.q = quantum;
+            this.rnd = new SplittableRandom(seed);
+            this.ctx = "seed=" + seed + " (" + policy + ", quantum=" + quantum + ", source=" + withSource + ") setup";
+            this.ownEnd = 8192 * quantum;
+            int qIndex = quantum == 1 ? 0 : quantum == 8 ? 1 : 2;
+            if (withSource) {
+                // Parent quantum the same as, a multiple of, or a divisor of the child's, by configuration.
+                int mode = (policy.ordinal() + qIndex) % 3;
+                this.parentQ = mode == 0 ? quantum : mode == 1 ? quantum * 8 : Math.max(1, quantum / 8);
+                this.grain = Math.max(quantum, parentQ);
+                this.parentBase = ownEnd;
+                this.parentSize = 2048 * quantum;
+                this.parent = Arena.builder("parent").quantum(parentQ).span(parentBase, parentSize).build();
+                long importQuanta = (seed & 2) == 0 ? 4 : 16;
+                this.arena = Arena.builder("child").quantum(quantum).source(parent).importQuantum(importQuanta * quantum)
+                        .build();
+                this.addedCap = 256 * quantum;
+            } else {
+                this.parentQ = 0;
+                this.grain = quantum;
+                this.parentBase = 0;
+                this.parentSize = 0;
+                this.parent = null;
+                this.arena = Arena.builder("model").quantum(quantum).build();
+                this.addedCap = 2048 * quantum;
+            }
+            checkState();
+            int initialSpans = withSource ? (int) (seed & 1) : 2;
+            for (int i = 0; i < initialSpans; i++) {
+                addSpan(true);
+                checkState();
+            }
+        }
+
+        void execute(int steps) {
+            for (step = 0; step < steps; step++) {
+                ctx = "seed=" + seed + " (" + policy + ", quantum=" + q + ", source=" + (parent != null) + ") step=" + step;
+                boolean grow = (step / 400) % 2 == 0;
+                int r = rnd.nextInt(100);
+                if (r < 3) {
+                    addSpan(false);
+                } else if (r < 5) {
+                    badFree();
+                } else if (r < (grow ? 40 : 20)) {
+                    allocate(false);
+                } else if (r < (grow ? 75 : 35)) {
+                    allocate(true);
+                } else if (!live.isEmpty()) {
+                    free();
+                } else {
+                    allocate(false);
+                }
+                operations++;
+                checkState();
+            }
+            ctx = "seed=" + seed + " (" + policy + ", quantum=" + q + ", source=" + (parent != null) + ") final free";
+            List<Block> all = new ArrayList<>(live.values());
+            while (!all.isEmpty()) {
+                Block b = all.remove(rnd.nextInt(all.size()));
+                freeBlock(b, rnd.nextBoolean());
+                operations++;
+                checkState();
+            }
+            ArenaStats st = arena.stats();
+            assertEquals(0, st.allocated(), ctx + ": allocated after freeing everything\n" + brief(arena.dump()));
+            assertEquals(0, st.liveAllocations(), ctx);
+            assertEquals(0, st.imported(), ctx + ": imported spans not given back\n" + brief(arena.dump()));
+            assertTrue(arena.segments().stream().noneMatch(s -> s.kind() == Segment.Kind.IMPORTED_SPAN), ctx);
+            if (parent != null) {
+                assertEquals(0, parent.stats().allocated(), ctx + ": parent still lends space\n" + brief(parent.dump()));
+                assertEquals(parentSize, parent.stats().free(), ctx);
+                Invariants.assertSound(arena, parent);
+            } else {
+                Invariants.assertSound(arena);
+            }
+        }
+
+        // -------------------------------------------------------------- operations
+
+        void addSpan(boolean initial) {
+            long totalAdded = spans.values().stream().mapToLong(Long::longValue).sum();
+            if (!initial && totalAdded >= addedCap) {
+                allocate(false);
+                return;
+            }
+            long size = q * (1 + rnd.nextLong(initial ? 256 : 128));
+            long base;
+            int how = rnd.nextInt(10);
+            if (!spans.isEmpty() && how < 3) {
+                Map.Entry<Long, Long> s = randomEntry(spans);
+                base = s.getKey() + s.getValue(); // adjacent after
+            } else if (!spans.isEmpty() && how < 5) {
+                Map.Entry<Long, Long> s = randomEntry(spans);
+                base = s.getKey() - size; // adjacent before
+            } else if (parent != null && how < 6) {
+                base = ownEnd - size; // adjacent to the parent's range, where imported spans lie
+            } else {
+                base = q * rnd.nextLong(ownEnd / q);
+            }
+            if (base < 0 || base + size > ownEnd) {
+                return;
+            }
+            boolean overlaps = overlapsModelSpan(base, size);
+            if (overlaps) {
+                assertThrows(IllegalArgumentException.class, () -> arena.addSpan(base, size),
+                        ctx + ": overlapping span [" + base + ", " + (base + size) + ") accepted");
+                assertUnchanged(false, "rejected addSpan");
+                return;
+            }
+            arena.addSpan(base, size);
+            spans.put(base, size);
+        }
+
+        boolean overlapsModelSpan(long base, long size) {
+            for (TreeMap<Long, Long> m : List.of(spans, imported)) {
+                Map.Entry<Long, Long> below = m.floorEntry(base);
+                if (below != null && below.getKey() + below.getValue() > base) {
+                    return true;
+                }
+                Map.Entry<Long, Long> above = m.higherEntry(base);
+                if (above != null && above.getKey() < base + size) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        <V> Map.Entry<Long, V> randomEntry(TreeMap<Long, V> map) {
+            long first = map.firstKey();
+            long last = map.lastKey();
+            long probe = first + (last > first ? rnd.nextLong(last - first + 1) : 0);
+            return map.floorEntry(probe);
+        }
+
+        long randomSize() {
+            int r = rnd.nextInt(100);
+            long quanta = r < 55 ? 1 + rnd.nextInt(4) : r < 90 ? 1 + rnd.nextInt(32) : 1 + rnd.nextInt(256);
+            long size = quanta * q;
+            if (q > 1 && rnd.nextBoolean()) {
+                size -= rnd.nextLong(q); // the arena rounds up to the quantum
+            }
+            return size;
+        }
+
+        Constraints randomConstraints(long size) {
+            int qBits = Long.numberOfTrailingZeros(q);
+            long align = 1L << rnd.nextInt(qBits + 7);
+            long phase = 0;
+            int pr = rnd.nextInt(100);
+            if (pr < 2) {
+                phase = rnd.nextLong(align); // usually not a multiple of the quantum: rejected by the arena
+            } else if (align > q && pr < 60) {
+                phase = q * rnd.nextLong(align / q);
+            }
+            long nocross = 0;
+            int nr = rnd.nextInt(100);
+            if (nr < 3) {
+                nocross = Math.max(1, Long.highestOneBit(size) / 2); // below size: over-constrained
+            } else if (nr < 30) {
+                nocross = nextPowerOfTwo(size) << rnd.nextInt(6);
+            }
+            long min = 0;
+            long max = Constraints.NO_MAX;
+            int w = rnd.nextInt(100);
+            if (w < 45) {
+                long lo = 0;
+                long hi = ownEnd;
+                if (parent != null && rnd.nextInt(10) < 7) {
+                    lo = parentBase;
+                    hi = parentBase + parentSize;
+                }
+                min = lo + rnd.nextLong(hi - lo);
+                max = min + 1 + rnd.nextLong(Math.max(2, 64 * q + 4 * size));
+                if (rnd.nextInt(4) != 0) {
+                    min = roundDown(min, q);
+                }
+                if (rnd.nextInt(4) != 0) {
+                    max = roundUp(max, q);
+                }
+            } else if (w < 55) {
+                min = rnd.nextLong(parent != null ? parentBase + parentSize : ownEnd);
+            } else if (w < 62) {
+                max = 1 + rnd.nextLong(parent != null ? parentBase + parentSize : ownEnd);
+            }
+            return Constraints.builder(size).align(align).phase(phase).nocross(nocross).min(min).max(max).build();
+        }
+
+        static long nextPowerOfTwo(long x) {
+            return x <= 1 ? 1 : Long.highestOneBit(x - 1) << 1;
+        }
+
+        void allocate(boolean constrained) {
+            long size = randomSize();
+            Policy p = rnd.nextInt(100) < 85 ? policy : Policy.values()[rnd.nextInt(3)];
+            Constraints c = null;
+            if (constrained) {
+                try {
+                    c = randomConstraints(size);
+                } catch (IllegalArgumentException e) {
+                    ctorRejected++;
+                    return;
+                }
+            }
+            long sizeR = roundUp(size, q);
+            Request req;
+            boolean rejected;
+            if (c == null) {
+                req = new Request(sizeR, q, 0, 0, 0, roundDown(Long.MAX_VALUE, q));
+                rejected = false;
+            } else {
+                req = new Request(sizeR, Math.max(c.align(), q), c.phase(), c.nocross(), roundUp(c.min(), q),
+                        roundDown(c.max(), q));
+                rejected = c.phase() % q != 0 || req.min >= req.max
+                        || lowestAdmissible(req.min, req.max, req.size, req.align, req.phase, req.nocross) == NONE;
+            }
+            String what = ctx + " " + p + " " + (c == null ? "alloc(" + size + ")" : "xalloc(" + c + ")")
+                    + " rounded to " + req;
+            boolean tryForm = rnd.nextBoolean();
+            long base;
+            try {
+                if (c == null) {
+                    base = tryForm ? arena.tryAlloc(size, p) : arena.alloc(size, p);
+                } else {
+                    base = tryForm ? arena.tryXalloc(c, p) : arena.xalloc(c, p);
+                }
+                assertTrue(tryForm || base != NONE, what + ": alloc returned NONE instead of throwing");
+            } catch (IllegalArgumentException e) {
+                assertTrue(rejected, what + ": rejected although satisfiable after rounding: " + e.getMessage());
+                arenaRejected++;
+                assertUnchanged(false, "rejected " + what);
+                return;
+            } catch (ArenaExhaustedException e) {
+                assertTrue(!tryForm, what + ": try form threw " + e);
+                base = NONE;
+            }
+            assertTrue(!rejected, what + ": over-constrained request not rejected, returned " + base);
+
+            List<Range> freeBefore = freeRanges(allSpans(spans, imported), live);
+            if (base == NONE) {
+                failures++;
+                long fits = lowestAnywhere(freeBefore, req);
+                assertEquals(NONE, fits, what + ": failed although the free range holding " + fits
+                        + " admits the block; free ranges " + freeBefore + "\n" + brief(arena.dump()));
+                if (parent != null) {
+                    long room = parentRoom(req);
+                    assertEquals(NONE, room, what + ": failed although the parent could lend a span holding the block at "
+                            + room + "\n" + brief(parent.dump()) + brief(arena.dump()));
+                }
+                assertUnchanged(true, "failed " + what);
+                return;
+            }
+
+            // Success: where did it go, and was an import needed?
+            List<Segment> segs = arena.segments();
+            TreeMap<Long, Long> importedAfter = importedSpans(segs);
+            for (Map.Entry<Long, Long> e : imported.entrySet()) {
+                assertEquals(e.getValue(), importedAfter.get(e.getKey()), what + ": an allocation released span at "
+                        + e.getKey());
+            }
+            TreeMap<Long, Long> fresh = new TreeMap<>(importedAfter);
+            fresh.keySet().removeAll(imported.keySet());
+            if (!fresh.isEmpty()) {
+                importingAllocs++;
+                long fits = lowestAnywhere(freeBefore, req);
+                assertEquals(NONE, fits, what + ": imported " + fresh + " although " + fits + " was free and admissible");
+                assertEquals(1, fresh.size(), what + ": imported more than one span " + fresh);
+                Map.Entry<Long, Long> span = fresh.firstEntry();
+                assertTrue(span.getKey() <= base && base + sizeR <= span.getKey() + span.getValue(),
+                        what + ": block " + base + " not in the span " + fresh + " imported for it");
+            }
+            List<Range> free = freeRanges(allSpans(spans, importedAfter), live);
+            String where = what + " -> " + base;
+
+            assertTrue(req.admits(base), where + ": block violates the rounded constraints");
+            assertTrue(base % q == 0, where + ": base not a multiple of the quantum");
+            if (c != null) {
+                assertTrue(c.admits(base), where + ": block violates " + c);
+                Constraints rounded = new Constraints(req.size, req.align, req.phase, req.nocross, req.min, req.max);
+                assertTrue(rounded.admits(base), where + ": block violates " + rounded);
+            }
+            Map.Entry<Long, Block> below = live.floorEntry(base + sizeR - 1);
+            assertTrue(below == null || below.getValue().base + below.getValue().size <= base,
+                    where + ": overlaps live block " + (below == null ? "" : below.getValue()));
+            Range holder = null;
+            for (Range r : free) {
+                if (r.holds(base, sizeR)) {
+                    holder = r;
+                }
+            }
+            assertTrue(holder != null, where + ": block not inside a free range of the model " + free);
+
+            switch (p) {
+                case NEXT_FIT:
+                    assertEquals(nextFitExpected(free, rotor, req), base,
+                            where + ": NEXT_FIT with rotor=" + rotor + " over free ranges " + free);
+                    break;
+                case BEST_FIT: {
+                    assertEquals(req.lowestIn(holder), base, where + ": not the lowest admissible start in " + holder);
+                    Range best = null;
+                    for (Range r : free) {
+                        if (req.lowestIn(r) != NONE && (best == null || r.size() < best.size())) {
+                            best = r;
+                        }
+                    }
+                    assertEquals(best, holder, where + ": BEST_FIT chose " + holder + ", the smallest admitting range is "
+                            + best + " (free ranges " + free + ")");
+                    break;
+                }
+                default: {
+                    assertEquals(req.lowestIn(holder), base, where + ": not the lowest admissible start in " + holder);
+                    if (req.plain(q)) {
+                        checkInstantFitClass(free, holder, sizeR, where);
+                    }
+                    break;
+                }
+            }
+
+            live.put(base, new Block(base, size, sizeR));
+            allocatedModel += sizeR;
+            allocations++;
+            if (p == Policy.NEXT_FIT) {
+                rotor = base + sizeR;
+            }
+        }
+
+        /** INSTANT_FIT on a plain request: the first freelist whose members all fit, else the own class. */
+        void checkInstantFitClass(List<Range> free, Range holder, long size, String where) {
+            int sure = size == 1 ? 0 : 64 - Long.numberOfLeadingZeros(size - 1);
+            int own = 63 - Long.numberOfLeadingZeros(size);
+            int bestClass = Integer.MAX_VALUE;
+            for (Range r : free) {
+                int c = 63 - Long.numberOfLeadingZeros(r.size());
+                if (c >= sure) {
+                    bestClass = Math.min(bestClass, c);
+                }
+            }
+            int got = 63 - Long.numberOfLeadingZeros(holder.size());
+            if (bestClass != Integer.MAX_VALUE) {
+                assertEquals(bestClass, got, where + ": INSTANT_FIT took " + holder + " of size class " + got
+                        + ", the first class whose members all fit is " + bestClass);
+            } else {
+                assertEquals(own, got, where + ": INSTANT_FIT fallback outside the own size class");
+            }
+        }
+
+        /** The lowest block start the parent could lend a span for, or NONE. */
+        long parentRoom(Request req) {
+            TreeMap<Long, Long> parentSpan = new TreeMap<>();
+            parentSpan.put(parentBase, parentSize);
+            TreeMap<Long, Block> lent = new TreeMap<>();
+            for (Map.Entry<Long, Long> e : imported.entrySet()) {
+                lent.put(e.getKey(), new Block(e.getKey(), e.getValue(), e.getValue()));
+            }
+            for (Range r : freeRanges(parentSpan, lent)) {
+                Range usable = new Range(roundUp(r.base, grain), roundDown(r.end, grain));
+                if (usable.base < usable.end) {
+                    long s = req.lowestIn(usable);
+                    if (s != NONE) {
+                        return s;
+                    }
+                }
+            }
+            return NONE;
+        }
+
+        void free() {
+            List<Block> blocks = new ArrayList<>(live.values());
+            Block b = blocks.get(rnd.nextInt(blocks.size()));
+            freeBlock(b, rnd.nextBoolean());
+        }
+
+        void freeBlock(Block b, boolean withSize) {
+            String what = ctx + " free(" + b + ", withSize=" + withSize + ")";
+            if (withSize) {
+                arena.free(b.base, rnd.nextBoolean() ? b.requested : b.size);
+            } else {
+                arena.free(b.base);
+            }
+            live.remove(b.base);
+            allocatedModel -= b.size;
+            frees++;
+            TreeMap<Long, Long> importedAfter = importedSpans(arena.segments());
+            for (Map.Entry<Long, Long> e : imported.entrySet()) {
+                boolean empty = live.subMap(e.getKey(), e.getKey() + e.getValue()).isEmpty();
+                assertEquals(empty ? null : e.getValue(), importedAfter.get(e.getKey()),
+                        what + ": imported span at " + e.getKey() + (empty ? " not given back once wholly free"
+                                : " given back while in use"));
+            }
+            assertEquals(imported.size() - importedAfter.size(),
+                    imported.keySet().stream().filter(k -> !importedAfter.containsKey(k)).count(),
+                    what + ": a free imported a span");
+        }
+
+        void badFree() {
+            int kind = rnd.nextInt(4);
+            long base;
+            long size = NONE;
+            if (kind == 0 && !live.isEmpty()) {
+                Block b = randomEntry(live).getValue();
+                base = b.base;
+                size = b.size + q; // wrong size
+            } else if (kind == 1 && !live.isEmpty()) {
+                Block b = randomEntry(live).getValue();
+                base = b.base + (b.size > 1 ? 1 + rnd.nextLong(b.size - 1) : 1); // inside, not a base
+            } else {
+                base = rnd.nextLong(ownEnd + parentSize + 64 * q);
+            }
+            if (live.containsKey(base) && size == NONE) {
+                return;
+            }
+            long v = base;
+            long sz = size;
+            assertThrows(InvalidFreeException.class, () -> {
+                if (sz == NONE) {
+                    arena.free(v);
+                } else {
+                    arena.free(v, sz);
+                }
+            }, ctx + ": free(" + v + (sz == NONE ? "" : ", " + sz) + ") of no live allocation accepted");
+            badFrees++;
+            assertUnchanged(false, "rejected free(" + v + ")");
+        }
+
+        // -------------------------------------------------------------- state checks
+
+        /** The arena (and parent) are as after the previous step; a failed allocation counts one failure. */
+        void assertUnchanged(boolean countsFailure, String what) {
+            assertEquals(lastSegments, arena.segments(), ctx + " " + what + ": segments changed\n" + brief(arena.dump()));
+            ArenaStats st = arena.stats();
+            ArenaStats was = lastStats;
+            assertEquals(List.of(was.total(), was.allocated(), was.free(), was.imported(), was.spans(), was.segments(),
+                            was.liveAllocations(), was.allocations(), was.frees(), was.failures() + (countsFailure ? 1 : 0),
+                            was.imports() - was.releases()),
+                    List.of(st.total(), st.allocated(), st.free(), st.imported(), st.spans(), st.segments(),
+                            st.liveAllocations(), st.allocations(), st.frees(), st.failures(), st.imports() - st.releases()),
+                    ctx + " " + what + ": stats changed from " + was + " to " + st);
+            assertEquals(rotor, arena.nextFitCursor(), ctx + " " + what + ": cursor moved");
+            if (parent != null) {
+                assertEquals(lastParentSegments, parent.segments(), ctx + " " + what + ": parent changed\n" + brief(parent.dump()));
+                ArenaStats ps = parent.stats();
+                assertEquals(List.of(lastParentStats.total(), lastParentStats.allocated(), lastParentStats.imported()),
+                        List.of(ps.total(), ps.allocated(), ps.imported()), ctx + " " + what + ": parent stats changed");
+            }
+        }
+
+        void checkState() {
+            assertEquals(List.of(), arena.checkInvariants(), ctx + ": invariants\n" + brief(arena.dump()));
+            List<Segment> segs = arena.segments();
+            ArenaStats st = arena.stats();
+            TreeMap<Long, Long> added = new TreeMap<>();
+            TreeMap<Long, Long> importedNow = new TreeMap<>();
+            TreeMap<Long, Long> allocatedSegs = new TreeMap<>();
+            List<Range> freeSegs = new ArrayList<>();
+            for (Segment s : segs) {
+                switch (s.kind()) {
+                    case SPAN:
+                        added.put(s.base(), s.size());
+                        break;
+                    case IMPORTED_SPAN:
+                        importedNow.put(s.base(), s.size());
+                        break;
+                    case ALLOCATED:
+                        allocatedSegs.put(s.base(), s.size());
+                        break;
+                    default:
+                        freeSegs.add(new Range(s.base(), s.end()));
+                        break;
+                }
+            }
+            assertEquals(spans, added, ctx + ": added spans differ from the model");
+            TreeMap<Long, Long> liveSizes = new TreeMap<>();
+            live.forEach((k, b) -> liveSizes.put(k, b.size));
+            assertEquals(liveSizes, allocatedSegs, ctx + ": allocated segments differ from the model's live blocks");
+            assertEquals(freeRanges(allSpans(spans, importedNow), live), freeSegs,
+                    ctx + ": free segments differ from spans minus live blocks (coalescing?)");
+            long importedSum = 0;
+            for (Map.Entry<Long, Long> e : importedNow.entrySet()) {
+                long b = e.getKey();
+                long sz = e.getValue();
+                importedSum += sz;
+                assertTrue(parent != null, ctx + ": imported span without a source");
+                assertTrue(b >= parentBase && b + sz <= parentBase + parentSize, ctx + ": imported span " + b
+                        + "+" + sz + " outside the parent's span");
+                assertTrue(b % grain == 0 && sz % grain == 0, ctx + ": imported span " + b + "+" + sz
+                        + " not aligned to " + grain);
+                assertTrue(!live.subMap(b, b + sz).isEmpty(), ctx + ": imported span " + b + "+" + sz
+                        + " is wholly free but was not given back");
+            }
+            long spansSum = spans.values().stream().mapToLong(Long::longValue).sum() + importedSum;
+            assertEquals(allocatedModel, st.allocated(), ctx + ": stats().allocated");
+            assertEquals(spansSum, st.total(), ctx + ": stats().total");
+            assertEquals(spansSum - allocatedModel, st.free(), ctx + ": stats().free");
+            assertEquals(importedSum, st.imported(), ctx + ": stats().imported");
+            assertEquals(spans.size() + importedNow.size(), st.spans(), ctx + ": stats().spans");
+            assertEquals(live.size(), st.liveAllocations(), ctx + ": stats().liveAllocations");
+            assertEquals(live.size() + freeSegs.size(), st.segments(), ctx + ": stats().segments");
+            assertEquals(allocations, st.allocations(), ctx + ": stats().allocations");
+            assertEquals(frees, st.frees(), ctx + ": stats().frees");
+            assertEquals(failures, st.failures(), ctx + ": stats().failures");
+            assertEquals(importedNow.size(), st.imports() - st.releases(), ctx + ": imports - releases");
+            assertEquals(rotor, arena.nextFitCursor(), ctx + ": nextFitCursor()");
+            lastSegments = segs;
+            lastStats = st;
+            imported = importedNow;
+            if (parent != null) {
+                assertEquals(List.of(), parent.checkInvariants(), ctx + ": parent invariants\n" + brief(parent.dump()));
+                List<Segment> psegs = parent.segments();
+                TreeMap<Long, Long> lent = new TreeMap<>();
+                for (Segment s : psegs) {
+                    if (s.kind() == Segment.Kind.ALLOCATED) {
+                        lent.put(s.base(), s.size());
+                    }
+                }
+                assertEquals(importedNow, lent, ctx + ": the parent's allocations are not the child's imported spans");
+                ArenaStats ps = parent.stats();
+                assertEquals(importedSum, ps.allocated(), ctx + ": parent allocated");
+                assertEquals(parentSize, ps.total(), ctx + ": parent total");
+                lastParentSegments = psegs;
+                lastParentStats = ps;
+            }
+        }
+
+        static TreeMap<Long, Long> importedSpans(List<Segment> segs) {
+            TreeMap<Long, Long> out = new TreeMap<>();
+            for (Segment s : segs) {
+                if (s.kind() == Segment.Kind.IMPORTED_SPAN) {
+                    out.put(s.base(), s.size());
+                }
+            }
+            return out;
+        }
+
+        static TreeMap<Long, Long> allSpans(TreeMap<Long, Long> a, TreeMap<Long, Long> b) {
+            TreeMap<Long, Long> out = new TreeMap<>(a);
+            out.putAll(b);
+            return out;
+        }
+    }
+}
