@@ -140,6 +140,7 @@ public final class Arena implements Source, AutoCloseable {
             ensureOpen();
             checkSpan(base, size);
             insertSpan(base, size, Tag.SPAN);
+            emit(new ArenaChange.SpanAdded(base, size, false));
         } finally {
             lock.unlock();
         }
@@ -177,7 +178,6 @@ public final class Arena implements Source, AutoCloseable {
         if (type == Tag.IMPORTED_SPAN) {
             imported += size;
         }
-        emit(new ArenaChange.SpanAdded(base, size, type == Tag.IMPORTED_SPAN));
     }
 
     /** Removes a wholly free imported span from the structure (the caller deals with the source). */
@@ -191,7 +191,6 @@ public final class Arena implements Source, AutoCloseable {
         total -= marker.size;
         imported -= marker.size;
         segments--;
-        emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
     }
 
     /** Whether {@code value} lies in one of the arena's spans. */
@@ -438,9 +437,10 @@ public final class Arena implements Source, AutoCloseable {
             long start = find(size, align, phase, nocross, min, max, policy);
             if (start != NONE) {
                 imports++;
+                emit(new ArenaChange.SpanAdded(base, span, true));
                 return start;
             }
-            // A futile import leaves no trace in this arena, counters included.
+            // A futile import leaves no trace in this arena: no counter, no reported change.
             removeImportedSpan(list.spanAt(base));
             source.releaseSpan(base, span);
         }
@@ -554,6 +554,7 @@ public final class Arena implements Source, AutoCloseable {
         if (marker != null) {
             removeImportedSpan(marker);
             releases++;
+            emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
         }
     }
 

@@ -1,0 +1,227 @@
+package dev.vmem.store;
+
+import dev.vmem.ArenaState;
+import dev.vmem.ArenaStats;
+import dev.vmem.Segment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+/**
+ * One checkpoint generation: a MapDB file holding a {@link StoreImage}.
+ *
+ * <h2>Content</h2>
+ * <pre>
+ *   meta         String -&gt; Long     version, seq, arenas, checksum, complete (written last)
+ *   arenas       Integer -&gt; byte[]  definition, cursor and counters of each arena
+ *   spans        {arena, base} -&gt; {size, imported}
+ *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048
+ * </pre>
+ * MapDB runs without its own transactions (its commit is not crash-safe, see MAPDB.md): a checkpoint
+ * file is written whole into a fresh file, fsynced, and only trusted when it opens, says
+ * {@code complete}, and its content matches the CRC32C recorded in {@code meta}. The journal keeps
+ * every record the older of the two generations lacks, so a damaged checkpoint is never the only copy.
+ */
+final class Checkpoint {
+    static final int CHUNK_PAIRS = 2048;
+
+    private Checkpoint() {
+    }
+
+    private static DB open(Path file, boolean readOnly) {
+        DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).fileChannelEnable().fileLockDisable();
+        if (readOnly) {
+            maker = maker.readOnly();
+        }
+        return maker.make();
+    }
+
+    /** Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable. */
+    static void write(Path file, StoreImage image) throws IOException {
+        Files.deleteIfExists(file);
+        Journal.syncDirectory(file.getParent());
+        CRC32C crc = new CRC32C();
+        DB db = open(file, false);
+        try {
+            BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).createOrOpen();
+            BTreeMap<Integer, byte[]> arenas = db.treeMap("arenas", Serializer.INTEGER, Serializer.BYTE_ARRAY)
+                    .createOrOpen();
+            BTreeMap<long[], long[]> spans = db.treeMap("spans", Serializer.LONG_ARRAY, Serializer.LONG_ARRAY)
+                    .createOrOpen();
+            BTreeMap<long[], long[]> allocations = db.treeMap("allocations", Serializer.LONG_ARRAY,
+                    Serializer.LONG_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+            for (Map.Entry<Integer, StoreImage.ArenaImage> e : image.arenas.entrySet()) {
+                int id = e.getKey();
+                ArenaState state = e.getValue().state();
+                byte[] header = encodeArena(e.getValue().definition, state);
+                arenas.put(id, header);
+                crc.update(header);
+                for (Segment span : state.spans()) {
+                    long[] value = {span.size(), span.kind() == Segment.Kind.IMPORTED_SPAN ? 1 : 0};
+                    spans.put(new long[] {id, span.base()}, value);
+                    update(crc, id, span.base(), value);
+                }
+                long[] a = state.allocations();
+                for (int from = 0; from < a.length; from += 2 * CHUNK_PAIRS) {
+                    long[] chunk = Arrays.copyOfRange(a, from, Math.min(a.length, from + 2 * CHUNK_PAIRS));
+                    allocations.put(new long[] {id, chunk[0]}, chunk);
+                    update(crc, id, chunk[0], chunk);
+                }
+            }
+            meta.put("version", (long) StoreFormat.VERSION);
+            meta.put("seq", image.seq);
+            meta.put("arenas", (long) image.arenas.size());
+            meta.put("checksum", crc.getValue());
+            meta.put("complete", 1L);
+        } finally {
+            db.close();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Journal.syncDirectory(file.getParent());
+    }
+
+    /** The sequence number a complete checkpoint file reflects, or -1 if it is missing or unreadable. */
+    static long peekSeq(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return -1;
+        }
+        try {
+            DB db = open(file, true);
+            try {
+                BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).open();
+                Long complete = meta.get("complete");
+                Long seq = meta.get("seq");
+                return complete != null && complete == 1L && seq != null ? seq : -1;
+            } finally {
+                db.close();
+            }
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Reads and verifies a checkpoint file.
+     *
+     * @throws StoreCorruptedException if it does not open, is incomplete, or fails its checksum
+     */
+    static StoreImage read(Path file) {
+        DB db;
+        try {
+            db = open(file, true);
+        } catch (RuntimeException e) {
+            throw new StoreCorruptedException(file, -1, "checkpoint does not open: " + e, e);
+        }
+        try {
+            BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).open();
+            Long version = meta.get("version");
+            if (version == null || version != StoreFormat.VERSION || !Long.valueOf(1).equals(meta.get("complete"))) {
+                throw new StoreCorruptedException(file, -1, "checkpoint is incomplete or of format version "
+                        + version);
+            }
+            StoreImage image = new StoreImage(meta.get("seq"));
+            BTreeMap<Integer, byte[]> arenas = db.treeMap("arenas", Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
+            BTreeMap<long[], long[]> spans = db.treeMap("spans", Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
+            BTreeMap<long[], long[]> allocations = db.treeMap("allocations", Serializer.LONG_ARRAY,
+                    Serializer.LONG_ARRAY).open();
+            CRC32C crc = new CRC32C();
+            for (Map.Entry<Integer, byte[]> e : arenas.entrySet()) {
+                int id = e.getKey();
+                byte[] header = e.getValue();
+                crc.update(header);
+                List<Segment> spanList = new ArrayList<>();
+                for (Map.Entry<long[], long[]> s : spans.prefixSubMap(new long[] {id}).entrySet()) {
+                    long[] v = s.getValue();
+                    spanList.add(new Segment(s.getKey()[1], v[0], v[1] == 1 ? Segment.Kind.IMPORTED_SPAN
+                            : Segment.Kind.SPAN));
+                    update(crc, id, s.getKey()[1], v);
+                }
+                List<long[]> chunks = new ArrayList<>();
+                int total = 0;
+                for (Map.Entry<long[], long[]> c : allocations.prefixSubMap(new long[] {id}).entrySet()) {
+                    chunks.add(c.getValue());
+                    total += c.getValue().length;
+                    update(crc, id, c.getKey()[1], c.getValue());
+                }
+                long[] pairs = new long[total];
+                int at = 0;
+                for (long[] chunk : chunks) {
+                    System.arraycopy(chunk, 0, pairs, at, chunk.length);
+                    at += chunk.length;
+                }
+                decodeArena(image, id, header, spanList, pairs, file);
+            }
+            Long expected = meta.get("checksum");
+            if (expected == null || expected != crc.getValue() || image.arenas.size() != meta.get("arenas")) {
+                throw new StoreCorruptedException(file, -1, "checkpoint content does not match its checksum");
+            }
+            return image;
+        } catch (StoreCorruptedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreCorruptedException(file, -1, "checkpoint is unreadable: " + e, e);
+        } finally {
+            try {
+                db.close();
+            } catch (RuntimeException ignored) {
+                // Closing a read-only handle of a damaged file can fail too; the file is not used either way.
+            }
+        }
+    }
+
+    private static void update(CRC32C crc, int id, long key, long[] value) {
+        ByteBuffer b = ByteBuffer.allocate(12 + 8 * value.length);
+        b.putInt(id).putLong(key);
+        for (long v : value) {
+            b.putLong(v);
+        }
+        crc.update(b.array());
+    }
+
+    private static byte[] encodeArena(Op.Create d, ArenaState s) {
+        byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 * 3 + 4 + 2 + name.length + 8 * 6);
+        ArenaStats c = s.counters();
+        b.putInt(d.arena()).putLong(d.quantum()).putLong(d.importQuantum()).putLong(d.qcacheMax()).putInt(d.source())
+                .putShort((short) name.length).put(name)
+                .putLong(s.cursor()).putLong(c.allocations()).putLong(c.frees()).putLong(c.failures())
+                .putLong(c.imports()).putLong(c.releases());
+        return b.array();
+    }
+
+    private static void decodeArena(StoreImage image, int id, byte[] header, List<Segment> spans, long[] pairs,
+            Path file) {
+        ByteBuffer b = ByteBuffer.wrap(header);
+        int storedId = b.getInt();
+        long quantum = b.getLong();
+        long importQuantum = b.getLong();
+        long qcacheMax = b.getLong();
+        int source = b.getInt();
+        byte[] name = new byte[b.getShort() & 0xFFFF];
+        b.get(name);
+        long cursor = b.getLong();
+        ArenaStats counters = new ArenaStats(0, 0, 0, 0, 0, 0, 0, b.getLong(), b.getLong(), b.getLong(), b.getLong(),
+                b.getLong());
+        if (storedId != id) {
+            throw new StoreCorruptedException(file, -1, "arena record " + id + " names arena " + storedId);
+        }
+        Op.Create def = new Op.Create(id, new String(name, StandardCharsets.UTF_8), quantum, importQuantum, qcacheMax,
+                source);
+        image.arenas.put(id, new StoreImage.ArenaImage(def, new ArenaState(spans, pairs, cursor, counters)));
+    }
+}

@@ -1,0 +1,134 @@
+package dev.vmem.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the MapDB checkpoint up to date with two generations used in turn: each checkpoint overwrites
+ * the older generation, is read back and verified, and only then lets the journal drop the records
+ * that both generations hold. A failed checkpoint is logged and changes nothing else: the journal still
+ * holds every record, and the store stays usable.
+ *
+ * <p>Thread-safe: checkpoints run one at a time, on the background thread or a caller's.
+ */
+final class Checkpointer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+
+    private final Path dir;
+    private final Journal journal;
+    private final StoreOptions.CheckpointWriter writer;
+    private final Supplier<StoreImage> snapshot;
+    private final long bytesThreshold;
+    private final long[] generationSeqs;
+    private final AtomicLong bytesSince = new AtomicLong();
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private final ScheduledExecutorService executor;
+
+    Checkpointer(Path dir, long[] generationSeqs, Journal journal, StoreOptions options, Supplier<StoreImage> snapshot) {
+        this.dir = dir;
+        this.generationSeqs = generationSeqs.clone();
+        this.journal = journal;
+        this.writer = options.hooks().checkpointWriter();
+        this.snapshot = snapshot;
+        this.bytesThreshold = options.checkpointBytes();
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vmem-checkpointer " + dir.getFileName());
+            t.setDaemon(true);
+            return t;
+        });
+        Duration interval = options.checkpointInterval();
+        if (!interval.isZero()) {
+            long ms = Math.max(1, interval.toMillis());
+            executor.scheduleWithFixedDelay(() -> {
+                if (bytesSince.get() > 0) {
+                    checkpoint();
+                }
+            }, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Records journal growth; past the threshold, queues a checkpoint on the background thread. */
+    void written(long bytes) {
+        if (bytesSince.addAndGet(bytes) >= bytesThreshold && queued.compareAndSet(false, true)) {
+            executor.execute(() -> {
+                queued.set(false);
+                checkpoint();
+            });
+        }
+    }
+
+    /** Queues a checkpoint on the background thread. */
+    void requestSoon() {
+        executor.execute(this::checkpoint);
+    }
+
+    /** Sequence numbers of the two generations (-1 for none), for verification. */
+    synchronized long[] generationSeqs() {
+        return generationSeqs.clone();
+    }
+
+    /** Runs {@code work} while no checkpoint is being written. */
+    synchronized <T> T paused(Supplier<T> work) {
+        return work.get();
+    }
+
+    /** Writes a checkpoint now. Returns whether it succeeded; failures are logged, never thrown. */
+    synchronized boolean checkpoint() {
+        long started = System.nanoTime();
+        long pending = bytesSince.get();
+        StoreImage image;
+        try {
+            image = snapshot.get();
+        } catch (RuntimeException e) {
+            LOG.warn("checkpoint of {} skipped: {}", dir, e.getMessage());
+            return false;
+        }
+        int g = generationSeqs[0] <= generationSeqs[1] ? 0 : 1;
+        if (image.seq == generationSeqs[1 - g] && generationSeqs[g] >= 0) {
+            bytesSince.addAndGet(-pending);
+            return true;
+        }
+        Path file = dir.resolve(StoreFormat.checkpointName(g));
+        try {
+            journal.sync(image.seq);
+            generationSeqs[g] = -1;
+            writer.write(file, image);
+            StoreImage back = Checkpoint.read(file);
+            if (back.seq != image.seq || back.arenas.size() != image.arenas.size()) {
+                throw new IOException("checkpoint read back differs from what was written");
+            }
+            generationSeqs[g] = image.seq;
+            journal.deleteThrough(Math.min(generationSeqs[0], generationSeqs[1]));
+            bytesSince.addAndGet(-pending);
+            LOG.info("checkpoint {} of {} at journal sequence {} ({} arenas) in {} ms", g, dir, image.seq,
+                    image.arenas.size(), (System.nanoTime() - started) / 1_000_000);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("checkpoint {} of {} failed; the journal keeps every record and the store stays usable: {}",
+                    g, dir, e.toString());
+            return false;
+        }
+    }
+
+    /** Stops the background thread, waiting for a checkpoint in progress. */
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("checkpointer of {} did not stop within 60 s", dir);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

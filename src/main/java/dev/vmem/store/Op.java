@@ -1,0 +1,20 @@
+package dev.vmem.store;
+
+import dev.vmem.ArenaChange;
+
+/** One operation of a journal unit: an arena defined or dropped, or a change one arena made. */
+sealed interface Op {
+
+    /** An arena was created with this definition. {@code source} is an arena id, or -1. */
+    record Create(int arena, String name, long quantum, long importQuantum, long qcacheMax, int source)
+            implements Op {
+    }
+
+    /** An arena was dropped. */
+    record Drop(int arena) implements Op {
+    }
+
+    /** Arena {@code arena} made {@code change}. */
+    record Change(int arena, ArenaChange change) implements Op {
+    }
+}

@@ -1,0 +1,74 @@
+package dev.vmem.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restart: the newest checkpoint that verifies, plus a replay of the journal after it. A checkpoint
+ * that fails is passed over for the older one (the journal still holds everything the older one
+ * lacks) and reported so that it gets rebuilt.
+ */
+final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    /** What recovery produced. {@code generationSeqs[g]} is -1 for a missing or damaged generation. */
+    record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, boolean rebuildCheckpoint,
+            int replayed) {
+    }
+
+    private Recovery() {
+    }
+
+    static Result recover(Path dir) throws IOException {
+        long[] seqs = new long[2];
+        for (int g = 0; g < 2; g++) {
+            seqs[g] = Checkpoint.peekSeq(dir.resolve(StoreFormat.checkpointName(g)));
+        }
+        boolean damaged = false;
+        StoreImage image = null;
+        for (int g : seqs[0] >= seqs[1] ? new int[] {0, 1} : new int[] {1, 0}) {
+            Path file = dir.resolve(StoreFormat.checkpointName(g));
+            if (seqs[g] < 0) {
+                damaged |= Files.exists(file);
+                continue;
+            }
+            try {
+                image = Checkpoint.read(file);
+                break;
+            } catch (StoreCorruptedException e) {
+                LOG.warn("checkpoint {} is unusable, falling back to the other generation: {}", file, e.getMessage());
+                seqs[g] = -1;
+                damaged = true;
+            }
+        }
+        if (image == null) {
+            image = new StoreImage(0);
+        }
+        StoreImage target = image;
+        int[] replayed = {0};
+        Path journalDir = dir.resolve(StoreFormat.JOURNAL_DIR);
+        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, (seq, payload, file, offset) -> {
+            List<Op> ops;
+            try {
+                ops = UnitCodec.decode(payload);
+            } catch (IllegalArgumentException e) {
+                throw new StoreCorruptedException(file, offset, "journal record " + seq + " is malformed: "
+                        + e.getMessage(), e);
+            }
+            for (Op op : ops) {
+                String problem = target.apply(op);
+                if (problem != null) {
+                    throw new StoreCorruptedException(file, offset, "journal record " + seq
+                            + " does not fit the recovered state: " + problem);
+                }
+            }
+            target.seq = seq;
+            replayed[0]++;
+        });
+        return new Result(image, scan, seqs, damaged, replayed[0]);
+    }
+}
