@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * releases to its source, so locks are always taken child before parent; a hierarchy cannot deadlock
  * because a source never calls back into its importer.
  */
-public final class Arena implements Source, AutoCloseable {
+public final class Arena implements VmemArena, Source, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
     public static final long NONE = -1;
 
@@ -102,6 +102,7 @@ public final class Arena implements Source, AutoCloseable {
         return new Builder(label);
     }
 
+    @Override
     public String label() {
         return label;
     }
@@ -134,6 +135,7 @@ public final class Arena implements Source, AutoCloseable {
      * @throws IllegalArgumentException if the span is empty, negative, not aligned to the quantum,
      *         runs past {@code Long.MAX_VALUE}, or overlaps a span the arena already has
      */
+    @Override
     public void addSpan(long base, long size) {
         lock.lock();
         try {
@@ -194,6 +196,7 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /** Whether {@code value} lies in one of the arena's spans. */
+    @Override
     public boolean contains(long value) {
         lock.lock();
         try {
@@ -212,6 +215,7 @@ public final class Arena implements Source, AutoCloseable {
      * @throws IllegalArgumentException if {@code size} is not positive or overflows when rounded
      * @throws ArenaExhaustedException if neither the arena nor its source has room
      */
+    @Override
     public long alloc(long size, Policy policy) {
         long base = tryAlloc(size, policy);
         if (base == NONE) {
@@ -221,6 +225,7 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /** As {@link #alloc}, but returns {@link #NONE} instead of throwing when space runs out. */
+    @Override
     public long tryAlloc(long size, Policy policy) {
         Objects.requireNonNull(policy, "policy");
         if (size <= 0) {
@@ -244,6 +249,7 @@ public final class Arena implements Source, AutoCloseable {
      * @throws IllegalArgumentException if the rounded request is malformed or over-constrained
      * @throws ArenaExhaustedException if neither the arena nor its source has a fitting range
      */
+    @Override
     public long xalloc(Constraints constraints, Policy policy) {
         long base = tryXalloc(constraints, policy);
         if (base == NONE) {
@@ -253,6 +259,7 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /** As {@link #xalloc}, but returns {@link #NONE} instead of throwing when space runs out. */
+    @Override
     public long tryXalloc(Constraints c, Policy policy) {
         Objects.requireNonNull(c, "constraints");
         Objects.requireNonNull(policy, "policy");
@@ -485,6 +492,7 @@ public final class Arena implements Source, AutoCloseable {
      *
      * @throws InvalidFreeException if no live allocation starts at {@code base}
      */
+    @Override
     public void free(long base) {
         lock.lock();
         try {
@@ -501,6 +509,7 @@ public final class Arena implements Source, AutoCloseable {
      *
      * @throws InvalidFreeException if no live allocation starts at {@code base} or its size differs
      */
+    @Override
     public void free(long base, long size) {
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
@@ -787,6 +796,7 @@ public final class Arena implements Source, AutoCloseable {
     // ---------------------------------------------------------------- inspection
 
     /** Space figures and counters, read in O(1). */
+    @Override
     public ArenaStats stats() {
         lock.lock();
         try {
@@ -802,6 +812,7 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
+    @Override
     public long nextFitCursor() {
         lock.lock();
         try {
@@ -812,6 +823,7 @@ public final class Arena implements Source, AutoCloseable {
     }
 
     /** Every span marker and segment in address order; each span marker precedes the segments tiling it. */
+    @Override
     public List<Segment> segments() {
         lock.lock();
         try {
@@ -829,6 +841,7 @@ public final class Arena implements Source, AutoCloseable {
      * A readable picture of the arena's state: its definition, space figures, rotor, and every span and
      * segment in address order. Two dumps are equal exactly when the arenas' states are.
      */
+    @Override
     public String dump() {
         lock.lock();
         try {
@@ -853,6 +866,7 @@ public final class Arena implements Source, AutoCloseable {
      *
      * @return a description of each violation; empty when the arena is sound
      */
+    @Override
     public List<String> checkInvariants() {
         lock.lock();
         try {

@@ -12,7 +12,8 @@ package dev.vmem;
  * @param liveAllocations allocated segments now in the arena
  * @param allocations successful allocations since creation
  * @param frees       successful frees since creation
- * @param failures    allocations that failed because space ran out
+ * @param failures    allocations that failed because space ran out (in a store, kept across a clean
+ *                    close but not journalled: a crash loses the failures since the last checkpoint)
  * @param imports     spans imported from the source
  * @param releases    spans given back to the source
  */

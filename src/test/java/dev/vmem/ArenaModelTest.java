@@ -26,8 +26,37 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is itself checked against a linear scan. Seeds are fixed per configuration; {@code -Dvmem.seed=N}
  * overrides them all, {@code -Dvmem.model.steps=N} changes the length of each run.
  */
-class ArenaModelTest {
+public class ArenaModelTest {
     static final long NONE = -1;
+
+    /**
+     * Makes the arenas a run works on: in memory here; a persistent store reuses the whole model test
+     * through this seam.
+     */
+    public interface Backend {
+        /** A parent arena of quantum {@code parentQ} holding {@code [base, base + size)}. */
+        VmemArena parent(long parentQ, long base, long size);
+
+        /** An arena of {@code quantum}; with {@code parent} non-null, importing from it. */
+        VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum);
+    }
+
+    /** The in-memory backend. */
+    public static final Backend MEMORY = new Backend() {
+        @Override
+        public VmemArena parent(long parentQ, long base, long size) {
+            return Arena.builder("parent").quantum(parentQ).span(base, size).build();
+        }
+
+        @Override
+        public VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum) {
+            Arena.Builder b = Arena.builder(label).quantum(quantum);
+            if (parent != null) {
+                b.source((Arena) parent).importQuantum(importQuantum);
+            }
+            return b.build();
+        }
+    };
 
     private static final int STEPS = Integer.getInteger("vmem.model.steps", 7000);
     private static final long[] QUANTA = {1, 8, 4096};
@@ -49,7 +78,7 @@ class ArenaModelTest {
     void randomOperations_agreeWithReferenceModel(Policy policy, long quantum, boolean withSource) {
         long seed = Long.getLong("vmem.seed",
                 0x5EED_0000L + policy.ordinal() * 100L + Long.numberOfTrailingZeros(quantum) * 2L + (withSource ? 1 : 0));
-        Run run = new Run(seed, policy, quantum, withSource);
+        Run run = new Run(MEMORY, seed, policy, quantum, withSource);
         try {
             run.execute(STEPS);
         } finally {
@@ -216,13 +245,13 @@ class ArenaModelTest {
     // ------------------------------------------------------------------ one run
 
     /** One seeded run of random operations against one arena (and its parent, if any). */
-    static final class Run {
+    public static final class Run {
         final long seed;
         final Policy policy;
         final long q;
         final SplittableRandom rnd;
-        final Arena arena;
-        final Arena parent;
+        VmemArena arena;
+        VmemArena parent;
         final long parentQ;
         final long grain;
         /** Spans added to the child with addSpan lie in [0, ownEnd); the parent's one span follows. */
@@ -252,7 +281,7 @@ class ArenaModelTest {
         ArenaStats lastParentStats;
         TreeMap<Long, Long> imported = new TreeMap<>();
 
-        Run(long seed, Policy policy, long quantum, boolean withSource) {
+        public Run(Backend backend, long seed, Policy policy, long quantum, boolean withSource) {
             this.seed = seed;
             this.policy = policy;
             this.q = quantum;
@@ -267,10 +296,9 @@ class ArenaModelTest {
                 this.grain = Math.max(quantum, parentQ);
                 this.parentBase = ownEnd;
                 this.parentSize = 2048 * quantum;
-                this.parent = Arena.builder("parent").quantum(parentQ).span(parentBase, parentSize).build();
+                this.parent = backend.parent(parentQ, parentBase, parentSize);
                 long importQuanta = (seed & 2) == 0 ? 4 : 16;
-                this.arena = Arena.builder("child").quantum(quantum).source(parent).importQuantum(importQuanta * quantum)
-                        .build();
+                this.arena = backend.arena("child", quantum, parent, importQuanta * quantum);
                 this.addedCap = 256 * quantum;
             } else {
                 this.parentQ = 0;
@@ -278,7 +306,7 @@ class ArenaModelTest {
                 this.parentBase = 0;
                 this.parentSize = 0;
                 this.parent = null;
-                this.arena = Arena.builder("model").quantum(quantum).build();
+                this.arena = backend.arena("model", quantum, null, 0);
                 this.addedCap = 2048 * quantum;
             }
             checkState();
@@ -289,8 +317,56 @@ class ArenaModelTest {
             }
         }
 
+        /** Number of operations so far. */
+        public long operations() {
+            return operations;
+        }
+
+        /** Number of successful allocations so far. */
+        public long allocations() {
+            return allocations;
+        }
+
+        /** The arenas now under test (after {@link #reattach}, the new ones). */
+        public VmemArena arena() {
+            return arena;
+        }
+
+        public VmemArena parent() {
+            return parent;
+        }
+
+        /**
+         * Continues the run on other objects for the same arenas (after a store was reopened). After a
+         * crash the {@code failures} counter may have lost the failures since the last checkpoint (failed
+         * allocations change no state, so they are not journalled): pass {@code failuresKept=false}.
+         */
+        public void reattach(VmemArena arena, VmemArena parent, boolean failuresKept) {
+            this.arena = arena;
+            this.parent = parent;
+            if (!failuresKept) {
+                failures = arena.stats().failures();
+            }
+            checkState();
+        }
+
+        /** Runs {@code steps} more operations, calling {@code between} after each. */
+        public void execute(int steps, Runnable between) {
+            int end = step + steps;
+            while (step < end) {
+                executeOne();
+                step++;
+                between.run();
+            }
+        }
+
         void execute(int steps) {
-            for (step = 0; step < steps; step++) {
+            execute(steps, () -> { });
+            finish();
+        }
+
+        private void executeOne() {
+            {
                 ctx = "seed=" + seed + " (" + policy + ", quantum=" + q + ", source=" + (parent != null) + ") step=" + step;
                 boolean grow = (step / 400) % 2 == 0;
                 int r = rnd.nextInt(100);
@@ -310,6 +386,10 @@ class ArenaModelTest {
                 operations++;
                 checkState();
             }
+        }
+
+        /** Frees every live block and checks that the arenas (and the parent) are back to empty. */
+        public void finish() {
             ctx = "seed=" + seed + " (" + policy + ", quantum=" + q + ", source=" + (parent != null) + ") final free";
             List<Block> all = new ArrayList<>(live.values());
             while (!all.isEmpty()) {

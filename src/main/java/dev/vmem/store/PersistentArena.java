@@ -5,6 +5,7 @@ import dev.vmem.ArenaStats;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
 import dev.vmem.Segment;
+import dev.vmem.VmemArena;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ import java.util.List;
  * <p>Thread-safe: mutations of all arenas of a store are applied one at a time and share fsyncs; reads
  * take only the arena's own lock.
  */
-public final class PersistentArena {
+public final class PersistentArena implements VmemArena {
     private final VmemStore store;
     private final Arena arena;
     private final int id;
@@ -39,6 +40,12 @@ public final class PersistentArena {
         return arena.label();
     }
 
+    @Override
+    public String label() {
+        return arena.label();
+    }
+
+    @Override
     public long quantum() {
         return arena.quantum();
     }
@@ -62,6 +69,7 @@ public final class PersistentArena {
     }
 
     /** @see Arena#addSpan */
+    @Override
     public void addSpan(long base, long size) {
         store.mutate(() -> {
             arena.addSpan(base, size);
@@ -70,26 +78,31 @@ public final class PersistentArena {
     }
 
     /** @see Arena#alloc */
+    @Override
     public long alloc(long size, Policy policy) {
         return store.mutate(() -> arena.alloc(size, policy));
     }
 
     /** @see Arena#tryAlloc */
+    @Override
     public long tryAlloc(long size, Policy policy) {
         return store.mutate(() -> arena.tryAlloc(size, policy));
     }
 
     /** @see Arena#xalloc */
+    @Override
     public long xalloc(Constraints constraints, Policy policy) {
         return store.mutate(() -> arena.xalloc(constraints, policy));
     }
 
     /** @see Arena#tryXalloc */
+    @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
         return store.mutate(() -> arena.tryXalloc(constraints, policy));
     }
 
     /** @see Arena#free(long) */
+    @Override
     public void free(long base) {
         store.mutate(() -> {
             arena.free(base);
@@ -98,6 +111,7 @@ public final class PersistentArena {
     }
 
     /** @see Arena#free(long, long) */
+    @Override
     public void free(long base, long size) {
         store.mutate(() -> {
             arena.free(base, size);
@@ -105,26 +119,32 @@ public final class PersistentArena {
         });
     }
 
+    @Override
     public boolean contains(long value) {
         return arena.contains(value);
     }
 
+    @Override
     public ArenaStats stats() {
         return arena.stats();
     }
 
+    @Override
     public long nextFitCursor() {
         return arena.nextFitCursor();
     }
 
+    @Override
     public List<Segment> segments() {
         return arena.segments();
     }
 
+    @Override
     public String dump() {
         return arena.dump();
     }
 
+    @Override
     public List<String> checkInvariants() {
         return arena.checkInvariants();
     }
