@@ -52,10 +52,10 @@ public class ReopenBenchmark {
     public void build() throws IOException {
         dir = Files.createTempDirectory("vmem-reopen");
         Path storeDir = dir.resolve("store");
-        int allocations = segments / 2;
+        int allocations = segments; // then every other one is freed: half allocated, half free segments
         try (VmemStore store = VmemStore.open(StoreOptions.of(storeDir))) {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
-            ids.addSpan(0, 4L * allocations);
+            ids.addSpan(0, 2L * allocations);
             int batch = 20_000;
             for (int done = 0; done < allocations; done += batch) {
                 int from = done;

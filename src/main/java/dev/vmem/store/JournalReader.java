@@ -61,6 +61,10 @@ final class JournalReader {
                 throw new StoreCorruptedException(file, 0, "journal segment header is damaged or names another "
                         + "sequence number or format version than " + StoreFormat.VERSION);
             }
+            if (expected == -1 && first > afterSeq + 1) {
+                throw new StoreCorruptedException(file, 0, "the journal starts at sequence " + first
+                        + " but the checkpoint reflects only up to " + afterSeq + ": records are missing");
+            }
             if (expected != -1 && first != expected) {
                 throw new StoreCorruptedException(file, 0, "journal segment starts at sequence " + first
                         + " but the previous segment ends before " + expected + " (a segment is missing)");

@@ -71,7 +71,7 @@ public final class PersistentArena implements VmemArena {
     /** @see Arena#addSpan */
     @Override
     public void addSpan(long base, long size) {
-        store.mutate(() -> {
+        store.mutate(this, () -> {
             arena.addSpan(base, size);
             return null;
         });
@@ -80,31 +80,31 @@ public final class PersistentArena implements VmemArena {
     /** @see Arena#alloc */
     @Override
     public long alloc(long size, Policy policy) {
-        return store.mutate(() -> arena.alloc(size, policy));
+        return store.mutate(this, () -> arena.alloc(size, policy));
     }
 
     /** @see Arena#tryAlloc */
     @Override
     public long tryAlloc(long size, Policy policy) {
-        return store.mutate(() -> arena.tryAlloc(size, policy));
+        return store.mutate(this, () -> arena.tryAlloc(size, policy));
     }
 
     /** @see Arena#xalloc */
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
-        return store.mutate(() -> arena.xalloc(constraints, policy));
+        return store.mutate(this, () -> arena.xalloc(constraints, policy));
     }
 
     /** @see Arena#tryXalloc */
     @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
-        return store.mutate(() -> arena.tryXalloc(constraints, policy));
+        return store.mutate(this, () -> arena.tryXalloc(constraints, policy));
     }
 
     /** @see Arena#free(long) */
     @Override
     public void free(long base) {
-        store.mutate(() -> {
+        store.mutate(this, () -> {
             arena.free(base);
             return null;
         });
@@ -113,7 +113,7 @@ public final class PersistentArena implements VmemArena {
     /** @see Arena#free(long, long) */
     @Override
     public void free(long base, long size) {
-        store.mutate(() -> {
+        store.mutate(this, () -> {
             arena.free(base, size);
             return null;
         });

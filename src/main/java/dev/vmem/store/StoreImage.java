@@ -90,6 +90,9 @@ final class StoreImage {
                 }
                 Map.Entry<Long, long[]> below = spans.floorEntry(a.base());
                 Map.Entry<Long, long[]> above = spans.ceilingEntry(a.base());
+                if (a.imported() && definition.source() == -1) {
+                    return "imported span in an arena without a source";
+                }
                 if ((below != null && below.getKey() + below.getValue()[0] > a.base())
                         || (above != null && above.getKey() - a.base() < a.size())) {
                     return "span overlaps another";
@@ -147,6 +150,10 @@ final class StoreImage {
         this.seq = seq;
     }
 
+    private static boolean isPowerOfTwo(long x) {
+        return x > 0 && (x & (x - 1)) == 0;
+    }
+
     /** Applies one operation, or returns why it does not fit the state. */
     String apply(Op op) {
         if (op instanceof Op.Create c) {
@@ -160,6 +167,10 @@ final class StoreImage {
             }
             if (c.source() != -1 && !arenas.containsKey(c.source())) {
                 return "source arena " + c.source() + " does not exist";
+            }
+            if (!isPowerOfTwo(c.quantum()) || c.importQuantum() <= 0 || c.importQuantum() % c.quantum() != 0
+                    || c.qcacheMax() < 0 || c.qcacheMax() % c.quantum() != 0 || c.name().isBlank()) {
+                return "invalid arena definition " + c;
             }
             arenas.put(c.arena(), new ArenaImage(c, new ArenaState(List.of(), new long[0], 0,
                     new ArenaStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))));

@@ -61,6 +61,8 @@ public final class VmemStore implements AutoCloseable {
     private int depth;
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final TreeMap<Integer, Entry> byId = new TreeMap<>();
+    /** Arenas dropped by the unit being built, kept so that the drop can be taken back. */
+    private final Map<Integer, Entry> dropped = new java.util.HashMap<>();
     private int nextId;
     private volatile boolean stopped;
     private volatile boolean closed;
@@ -71,7 +73,12 @@ public final class VmemStore implements AutoCloseable {
         this.options = options;
         this.lock = lock;
         for (Map.Entry<Integer, StoreImage.ArenaImage> e : recovered.image().arenas.entrySet()) {
-            register(e.getValue().definition, e.getValue().state());
+            try {
+                register(e.getValue().definition, e.getValue().state());
+            } catch (IllegalArgumentException invalid) {
+                throw new StoreCorruptedException(dir, -1, "recovered arena " + e.getValue().definition
+                        + " cannot be rebuilt: " + invalid.getMessage(), invalid);
+            }
             nextId = Math.max(nextId, e.getKey() + 1);
         }
         List<String> problems = verifyArenas();
@@ -303,8 +310,18 @@ public final class VmemStore implements AutoCloseable {
                             + other.definition().name() + "'; drop that first");
                 }
             }
-            e.arena().inner().close();
+            // Give the imported spans back through the source's own (journalled, revertible) frees; the
+            // dropped arena itself is left untouched, so taking the drop back is re-registering it.
+            if (e.definition().source() != -1) {
+                Arena parent = byId.get(e.definition().source()).arena().inner();
+                for (var span : e.arena().inner().exportState().spans()) {
+                    if (span.kind() == dev.vmem.Segment.Kind.IMPORTED_SPAN) {
+                        parent.releaseSpan(span.base(), span.size());
+                    }
+                }
+            }
             pending.add(new Op.Drop(e.id()));
+            dropped.put(e.id(), e);
             byName.remove(name);
             byId.remove(e.id());
             return null;
@@ -331,6 +348,17 @@ public final class VmemStore implements AutoCloseable {
         });
     }
 
+    /** Runs an operation of {@code arena}, which must still belong to this store. */
+    <T> T mutate(PersistentArena arena, Supplier<T> action) {
+        return mutate(() -> {
+            Entry e = byId.get(arena.id());
+            if (e == null || e.arena() != arena) {
+                throw new IllegalStateException("arena '" + arena.name() + "' was dropped from " + dir);
+            }
+            return action.get();
+        });
+    }
+
     <T> T mutate(Supplier<T> action) {
         long seq = -1;
         T result;
@@ -354,6 +382,7 @@ public final class VmemStore implements AutoCloseable {
         } finally {
             if (depth == 0) {
                 pending.clear();
+                dropped.clear();
             }
             mutation.unlock();
         }
@@ -384,8 +413,12 @@ public final class VmemStore implements AutoCloseable {
             return seq;
         } catch (IOException e) {
             StoreIOException failure = new StoreIOException("journal write failed for " + dir
-                    + "; the operation did not happen", e);
+                    + "; the operation did not happen" + (journal.failed()
+                            ? ", and the journal cannot go on: reopen the store" : ""), e);
             revertFrom(0, failure);
+            if (journal.failed()) {
+                stopped = true;
+            }
             throw failure;
         }
     }
@@ -402,7 +435,9 @@ public final class VmemStore implements AutoCloseable {
                     byName.remove(c.name());
                     byId.remove(c.arena());
                 } else {
-                    throw new IllegalStateException("a dropped arena cannot be restored");
+                    Entry e = dropped.remove(((Op.Drop) op).arena());
+                    byName.put(e.definition().name(), e);
+                    byId.put(e.id(), e);
                 }
                 pending.remove(i);
             }
@@ -465,7 +500,14 @@ public final class VmemStore implements AutoCloseable {
             for (String p : a.checkInvariants()) {
                 problems.add("arena '" + a.label() + "': " + p);
             }
-            if (e.definition().source() != -1) {
+            if (e.definition().source() == -1) {
+                for (var span : a.exportState().spans()) {
+                    if (span.kind() == dev.vmem.Segment.Kind.IMPORTED_SPAN) {
+                        problems.add("arena '" + a.label() + "': imported span [" + span.base() + ", " + span.end()
+                                + ") in an arena without a source");
+                    }
+                }
+            } else {
                 Arena parent = byId.get(e.definition().source()).arena().inner();
                 Map<Long, Long> live = liveAllocations(parent.exportState());
                 for (var span : a.exportState().spans()) {

@@ -1,0 +1,137 @@
+package dev.vmem.store;
+
+import dev.vmem.Constraints;
+import dev.vmem.Policy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Writes the golden store of format version {@value StoreFormat#VERSION} that {@link GoldenFormatTest}
+ * reads back. Run it only when the format version changes (a new version gets a new directory; the old
+ * golden files stay, so that old stores keep being read):
+ *
+ * <pre>
+ *   mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ *   java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.vmem.store.GoldenStoreGenerator
+ * </pre>
+ *
+ * with the target directory as argument (default {@code src/test/resources/golden/v1},
+ * relative to the project root). Everything it does is deterministic (regenerating gave byte-identical files,
+ * checkpoints included), but the test relies only on what a store reads from the files.
+ *
+ * <p>The store: {@code disk} (quantum 4096, one span) is the source of {@code tenant} (quantum 4096,
+ * import quantum 1 MiB); {@code pids} (quantum 1) is used with NEXT_FIT. Two checkpoint generations are
+ * written (an explicit checkpoint, then the one at close), then the store is reopened and a few more
+ * operations are made and the store stops like a crash, so the journal holds a tail beyond the newest
+ * checkpoint that recovery must replay.
+ */
+public final class GoldenStoreGenerator {
+    /** The golden files' location, relative to the project root. */
+    public static final Path DEFAULT_TARGET = Path.of("src", "test", "resources", "golden", "v" + StoreFormat.VERSION);
+
+    private GoldenStoreGenerator() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path target = args.length > 0 ? Path.of(args[0]) : DEFAULT_TARGET;
+        generate(target);
+        for (Path p : files(target)) {
+            System.out.println(target.relativize(p) + " " + Files.size(p) + " bytes");
+        }
+    }
+
+    private static StoreOptions options(Path dir) {
+        return StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).build();
+    }
+
+    /** Creates the golden store in a scratch directory and copies its files (not LOCK) to {@code target}. */
+    public static void generate(Path target) throws IOException {
+        Path work = Files.createTempDirectory("vmem-golden");
+        try {
+            Path store = work.resolve("store");
+            build(store);
+            deleteTree(target);
+            Files.createDirectories(target.resolve(StoreFormat.JOURNAL_DIR));
+            for (Path p : files(store)) {
+                String name = store.relativize(p).toString();
+                if (name.equals(StoreFormat.LOCK_FILE)) {
+                    continue;
+                }
+                Files.copy(p, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** The golden store's history. Changing anything here changes the expected values of the test. */
+    static void build(Path store) {
+        // Phase 1: definitions, spans, NEXT_FIT, an import; then checkpoint generation 0.
+        try (VmemStore s = VmemStore.open(options(store))) {
+            PersistentArena disk = s.createArena(ArenaDefinition.of("disk", 4096));
+            disk.addSpan(0x100000, 0x4000000);
+            PersistentArena tenant = s.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 0x100000));
+            PersistentArena pids = s.createArena(ArenaDefinition.of("pids", 1));
+            pids.addSpan(300, 700);
+            for (int i = 0; i < 8; i++) {
+                pids.alloc(1, Policy.NEXT_FIT); // 300 .. 307
+            }
+            pids.free(302);
+            pids.free(305);
+            disk.xalloc(Constraints.builder(0x10000).align(0x10000).build(), Policy.BEST_FIT);
+            tenant.alloc(0x3000, Policy.INSTANT_FIT); // imports 1 MiB from disk
+            tenant.alloc(0x1000, Policy.NEXT_FIT);
+            if (!s.checkpoint()) {
+                throw new IllegalStateException("checkpoint failed");
+            }
+            // Phase 2: more changes, then close: checkpoint generation 1.
+            pids.alloc(3, Policy.NEXT_FIT); // 308 .. 310
+            disk.alloc(0x2000, Policy.INSTANT_FIT);
+            s.batch(() -> {
+                pids.free(300);
+                tenant.alloc(0x200000, Policy.BEST_FIT); // a second, larger import
+            });
+        }
+        // Phase 3: a journal tail beyond the newest checkpoint; stopped like a crash.
+        VmemStore s = VmemStore.open(options(store));
+        try {
+            PersistentArena pids = s.arena("pids");
+            PersistentArena tenant = s.arena("tenant");
+            PersistentArena disk = s.arena("disk");
+            pids.alloc(1, Policy.NEXT_FIT); // 311
+            pids.free(303);
+            long first = tenant.segments().stream()
+                    .filter(seg -> seg.kind() == dev.vmem.Segment.Kind.ALLOCATED).findFirst().orElseThrow().base();
+            tenant.free(first);
+            disk.xalloc(Constraints.builder(0x4000).align(0x8000).phase(0x4000).build(), Policy.NEXT_FIT);
+        } finally {
+            s.crashForTest();
+        }
+    }
+
+    static List<Path> files(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> w = Files.walk(dir)) {
+            w.filter(Files::isRegularFile).sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> w = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) w.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}
