@@ -80,11 +80,11 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     private long releases;
     private boolean closed;
 
-    private Arena(Builder b) {
+    private Arena(Builder b, long importQuantum) {
         this.label = b.label;
         this.quantum = b.quantum;
         this.source = b.source;
-        this.importQuantum = b.importQuantum;
+        this.importQuantum = importQuantum;
         this.qcacheMax = b.qcacheMax;
         this.observer = b.observer;
         this.table = new AllocationTable(quantum);
@@ -217,16 +217,16 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
      */
     @Override
     public long alloc(long size, Policy policy) {
-        long base = tryAlloc(size, policy);
-        if (base == NONE) {
-            throw exhausted(Constraints.of(size), policy);
-        }
-        return base;
+        return allocOrFail(size, policy, true);
     }
 
     /** As {@link #alloc}, but returns {@link #NONE} instead of throwing when space runs out. */
     @Override
     public long tryAlloc(long size, Policy policy) {
+        return allocOrFail(size, policy, false);
+    }
+
+    private long allocOrFail(long size, Policy policy, boolean throwing) {
         Objects.requireNonNull(policy, "policy");
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
@@ -235,7 +235,11 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return allocate(rounded, quantum, 0, 0, 0, maxRounded(Constraints.NO_MAX), policy);
+            long base = allocate(rounded, quantum, 0, 0, 0, maxRounded(Constraints.NO_MAX), policy);
+            if (base == NONE && throwing) {
+                throw exhausted(Constraints.of(size), policy);
+            }
+            return base;
         } finally {
             lock.unlock();
         }
@@ -251,16 +255,16 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
      */
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
-        long base = tryXalloc(constraints, policy);
-        if (base == NONE) {
-            throw exhausted(constraints, policy);
-        }
-        return base;
+        return xallocOrFail(constraints, policy, true);
     }
 
     /** As {@link #xalloc}, but returns {@link #NONE} instead of throwing when space runs out. */
     @Override
     public long tryXalloc(Constraints c, Policy policy) {
+        return xallocOrFail(c, policy, false);
+    }
+
+    private long xallocOrFail(Constraints c, Policy policy, boolean throwing) {
         Objects.requireNonNull(c, "constraints");
         Objects.requireNonNull(policy, "policy");
         long size = roundedSize(c.size());
@@ -278,7 +282,11 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return allocate(size, align, c.phase(), c.nocross(), min, max, policy);
+            long base = allocate(size, align, c.phase(), c.nocross(), min, max, policy);
+            if (base == NONE && throwing) {
+                throw exhausted(c, policy);
+            }
+            return base;
         } finally {
             lock.unlock();
         }
@@ -297,10 +305,11 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         return Fit.roundDown(max, quantum);
     }
 
+    /** Called with the lock held, so the figures are those the allocation failed against. */
     private ArenaExhaustedException exhausted(Constraints c, Policy policy) {
         return new ArenaExhaustedException("arena '" + label + "' has no room for " + c + " under " + policy
-                + " (total=" + total + ", free=" + (total - allocated) + (source == null ? "" : ", import failed")
-                + ")");
+                + " (total=" + total + ", free=" + (total - allocated)
+                + (source == null ? "" : ", and its source supplied no span that holds it") + ")");
     }
 
     /** Places and carves a block; the lock is held. Returns the base or {@link #NONE}. */
@@ -436,9 +445,14 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             }
             long span = request.size();
             if (!request.admits(base) || (base & (quantum - 1)) != 0 || list.overlappingSpan(base, span) != null) {
-                source.releaseSpan(base, span);
-                throw new IllegalStateException("source of arena '" + label + "' returned base=" + base
-                        + " for " + request + ", which is misaligned, outside the request or overlaps a span");
+                IllegalStateException bad = new IllegalStateException("source of arena '" + label + "' returned base="
+                        + base + " for " + request + ", which is misaligned, outside the request or overlaps a span");
+                try {
+                    source.releaseSpan(base, span);
+                } catch (RuntimeException e) {
+                    bad.addSuppressed(e);
+                }
+                throw bad;
             }
             insertSpan(base, span, Tag.IMPORTED_SPAN);
             long start = find(size, align, phase, nocross, min, max, policy);
@@ -539,8 +553,8 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         Tag t = table.find(base);
         if (t == null) {
             String where = list.spanContaining(base) == null ? "is in no span" : "is not the base of a live allocation";
-            throw new InvalidFreeException("free(base=" + base + ") in arena '" + label + "': the value " + where
-                    + " (double free, or never allocated here)");
+            throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
+                    + label + "': the value " + where + " (double free, or never allocated here)");
         }
         if (size != NONE && Fit.roundUp(size, quantum) != t.size) {
             throw new InvalidFreeException("free(base=" + base + ", size=" + size + ") in arena '" + label
@@ -630,7 +644,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 unallocate(t);
                 allocations--;
             } else if (change instanceof ArenaChange.Freed f) {
-                Tag t = freeTagHolding(f.base(), f.size());
+                Tag t = ((f.base() | f.size()) & (quantum - 1)) != 0 ? null : freeTagHolding(f.base(), f.size());
                 if (t == null) {
                     throw cannotRevert(change, "the range is not free");
                 }
@@ -657,8 +671,10 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 }
             } else if (change instanceof ArenaChange.SpanRemoved r) {
                 if (r.size() <= 0 || r.base() < 0 || r.size() > Long.MAX_VALUE - r.base()
+                        || ((r.base() | r.size()) & (quantum - 1)) != 0 || source == null
                         || list.overlappingSpan(r.base(), r.size()) != null) {
-                    throw cannotRevert(change, "the span is invalid or overlaps another");
+                    throw cannotRevert(change, "the span is invalid, unaligned, overlaps another, or the arena has "
+                            + "no source");
                 }
                 Tag marker = new Tag(Tag.IMPORTED_SPAN, r.base(), r.size());
                 Tag free = new Tag(Tag.FREE, r.base(), r.size());
@@ -708,6 +724,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     public ArenaState exportState() {
         lock.lock();
         try {
+            ensureOpen();
             List<Segment> spans = new ArrayList<>(list.spanCount());
             long[] allocations = new long[2 * table.size()];
             int i = 0;
@@ -731,6 +748,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         for (Segment span : state.spans()) {
             if (!span.kind().isSpan()) {
                 throw new IllegalArgumentException("restore: " + span + " is not a span");
+            }
+            if (span.kind() == Segment.Kind.IMPORTED_SPAN && source == null) {
+                throw new IllegalArgumentException("restore: imported span " + span + " in an arena without a source");
             }
             checkSpan(span.base(), span.size());
             if (previous != null && span.base() < previous.end()) {
@@ -774,16 +794,32 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         if (next < a.length) {
             throw new IllegalArgumentException("restore: allocation base=" + a[next] + " lies in no span");
         }
-        if (state.cursor() < 0) {
-            throw new IllegalArgumentException("restore: cursor=" + state.cursor() + " is negative");
+        if (state.cursor() < 0 || (state.cursor() & (quantum - 1)) != 0) {
+            throw new IllegalArgumentException("restore: cursor=" + state.cursor()
+                    + " is negative or not a multiple of quantum=" + quantum);
         }
         rotor = state.cursor();
         ArenaStats c = state.counters();
+        if (c.allocations() - c.frees() != table.size() || c.failures() < 0 || c.frees() < 0
+                || c.imports() - c.releases() != importedSpanCount()) {
+            throw new IllegalArgumentException("restore: counters " + c + " do not match " + table.size()
+                    + " live allocations and " + importedSpanCount() + " imported spans");
+        }
         allocations = c.allocations();
         frees = c.frees();
         failures = c.failures();
         imports = c.imports();
         releases = c.releases();
+    }
+
+    private int importedSpanCount() {
+        int n = 0;
+        for (Tag marker : list.spanMarkers()) {
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void appendFree(long base, long size) {
@@ -885,35 +921,41 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
 
     /**
      * Gives every imported span back to the source and makes the arena unusable. Live allocations at
-     * this point are leaks: their count and size are logged at WARN. Afterwards {@link #stats()},
-     * {@link #segments()} and {@link #dump()} still describe the arena as it was when it closed (with
-     * the spans given back counted in {@code releases}); every other method throws
-     * {@link IllegalStateException}. Idempotent.
+     * this point are leaks: their count and size are logged at WARN; those inside imported spans go back
+     * with their spans (counted as frees). Afterwards the read-only views ({@link #stats()},
+     * {@link #segments()}, {@link #dump()}, {@link #checkInvariants()}, {@link #contains},
+     * {@link #nextFitCursor()}) describe what the arena still holds; every mutation, {@link #exportState()}
+     * and {@link #revert} throw {@link IllegalStateException}. If the source refuses a span, close throws
+     * its exception after trying the others, and calling close again retries the refused ones.
      */
     @Override
     public void close() {
         lock.lock();
         try {
-            if (closed) {
+            List<Tag> spans = source == null ? List.of() : importedSpans();
+            if (closed && spans.isEmpty()) {
                 return;
             }
-            closed = true;
-            if (table.size() > 0) {
+            if (!closed && table.size() > 0) {
                 LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label, table.size(),
                         allocated);
             }
+            closed = true;
             RuntimeException failure = null;
-            for (Tag marker : new ArrayList<>(importedSpans())) {
+            for (Tag marker : spans) {
                 try {
                     source.releaseSpan(marker.base, marker.size);
-                    releases++;
                 } catch (RuntimeException e) {
                     if (failure == null) {
-                        failure = e;
+                        failure = new IllegalStateException("arena '" + label + "' could not give span [" + marker.base
+                                + ", " + marker.end() + ") back to its source", e);
                     } else {
                         failure.addSuppressed(e);
                     }
+                    continue;
                 }
+                discardImportedSpan(marker);
+                releases++;
             }
             if (failure != null) {
                 throw failure;
@@ -921,6 +963,28 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Removes an imported span and everything in it; live allocations in it count as freed. */
+    private void discardImportedSpan(Tag marker) {
+        for (Tag t = marker.next; t != list.sentinel && !t.isSpan(); ) {
+            Tag next = t.next;
+            if (t.type == Tag.ALLOCATED) {
+                table.remove(t);
+                allocated -= t.size;
+                frees++;
+            } else {
+                freeLists.remove(t);
+            }
+            unlink(t);
+            t = next;
+        }
+        if (rotorHint == marker) {
+            rotorHint = marker.prev;
+        }
+        list.removeMarker(marker);
+        total -= marker.size;
+        imported -= marker.size;
     }
 
     private List<Tag> importedSpans() {
@@ -1005,15 +1069,13 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         /** @throws IllegalArgumentException naming the value when the definition is invalid */
         public Arena build() {
             if (label.isBlank()) {
-                throw new IllegalArgumentException("label must not be blank");
+                throw new IllegalArgumentException("label '" + label + "' must not be blank");
             }
             if (!Fit.isPowerOfTwo(quantum)) {
                 throw new IllegalArgumentException("quantum=" + quantum + " is not a power of two (arena '"
                         + label + "')");
             }
-            if (importQuantum == 0) {
-                importQuantum = quantum;
-            }
+            long importQuantum = this.importQuantum == 0 ? quantum : this.importQuantum;
             if (importQuantum < 0 || (importQuantum & (quantum - 1)) != 0) {
                 throw new IllegalArgumentException("importQuantum=" + importQuantum
                         + " is not a positive multiple of quantum=" + quantum + " (arena '" + label + "')");
@@ -1026,7 +1088,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
                         + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
             }
-            Arena arena = new Arena(this);
+            Arena arena = new Arena(this, importQuantum);
             if (state != null) {
                 arena.load(state);
             }

@@ -123,6 +123,19 @@ final class ArenaCheck {
         if (allocated != a.allocated) {
             problems.add("allocated=" + a.allocated + " but allocated segments sum to " + allocated);
         }
+        long importedSpans = 0;
+        for (Tag marker : a.list.spanMarkers()) {
+            importedSpans += marker.type == Tag.IMPORTED_SPAN ? 1 : 0;
+        }
+        ArenaStats c = a.stats();
+        if (c.allocations() - c.frees() != allocatedCount) {
+            problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " but "
+                    + allocatedCount + " allocations are live");
+        }
+        if (c.imports() - c.releases() != importedSpans) {
+            problems.add("counters: imports=" + c.imports() + " - releases=" + c.releases() + " but "
+                    + importedSpans + " imported spans are held");
+        }
         if (freeCount + allocatedCount != a.segments) {
             problems.add("segments=" + a.segments + " but the list holds " + (freeCount + allocatedCount));
         }

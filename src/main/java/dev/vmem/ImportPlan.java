@@ -23,8 +23,8 @@ import java.util.List;
  *   <li>generous: at least the import quantum, so later allocations need not import again (skipped
  *       when the larger span would straddle {@code nocross});</li>
  *   <li>exact: just {@code roundUp(d + size, g)};</li>
- *   <li>shifted: when {@code min - d} falls inside a grain, the span may start in that grain and hold the
- *       block above its offset: the exact size, then one grain more, from that grain on.</li>
+ *   <li>shifted: when {@code min - d} falls inside a grain, a span starting exactly at that grain may
+ *       hold the block above its offset: the exact size, then one grain more.</li>
  * </ol>
  * The arena places the block in the span it gets and gives the span back if the block is not there
  * (only a shifted request can produce such a span). A custom {@link Source} may still refuse all of
@@ -68,13 +68,15 @@ final class ImportPlan {
         }
         add(out, atOffset(exact, offset, size, spanAlign, spanPhase, spanNocross, min, max));
         if (((min - offset) & (g - 1)) != 0) {
-            // min falls inside a grain: the span may start below it and hold the block higher up.
+            // min falls inside a grain: a span starting at that grain can hold the block higher up (a span
+            // starting higher would have satisfied the exact request already).
             long lo = Fit.roundDown(Math.max(0, min - offset), g);
-            // Only the block must end by max; the span may run on to the end of max's grain.
-            long hi = Fit.roundUp(max, g) == Fit.NONE ? Fit.roundDown(Long.MAX_VALUE, g) : Fit.roundUp(max, g);
-            for (long n = exact; n <= exact + g && n > 0; n += g) {
-                if (spanNocross == 0 || n <= spanNocross) {
-                    add(out, within(n, spanAlign, spanPhase, spanNocross, lo, hi));
+            for (long n = exact; n > 0 && n - exact <= g; n += g) {
+                if ((spanNocross == 0 || n <= spanNocross) && n <= Long.MAX_VALUE - lo) {
+                    add(out, within(n, spanAlign, spanPhase, spanNocross, lo, lo + n));
+                }
+                if (n > Long.MAX_VALUE - g) {
+                    break;
                 }
             }
         }

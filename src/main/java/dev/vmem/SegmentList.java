@@ -82,6 +82,12 @@ final class SegmentList {
         spans.remove(marker.base);
     }
 
+    /** Unlinks a span marker whose segments have been unlinked already. */
+    void removeMarker(Tag marker) {
+        unlink(marker);
+        spans.remove(marker.base);
+    }
+
     static void insertBefore(Tag t, Tag before) {
         t.next = before;
         t.prev = before.prev;

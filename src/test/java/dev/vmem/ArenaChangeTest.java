@@ -92,18 +92,24 @@ class ArenaChangeTest {
         Pair p = new Pair(quantum);
         churn(p, policy, quantum, seed, 600);
 
-        for (Arena original : List.of(p.parent, p.child)) {
-            ArenaState state = original.exportState();
-            Arena copy = Arena.builder(original.label()).quantum(quantum).restore(state).build();
+        Arena parentCopy = Arena.builder("parent").quantum(quantum).restore(p.parent.exportState()).build();
+        Arena childCopy = Arena.builder("child").quantum(quantum).source(parentCopy).importQuantum(quantum * 16)
+                .restore(p.child.exportState()).build();
+        for (Arena[] pair : List.of(new Arena[] {p.parent, parentCopy}, new Arena[] {p.child, childCopy})) {
+            Arena original = pair[0];
+            Arena copy = pair[1];
             assertEquals(original.dump(), copy.dump(), "seed=" + seed);
             assertEquals(original.stats(), copy.stats(), "seed=" + seed);
-            assertEquals(state, copy.exportState(), "seed=" + seed);
+            assertEquals(original.exportState(), copy.exportState(), "seed=" + seed);
             // The copy allocates like an arena that was never restored.
             long base = copy.alloc(quantum, policy);
             assertTrue(copy.contains(base), "seed=" + seed);
             copy.free(base);
             Invariants.assertSound(copy);
         }
+        // An imported span needs a source to go back to.
+        assertThrows(IllegalArgumentException.class,
+                () -> Arena.builder("orphan").quantum(quantum).restore(p.child.exportState()).build());
         Invariants.assertSound(p.parent, p.child);
     }
 
