@@ -1,0 +1,78 @@
+package dev.vmem.cli;
+
+import dev.vmem.Constraints;
+import dev.vmem.Policy;
+import dev.vmem.store.PersistentArena;
+import dev.vmem.store.VmemStore;
+import java.io.PrintWriter;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "alloc", description = {"Allocate SIZE values; prints each base in decimal on its own line as soon "
+        + "as that allocation is durable."})
+final class AllocCommand extends StoreCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "SIZE", converter = Numbers.class)
+    long size;
+
+    @Option(names = "--policy", paramLabel = "instant|best|next", defaultValue = "instant",
+            description = "Placement policy (default: instant).")
+    String policy;
+
+    @Option(names = "--align", paramLabel = "A", converter = Numbers.class, defaultValue = "1")
+    long align;
+
+    @Option(names = "--phase", paramLabel = "P", converter = Numbers.class, defaultValue = "0")
+    long phase;
+
+    @Option(names = "--nocross", paramLabel = "N", converter = Numbers.class, defaultValue = "0")
+    long nocross;
+
+    @Option(names = "--min", paramLabel = "M", converter = Numbers.class, defaultValue = "0")
+    long min;
+
+    @Option(names = "--max", paramLabel = "X", converter = Numbers.class, defaultValue = "" + Long.MAX_VALUE,
+            description = "Exclusive bound of the block's end.")
+    long max;
+
+    @Option(names = "--count", paramLabel = "K", defaultValue = "1",
+            description = "Allocate K blocks (default 1).")
+    int count;
+
+    static Policy policy(String text) {
+        switch (text.toLowerCase(Locale.ROOT)) {
+            case "instant":
+                return Policy.INSTANT_FIT;
+            case "best":
+                return Policy.BEST_FIT;
+            case "next":
+                return Policy.NEXT_FIT;
+            default:
+                throw new IllegalArgumentException("policy=" + text + " is not one of instant, best, next");
+        }
+    }
+
+    @Override
+    int run(VmemStore store) {
+        Policy p = policy(policy);
+        if (count < 1) {
+            throw new IllegalArgumentException("count=" + count + " must be at least 1");
+        }
+        Constraints constraints = new Constraints(size, align, phase, nocross, min, max);
+        PersistentArena arena = store.arena(name);
+        PrintWriter out = root.out();
+        try (Progress progress = Progress.start("alloc", count)) {
+            for (int i = 0; i < count; i++) {
+                long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
+                out.println(base);
+                out.flush();
+                progress.step();
+            }
+        }
+        return 0;
+    }
+}

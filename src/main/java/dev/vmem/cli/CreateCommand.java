@@ -1,0 +1,52 @@
+package dev.vmem.cli;
+
+import dev.vmem.store.ArenaDefinition;
+import dev.vmem.store.PersistentArena;
+import dev.vmem.store.VmemStore;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "create", description = "Create an arena (and the store, if missing), with its spans, as one unit.")
+final class CreateCommand extends StoreCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--quantum", required = true, paramLabel = "Q", converter = Numbers.class,
+            description = "Granularity of every allocation, a power of two.")
+    long quantum;
+
+    @Option(names = "--span", paramLabel = "BASE:SIZE", converter = Numbers.Span.class,
+            description = "A span to add; may be repeated.")
+    List<long[]> spans = new ArrayList<>();
+
+    @Option(names = "--source", paramLabel = "ARENA", description = "An arena of the same store to import from.")
+    String source;
+
+    @Option(names = "--import-quantum", paramLabel = "N", converter = Numbers.class,
+            description = "Least an import asks for (default: the quantum).")
+    long importQuantum;
+
+    @Option(names = "--qcache-max", paramLabel = "N", converter = Numbers.class,
+            description = "Largest size served by quantum caches (default 0: none).")
+    long qcacheMax;
+
+    @Override
+    boolean createsStore() {
+        return true;
+    }
+
+    @Override
+    int run(VmemStore store) {
+        store.batch(() -> {
+            PersistentArena arena = store.createArena(new ArenaDefinition(name, quantum, source, importQuantum,
+                    qcacheMax));
+            for (long[] span : spans) {
+                arena.addSpan(span[0], span[1]);
+            }
+        });
+        return 0;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.vmem.cli;
+
+import dev.vmem.store.PersistentArena;
+import dev.vmem.store.VmemStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "map", description = "Write an SVG picture of an arena's address space: spans, allocated and free "
+        + "runs, fragmentation.")
+final class MapCommand extends StoreCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.svg")
+    Path out;
+
+    @Override
+    int run(VmemStore store) throws Exception {
+        PersistentArena arena = store.arena(name);
+        String svg = SvgMap.render(arena.name(), arena.quantum(), arena.stats(), arena.segments());
+        Files.writeString(out, svg, StandardCharsets.UTF_8);
+        root.out().println("wrote " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.vmem.cli;
+
+import dev.vmem.store.StoreOptions;
+import dev.vmem.store.VmemStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmem}: operate and inspect vmem stores. */
+@Command(name = "vmem", mixinStandardHelpOptions = true, versionProvider = VmemCommand.Version.class,
+        description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
+        subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
+                ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
+                DemoCommand.class},
+        footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",
+                "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input; 3 exhausted;",
+                "            4 invalid free; 5 store locked; 6 store corrupted."})
+final class VmemCommand {
+    static final Path CONFIG = Path.of("config", "vmem.properties");
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "The store directory (default: store= in config/vmem.properties, else ./vmem-store).")
+    Path store;
+
+    @Option(names = "--verbose", description = "Log what the store does, and print stack traces of failures.")
+    boolean verbose;
+
+    private Properties config;
+
+    /** The command's defaults from config/vmem.properties (empty when the file is absent). */
+    Properties config() {
+        if (config == null) {
+            config = new Properties();
+            if (Files.isRegularFile(CONFIG)) {
+                try (InputStream in = Files.newInputStream(CONFIG)) {
+                    config.load(in);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("cannot read " + CONFIG + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return config;
+    }
+
+    Path storeDirectory() {
+        if (store != null) {
+            return store;
+        }
+        return Path.of(config().getProperty("store", "vmem-store").strip());
+    }
+
+    /** Opens the store; the command's defaults (config/vmem.properties) shape the options. */
+    VmemStore openStore(boolean createIfMissing) {
+        StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing).build();
+        return VmemStore.open(options);
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Package p = VmemCommand.class.getPackage();
+            String v = p == null ? null : p.getImplementationVersion();
+            return new String[] {"vmem " + (v == null ? "(development build)" : v) + ", store format "
+                    + dev.vmem.store.StoreFormat.VERSION};
+        }
+    }
+}

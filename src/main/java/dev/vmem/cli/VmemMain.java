@@ -1,0 +1,62 @@
+package dev.vmem.cli;
+
+import dev.vmem.store.StoreIOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/** Entry point of {@code java -jar target/vmem.jar}. */
+public final class VmemMain {
+    private VmemMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command and returns its exit code (see the command's help). */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        configureLogging(verbose);
+        CommandLine cl = new CommandLine(new VmemCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, badArgs) -> {
+            err.println("vmem: " + ex.getMessage());
+            err.println("Try 'vmem --help' or 'vmem " + ex.getCommandLine().getCommandName() + " --help'.");
+            return ExitCode.BAD_INPUT.code;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            err.println("vmem: " + describe(ex));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            return ExitCode.of(ex).code;
+        });
+        return cl.execute(args);
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof StoreIOException && e.getCause() != null && e.getCause().getMessage() != null) {
+            message += " (" + e.getCause().getMessage() + ")";
+        }
+        return message.replace('\n', ' ');
+    }
+
+    /** config/logback.xml when present, else the bundled quiet default; --verbose raises the level to INFO. */
+    static void configureLogging(boolean verbose) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            Path config = Path.of("config", "logback.xml");
+            System.setProperty("logback.configurationFile",
+                    Files.isRegularFile(config) ? config.toString() : "dev/vmem/cli/logback-default.xml");
+        }
+        if (verbose && System.getProperty("vmem.log.level") == null) {
+            System.setProperty("vmem.log.level", "INFO");
+        }
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+    }
+}
