@@ -63,6 +63,8 @@ public final class VmemStore implements AutoCloseable {
     private final TreeMap<Integer, Entry> byId = new TreeMap<>();
     /** Arenas dropped by the unit being built, kept so that the drop can be taken back. */
     private final Map<Integer, Entry> dropped = new java.util.HashMap<>();
+    /** Arena names registered with JMX. */
+    private final java.util.Set<String> jmxNames = new java.util.HashSet<>();
     private int nextId;
     private volatile boolean stopped;
     private volatile boolean closed;
@@ -89,6 +91,7 @@ public final class VmemStore implements AutoCloseable {
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), options.hooks().journalFiles(),
                 options.journalSegmentBytes(), scan.segments(), scan.nextSeq(), scan.tailSize());
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), journal, options, this::snapshot);
+        syncJmx();
     }
 
     /**
@@ -208,6 +211,20 @@ public final class VmemStore implements AutoCloseable {
         byName.put(d.name(), e);
         byId.put(d.arena(), e);
         return arena;
+    }
+
+    /** Brings JMX in line with the arenas now registered: called once a unit is settled. */
+    private void syncJmx() {
+        for (Entry e : byId.values()) {
+            ArenaJmx.register(dir, e.arena());
+        }
+        for (String name : new ArrayList<>(jmxNames)) {
+            if (!byName.containsKey(name)) {
+                ArenaJmx.unregister(dir, name);
+                jmxNames.remove(name);
+            }
+        }
+        jmxNames.addAll(byName.keySet());
     }
 
     private void record(int arena, ArenaChange change) {
@@ -381,8 +398,12 @@ public final class VmemStore implements AutoCloseable {
             }
         } finally {
             if (depth == 0) {
+                boolean changedArenas = !dropped.isEmpty() || byName.size() != jmxNames.size();
                 pending.clear();
                 dropped.clear();
+                if (changedArenas) {
+                    syncJmx();
+                }
             }
             mutation.unlock();
         }
@@ -597,6 +618,9 @@ public final class VmemStore implements AutoCloseable {
         mutation.lock();
         try {
             closed = true;
+            for (String name : jmxNames) {
+                ArenaJmx.unregister(dir, name);
+            }
             try {
                 journal.close();
                 lock.close();
@@ -636,6 +660,10 @@ public final class VmemStore implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warn("store {}: releasing the lock failed: {}", dir, e.toString());
             }
+            for (String name : jmxNames) {
+                ArenaJmx.unregister(dir, name);
+            }
+            jmxNames.clear();
             LOG.info("closed store {}", dir);
         } finally {
             mutation.unlock();

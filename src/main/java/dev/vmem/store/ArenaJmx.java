@@ -1,0 +1,135 @@
+package dev.vmem.store;
+
+import dev.vmem.ArenaStats;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Registers a store's arenas with the platform MBean server (see {@link ArenaMXBean}). */
+final class ArenaJmx {
+    private static final Logger LOG = LoggerFactory.getLogger(ArenaJmx.class);
+
+    private ArenaJmx() {
+    }
+
+    static ObjectName name(Path store, String arena) throws JMException {
+        return new ObjectName("dev.vmem:type=Arena,store=" + ObjectName.quote(store.toAbsolutePath().toString())
+                + ",name=" + ObjectName.quote(arena));
+    }
+
+    static void register(Path store, PersistentArena arena) {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = name(store, arena.name());
+            if (!server.isRegistered(name)) {
+                server.registerMBean(new Bean(arena), name);
+            }
+        } catch (JMException | RuntimeException e) {
+            LOG.warn("could not register arena '{}' of {} with JMX: {}", arena.name(), store, e.toString());
+        }
+    }
+
+    static void unregister(Path store, String arena) {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = name(store, arena);
+            if (server.isRegistered(name)) {
+                server.unregisterMBean(name);
+            }
+        } catch (JMException | RuntimeException e) {
+            LOG.warn("could not unregister arena '{}' of {} from JMX: {}", arena, store, e.toString());
+        }
+    }
+
+    /** The MXBean of one arena: each getter reads one O(1) snapshot of its statistics. */
+    static final class Bean implements ArenaMXBean {
+        private final PersistentArena arena;
+
+        Bean(PersistentArena arena) {
+            this.arena = arena;
+        }
+
+        private ArenaStats s() {
+            return arena.stats();
+        }
+
+        @Override
+        public String getName() {
+            return arena.name();
+        }
+
+        @Override
+        public long getQuantum() {
+            return arena.quantum();
+        }
+
+        @Override
+        public long getTotal() {
+            return s().total();
+        }
+
+        @Override
+        public long getAllocated() {
+            return s().allocated();
+        }
+
+        @Override
+        public long getFree() {
+            return s().free();
+        }
+
+        @Override
+        public long getImported() {
+            return s().imported();
+        }
+
+        @Override
+        public long getSpans() {
+            return s().spans();
+        }
+
+        @Override
+        public long getSegments() {
+            return s().segments();
+        }
+
+        @Override
+        public long getLiveAllocations() {
+            return s().liveAllocations();
+        }
+
+        @Override
+        public long getAllocations() {
+            return s().allocations();
+        }
+
+        @Override
+        public long getFrees() {
+            return s().frees();
+        }
+
+        @Override
+        public long getFailures() {
+            return s().failures();
+        }
+
+        @Override
+        public long getImports() {
+            return s().imports();
+        }
+
+        @Override
+        public long getReleases() {
+            return s().releases();
+        }
+
+        @Override
+        public long getNextFitCursor() {
+            return arena.nextFitCursor();
+        }
+    }
+}
