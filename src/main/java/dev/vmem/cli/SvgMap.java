@@ -14,7 +14,7 @@ import java.util.Locale;
 final class SvgMap {
     static final int WIDTH = 1000;
     static final int BAND = 28;
-    static final int GAP = 10;
+    static final int GAP = 18;
     static final int MAX_BANDS = 64;
     private static final int LEVELS = 8;
 
@@ -48,7 +48,8 @@ final class SvgMap {
         text(svg, 20, 42, String.format(Locale.ROOT, "%d live allocations, %d free segments, largest free %d, "
                 + "fragmentation %.1f%% (1 - largest free / free)", stats.liveAllocations(), freeSegments, largestFree,
                 100 * fragmentation));
-        text(svg, 20, 60, "dark: allocated, light: free; each column is shaded by the share of its range allocated");
+        text(svg, 20, 60, "one band per span, scaled to the full width; each column is shaded by the share of its "
+                + "range allocated (dark: allocated, light: free)");
         int band = 0;
         for (int i = 0; i < segments.size() && band < bands; i++) {
             Segment span = segments.get(i);
