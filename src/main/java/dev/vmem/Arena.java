@@ -644,7 +644,8 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 unallocate(t);
                 allocations--;
             } else if (change instanceof ArenaChange.Freed f) {
-                Tag t = ((f.base() | f.size()) & (quantum - 1)) != 0 ? null : freeTagHolding(f.base(), f.size());
+                Tag t = ((f.base() | f.size()) & (quantum - 1)) != 0 || frees == 0 ? null
+                        : freeTagHolding(f.base(), f.size());
                 if (t == null) {
                     throw cannotRevert(change, "the range is not free");
                 }
@@ -685,7 +686,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 segments++;
                 releases--;
             } else if (change instanceof ArenaChange.CursorMoved c) {
-                if (rotor != c.to() || c.from() < 0) {
+                if (rotor != c.to() || c.from() < 0 || (c.from() & (quantum - 1)) != 0) {
                     throw cannotRevert(change, "the rotor is at " + rotor);
                 }
                 rotor = c.from();
@@ -800,7 +801,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         }
         rotor = state.cursor();
         ArenaStats c = state.counters();
-        if (c.allocations() - c.frees() != table.size() || c.failures() < 0 || c.frees() < 0
+        if (c.allocations() - c.frees() != table.size() || c.failures() < 0 || c.frees() < 0 || c.releases() < 0
                 || c.imports() - c.releases() != importedSpanCount()) {
             throw new IllegalArgumentException("restore: counters " + c + " do not match " + table.size()
                     + " live allocations and " + importedSpanCount() + " imported spans");

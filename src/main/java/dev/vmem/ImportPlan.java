@@ -23,8 +23,9 @@ import java.util.List;
  *   <li>generous: at least the import quantum, so later allocations need not import again (skipped
  *       when the larger span would straddle {@code nocross});</li>
  *   <li>exact: just {@code roundUp(d + size, g)};</li>
- *   <li>shifted: when {@code min - d} falls inside a grain, a span starting exactly at that grain may
- *       hold the block above its offset: the exact size, then one grain more.</li>
+ *   <li>shifted: when {@code min - d} falls inside a grain (and the alignment is finer than the grain,
+ *       else the block's place in a span is fixed), a span starting exactly at that grain may hold the
+ *       block above its offset: the exact size, then one grain more.</li>
  * </ol>
  * The arena places the block in the span it gets and gives the span back if the block is not there
  * (only a shifted request can produce such a span). A custom {@link Source} may still refuse all of
@@ -67,7 +68,7 @@ final class ImportPlan {
             return out;
         }
         add(out, atOffset(exact, offset, size, spanAlign, spanPhase, spanNocross, min, max));
-        if (((min - offset) & (g - 1)) != 0) {
+        if (align < g && ((min - offset) & (g - 1)) != 0) {
             // min falls inside a grain: a span starting at that grain can hold the block higher up (a span
             // starting higher would have satisfied the exact request already).
             long lo = Fit.roundDown(Math.max(0, min - offset), g);
