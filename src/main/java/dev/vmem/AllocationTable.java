@@ -46,6 +46,17 @@ final class AllocationTable {
         }
     }
 
+    /** Makes room for {@code n} entries at once; for bulk loading. */
+    void reserve(long n) {
+        int want = bits;
+        while (want < 30 && (1L << want) < n) {
+            want++;
+        }
+        if (want > bits) {
+            rehash(want);
+        }
+    }
+
     void insert(Tag t) {
         assert t.type == Tag.ALLOCATED && find(t.base) == null : t;
         int i = indexOf(t.base);
@@ -88,7 +99,7 @@ final class AllocationTable {
         buckets = fresh;
     }
 
-    /** Visits every entry; for the invariant check. Returns the number of problems reported. */
+    /** Visits every entry; for the invariant check. */
     void forEach(java.util.function.BiConsumer<Integer, Tag> visitor) {
         for (int i = 0; i < buckets.length; i++) {
             for (Tag t = buckets[i]; t != null; t = t.lnext) {

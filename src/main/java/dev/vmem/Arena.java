@@ -760,6 +760,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             previous = span;
         }
         long[] a = state.allocations();
+        table.reserve(a.length / 2);
         int next = 0;
         for (Segment span : state.spans()) {
             Tag marker = new Tag(span.kind() == Segment.Kind.IMPORTED_SPAN ? Tag.IMPORTED_SPAN : Tag.SPAN,
@@ -778,7 +779,6 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 }
                 Tag t = new Tag(Tag.ALLOCATED, base, size);
                 SegmentList.insertBefore(t, list.sentinel);
-                table.reserveOne();
                 table.insert(t);
                 segments++;
                 allocated += size;
