@@ -153,7 +153,9 @@ public final class VmemStore implements AutoCloseable {
         }
         if (Files.isDirectory(dir)) {
             try (var entries = Files.list(dir)) {
-                if (entries.anyMatch(p -> !p.getFileName().toString().equals(StoreFormat.LOCK_FILE))) {
+                // LOCK and FORMAT.tmp alone are what a creation killed before its FORMAT landed leaves.
+                if (entries.anyMatch(p -> !p.getFileName().toString().equals(StoreFormat.LOCK_FILE)
+                        && !p.getFileName().toString().equals(StoreFormat.FORMAT_FILE + ".tmp"))) {
                     throw new NotAStoreException("not a vmem store: " + dir + " is a non-empty directory without a "
                             + StoreFormat.FORMAT_FILE + " file");
                 }
