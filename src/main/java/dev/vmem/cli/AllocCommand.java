@@ -70,6 +70,11 @@ final class AllocCommand extends StoreCommand {
                 long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
                 out.println(base);
                 out.flush();
+                if (out.checkError()) {
+                    // Nobody reads the bases any more: stop rather than hand out values no one will ever free.
+                    throw new IllegalStateException("standard output was closed; stopped after " + (i + 1)
+                            + " allocations, the last at base=" + base + " (durable but not printed)");
+                }
                 progress.step();
             }
         }

@@ -38,6 +38,18 @@ final class CreateCommand extends StoreCommand {
         return true;
     }
 
+    /** Rejects a bad definition or span before any file is touched (names and sources need the store). */
+    @Override
+    void validate() {
+        dev.vmem.Arena.Builder b = dev.vmem.Arena.builder(name).quantum(quantum).importQuantum(importQuantum)
+                .qcacheMax(qcacheMax);
+        for (long[] span : spans) {
+            b.span(span[0], span[1]);
+        }
+        b.build();
+        new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax);
+    }
+
     @Override
     int run(VmemStore store) {
         store.batch(() -> {

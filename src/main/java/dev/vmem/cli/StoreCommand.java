@@ -1,7 +1,14 @@
 package dev.vmem.cli;
 
 import dev.vmem.store.VmemStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.ParentCommand;
 
 /** A subcommand that works on the store: opens it, runs, closes it. */
@@ -16,10 +23,38 @@ abstract class StoreCommand implements Callable<Integer> {
 
     abstract int run(VmemStore store) throws Exception;
 
+    /** Checks the arguments before the store is opened; throws IllegalArgumentException naming the value. */
+    void validate() {
+    }
+
     @Override
     public final Integer call() throws Exception {
-        try (VmemStore store = root.openStore(createsStore())) {
+        validate();
+        Path dir = root.storeDirectory();
+        boolean fresh = createsStore() && !Files.exists(dir.resolve("FORMAT"));
+        boolean dirExisted = Files.exists(dir);
+        VmemStore opened = root.openStore(createsStore()); // a failure here removes nothing: it may not be ours
+        try (VmemStore store = opened) {
             return run(store);
+        } catch (Exception | Error e) {
+            if (fresh) {
+                removeFreshStore(dir, dirExisted); // the store is closed (and unlocked) by now
+            }
+            throw e;
+        }
+    }
+
+    /** A store this command created and then failed to use leaves nothing behind. */
+    private static void removeFreshStore(Path dir, boolean keepDirectory) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> all = files.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
+            for (Path p : all) {
+                if (!(keepDirectory && p.equals(dir))) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // Leave it: the next command reports exactly what is there.
         }
     }
 }

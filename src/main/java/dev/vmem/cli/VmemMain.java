@@ -24,8 +24,12 @@ public final class VmemMain {
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, badArgs) -> {
-            err.println("vmem: " + ex.getMessage());
-            err.println("Try 'vmem --help' or 'vmem " + ex.getCommandLine().getCommandName() + " --help'.");
+            CommandLine where = ex.getCommandLine();
+            String help = where.getParent() == null ? "vmem --help" : "vmem " + where.getCommandName() + " --help";
+            err.println("vmem: " + ex.getMessage().replace('\n', ' ').strip() + " (see '" + help + "')");
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
             return ExitCode.BAD_INPUT.code;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -39,6 +43,12 @@ public final class VmemMain {
     }
 
     private static String describe(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof StoreIOException && e.getCause() != null && e.getCause().getMessage() != null) {
             message += " (" + e.getCause().getMessage() + ")";
