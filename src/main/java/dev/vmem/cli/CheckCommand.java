@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
 final class CheckCommand extends StoreCommand {
     @Override
     int run(VmemStore store) {
-        List<String> problems = store.verify();
+        long segments = store.arenas().stream().mapToLong(a -> a.stats().segments()).sum();
+        List<String> problems;
+        try (Progress progress = Progress.start("check", segments)) {
+            problems = store.verify(progress::at);
+        }
         PrintWriter out = root.out();
         if (problems.isEmpty()) {
             out.println("store " + store.directory() + " is sound: " + store.arenas().size() + " arenas checked");

@@ -11,7 +11,7 @@ final class Progress implements AutoCloseable {
     private static final long REDRAW_NANOS = 100_000_000L;
 
     private final String label;
-    private final long total;
+    private long total;
     private final PrintStream err;
     private long done;
     private long lastDraw;
@@ -28,7 +28,21 @@ final class Progress implements AutoCloseable {
         return new Progress(label, total, interactive && total >= MIN_STEPS ? System.err : null);
     }
 
+    /** Moves the bar to {@code done} of {@code total} (which replaces the total given at the start). */
+    void at(long doneNow, long totalNow) {
+        done = doneNow - 1;
+        if (err != null) {
+            lastDraw = 0;
+        }
+        step(totalNow);
+    }
+
     void step() {
+        step(total);
+    }
+
+    private void step(long newTotal) {
+        total = newTotal;
         done++;
         if (err != null) {
             long now = System.nanoTime();

@@ -502,13 +502,32 @@ public final class VmemStore implements AutoCloseable {
      * @return a description of each problem; empty when the store is sound
      */
     public List<String> verify() {
+        return verify((done, total) -> { });
+    }
+
+    /** Reports how far {@link #verify(Progress)} has got, in segments checked out of a total. */
+    @FunctionalInterface
+    public interface Progress {
+        void checked(long done, long total);
+    }
+
+    /** As {@link #verify()}, reporting progress (for a progress bar on a big store). */
+    public List<String> verify(Progress progress) {
         ensureOpen();
         return checkpointer.paused(() -> {
             mutation.lock();
             try {
                 ensureOpen();
+                long total = 0;
+                for (Entry e : byId.values()) {
+                    total += e.arena().stats().segments();
+                }
+                // Three passes over the segments: invariants, replaying the disk, comparing.
+                long all = 3 * total;
                 List<String> problems = verifyArenas();
+                progress.checked(total, all);
                 verifyAgainstDisk(problems);
+                progress.checked(all, all);
                 return problems;
             } finally {
                 mutation.unlock();
