@@ -68,6 +68,7 @@ final class AllocCommand extends StoreCommand {
         try (Progress progress = Progress.start("alloc", count)) {
             for (int i = 0; i < count; i++) {
                 long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
+                progress.clear();
                 out.println(base);
                 out.flush();
                 if (out.checkError()) {

@@ -15,6 +15,7 @@ final class Progress implements AutoCloseable {
     private final PrintStream err;
     private long done;
     private long lastDraw;
+    private boolean drawn;
 
     private Progress(String label, long total, PrintStream err) {
         this.label = label;
@@ -53,7 +54,21 @@ final class Progress implements AutoCloseable {
                 err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/"
                         + total);
                 err.flush();
+                drawn = true;
             }
+        }
+    }
+
+    /**
+     * Wipes the bar before the command prints a line of output to the same terminal; the next
+     * {@link #step()} draws it again below that line.
+     */
+    void clear() {
+        if (err != null && drawn) {
+            err.print("\r" + " ".repeat(label.length() + 50) + "\r");
+            err.flush();
+            drawn = false;
+            lastDraw = 0;
         }
     }
 
