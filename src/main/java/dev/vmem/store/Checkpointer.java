@@ -29,6 +29,8 @@ final class Checkpointer implements AutoCloseable {
     private final Supplier<StoreImage> snapshot;
     private final long bytesThreshold;
     private final long[] generationSeqs;
+    /** Failed allocations (summed over arenas) in the newest checkpoint: they change no journalled state. */
+    private long checkpointedFailures = -1;
     private final AtomicLong bytesSince = new AtomicLong();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final ScheduledExecutorService executor;
@@ -93,7 +95,8 @@ final class Checkpointer implements AutoCloseable {
             return false;
         }
         int g = generationSeqs[0] <= generationSeqs[1] ? 0 : 1;
-        if (image.seq == generationSeqs[1 - g] && generationSeqs[g] >= 0) {
+        long failures = failuresIn(image);
+        if (image.seq == generationSeqs[1 - g] && generationSeqs[g] >= 0 && failures == checkpointedFailures) {
             bytesSince.addAndGet(-pending);
             return true;
         }
@@ -107,6 +110,7 @@ final class Checkpointer implements AutoCloseable {
                 throw new IOException("checkpoint read back differs from what was written");
             }
             generationSeqs[g] = image.seq;
+            checkpointedFailures = failures;
             journal.deleteThrough(Math.min(generationSeqs[0], generationSeqs[1]));
             bytesSince.addAndGet(-pending);
             LOG.info("checkpoint {} of {} at journal sequence {} ({} arenas) in {} ms", g, dir, image.seq,
@@ -117,6 +121,14 @@ final class Checkpointer implements AutoCloseable {
                     g, dir, e.toString());
             return false;
         }
+    }
+
+    private static long failuresIn(StoreImage image) {
+        long sum = 0;
+        for (StoreImage.ArenaImage a : image.arenas.values()) {
+            sum += a.state().counters().failures();
+        }
+        return sum;
     }
 
     /** Stops the background thread, waiting for a checkpoint in progress. */

@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -143,7 +144,14 @@ class CrashRecoveryTest {
     private static List<Stats> inLanes(int kills, long seed, Lane body) throws Exception {
         List<Stats> stats = new ArrayList<>();
         List<Future<?>> futures = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(LANES);
+        ExecutorService pool = Executors.newFixedThreadPool(LANES, r -> {
+            Thread t = new Thread(r, "crash-lane-" + r.hashCode());
+            t.setDaemon(true);
+            return t;
+        });
+        // Everything is bounded: a store call that hangs (say, close() waiting for an fsync that never comes)
+        // fails the test with the lanes' stacks instead of hanging the build.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + 10L * (kills / LANES + 1));
         Throwable failure = null;
         try {
             for (int lane = 0; lane < LANES; lane++) {
@@ -164,7 +172,26 @@ class CrashRecoveryTest {
             }
             for (Future<?> f : futures) {
                 try {
-                    f.get();
+                    f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    STOP.set(true);
+                    StringBuilder sb = new StringBuilder("[seed=" + SEED + "] the crash lanes did not finish in time;"
+                            + " their stacks:");
+                    for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+                        if (t.getKey().getName().startsWith("crash-lane-")) {
+                            sb.append("\n  ").append(t.getKey().getName());
+                            for (StackTraceElement el : t.getValue()) {
+                                sb.append("\n    at ").append(el);
+                            }
+                        }
+                    }
+                    AssertionError timeout = new AssertionError(sb.toString(), e);
+                    if (failure == null || failure instanceof LaneStopped) {
+                        failure = timeout;
+                    } else {
+                        failure.addSuppressed(timeout);
+                    }
+                    break;
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     if (failure == null || failure instanceof LaneStopped) {
@@ -177,8 +204,8 @@ class CrashRecoveryTest {
         } finally {
             STOP.set(true);
             pool.shutdown();
-            if (!pool.awaitTermination(120, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
+            if (failure instanceof AssertionError || !pool.awaitTermination(120, TimeUnit.SECONDS)) {
+                pool.shutdownNow(); // a hung lane thread is a daemon: it cannot keep the JVM alive
             }
             STOP.set(false);
         }
