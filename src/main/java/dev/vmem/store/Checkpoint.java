@@ -25,7 +25,8 @@ import org.mapdb.Serializer;
  *
  * <h2>Content</h2>
  * <pre>
- *   meta         String -&gt; Long     version, seq, arenas, checksum, complete (written last)
+ *   meta         String -&gt; Long     version, seq, epoch, arenas, checksum, complete (written last);
+ *                                   epoch numbers checkpoints, so the newer of two at one seq wins
  *   arenas       Integer -&gt; byte[]  definition, cursor and counters of each arena
  *   spans        {arena, base} -&gt; {size, imported}
  *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048
@@ -83,6 +84,7 @@ final class Checkpoint {
             }
             meta.put("version", (long) StoreFormat.VERSION);
             meta.put("seq", image.seq);
+            meta.put("epoch", image.epoch);
             meta.put("arenas", (long) image.arenas.size());
             meta.put("checksum", crc.getValue());
             meta.put("complete", 1L);
@@ -97,8 +99,16 @@ final class Checkpoint {
 
     /** The sequence number a complete checkpoint file reflects, or -1 if it is missing or unreadable. */
     static long peekSeq(Path file) {
+        return peek(file)[0];
+    }
+
+    /**
+     * {@code {seq, epoch}} of a complete checkpoint file, or {@code {-1, -1}} if it is missing or
+     * unreadable. (Files written before epochs were recorded have epoch 0.)
+     */
+    static long[] peek(Path file) {
         if (!Files.isRegularFile(file)) {
-            return -1;
+            return new long[] {-1, -1};
         }
         try {
             DB db = open(file, true);
@@ -106,12 +116,14 @@ final class Checkpoint {
                 BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).open();
                 Long complete = meta.get("complete");
                 Long seq = meta.get("seq");
-                return complete != null && complete == 1L && seq != null ? seq : -1;
+                Long epoch = meta.get("epoch");
+                return complete != null && complete == 1L && seq != null
+                        ? new long[] {seq, epoch == null ? 0 : epoch} : new long[] {-1, -1};
             } finally {
                 db.close();
             }
         } catch (RuntimeException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
     }
 
@@ -135,6 +147,8 @@ final class Checkpoint {
                         + version);
             }
             StoreImage image = new StoreImage(meta.get("seq"));
+            Long epoch = meta.get("epoch");
+            image.epoch = epoch == null ? 0 : epoch;
             BTreeMap<Integer, byte[]> arenas = db.treeMap("arenas", Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
             BTreeMap<long[], long[]> spans = db.treeMap("spans", Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
             BTreeMap<long[], long[]> allocations = db.treeMap("allocations", Serializer.LONG_ARRAY,

@@ -31,13 +31,17 @@ final class Checkpointer implements AutoCloseable {
     private final long[] generationSeqs;
     /** Failed allocations (summed over arenas) in the newest checkpoint: they change no journalled state. */
     private long checkpointedFailures = -1;
+    /** The epoch of the newest checkpoint written; each checkpoint gets the next one. */
+    private long epoch;
     private final AtomicLong bytesSince = new AtomicLong();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final ScheduledExecutorService executor;
 
-    Checkpointer(Path dir, long[] generationSeqs, Journal journal, StoreOptions options, Supplier<StoreImage> snapshot) {
+    Checkpointer(Path dir, long[] generationSeqs, long epoch, Journal journal, StoreOptions options,
+            Supplier<StoreImage> snapshot) {
         this.dir = dir;
         this.generationSeqs = generationSeqs.clone();
+        this.epoch = epoch;
         this.journal = journal;
         this.writer = options.hooks().checkpointWriter();
         this.snapshot = snapshot;
@@ -101,6 +105,7 @@ final class Checkpointer implements AutoCloseable {
             return true;
         }
         Path file = dir.resolve(StoreFormat.checkpointName(g));
+        image.epoch = epoch + 1;
         try {
             journal.sync(image.seq);
             generationSeqs[g] = -1;
@@ -110,6 +115,7 @@ final class Checkpointer implements AutoCloseable {
                 throw new IOException("checkpoint read back differs from what was written");
             }
             generationSeqs[g] = image.seq;
+            epoch = image.epoch;
             checkpointedFailures = failures;
             journal.deleteThrough(Math.min(generationSeqs[0], generationSeqs[1]));
             bytesSince.addAndGet(-pending);

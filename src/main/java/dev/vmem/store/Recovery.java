@@ -16,8 +16,8 @@ final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
     /** What recovery produced. {@code generationSeqs[g]} is -1 for a missing or damaged generation. */
-    record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, boolean rebuildCheckpoint,
-            int replayed) {
+    record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, long epoch,
+            boolean rebuildCheckpoint, int replayed) {
     }
 
     private Recovery() {
@@ -25,12 +25,17 @@ final class Recovery {
 
     static Result recover(Path dir) throws IOException {
         long[] seqs = new long[2];
+        long[] epochs = new long[2];
         for (int g = 0; g < 2; g++) {
-            seqs[g] = Checkpoint.peekSeq(dir.resolve(StoreFormat.checkpointName(g)));
+            long[] peeked = Checkpoint.peek(dir.resolve(StoreFormat.checkpointName(g)));
+            seqs[g] = peeked[0];
+            epochs[g] = peeked[1];
         }
+        long epoch = Math.max(epochs[0], epochs[1]);
         boolean damaged = false;
         StoreImage image = null;
-        for (int g : seqs[0] >= seqs[1] ? new int[] {0, 1} : new int[] {1, 0}) {
+        boolean zeroFirst = seqs[0] > seqs[1] || (seqs[0] == seqs[1] && epochs[0] >= epochs[1]);
+        for (int g : zeroFirst ? new int[] {0, 1} : new int[] {1, 0}) {
             Path file = dir.resolve(StoreFormat.checkpointName(g));
             if (seqs[g] < 0) {
                 damaged |= Files.exists(file);
@@ -69,6 +74,6 @@ final class Recovery {
             target.seq = seq;
             replayed[0]++;
         });
-        return new Result(image, scan, seqs, damaged, replayed[0]);
+        return new Result(image, scan, seqs, epoch, damaged, replayed[0]);
     }
 }

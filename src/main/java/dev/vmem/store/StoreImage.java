@@ -144,6 +144,8 @@ final class StoreImage {
     }
 
     long seq;
+    /** Which checkpoint wrote this image: breaks the tie between two generations at the same seq. */
+    long epoch;
     final TreeMap<Integer, ArenaImage> arenas = new TreeMap<>();
 
     StoreImage(long seq) {
