@@ -33,12 +33,15 @@ final class Recovery {
         }
         long epoch = Math.max(epochs[0], epochs[1]);
         boolean damaged = false;
+        for (int g = 0; g < 2; g++) {
+            // A generation file that does not even say which sequence it holds was torn while being written.
+            damaged |= seqs[g] < 0 && Files.exists(dir.resolve(StoreFormat.checkpointName(g)));
+        }
         StoreImage image = null;
         boolean zeroFirst = seqs[0] > seqs[1] || (seqs[0] == seqs[1] && epochs[0] >= epochs[1]);
         for (int g : zeroFirst ? new int[] {0, 1} : new int[] {1, 0}) {
             Path file = dir.resolve(StoreFormat.checkpointName(g));
             if (seqs[g] < 0) {
-                damaged |= Files.exists(file);
                 continue;
             }
             try {
