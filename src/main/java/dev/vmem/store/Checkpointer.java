@@ -30,18 +30,19 @@ final class Checkpointer implements AutoCloseable {
     private final long bytesThreshold;
     private final long[] generationSeqs;
     /** Failed allocations (summed over arenas) in the newest checkpoint: they change no journalled state. */
-    private long checkpointedFailures = -1;
+    private long checkpointedFailures;
     /** The epoch of the newest checkpoint written; each checkpoint gets the next one. */
     private long epoch;
     private final AtomicLong bytesSince = new AtomicLong();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final ScheduledExecutorService executor;
 
-    Checkpointer(Path dir, long[] generationSeqs, long epoch, Journal journal, StoreOptions options,
-            Supplier<StoreImage> snapshot) {
+    Checkpointer(Path dir, long[] generationSeqs, long epoch, StoreImage recovered, Journal journal,
+            StoreOptions options, Supplier<StoreImage> snapshot) {
         this.dir = dir;
         this.generationSeqs = generationSeqs.clone();
         this.epoch = epoch;
+        this.checkpointedFailures = failuresIn(recovered);
         this.journal = journal;
         this.writer = options.hooks().checkpointWriter();
         this.snapshot = snapshot;

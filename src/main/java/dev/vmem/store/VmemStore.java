@@ -90,8 +90,8 @@ public final class VmemStore implements AutoCloseable {
         JournalReader.Scan scan = recovered.scan();
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), options.hooks().journalFiles(),
                 options.journalSegmentBytes(), scan.segments(), scan.nextSeq(), scan.tailSize());
-        this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), journal, options,
-                this::snapshot);
+        this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
+                journal, options, this::snapshot);
         syncJmx();
     }
 

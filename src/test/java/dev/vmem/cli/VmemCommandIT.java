@@ -252,14 +252,28 @@ class VmemCommandIT {
                 + String.join(" ", bad.args()) + " exits " + bad.exit(), () -> {
                     Map<String, String> before = fingerprint(store);
                     Result r = run(work, store, bad.args());
+                    // An exhausted allocation is counted (stats' failures), and a clean close checkpoints that
+                    // count: only the checkpoint files may change then, never the journal or the contents.
+                    boolean counted = bad.exit() == 3;
                     assertAll(() -> assertOneErrorLine(r, bad.exit(), bad.value()),
-                            () -> assertEquals(before, fingerprint(store), "a rejected command leaves the store's "
-                                    + "files as they were: " + r.describe()));
+                            () -> assertEquals(withoutCheckpoints(before, counted),
+                                    withoutCheckpoints(fingerprint(store), counted), "a rejected command leaves the "
+                                    + "store's files as they were: " + r.describe()));
                 }));
         return Stream.concat(cases, Stream.of(DynamicTest.dynamicTest("dump and stats unchanged by them all", () -> {
             assertEquals(fixtureDump, ok(work, store, "dump", "a", "--json").out);
-            assertEquals(fixtureStats, ok(work, store, "stats", "--json").out);
+            assertEquals(fixtureStats.replaceAll("\"failures\":\\d+", "\"failures\":_"),
+                    ok(work, store, "stats", "--json").out.replaceAll("\"failures\":\\d+", "\"failures\":_"),
+                    "stats unchanged but for the count of failed allocations");
         })));
+    }
+
+    private static Map<String, String> withoutCheckpoints(Map<String, String> files, boolean drop) {
+        Map<String, String> out = new java.util.TreeMap<>(files);
+        if (drop) {
+            out.keySet().removeIf(name -> name.startsWith("checkpoint-"));
+        }
+        return out;
     }
 
     @Test
