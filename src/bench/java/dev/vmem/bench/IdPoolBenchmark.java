@@ -1,0 +1,88 @@
+package dev.vmem.bench;
+
+import dev.vmem.Arena;
+import dev.vmem.Policy;
+import dev.vmem.bench.peers.BitSetIdPool;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * ID allocation (quantum 1, size 1) in a pool of 1,000,000 IDs held at a fixed occupancy: each
+ * operation frees a random live ID and allocates one.
+ *
+ * <pre>
+ *   java -jar target/benchmarks.jar IdPoolBenchmark
+ * </pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Thread)
+public class IdPoolBenchmark {
+    static final int IDS = 1_000_000;
+
+    @Param({"10", "50", "90"})
+    public int occupancy;
+
+    @Param({"vmem-instant", "vmem-next", "bitset"})
+    public String pool;
+
+    Arena arena;
+    Policy policy;
+    BitSetIdPool bitset;
+    long[] live;
+    SplittableRandom rnd;
+
+    @Setup
+    public void fill() {
+        rnd = new SplittableRandom(42);
+        live = new long[IDS * occupancy / 100];
+        if (pool.equals("bitset")) {
+            bitset = new BitSetIdPool(IDS);
+        } else {
+            arena = Arena.builder("ids").quantum(1).span(0, IDS).build();
+            policy = pool.equals("vmem-next") ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
+        }
+        // Fill densely, then churn so that the free IDs are scattered as in a long-running pool.
+        for (int i = 0; i < live.length; i++) {
+            live[i] = alloc();
+        }
+        for (int i = 0; i < live.length; i++) {
+            step();
+        }
+    }
+
+    private long alloc() {
+        return bitset != null ? bitset.alloc() : arena.alloc(1, policy);
+    }
+
+    private void free(long id) {
+        if (bitset != null) {
+            bitset.free(id);
+        } else {
+            arena.free(id);
+        }
+    }
+
+    @Benchmark
+    public long step() {
+        int i = rnd.nextInt(live.length);
+        free(live[i]);
+        long id = alloc();
+        live[i] = id;
+        return id;
+    }
+}
