@@ -61,6 +61,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     final SegmentList list = new SegmentList();
     final FreeLists freeLists = new FreeLists();
     final AllocationTable table;
+    private final Placement placement;
 
     /** NEXT_FIT: the end of the previous next-fit allocation. */
     long rotor;
@@ -88,6 +89,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         this.qcacheMax = b.qcacheMax;
         this.observer = b.observer;
         this.table = new AllocationTable(quantum);
+        this.placement = new Placement(list, freeLists, quantum);
         this.rotorHint = list.sentinel;
     }
 
@@ -339,94 +341,10 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
      * holding it in {@link #found}, or returns {@link #NONE}.
      */
     private long find(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
-        switch (policy) {
-            case NEXT_FIT:
-                return nextFit(size, align, phase, nocross, min, max);
-            case BEST_FIT:
-                return bestFit(size, align, phase, nocross, min, max);
-            default:
-                return instantFit(size, align, phase, nocross, min, max);
-        }
-    }
-
-    private long instantFit(long size, long align, long phase, long nocross, long min, long max) {
-        boolean plain = align == quantum && nocross == 0 && min == 0 && max == maxRounded(Constraints.NO_MAX);
-        int sure = FreeLists.firstSureClass(size);
-        for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
-            Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
-            if (plain) {
-                found = head;
-                return head.base;
-            }
-            long start = firstFitIn(head, size, align, phase, nocross, min, max);
-            if (start != NONE) {
-                return start;
-            }
-        }
-        int own = FreeLists.classOf(size);
-        if (own != sure) {
-            return firstFitIn(freeLists.heads[own], size, align, phase, nocross, min, max);
-        }
-        return NONE;
-    }
-
-    private long firstFitIn(Tag head, long size, long align, long phase, long nocross, long min, long max) {
-        for (Tag t = head; t != null; t = t.lnext) {
-            long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
-            if (start != NONE) {
-                found = t;
-                return start;
-            }
-        }
-        return NONE;
-    }
-
-    private long bestFit(long size, long align, long phase, long nocross, long min, long max) {
-        for (long classes = freeLists.classesFrom(FreeLists.classOf(size)); classes != 0; classes &= classes - 1) {
-            Tag best = null;
-            long bestStart = NONE;
-            for (Tag t = freeLists.heads[Long.numberOfTrailingZeros(classes)]; t != null; t = t.lnext) {
-                if (best != null && (t.size > best.size || (t.size == best.size && t.base > best.base))) {
-                    continue;
-                }
-                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
-                if (start != NONE) {
-                    best = t;
-                    bestStart = start;
-                }
-            }
-            if (best != null) {
-                found = best;
-                return bestStart;
-            }
-        }
-        return NONE;
-    }
-
-    private long nextFit(long size, long align, long phase, long nocross, long min, long max) {
-        Tag sentinel = list.sentinel;
-        // From the rotor to the end of the address space: a block may start no lower than the rotor.
-        for (Tag t = rotorHint == sentinel ? sentinel.next : rotorHint; t != sentinel; t = t.next) {
-            if (t.type == Tag.FREE && t.end() > rotor) {
-                long lo = Math.max(Math.max(t.base, rotor), min);
-                long start = Fit.lowest(lo, Math.min(t.end(), max), size, align, phase, nocross);
-                if (start != NONE) {
-                    found = t;
-                    return start;
-                }
-            }
-        }
-        // Wrapped: from the lowest address up to the segment holding the rotor, which may now be used whole.
-        for (Tag t = sentinel.next; t != sentinel && t.base < rotor; t = t.next) {
-            if (t.type == Tag.FREE) {
-                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
-                if (start != NONE) {
-                    found = t;
-                    return start;
-                }
-            }
-        }
-        return NONE;
+        long start = placement.find(size, align, phase, nocross, min, max, policy, rotor, rotorHint);
+        found = placement.found;
+        placement.found = null;
+        return start;
     }
 
     /**

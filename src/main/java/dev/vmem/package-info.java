@@ -38,6 +38,9 @@
  *   <li><b>Allocation table</b> ({@code AllocationTable}): live allocations by base in a chained hash
  *       table that doubles at load factor 1, hashing the base with the quantum's zero bits removed, so
  *       {@code free} is O(1) for every quantum.</li>
+ *   <li><b>Placement</b> ({@code Placement}): the policies' search over the freelists (INSTANT_FIT,
+ *       BEST_FIT) or the segment list from the rotor (NEXT_FIT); it reads only, and the arena then
+ *       carves the chosen segment.</li>
  *   <li><b>Boundary tags</b> ({@code Tag}): one 48-byte node per span marker and segment, on the
  *       segment list and, by type, on a freelist or a table chain.</li>
  * </ul>
