@@ -184,8 +184,8 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         }
     }
 
-    /** Removes a wholly free imported span from the structure (the caller deals with the source). */
-    private void removeImportedSpan(Tag marker) {
+    /** Removes a wholly free span from the structure (the caller deals with the source and counters). */
+    private void removeFreeSpan(Tag marker) {
         Tag only = marker.next;
         freeLists.remove(only);
         if (rotorHint == marker || rotorHint == only) {
@@ -193,7 +193,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         }
         list.removeSpan(marker);
         total -= marker.size;
-        imported -= marker.size;
+        if (marker.type == Tag.IMPORTED_SPAN) {
+            imported -= marker.size;
+        }
         segments--;
     }
 
@@ -380,7 +382,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 return start;
             }
             // A futile import leaves no trace in this arena: no counter, no reported change.
-            removeImportedSpan(list.spanAt(base));
+            removeFreeSpan(list.spanAt(base));
             source.releaseSpan(base, span);
         }
         return NONE;
@@ -493,7 +495,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         frees++;
         emit(new ArenaChange.Freed(base, size));
         if (marker != null) {
-            removeImportedSpan(marker);
+            removeFreeSpan(marker);
             releases++;
             emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
         }
@@ -576,16 +578,8 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                         || marker.next.type != Tag.FREE || marker.next.size != marker.size) {
                     throw cannotRevert(change, "no wholly free span of that size and kind");
                 }
-                byte type = marker.type;
-                freeLists.remove(marker.next);
-                if (rotorHint == marker || rotorHint == marker.next) {
-                    rotorHint = marker.prev;
-                }
-                list.removeSpan(marker);
-                total -= a.size();
-                segments--;
-                if (type == Tag.IMPORTED_SPAN) {
-                    imported -= a.size();
+                removeFreeSpan(marker);
+                if (a.imported()) {
                     imports--;
                 }
             } else if (change instanceof ArenaChange.SpanRemoved r) {
@@ -595,13 +589,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                     throw cannotRevert(change, "the span is invalid, unaligned, overlaps another, or the arena has "
                             + "no source");
                 }
-                Tag marker = new Tag(Tag.IMPORTED_SPAN, r.base(), r.size());
-                Tag free = new Tag(Tag.FREE, r.base(), r.size());
-                list.insertSpan(marker, free);
-                freeLists.insert(free);
-                total += r.size();
-                imported += r.size();
-                segments++;
+                insertSpan(r.base(), r.size(), Tag.IMPORTED_SPAN);
                 releases--;
             } else if (change instanceof ArenaChange.CursorMoved c) {
                 if (rotor != c.to() || c.from() < 0 || (c.from() & (quantum - 1)) != 0) {

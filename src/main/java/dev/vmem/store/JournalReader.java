@@ -151,15 +151,9 @@ final class JournalReader {
     /** Whether any valid record with a sequence number at or above {@code seq} starts at or after {@code from}. */
     private static boolean validRecordAfter(byte[] bytes, int from, long seq) {
         for (int p = from; p <= bytes.length - StoreFormat.RECORD_HEADER_BYTES; p++) {
-            ByteBuffer b = ByteBuffer.wrap(bytes, p, StoreFormat.RECORD_HEADER_BYTES);
-            int length = b.getInt();
-            b.getInt();
-            long recordSeq = b.getLong();
+            long recordSeq = ByteBuffer.wrap(bytes, p + 8, 8).getLong();
             if (recordSeq >= seq && recordSeq < seq + (1L << 32) && recordLength(bytes, p, recordSeq) >= 0) {
                 return true;
-            }
-            if (length < 0) {
-                continue;
             }
         }
         return false;

@@ -53,10 +53,8 @@ final class StoreImage {
             return state;
         }
 
+        /** Turns the state into maps for replay (once); the state is rebuilt from them when asked for. */
         private void expand() {
-            if (spans != null && state == null) {
-                return;
-            }
             if (spans == null) {
                 ArenaState s = state;
                 spans = new TreeMap<>();
