@@ -3,6 +3,7 @@ package dev.vmem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     /** The largest quantum-cache limit, in quanta: caches serve allocations of 1 to 64 quanta. */
     public static final int MAX_QCACHE_QUANTA = 64;
 
+    /** The largest quantum-cache limit in values, whatever the quantum: a slab must fit below 2^62. */
+    public static final long MAX_QCACHE_VALUES = 1L << 55;
+
     private static final Logger LOG = LoggerFactory.getLogger(Arena.class);
 
     /*
@@ -52,6 +56,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
 
     private final String label;
     private final long quantum;
+    private final int quantumShift;
     private final Source source;
     private final long importQuantum;
     private final long qcacheMax;
@@ -79,11 +84,23 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     private long failures;
     private long imports;
     private long releases;
-    private boolean closed;
+    private volatile boolean closed;
+
+    /** The quantum caches by size in quanta ({@code caches[n - 1]} serves n quanta); null without caches. */
+    private final QuantumCache[] caches;
+    /** Live slabs by base; null without caches. */
+    final SlabTable slabTable;
+    /** The distinct slab alignments of the caches, to find the slab holding a value. */
+    private final long[] slabAligns;
+    /** Values in live slabs, and slabs made and given back; guarded by the lock. */
+    private long slabValues;
+    private long slabsMade;
+    private long slabsRetired;
 
     private Arena(Builder b, long importQuantum) {
         this.label = b.label;
         this.quantum = b.quantum;
+        this.quantumShift = Long.numberOfTrailingZeros(b.quantum);
         this.source = b.source;
         this.importQuantum = importQuantum;
         this.qcacheMax = b.qcacheMax;
@@ -91,6 +108,22 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         this.table = new AllocationTable(quantum);
         this.placement = new Placement(list, freeLists, quantum);
         this.rotorHint = list.sentinel;
+        int n = (int) (qcacheMax / quantum);
+        if (n == 0) {
+            caches = null;
+            slabTable = null;
+            slabAligns = null;
+        } else {
+            int stripes = Integer.highestOneBit(Math.min(64, 2 * Runtime.getRuntime().availableProcessors() - 1)) * 2;
+            caches = new QuantumCache[n];
+            TreeSet<Long> aligns = new TreeSet<>();
+            for (int i = 0; i < n; i++) {
+                caches[i] = new QuantumCache(this, i + 1, stripes);
+                aligns.add(caches[i].slabAlign);
+            }
+            slabTable = new SlabTable();
+            slabAligns = aligns.stream().mapToLong(Long::longValue).toArray();
+        }
     }
 
     private void emit(ArenaChange change) {
@@ -236,6 +269,13 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
         }
         long rounded = roundedSize(size);
+        if (rounded <= qcacheMax && policy != Policy.NEXT_FIT) {
+            ensureOpen();
+            long base = caches[(int) (rounded >>> quantumShift) - 1].alloc();
+            if (base != NONE) {
+                return base;
+            }
+        }
         lock.lock();
         try {
             ensureOpen();
@@ -316,14 +356,28 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 + (source == null ? "" : ", and its source supplied no span that holds it") + ")");
     }
 
-    /** Places and carves a block; the lock is held. Returns the base or {@link #NONE}. */
+    /**
+     * Places and carves a caller's block, giving wholly idle cache slabs back first if that is what it
+     * takes; the lock is held. Returns the base or {@link #NONE}, counting the failure.
+     */
     private long allocate(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
+        long start = place(size, align, phase, nocross, min, max, policy);
+        if (start == NONE && caches != null && reapLocked()) {
+            start = place(size, align, phase, nocross, min, max, policy);
+        }
+        if (start == NONE) {
+            failures++;
+        }
+        return start;
+    }
+
+    /** Places and carves a block; the lock is held. Returns the base or {@link #NONE}. */
+    private long place(long size, long align, long phase, long nocross, long min, long max, Policy policy) {
         long start = find(size, align, phase, nocross, min, max, policy);
         if (start == NONE && source != null) {
             start = importAndFind(size, align, phase, nocross, min, max, policy);
         }
         if (start == NONE) {
-            failures++;
             return NONE;
         }
         Tag block = carve(found, start, size);
@@ -428,9 +482,15 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
      */
     @Override
     public void free(long base) {
+        if (caches != null && freeCached(base, NONE)) {
+            return;
+        }
         lock.lock();
         try {
             ensureOpen();
+            if (caches != null && freeCached(base, NONE)) {
+                return;
+            }
             release(lookup(base, NONE));
         } finally {
             lock.unlock();
@@ -448,9 +508,15 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
         }
+        if (caches != null && freeCached(base, size)) {
+            return;
+        }
         lock.lock();
         try {
             ensureOpen();
+            if (caches != null && freeCached(base, size)) { // a slab made since the lock-free look
+                return;
+            }
             release(lookup(base, size));
         } finally {
             lock.unlock();
@@ -467,6 +533,110 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     @Override
     public long importSpan(Constraints request) {
         return xalloc(request, Policy.INSTANT_FIT);
+    }
+
+    /**
+     * Frees {@code base} into its quantum cache if it is a block of a live slab; without a lock.
+     *
+     * @return false if it is not (the arena's own path then frees it or says why not)
+     * @throws InvalidFreeException if it is a block of a slab but not held, or {@code size} differs
+     */
+    private boolean freeCached(long base, long size) {
+        ensureOpen();
+        if (base < 0 || (base & (quantum - 1)) != 0) {
+            return false;
+        }
+        QuantumCache.Slab s = slabHolding(base, size);
+        if (s == null) {
+            return false;
+        }
+        if (size != NONE && Fit.roundUp(size, quantum) != s.cache.blockSize) {
+            throw new InvalidFreeException("free(base=" + base + ", size=" + size + ") in arena '" + label
+                    + "': the allocation at base=" + base + " has size=" + s.cache.blockSize);
+        }
+        return s.cache.free(s, base);
+    }
+
+    /** The live slab with a block at {@code base}, or null; {@code size} (or NONE) says where to look first. */
+    private QuantumCache.Slab slabHolding(long base, long size) {
+        if (size != NONE && size <= qcacheMax) {
+            QuantumCache c = caches[(int) ((Fit.roundUp(size, quantum) >>> quantumShift) - 1)];
+            QuantumCache.Slab s = slabTable.get(base & -c.slabAlign);
+            if (s != null && s.cache.isBlock(s, base)) {
+                return s;
+            }
+        }
+        for (long align : slabAligns) {
+            QuantumCache.Slab s = slabTable.get(base & -align);
+            if (s != null && s.cache.isBlock(s, base)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
+    QuantumCache.Slab newSlab(QuantumCache c) {
+        lock.lock();
+        try {
+            ensureOpen();
+            long base = place(c.slabSize, c.slabAlign, 0, 0, 0, maxRounded(Constraints.NO_MAX), Policy.INSTANT_FIT);
+            if (base == NONE) {
+                return null;
+            }
+            QuantumCache.Slab s = new QuantumCache.Slab(c, base);
+            slabTable.put(s);
+            c.slabs.add(s);
+            slabValues += c.slabSize;
+            slabsMade++;
+            return s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives every wholly idle quantum-cache slab back to the segment list (and an imported span that
+     * leaves wholly free back to the source). An allocation that finds no room does this by itself
+     * before it fails; call it to return idle cached space sooner. No-op without caches.
+     */
+    public void reapCaches() {
+        if (caches == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            reapLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives every wholly idle slab back to the arena; the lock is held. Returns whether any went back. */
+    private boolean reapLocked() {
+        boolean any = false;
+        for (QuantumCache c : caches) {
+            List<QuantumCache.Slab> idle = c.retireIdle();
+            for (QuantumCache.Slab s : idle) {
+                try {
+                    release(table.find(s.base));
+                } catch (RuntimeException e) {
+                    LOG.warn("arena '{}' could not give idle cache slab [{}, {}) back: {}", label, s.base, s.end(),
+                            e.toString());
+                    c.reinstate(s);
+                    continue;
+                }
+                slabTable.remove(s);
+                slabValues -= c.slabSize;
+                slabsRetired++;
+                any = true;
+            }
+            if (!idle.isEmpty()) {
+                c.slabs.removeIf(s -> s.word < 0);
+            }
+        }
+        return any;
     }
 
     private Tag lookup(long base, long size) {
@@ -556,6 +726,10 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            if (caches != null) {
+                throw new IllegalStateException("arena '" + label + "' has quantum caches (qcacheMax=" + qcacheMax
+                        + "); it has no observer, so it reports no changes to revert");
+            }
             if (change instanceof ArenaChange.Allocated a) {
                 Tag t = table.find(a.base());
                 if (t == null || t.size != a.size()) {
@@ -632,6 +806,10 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            if (caches != null) {
+                throw new IllegalStateException("arena '" + label + "' has quantum caches (qcacheMax=" + qcacheMax
+                        + "), whose blocks are not allocations of the segment list; export works without them");
+            }
             List<Segment> spans = new ArrayList<>(list.spanCount());
             long[] allocations = new long[2 * table.size()];
             int i = 0;
@@ -750,8 +928,31 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     }
 
     private ArenaStats statsLocked() {
+        if (caches == null) {
+            return engineStats();
+        }
+        long held = 0;
+        long heldValues = 0;
+        long cachedAllocs = 0;
+        long cachedFrees = 0;
+        for (QuantumCache c : caches) {
+            long f = c.frees.sum(); // frees first, so that a racing pair can never make held negative
+            long a = c.allocs.sum();
+            cachedAllocs += a;
+            cachedFrees += f;
+            held += a - f;
+            heldValues += (a - f) * c.blockSize;
+        }
+        long callers = allocated - slabValues + heldValues;
+        return new ArenaStats(total, callers, total - callers, imported, list.spanCount(), segments,
+                table.size() - slabTable.size() + held, allocations - slabsMade + cachedAllocs,
+                frees - slabsRetired + cachedFrees, failures, imports, releases, slabValues - heldValues);
+    }
+
+    /** The figures of the segment list itself, each slab counted as one allocation; the lock is held. */
+    ArenaStats engineStats() {
         return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
-                table.size(), allocations, frees, failures, imports, releases);
+                table.size(), allocations, frees, failures, imports, releases, 0);
     }
 
     /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
@@ -771,9 +972,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         lock.lock();
         try {
             List<Segment> out = new ArrayList<>(list.spanCount() + (int) Math.min(segments, Integer.MAX_VALUE - 8));
-            for (Tag t = list.first(); t != list.sentinel; t = t.next) {
-                out.add(new Segment(t.base, t.size, t.kind()));
-            }
+            walk(out);
             return out;
         } finally {
             lock.unlock();
@@ -793,14 +992,42 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                     .append(" total=").append(total).append(" allocated=").append(allocated)
                     .append(" free=").append(total - allocated).append(" imported=").append(imported)
                     .append(" cursor=").append(rotor).append(closed ? " closed" : "").append('\n');
-            for (Tag t = list.first(); t != list.sentinel; t = t.next) {
-                sb.append(t.isSpan() ? "  " : "    ")
+            List<Segment> walked = new ArrayList<>();
+            walk(walked);
+            for (Segment t : walked) {
+                sb.append(t.kind().isSpan() ? "  " : "    ")
                         .append(String.format("%-13s [0x%x, 0x%x) size=0x%x%n",
-                                t.kind().name().toLowerCase(java.util.Locale.ROOT), t.base, t.end(), t.size));
+                                t.kind().name().toLowerCase(java.util.Locale.ROOT), t.base(), t.end(), t.size()));
             }
             return sb.toString();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Appends the walk to {@code out}: each slab as its held blocks and its runs of idle ones; the lock is held. */
+    private void walk(List<Segment> out) {
+        for (Tag t = list.first(); t != list.sentinel; t = t.next) {
+            QuantumCache.Slab slab = t.type == Tag.ALLOCATED && caches != null ? slabTable.get(t.base) : null;
+            if (slab == null) {
+                out.add(new Segment(t.base, t.size, t.kind()));
+                continue;
+            }
+            long w = slab.word;
+            long block = slab.cache.blockSize;
+            for (int i = 0; i < QuantumCache.BLOCKS; ) {
+                if (w >= 0 && (w & 1L << i) != 0) {
+                    out.add(new Segment(t.base + i * block, block, Segment.Kind.ALLOCATED));
+                    i++;
+                    continue;
+                }
+                int j = i + 1;
+                while (j < QuantumCache.BLOCKS && (w < 0 || (w & 1L << j) == 0)) {
+                    j++;
+                }
+                out.add(new Segment(t.base + i * block, (j - i) * block, Segment.Kind.CACHED));
+                i = j;
+            }
         }
     }
 
@@ -816,6 +1043,41 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             return ArenaCheck.run(this);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The quantum caches' part of the invariant check; the lock is held. */
+    void checkCaches(List<String> problems) {
+        if (caches == null) {
+            return;
+        }
+        long slabCount = 0;
+        long values = 0;
+        for (QuantumCache c : caches) {
+            for (QuantumCache.Slab s : c.slabs) {
+                slabCount++;
+                values += c.slabSize;
+                Tag t = table.find(s.base);
+                if (t == null || t.size != c.slabSize) {
+                    problems.add("cache slab [" + s.base + ", " + s.end() + ") is not an allocated segment " + t);
+                }
+                if ((s.base & (c.slabAlign - 1)) != 0) {
+                    problems.add("cache slab at " + s.base + " is not aligned to " + c.slabAlign);
+                }
+                if (s.word < 0) {
+                    problems.add("cache slab at " + s.base + " is retired but still listed");
+                }
+                if (slabTable.get(s.base) != s) {
+                    problems.add("cache slab at " + s.base + " is missing from the slab table");
+                }
+            }
+        }
+        if (slabCount != slabTable.size() || slabCount != slabsMade - slabsRetired) {
+            problems.add("caches list " + slabCount + " slabs, the slab table " + slabTable.size() + ", made-retired "
+                    + (slabsMade - slabsRetired));
+        }
+        if (values != slabValues) {
+            problems.add("slabValues=" + slabValues + " but the slabs sum to " + values);
         }
     }
 
@@ -839,15 +1101,21 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            if (!closed) {
+                ArenaStats s = statsLocked();
+                if (s.liveAllocations() > 0) {
+                    LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label,
+                            s.liveAllocations(), s.allocated());
+                }
+                closed = true;
+                if (caches != null) {
+                    retireSlabs();
+                }
+            }
             List<Tag> spans = source == null ? List.of() : importedSpans();
-            if (closed && spans.isEmpty()) {
+            if (spans.isEmpty()) {
                 return;
             }
-            if (!closed && table.size() > 0) {
-                LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label, table.size(),
-                        allocated);
-            }
-            closed = true;
             RuntimeException failure = null;
             for (Tag marker : spans) {
                 try {
@@ -869,6 +1137,25 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Gives every slab back to the segment list as free space when the arena closes; blocks callers
+     * still held count as freed, like the other leaks. Lock held.
+     */
+    private void retireSlabs() {
+        for (QuantumCache c : caches) {
+            c.retireAll();
+            for (QuantumCache.Slab s : c.slabs) {
+                Tag t = table.find(s.base);
+                unallocate(t);
+                frees++;
+                slabTable.remove(s);
+                slabValues -= c.slabSize;
+                slabsRetired++;
+            }
+            c.slabs.clear();
         }
     }
 
@@ -994,6 +1281,15 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             if (qcacheMax < 0 || (qcacheMax & (quantum - 1)) != 0 || qcacheMax / quantum > MAX_QCACHE_QUANTA) {
                 throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
                         + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
+            }
+            if (qcacheMax > MAX_QCACHE_VALUES) {
+                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " exceeds " + MAX_QCACHE_VALUES
+                        + ": a cache slab of 63 such blocks must fit below 2^62 (arena '" + label + "')");
+            }
+            if (qcacheMax > 0 && observer != null) {
+                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with an observer (arena '" + label
+                        + "'): blocks served by quantum caches are not changes of the arena, so an observed arena "
+                        + "cannot have caches");
             }
             Arena arena = new Arena(this, importQuantum);
             if (state != null) {

@@ -111,6 +111,7 @@ final class ArenaCheck {
         }
 
         checkFreeLists(a, freeCount, problems);
+        a.checkCaches(problems);
         checkTable(a, allocatedCount, problems);
 
         if (total != a.total) {
@@ -126,7 +127,7 @@ final class ArenaCheck {
         for (Tag marker : a.list.spanMarkers()) {
             importedSpans += marker.type == Tag.IMPORTED_SPAN ? 1 : 0;
         }
-        ArenaStats c = a.stats();
+        ArenaStats c = a.engineStats();
         if (c.allocations() - c.frees() != allocatedCount) {
             problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " but "
                     + allocatedCount + " allocations are live");

@@ -1,11 +1,15 @@
 package dev.vmem;
 
 /**
- * A consistent snapshot of an arena's space figures and counters, read in O(1).
+ * A consistent snapshot of an arena's space figures and counters, read in O(1). With quantum caches,
+ * the figures that cached allocations and frees change ({@code allocated}, {@code free},
+ * {@code liveAllocations}, {@code allocations}, {@code frees}, {@code cached}) are exact when no cached
+ * operation is in flight; those run without the arena's lock, so a snapshot taken during them may be
+ * off by the operations in flight.
  *
  * @param total       values in all spans, imported ones included
- * @param allocated   values in live allocations
- * @param free        {@code total - allocated}
+ * @param allocated   values in live allocations held by callers
+ * @param free        {@code total - allocated}: values a caller could be given, {@code cached} included
  * @param imported    values in spans imported from the source
  * @param spans       spans now in the arena
  * @param segments    segments (free and allocated) now in the arena
@@ -16,6 +20,7 @@ package dev.vmem;
  *                    close but not journalled: a crash loses the failures since the last checkpoint)
  * @param imports     spans imported from the source
  * @param releases    spans given back to the source
+ * @param cached      values in idle blocks of the quantum caches (0 without caches)
  */
 public record ArenaStats(
         long total,
@@ -29,5 +34,6 @@ public record ArenaStats(
         long frees,
         long failures,
         long imports,
-        long releases) {
+        long releases,
+        long cached) {
 }

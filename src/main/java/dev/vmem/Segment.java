@@ -18,7 +18,12 @@ public record Segment(long base, long size, Kind kind) {
         /** A free segment inside a span. */
         FREE,
         /** A live allocation inside a span. */
-        ALLOCATED;
+        ALLOCATED,
+        /**
+         * Idle blocks of a quantum cache: free to allocations of the cache's size, held by the cache
+         * (see {@link Arena.Builder#qcacheMax}).
+         */
+        CACHED;
 
         /** Whether this entry marks a span rather than a segment inside one. */
         public boolean isSpan() {

@@ -55,7 +55,7 @@ class BadInputTest {
         assertMentions(e, fragments);
         assertEquals(dump, arena.dump(), "a failed allocation must leave the arena as it was");
         assertEquals(new ArenaStats(s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
-                s.liveAllocations(), s.allocations(), s.frees(), s.failures() + 1, s.imports(), s.releases()),
+                s.liveAllocations(), s.allocations(), s.frees(), s.failures() + 1, s.imports(), s.releases(), s.cached()),
                 arena.stats());
     }
 

@@ -34,7 +34,8 @@ class ConcurrencyTest {
         List<Arguments> out = new ArrayList<>();
         for (Policy p : Policy.values()) {
             for (long q : new long[] {1, 8, 4096}) {
-                out.add(Arguments.of(p, q));
+                out.add(Arguments.of(p, q, false));
+                out.add(Arguments.of(p, q, true));
             }
         }
         return out.stream();
@@ -200,14 +201,22 @@ class ConcurrencyTest {
         return s.live.values().stream().filter(b -> b.owner == a).mapToLong(Block::size).sum();
     }
 
-    @ParameterizedTest(name = "{0}, quantum={1}")
+    /** Quantum caches for 1 to 8 quanta, where most of the workers' requests fall, or none. */
+    static long qcacheMax(boolean cached, long q) {
+        return cached ? 8 * q : 0;
+    }
+
+    @ParameterizedTest(name = "{0}, quantum={1}, caches={2}")
     @MethodSource("policiesAndQuanta")
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void threadsAllocatingAndFreeingOnOneArena_neverGetOverlappingBlocks(Policy policy, long q) throws Exception {
-        long seed = SEED + policy.ordinal() * 16 + Long.numberOfTrailingZeros(q);
-        String ctx = "seed=" + seed + " " + policy + " quantum=" + q;
+    void threadsAllocatingAndFreeingOnOneArena_neverGetOverlappingBlocks(Policy policy, long q, boolean cached)
+            throws Exception {
+        long seed = SEED + policy.ordinal() * 16 + Long.numberOfTrailingZeros(q) + (cached ? 8 : 0);
+        String ctx = "seed=" + seed + " " + policy + " quantum=" + q + " caches=" + cached;
+        System.out.println(ctx);
         // Small enough that the threads run out of space now and then.
-        Arena arena = Arena.builder("shared").quantum(q).span(0, 1024 * q).span(4096 * q, 1024 * q).build();
+        Arena arena = Arena.builder("shared").quantum(q).qcacheMax(qcacheMax(cached, q)).span(0, 1024 * q)
+                .span(4096 * q, 1024 * q).build();
         List<Arena[]> arenasOf = new ArrayList<>();
         for (int i = 0; i < THREADS; i++) {
             arenasOf.add(new Arena[] {arena});
@@ -234,16 +243,19 @@ class ConcurrencyTest {
         Invariants.assertSound(arena);
     }
 
-    @ParameterizedTest(name = "{0}, quantum={1}")
+    @ParameterizedTest(name = "{0}, quantum={1}, caches={2}")
     @MethodSource("policiesAndQuanta")
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void threadsOnAParentAndItsChildren_neverGetOverlappingBlocks(Policy policy, long q) throws Exception {
-        long seed = SEED + 1000 + policy.ordinal() * 16 + Long.numberOfTrailingZeros(q);
-        String ctx = "seed=" + seed + " " + policy + " quantum=" + q;
-        Arena parent = Arena.builder("parent").quantum(q).span(q, 4096 * q).build();
+    void threadsOnAParentAndItsChildren_neverGetOverlappingBlocks(Policy policy, long q, boolean cached)
+            throws Exception {
+        long seed = SEED + 1000 + policy.ordinal() * 16 + Long.numberOfTrailingZeros(q) + (cached ? 8 : 0);
+        String ctx = "seed=" + seed + " " + policy + " quantum=" + q + " caches=" + cached;
+        System.out.println(ctx);
+        Arena parent = Arena.builder("parent").quantum(q).qcacheMax(qcacheMax(cached, q)).span(q, 4096 * q).build();
         Arena[] children = new Arena[3];
         for (int i = 0; i < children.length; i++) {
-            children[i] = Arena.builder("child" + i).quantum(q).source(parent).importQuantum(16 * q).build();
+            children[i] = Arena.builder("child" + i).quantum(q).qcacheMax(qcacheMax(cached, q)).source(parent)
+                    .importQuantum(16 * q).build();
         }
         // Two threads per child; one of them also allocates from the parent directly, next to the imports.
         List<Arena[]> arenasOf = new ArrayList<>();
@@ -272,6 +284,10 @@ class ConcurrencyTest {
         for (Block b : s.live.values()) {
             b.owner.free(b.base);
         }
+        for (Arena c : children) {
+            c.reapCaches(); // idle slabs keep their imported spans until reaped
+        }
+        parent.reapCaches();
         for (Arena c : children) {
             assertEquals(0, c.stats().allocated(), ctx);
             assertEquals(0, c.stats().imported(), ctx + ": " + c + " kept imported spans");

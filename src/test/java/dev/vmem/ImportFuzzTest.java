@@ -208,7 +208,7 @@ class ImportFuzzTest {
 
     private static ArenaStats withFailures(ArenaStats s, long failures) {
         return new ArenaStats(s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
-                s.liveAllocations(), s.allocations(), s.frees(), failures, s.imports(), s.releases());
+                s.liveAllocations(), s.allocations(), s.frees(), failures, s.imports(), s.releases(), s.cached());
     }
 
     private static long count(List<ArenaChange> changes, Class<? extends ArenaChange> kind) {

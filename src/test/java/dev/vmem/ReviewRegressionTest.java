@@ -54,11 +54,11 @@ class ReviewRegressionTest {
 
     private static ArenaStats withFailures(ArenaStats s, long failures) {
         return new ArenaStats(s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
-                s.liveAllocations(), s.allocations(), s.frees(), failures, s.imports(), s.releases());
+                s.liveAllocations(), s.allocations(), s.frees(), failures, s.imports(), s.releases(), s.cached());
     }
 
     private static ArenaStats counters(long allocations, long frees, long failures, long imports, long releases) {
-        return new ArenaStats(0, 0, 0, 0, 0, 0, 0, allocations, frees, failures, imports, releases);
+        return new ArenaStats(0, 0, 0, 0, 0, 0, 0, allocations, frees, failures, imports, releases, 0);
     }
 
     // ---------------------------------------------------------------- futile imports
@@ -582,7 +582,7 @@ class ReviewRegressionTest {
         org.junit.jupiter.api.Assertions.assertEquals(before, a.dump());
         org.junit.jupiter.api.Assertions.assertEquals(stats, a.stats());
         ArenaState negative = new ArenaState(a.exportState().spans(), new long[0], 0,
-                new ArenaStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1));
+                new ArenaStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 0));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Arena.builder("gaps2").quantum(8).restore(negative).build());
         Invariants.assertSound(a);

@@ -118,7 +118,7 @@ class SeedDefectRegressionTest {
 
     private static ArenaStats withOneMoreFailure(ArenaStats s) {
         return new ArenaStats(s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
-                s.liveAllocations(), s.allocations(), s.frees(), s.failures() + 1, s.imports(), s.releases());
+                s.liveAllocations(), s.allocations(), s.frees(), s.failures() + 1, s.imports(), s.releases(), s.cached());
     }
 
     // ------------------------------------------------------------------ xalloc

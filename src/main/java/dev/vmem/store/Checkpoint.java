@@ -230,7 +230,7 @@ final class Checkpoint {
         b.get(name);
         long cursor = b.getLong();
         ArenaStats counters = new ArenaStats(0, 0, 0, 0, 0, 0, 0, b.getLong(), b.getLong(), b.getLong(), b.getLong(),
-                b.getLong());
+                b.getLong(), 0);
         if (storedId != id) {
             throw new StoreCorruptedException(file, -1, "arena record " + id + " names arena " + storedId);
         }

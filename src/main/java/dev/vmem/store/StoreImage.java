@@ -48,7 +48,7 @@ final class StoreImage {
                     a[i++] = e.getValue();
                 }
                 state = new ArenaState(s, a, cursor, new ArenaStats(0, 0, 0, 0, 0, 0, 0, allocationCount, freeCount,
-                        failureCount, importCount, releaseCount));
+                        failureCount, importCount, releaseCount, 0));
             }
             return state;
         }
@@ -173,7 +173,7 @@ final class StoreImage {
                 return "invalid arena definition " + c;
             }
             arenas.put(c.arena(), new ArenaImage(c, new ArenaState(List.of(), new long[0], 0,
-                    new ArenaStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))));
+                    new ArenaStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))));
             return null;
         }
         if (op instanceof Op.Drop d) {

@@ -202,14 +202,21 @@ public final class VmemStore implements AutoCloseable {
     private PersistentArena register(Op.Create d, ArenaState state) {
         Entry source = d.source() == -1 ? null : byId.get(d.source());
         Arena.Builder b = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum())
-                .qcacheMax(d.qcacheMax()).observer((arena, change) -> record(d.arena(), change));
+                .observer((arena, change) -> record(d.arena(), change));
         if (source != null) {
             b.source(source.arena().inner());
         }
         if (state != null) {
             b.restore(state);
         }
-        PersistentArena arena = new PersistentArena(this, b.build(), d.arena());
+        Arena inner = b.build();
+        long qcacheMax = d.qcacheMax();
+        if (qcacheMax < 0 || (qcacheMax & (d.quantum() - 1)) != 0 || qcacheMax / d.quantum() > Arena.MAX_QCACHE_QUANTA
+                || qcacheMax > Arena.MAX_QCACHE_VALUES) {
+            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
+                    + d.quantum() + " between 0 and " + Arena.MAX_QCACHE_QUANTA + " quanta (arena '" + d.name() + "')");
+        }
+        PersistentArena arena = new PersistentArena(this, inner, d.arena(), qcacheMax);
         Entry e = new Entry(d.arena(), d, arena);
         byName.put(d.name(), e);
         byId.put(d.arena(), e);

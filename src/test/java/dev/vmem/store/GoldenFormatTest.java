@@ -130,11 +130,11 @@ class GoldenFormatTest {
         try (VmemStore s = VmemStore.open(options())) {
             assertEquals(List.of("disk", "tenant", "pids"), s.arenas().stream().map(PersistentArena::name).toList());
             assertArena(s.arena("disk"), "disk", 4096, 4096, null, 0x418000,
-                    DISK, new ArenaStats(0x4000000, 0x316000, 0x3cea000, 0, 1, 7, 5, 5, 0, 0, 0, 0));
+                    DISK, new ArenaStats(0x4000000, 0x316000, 0x3cea000, 0, 1, 7, 5, 5, 0, 0, 0, 0, 0));
             assertArena(s.arena("tenant"), "tenant", 4096, 0x100000, "disk", 0x114000,
-                    TENANT, new ArenaStats(0x300000, 0x201000, 0xff000, 0x300000, 2, 4, 2, 3, 1, 0, 2, 0));
+                    TENANT, new ArenaStats(0x300000, 0x201000, 0xff000, 0x300000, 2, 4, 2, 3, 1, 0, 2, 0, 0));
             assertArena(s.arena("pids"), "pids", 1, 1, null, 312,
-                    PIDS, new ArenaStats(700, 8, 692, 0, 1, 10, 6, 10, 4, 0, 0, 0));
+                    PIDS, new ArenaStats(700, 8, 692, 0, 1, 10, 6, 10, 4, 0, 0, 0, 0));
             assertEquals(List.of(), s.verify());
         }
     }

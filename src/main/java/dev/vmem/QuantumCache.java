@@ -1,0 +1,247 @@
+package dev.vmem;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The quantum cache of one size class: blocks of {@code quanta} quanta carved from slabs, each slab one
+ * allocation of 63 blocks from the arena. A slab's word has bit {@code i} set while block {@code i} is
+ * held by a caller; the top bit marks a slab being given back. Allocating and freeing a block is one
+ * compare-and-set on that word, with no lock: that is the common path.
+ *
+ * <p>Each thread works on the current slab of its stripe (threads hash onto a few stripes), so threads
+ * rarely share a word. A slab that runs full is left behind; the first free into a full slab makes the
+ * freeing thread's stripe adopt it, or queues it as partial, so no idle block is ever unreachable. A new
+ * slab is taken from the arena only when no stripe and no queued slab has room.
+ *
+ * <p>Why not Bonwick's magazines: a magazine hands out whatever was pushed into it, so it cannot tell a
+ * double free from a free, and rounds held by one thread cannot be taken back by another without a lock
+ * on the common path. The slab word keeps the held/idle state of every cached block, which gives both:
+ * a double free or a wrong size is refused like any other bad free, and wholly idle slabs can be given
+ * back (reaped) at any time without stopping anyone.
+ */
+final class QuantumCache {
+    static final int BLOCKS = 63;
+    static final long FULL = (1L << BLOCKS) - 1;
+    static final long RETIRED = Long.MIN_VALUE;
+
+    /** A slab: 63 blocks of its cache's size, held by the cache as one allocation of the arena. */
+    static final class Slab {
+        private static final VarHandle WORD;
+
+        static {
+            try {
+                WORD = MethodHandles.lookup().findVarHandle(Slab.class, "word", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final QuantumCache cache;
+        final long base;
+        /** Bit i: block i is held by a caller. Top bit: retired. */
+        volatile long word;
+        /** Whether the slab sits in its cache's partial queue (may be stale the other way). */
+        volatile boolean queued;
+
+        Slab(QuantumCache cache, long base) {
+            this.cache = cache;
+            this.base = base;
+        }
+
+        boolean cas(long expected, long next) {
+            return WORD.compareAndSet(this, expected, next);
+        }
+
+        boolean hasRoom() {
+            long w = word;
+            return w >= 0 && w != FULL;
+        }
+
+        long end() {
+            return base + BLOCKS * cache.blockSize;
+        }
+    }
+
+    final Arena arena;
+    final int quanta;
+    final long blockSize;
+    final long slabSize;
+    final long slabAlign;
+
+    private final AtomicReferenceArray<Slab> current;
+    private final int stripeMask;
+    private final ConcurrentLinkedQueue<Slab> partial = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock refill = new ReentrantLock();
+    /** Every live slab. Guarded by the arena's lock. */
+    final List<Slab> slabs = new ArrayList<>();
+
+    final LongAdder allocs = new LongAdder();
+    final LongAdder frees = new LongAdder();
+
+    QuantumCache(Arena arena, int quanta, int stripes) {
+        this.arena = arena;
+        this.quanta = quanta;
+        this.blockSize = quanta * arena.quantum();
+        this.slabSize = BLOCKS * blockSize;
+        this.slabAlign = Long.highestOneBit(slabSize) << 1;
+        this.current = new AtomicReferenceArray<>(stripes);
+        this.stripeMask = stripes - 1;
+    }
+
+    private int stripe() {
+        int h = Thread.currentThread().hashCode();
+        return (h ^ (h >>> 16)) & stripeMask;
+    }
+
+    /** A held block, or {@link Arena#NONE} if no slab has room and the arena has none for a new slab. */
+    long alloc() {
+        int k = stripe();
+        Slab s = current.get(k);
+        if (s != null) {
+            long base = take(s);
+            if (base != Arena.NONE) {
+                return base;
+            }
+        }
+        return allocSlow(k);
+    }
+
+    private long take(Slab s) {
+        for (long w = s.word; w >= 0 && w != FULL; w = s.word) {
+            int i = Long.numberOfTrailingZeros(~w);
+            if (s.cas(w, w | 1L << i)) {
+                allocs.increment();
+                return s.base + i * blockSize;
+            }
+        }
+        return Arena.NONE;
+    }
+
+    private long allocSlow(int k) {
+        refill.lock();
+        try {
+            while (true) {
+                Slab s = current.get(k);
+                if (s != null && s.hasRoom()) {
+                    long base = take(s);
+                    if (base != Arena.NONE) {
+                        return base;
+                    }
+                    continue;
+                }
+                Slab next = partial.poll();
+                if (next != null) {
+                    next.queued = false;
+                    if (!next.hasRoom()) {
+                        continue;
+                    }
+                } else {
+                    next = arena.newSlab(this);
+                    if (next == null) {
+                        return Arena.NONE;
+                    }
+                }
+                if (!current.compareAndSet(k, s, next)) {
+                    enqueue(next); // a free made another slab this stripe's current meanwhile
+                } else if (s != null && s.hasRoom()) {
+                    enqueue(s); // a free raced the replacement
+                }
+            }
+        } finally {
+            refill.unlock();
+        }
+    }
+
+    void enqueue(Slab s) {
+        if (!s.queued) {
+            s.queued = true;
+            partial.offer(s);
+        }
+    }
+
+    /**
+     * Frees block {@code base} of slab {@code s}.
+     *
+     * @return false if the slab has been retired (the range belongs to the arena again)
+     * @throws InvalidFreeException if the block is not held (a double free)
+     */
+    boolean free(Slab s, long base) {
+        long bit = 1L << (int) ((base - s.base) / blockSize);
+        for (long w = s.word; ; w = s.word) {
+            if (w < 0) {
+                return false;
+            }
+            if ((w & bit) == 0) {
+                throw new InvalidFreeException("free(base=" + base + ") in arena '" + arena.label()
+                        + "': the value is not the base of a live allocation (double free, or never allocated here)");
+            }
+            if (s.cas(w, w & ~bit)) {
+                frees.increment();
+                if (w == FULL) {
+                    becamePartial(s);
+                }
+                return true;
+            }
+        }
+    }
+
+    /** A full slab got room: the freeing thread's stripe adopts it if its own slab is full, else it is queued. */
+    private void becamePartial(Slab s) {
+        int k = stripe();
+        Slab c = current.get(k);
+        if (c == s) {
+            return; // reachable; a refill that replaces it re-checks it for room
+        }
+        if (c != null && c.hasRoom() || !current.compareAndSet(k, c, s)) {
+            enqueue(s);
+        } else if (c != null && c.hasRoom()) {
+            enqueue(c);
+        }
+    }
+
+    /** Whether {@code base} is the base of a block of slab {@code s}. */
+    boolean isBlock(Slab s, long base) {
+        return base >= s.base && base < s.end() && (base - s.base) % blockSize == 0;
+    }
+
+    /** Marks the wholly idle slabs retired and returns them; the arena then gives their ranges back. */
+    List<Slab> retireIdle() {
+        List<Slab> out = new ArrayList<>();
+        for (Slab s : slabs) {
+            if (s.word == 0 && s.cas(0, RETIRED)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Puts back a slab retired by {@link #retireIdle} that the arena could not take back. */
+    void reinstate(Slab s) {
+        s.word = 0;
+        enqueue(s);
+    }
+
+    /**
+     * Retires every slab, held blocks included, for a closing arena; returns the blocks that were held
+     * (they count as freed). Operations racing the close find the slabs retired and fail.
+     */
+    long retireAll() {
+        long held = 0;
+        for (Slab s : slabs) {
+            long w;
+            do {
+                w = s.word;
+            } while (!s.cas(w, RETIRED));
+            held += Long.bitCount(w & FULL);
+        }
+        frees.add(held);
+        return held;
+    }
+}
