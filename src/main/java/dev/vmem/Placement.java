@@ -39,9 +39,18 @@ final class Placement {
         }
     }
 
+    /**
+     * The head of the first non-empty class whose every member holds the block. With an alignment, a
+     * segment of {@code size + align - quantum} always holds an aligned block (whatever the phase), so the
+     * search starts at that size's class, as Bonwick's vmem_xalloc does; otherwise segments of an
+     * unaligned start would be passed over one by one. Only bounded requests (nocross, min, max) may
+     * need more than the head. Lower classes are searched first fit only when no sure class has room.
+     */
     private long instantFit(long size, long align, long phase, long nocross, long min, long max) {
         boolean plain = align == quantum && nocross == 0 && min == 0 && max == plainMax;
-        int sure = FreeLists.firstSureClass(size);
+        long slack = align - quantum;
+        long need = size <= Long.MAX_VALUE - slack ? size + slack : Long.MAX_VALUE;
+        int sure = FreeLists.firstSureClass(need);
         for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
             Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
             if (plain) {
@@ -53,9 +62,11 @@ final class Placement {
                 return start;
             }
         }
-        int own = FreeLists.classOf(size);
-        if (own != sure) {
-            return firstFitIn(freeLists.heads[own], size, align, phase, nocross, min, max);
+        for (int c = FreeLists.classOf(size); c < sure && c < FreeLists.CLASSES; c++) {
+            long start = firstFitIn(freeLists.heads[c], size, align, phase, nocross, min, max);
+            if (start != NONE) {
+                return start;
+            }
         }
         return NONE;
     }

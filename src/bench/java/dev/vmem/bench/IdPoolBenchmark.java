@@ -37,7 +37,8 @@ public class IdPoolBenchmark {
     @Param({"10", "50", "90"})
     public int occupancy;
 
-    @Param({"vmem-instant", "vmem-next", "bitset"})
+    /** vmem-cached: INSTANT_FIT with a quantum cache for size 1. */
+    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset"})
     public String pool;
 
     Arena arena;
@@ -53,7 +54,7 @@ public class IdPoolBenchmark {
         if (pool.equals("bitset")) {
             bitset = new BitSetIdPool(IDS);
         } else {
-            arena = Arena.builder("ids").quantum(1).span(0, IDS).build();
+            arena = Arena.builder("ids").quantum(1).qcacheMax(pool.equals("vmem-cached") ? 1 : 0).span(0, IDS).build();
             policy = pool.equals("vmem-next") ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
         }
         // Fill densely, then churn so that the free IDs are scattered as in a long-running pool.
@@ -73,7 +74,7 @@ public class IdPoolBenchmark {
         if (bitset != null) {
             bitset.free(id);
         } else {
-            arena.free(id);
+            arena.free(id, 1);
         }
     }
 

@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -16,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of the common path: INSTANT_FIT alloc of one quantum and its free, in an arena of 1 GiB of
- * 4 KiB pages with 10,000 pages live.
+ * 4 KiB pages with 10,000 pages live, without quantum caches and with caches for 1 to 16 pages.
  *
  * <pre>
  *   java -jar target/benchmarks.jar InstantFitPairBenchmark
@@ -29,11 +30,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Thread)
 public class InstantFitPairBenchmark {
+    /** The quantum-cache limit in pages; 0 for none. */
+    @Param({"0", "16"})
+    int cachedPages;
+
     Arena arena;
 
     @Setup
     public void fill() {
-        arena = Arena.builder("pages").quantum(4096).span(0, 1L << 30).build();
+        arena = Arena.builder("pages").quantum(4096).qcacheMax(4096L * cachedPages).span(0, 1L << 30).build();
         for (int i = 0; i < 10_000; i++) {
             arena.alloc(4096 * (1 + (i % 3)), Policy.INSTANT_FIT);
         }
@@ -43,6 +48,14 @@ public class InstantFitPairBenchmark {
     public long allocFree() {
         long b = arena.alloc(4096, Policy.INSTANT_FIT);
         arena.free(b);
+        return b;
+    }
+
+    /** The same with the size given back, as Bonwick's {@code vmem_free} takes it. */
+    @Benchmark
+    public long allocFreeSized() {
+        long b = arena.alloc(4096, Policy.INSTANT_FIT);
+        arena.free(b, 4096);
         return b;
     }
 }
