@@ -43,16 +43,35 @@
  *       carves the chosen segment.</li>
  *   <li><b>Boundary tags</b> ({@code Tag}): one 48-byte node per span marker and segment, on the
  *       segment list and, by type, on a freelist or a table chain.</li>
+ *   <li><b>Quantum caches</b> ({@code QuantumCache}, optional, {@code qcacheMax}): one cache per size
+ *       of 1 to {@code qcacheMax / quantum} quanta. A cache carves blocks from slabs, each slab one
+ *       allocation of 63 blocks in the segment list, aligned to the next power of two above its size;
+ *       a 64-bit word per slab records which blocks callers hold, and a lock-free table ({@code
+ *       SlabTable}) finds a block's slab from its base. Allocating or freeing a cached block is one
+ *       compare-and-set on that word and takes no lock.</li>
  * </ul>
  *
  * <h3>Policies and constraints</h3>
- * INSTANT_FIT takes the head of the first freelist whose members all fit, else searches the list of the
- * request's own size class. BEST_FIT takes the smallest fitting segment (lowest address among equals).
+ * INSTANT_FIT takes the head of the first freelist whose members all fit, else searches, first fit, the
+ * lists from the request's own size class up to that one. BEST_FIT takes the smallest fitting segment (lowest address among equals).
  * NEXT_FIT keeps a rotor at the end of its previous allocation, places the block at the lowest fitting
  * address at or after it, and wraps round to the lowest address. A constrained request
  * ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by every policy at the
  * lowest admissible start within the segment the policy chose; a policy fails only when no free range
- * of the arena admits the block and the source cannot supply one.
+ * of the arena admits the block and the source cannot supply one. A constrained INSTANT_FIT starts at
+ * the class of {@code size + align - quantum}, every member of which holds an aligned block.
+ *
+ * <h3>Quantum caches</h3>
+ * INSTANT_FIT and BEST_FIT allocations of up to {@code qcacheMax} go to the cache of their size; NEXT_FIT
+ * (whose rotor must see every allocation) and {@code xalloc} go to the segment list. A cached block is a
+ * caller's allocation like any other: {@code free} checks that it is held and of the given size, so a
+ * double free is refused; statistics count it as allocated and the idle blocks of slabs as
+ * {@code cached} (free to callers of that size). A slab that runs full is left; the first free into it
+ * makes the freeing thread's stripe adopt it or queues it, so every idle block stays reachable. Before an
+ * allocation fails, wholly idle slabs are given back to the segment list ({@code reapCaches} does it
+ * on demand); partly used slabs stay, so a cached arena can refuse a request that the idle blocks of
+ * several slabs would cover together, as in Bonwick's design. An observed arena (one a store
+ * journals) cannot have caches.
  *
  * <h3>Invariants ({@link dev.vmem.Arena#checkInvariants()})</h3>
  * <ol>
@@ -64,6 +83,8 @@
  *   <li>The allocation table holds exactly the allocated segments, each in its hash bucket.</li>
  *   <li>{@code allocated + free = total}; {@code total} is the sum of the spans; {@code imported} the
  *       sum of the imported spans; the segment count matches the list.</li>
+ *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
+ *       not retired; the slab count and the values in slabs match the running totals.</li>
  * </ol>
  *
  * <h3>Failure tiers</h3>
