@@ -562,13 +562,13 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         if (size != NONE && size <= qcacheMax) {
             QuantumCache c = caches[(int) ((Fit.roundUp(size, quantum) >>> quantumShift) - 1)];
             QuantumCache.Slab s = slabTable.get(base & -c.slabAlign);
-            if (s != null && s.cache.isBlock(s, base)) {
+            if (s != null && s.cache.blockIndex(s, base) >= 0) {
                 return s;
             }
         }
         for (long align : slabAligns) {
             QuantumCache.Slab s = slabTable.get(base & -align);
-            if (s != null && s.cache.isBlock(s, base)) {
+            if (s != null && s.cache.blockIndex(s, base) >= 0) {
                 return s;
             }
         }

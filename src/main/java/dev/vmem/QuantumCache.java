@@ -72,6 +72,9 @@ final class QuantumCache {
     final Arena arena;
     final int quanta;
     final long blockSize;
+    private final int quantumShift;
+    /** ceil(2^32 / quanta): an offset in quanta times this, shifted down 32, is the block index. */
+    private final long reciprocal;
     final long slabSize;
     final long slabAlign;
 
@@ -89,6 +92,8 @@ final class QuantumCache {
         this.arena = arena;
         this.quanta = quanta;
         this.blockSize = quanta * arena.quantum();
+        this.quantumShift = Long.numberOfTrailingZeros(arena.quantum());
+        this.reciprocal = (1L << 32) / quanta + 1;
         this.slabSize = BLOCKS * blockSize;
         this.slabAlign = Long.highestOneBit(slabSize) << 1;
         this.current = new AtomicReferenceArray<>(stripes);
@@ -173,7 +178,7 @@ final class QuantumCache {
      * @throws InvalidFreeException if the block is not held (a double free)
      */
     boolean free(Slab s, long base) {
-        long bit = 1L << (int) ((base - s.base) / blockSize);
+        long bit = 1L << blockIndex(s, base);
         for (long w = s.word; ; w = s.word) {
             if (w < 0) {
                 return false;
@@ -206,9 +211,18 @@ final class QuantumCache {
         }
     }
 
-    /** Whether {@code base} is the base of a block of slab {@code s}. */
-    boolean isBlock(Slab s, long base) {
-        return base >= s.base && base < s.end() && (base - s.base) % blockSize == 0;
+    /**
+     * The index of the block of slab {@code s} that starts at {@code base}, a multiple of the quantum;
+     * -1 if none does. Exact without a division: offsets are below 63 * 64 quanta.
+     */
+    int blockIndex(Slab s, long base) {
+        long offset = base - s.base;
+        if (offset < 0 || offset >= slabSize) {
+            return -1;
+        }
+        int quantaIn = (int) (offset >>> quantumShift);
+        int i = (int) (quantaIn * reciprocal >>> 32);
+        return i * quanta == quantaIn ? i : -1;
     }
 
     /** Marks the wholly idle slabs retired and returns them; the arena then gives their ranges back. */

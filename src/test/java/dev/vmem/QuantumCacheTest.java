@@ -184,6 +184,22 @@ class QuantumCacheTest {
         Invariants.assertSound(a);
     }
 
+    @Test
+    void blockIndex_agreesWithDivisionForEverySizeAndOffset() {
+        for (long q : new long[] {1, 4096}) {
+            Arena a = cached(q, Arena.MAX_QCACHE_QUANTA * q, 1L << 40);
+            for (int quanta = 1; quanta <= Arena.MAX_QCACHE_QUANTA; quanta++) {
+                QuantumCache c = new QuantumCache(a, quanta, 1);
+                QuantumCache.Slab slab = new QuantumCache.Slab(c, 1L << 30);
+                for (long off = -q; off <= c.slabSize; off += q) {
+                    long expected = off >= 0 && off < c.slabSize && off % c.blockSize == 0 ? off / c.blockSize : -1;
+                    assertEquals(expected, c.blockIndex(slab, slab.base + off), "quanta=" + quanta + " offset=" + off);
+                }
+            }
+            Invariants.assertSound(a);
+        }
+    }
+
     /**
      * Seeded random allocations and frees (good and bad) on a cached arena, checked step by step
      * against a model of the live blocks: no overlap, exact figures, and bad frees change nothing.

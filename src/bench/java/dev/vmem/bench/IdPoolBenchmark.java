@@ -3,6 +3,7 @@ package dev.vmem.bench;
 import dev.vmem.Arena;
 import dev.vmem.Policy;
 import dev.vmem.bench.peers.BitSetIdPool;
+import dev.vmem.bench.peers.NextFitBitSetPool;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,13 +38,19 @@ public class IdPoolBenchmark {
     @Param({"10", "50", "90"})
     public int occupancy;
 
-    /** vmem-cached: INSTANT_FIT with a quantum cache for size 1. */
-    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset"})
+    /**
+     * vmem-cached: INSTANT_FIT with a quantum cache for size 1. bitset-lowest: {@code nextClearBit(0)};
+     * bitset-cursor: {@code nextClearBit} from just past the last ID handed out, wrapping; these two are
+     * not thread-safe. bitset-locked: the cursor pool under a lock, as a thread-safe pool must be (vmem
+     * arenas are thread-safe).
+     */
+    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked"})
     public String pool;
 
     Arena arena;
     Policy policy;
     BitSetIdPool bitset;
+    NextFitBitSetPool locked;
     long[] live;
     SplittableRandom rnd;
 
@@ -51,8 +58,10 @@ public class IdPoolBenchmark {
     public void fill() {
         rnd = new SplittableRandom(42);
         live = new long[IDS * occupancy / 100];
-        if (pool.equals("bitset")) {
-            bitset = new BitSetIdPool(IDS);
+        if (pool.equals("bitset-locked")) {
+            locked = new NextFitBitSetPool(0, IDS);
+        } else if (pool.startsWith("bitset")) {
+            bitset = new BitSetIdPool(IDS, pool.equals("bitset-cursor"));
         } else {
             arena = Arena.builder("ids").quantum(1).qcacheMax(pool.equals("vmem-cached") ? 1 : 0).span(0, IDS).build();
             policy = pool.equals("vmem-next") ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
@@ -67,12 +76,14 @@ public class IdPoolBenchmark {
     }
 
     private long alloc() {
-        return bitset != null ? bitset.alloc() : arena.alloc(1, policy);
+        return bitset != null ? bitset.alloc() : locked != null ? locked.alloc() : arena.alloc(1, policy);
     }
 
     private void free(long id) {
         if (bitset != null) {
             bitset.free(id);
+        } else if (locked != null) {
+            locked.free(id);
         } else {
             arena.free(id, 1);
         }
