@@ -30,7 +30,9 @@ final class CreateCommand extends StoreCommand {
     long importQuantum;
 
     @Option(names = "--qcache-max", paramLabel = "N", converter = Numbers.class,
-            description = "Largest size served by quantum caches (default 0: none).")
+            description = "Quantum-cache limit kept in the definition (default 0). A persistent arena serves "
+                    + "every request from its segment list, so that the journal holds exactly the callers' "
+                    + "allocations.")
     long qcacheMax;
 
     @Override
