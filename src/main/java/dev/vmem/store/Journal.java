@@ -24,6 +24,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * dropped the dirty pages), so the journal fails every later call and the store must be reopened.
  */
 final class Journal implements AutoCloseable {
+    /*
+     * Preallocation. An fsync of a file that grew must also commit the new size (a file-system journal
+     * commit and a second flush), which on ext4 costs about 40% more than an fsync of bytes written
+     * over blocks the file already has. So the current segment is grown with zeros a chunk at a time,
+     * ahead of the records: most group commits then write data only, and the one after each chunk
+     * carries the size change for the next few thousand records. A crash leaves zeros after the last
+     * record of the last segment, which recovery reads as the end of the journal (a torn tail); a
+     * segment is cut back to its last record when it is closed or rolled over, so that every segment
+     * but the last ends exactly at a record, as the format requires.
+     */
+    static final long PREALLOCATE_BYTES = 1 << 20;
+
     private final Path dir;
     private final JournalFiles files;
     private final long segmentBytes;
@@ -32,6 +44,8 @@ final class Journal implements AutoCloseable {
     private final Deque<Long> segments = new ArrayDeque<>();
     private JournalFiles.Segment current;
     private long position;
+    /** The size of the current segment's file: its records, then zeros up to here. */
+    private long allocated;
     private long nextSeq;
     private volatile long writtenSeq;
 
@@ -66,6 +80,7 @@ final class Journal implements AutoCloseable {
                 current.force();
             }
             position = tailSize;
+            allocated = tailSize;
         }
     }
 
@@ -92,18 +107,26 @@ final class Journal implements AutoCloseable {
                 .putLong(seq)
                 .put(payload)
                 .flip();
+        long end = position + frame.limit();
         try {
+            if (end > allocated && end < segmentBytes) {
+                long size = Math.min(segmentBytes, end + PREALLOCATE_BYTES);
+                current.extend(size);
+                allocated = size;
+            }
             current.write(frame);
         } catch (IOException e) {
             try {
                 current.truncate(position);
+                allocated = position;
             } catch (IOException cut) {
                 e.addSuppressed(cut);
                 fail(e);
             }
             throw e;
         }
-        position += frame.limit();
+        position = end;
+        allocated = Math.max(allocated, end);
         nextSeq = seq + 1;
         writtenSeq = seq;
         return seq;
@@ -154,6 +177,7 @@ final class Journal implements AutoCloseable {
             }
             checkHealthy();
             try {
+                trim();
                 current.force();
             } catch (IOException e) {
                 fail(e);
@@ -177,7 +201,16 @@ final class Journal implements AutoCloseable {
         syncDirectory(dir);
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
+        allocated = position;
         segments.addLast(first);
+    }
+
+    /** Cuts the zeros after the last record off the current segment (not durable until forced). */
+    private void trim() throws IOException {
+        if (allocated > position) {
+            current.truncate(position);
+            allocated = position;
+        }
     }
 
     /**
@@ -250,6 +283,7 @@ final class Journal implements AutoCloseable {
                 synced.awaitUninterruptibly();
             }
             if (failure == null) {
+                trim();
                 current.force();
                 durableSeq = writtenSeq;
             }

@@ -12,9 +12,15 @@ import java.nio.file.StandardOpenOption;
  */
 interface JournalFiles {
 
-    /** An open journal segment, written only at its end. */
+    /**
+     * An open journal segment, written only at its write position: the end of its last record, which
+     * is the end of the file unless zeros were added past it by {@link #extend}.
+     */
     interface Segment extends AutoCloseable {
         void write(ByteBuffer bytes) throws IOException;
+
+        /** Grows the file to {@code size} bytes with zeros; the write position stays where it is. */
+        void extend(long size) throws IOException;
 
         void force() throws IOException;
 
@@ -28,6 +34,9 @@ interface JournalFiles {
 
     Segment open(Path file) throws IOException;
 
+    /** Read-only, so that concurrent {@link Segment#extend} calls can share it through duplicates. */
+    ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
     JournalFiles DEFAULT = file -> {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);
@@ -37,6 +46,15 @@ interface JournalFiles {
             public void write(ByteBuffer bytes) throws IOException {
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
+                }
+            }
+
+            @Override
+            public void extend(long size) throws IOException {
+                for (long at = ch.size(); at < size; ) {
+                    ByteBuffer zeros = ZEROS.duplicate();
+                    zeros.limit((int) Math.min(zeros.capacity(), size - at));
+                    at += ch.write(zeros, at);
                 }
             }
 

@@ -74,7 +74,7 @@ final class JournalReader {
             while (pos < bytes.length) {
                 int length = recordLength(bytes, pos, expected);
                 if (length < 0) {
-                    if (!last || validRecordAfter(bytes, pos + 1, expected)) {
+                    if (!last || !zeroFrom(bytes, pos) && validRecordAfter(bytes, pos + 1, expected)) {
                         throw new StoreCorruptedException(file, pos, "journal record " + expected
                                 + " is damaged and valid records follow it");
                     }
@@ -146,6 +146,16 @@ final class JournalReader {
         }
         int actual = StoreFormat.recordCrc(length, recordSeq, bytes, pos + StoreFormat.RECORD_HEADER_BYTES, length);
         return actual == crc ? length : -1;
+    }
+
+    /** Whether every byte from {@code from} on is zero: a preallocated tail, which holds no record. */
+    private static boolean zeroFrom(byte[] bytes, int from) {
+        for (int p = from; p < bytes.length; p++) {
+            if (bytes[p] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether any valid record with a sequence number at or above {@code seq} starts at or after {@code from}. */

@@ -53,9 +53,13 @@ import java.util.zip.CRC32C;
  * <h2>Checksum rule</h2>
  * CRC32C ({@link java.util.zip.CRC32C}) everywhere. A record whose checksum fails is torn if nothing
  * valid follows it in its segment and it is in the last segment (a crash during the final write: it is
- * cut off); otherwise the store is corrupted and refuses to open, naming the file and offset. A
- * checkpoint stores the CRC32C of its content, in the order it is written, and is used only if it
- * opens, is marked complete and its content matches that checksum.
+ * cut off); otherwise the store is corrupted and refuses to open, naming the file and offset. The last
+ * segment may end in zeros after its last record (the writer grows it ahead of its records, so that an
+ * fsync need not commit a new file size): zeros hold no valid record, so by the same rule they are a
+ * torn tail, and a damaged record before them is still refused if any valid record follows it. Every
+ * other segment ends exactly at the end of its last record. A checkpoint stores the CRC32C of its
+ * content, in the order it is written, and is used only if it opens, is marked complete and its content
+ * matches that checksum.
  */
 public final class StoreFormat {
     /** The format version this build writes and reads. */
