@@ -7,8 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,7 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #append} is called by one thread at a time (the store serialises mutations); {@link #sync}
  * by any number at once. A record is durable once {@code sync(seq)} returns. Concurrent callers share
  * fsyncs (group commit): one caller forces the file for every record written before it started, the
- * others wait for it. After a failed write the file is cut back to the last whole record, and the
+ * others wait for it without holding any lock, and wake when an fsync covers them (see
+ * {@link #gather} for when the next fsync starts). After a failed write the file is cut back to the last whole record, and the
  * journal carries on; after a failed fsync nothing about the file can be trusted (the kernel may have
  * dropped the dirty pages), so the journal fails every later call and the store must be reopened.
  */
@@ -50,10 +55,20 @@ final class Journal implements AutoCloseable {
     private volatile long writtenSeq;
 
     private final ReentrantLock syncLock = new ReentrantLock();
+    /** Signalled when an fsync ends: rollover and close wait for the one running. */
     private final Condition synced = syncLock.newCondition();
-    private long durableSeq;
+    /** Signalled when the record that ends a gathering is written. */
+    private final Condition gathered = syncLock.newCondition();
+    /** Callers parked until an fsync covers their record. */
+    private final List<Waiter> waiters = new ArrayList<>();
+    private volatile long durableSeq;
+    /** A caller is gathering records for an fsync or running it. */
     private boolean syncing;
-    private IOException failure;
+    /** The sequence number whose writing ends a gathering (see {@link #gather}). */
+    private long gatherUntil;
+    /** How long an fsync takes, smoothed over the last few. */
+    private long forceNanos;
+    private volatile IOException failure;
 
     /**
      * Opens the journal for appending after recovery has read it.
@@ -134,37 +149,131 @@ final class Journal implements AutoCloseable {
 
     /** Returns once record {@code seq} and all before it are on disk. */
     void sync(long seq) throws IOException {
-        syncLock.lock();
+        assert seq <= writtenSeq : "seq=" + seq + " is not written yet (writtenSeq=" + writtenSeq + ")";
+        boolean interrupted = false;
         try {
             while (durableSeq < seq) {
-                checkHealthy();
-                if (syncing) {
-                    synced.awaitUninterruptibly();
-                    continue;
-                }
-                syncing = true;
-                long target = writtenSeq;
-                JournalFiles.Segment segment = current;
-                IOException error = null;
-                // fsync without the lock, so that writers and new waiters queue up behind this one.
-                syncLock.unlock();
+                Waiter waiter;
+                syncLock.lock();
                 try {
-                    segment.force();
-                } catch (IOException e) {
-                    error = e;
+                    if (durableSeq >= seq) {
+                        return;
+                    }
+                    checkHealthy();
+                    if (!syncing) {
+                        groupCommit();
+                        continue;
+                    }
+                    waiter = new Waiter(Thread.currentThread(), seq);
+                    waiters.add(waiter);
+                    if (seq >= gatherUntil) {
+                        gathered.signal();
+                    }
                 } finally {
-                    syncLock.lock();
+                    syncLock.unlock();
                 }
-                syncing = false;
-                synced.signalAll();
-                if (error != null) {
-                    fail(error);
-                    throw error;
+                while (!waiter.woken) {
+                    LockSupport.park(this);
+                    interrupted |= Thread.interrupted();
                 }
-                durableSeq = Math.max(durableSeq, target);
             }
         } finally {
-            syncLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A caller of {@link #sync} parked until an fsync covers its record or it is to run the next one. */
+    private static final class Waiter {
+        final Thread thread;
+        final long seq;
+        volatile boolean woken;
+
+        Waiter(Thread thread, long seq) {
+            this.thread = thread;
+            this.seq = seq;
+        }
+    }
+
+    /**
+     * Runs one fsync for every record written so far and wakes the callers it covers, plus one that
+     * it does not (to run the next fsync). Called with the lock held and no fsync running; releases
+     * the lock while forcing, so that writers and new waiters queue up behind this one.
+     */
+    private void groupCommit() throws IOException {
+        syncing = true;
+        gather();
+        long target = writtenSeq;
+        JournalFiles.Segment segment = current;
+        IOException error = null;
+        long started = System.nanoTime();
+        syncLock.unlock();
+        try {
+            segment.force();
+        } catch (IOException e) {
+            error = e;
+        } finally {
+            syncLock.lock();
+        }
+        forceNanos += (System.nanoTime() - started - forceNanos) / 4;
+        syncing = false;
+        synced.signalAll();
+        long batch = target - durableSeq;
+        if (error == null) {
+            durableSeq = target;
+            gatherUntil = writtenSeq + batch;
+        } else {
+            fail(error);
+        }
+        release();
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /**
+     * Wakes the waiters whose records are durable, and one whose record is not, to run the next fsync
+     * (all of them once the journal has failed, to report it). Called with the lock held and no fsync
+     * running.
+     */
+    private void release() {
+        boolean leaderWoken = false;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.seq <= durableSeq || failure != null || !leaderWoken) {
+                leaderWoken |= w.seq > durableSeq;
+                it.remove();
+                w.woken = true;
+                LockSupport.unpark(w.thread);
+            }
+        }
+    }
+
+    /**
+     * Before an fsync: waits, for at most half an fsync, until as many records are waiting as the last
+     * fsync covered plus those written while it ran. With a steady set of callers that is all of them:
+     * the callers the last fsync released have written again, and one fsync covers everyone. Forcing
+     * at once would cover only the callers that wrote while the last fsync ran; with N callers in a
+     * loop the fsyncs then take turns between two halves of N and each caller waits for two of them
+     * (measured on 2 cores, 8 callers: 4 records per fsync against 8). A lone caller finds its own
+     * record is the whole target and does not wait. The cost, when callers do not come back (fewer
+     * of them, or work between operations), is at most half an fsync of extra latency, after which
+     * the target follows the smaller batch.
+     */
+    private void gather() {
+        long deadline = System.nanoTime() + forceNanos / 2;
+        while (writtenSeq < gatherUntil) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                gathered.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
     }
 
@@ -179,11 +288,13 @@ final class Journal implements AutoCloseable {
             try {
                 trim();
                 current.force();
+                durableSeq = writtenSeq;
             } catch (IOException e) {
                 fail(e);
                 throw e;
+            } finally {
+                release();
             }
-            durableSeq = writtenSeq;
             current.close();
             startSegment();
         } finally {
@@ -244,14 +355,9 @@ final class Journal implements AutoCloseable {
     }
 
     private void checkHealthy() throws IOException {
-        syncLock.lock();
-        try {
-            if (failure != null) {
-                throw new IOException("the journal failed earlier and accepts no more work; reopen the store",
-                        failure);
-            }
-        } finally {
-            syncLock.unlock();
+        IOException f = failure;
+        if (f != null) {
+            throw new IOException("the journal failed earlier and accepts no more work; reopen the store", f);
         }
     }
 
@@ -267,12 +373,7 @@ final class Journal implements AutoCloseable {
     }
 
     boolean failed() {
-        syncLock.lock();
-        try {
-            return failure != null;
-        } finally {
-            syncLock.unlock();
-        }
+        return failure != null;
     }
 
     @Override
@@ -283,9 +384,16 @@ final class Journal implements AutoCloseable {
                 synced.awaitUninterruptibly();
             }
             if (failure == null) {
-                trim();
-                current.force();
-                durableSeq = writtenSeq;
+                try {
+                    trim();
+                    current.force();
+                    durableSeq = writtenSeq;
+                } catch (IOException e) {
+                    fail(e);
+                    throw e;
+                } finally {
+                    release();
+                }
             }
             current.close();
         } finally {
