@@ -847,4 +847,58 @@ class StoreFaultTest {
             assertSound(reopened);
         }
     }
+
+    /**
+     * Rollovers force and switch segments while other callers are parked waiting for an fsync: every
+     * caller returns, and the crash keeps exactly what they were told.
+     */
+    @Test
+    void concurrentOperations_acrossSegmentRollovers_allReturn_andSurviveACrash() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        files.forceDelayNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        int threads = 8;
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
+                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        Map<String, String> atCrash;
+        VmemStore store = VmemStore.open(opts);
+        try {
+            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(0, 1 << 20);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                Thread w = new Thread(() -> {
+                    try {
+                        start.await();
+                        List<Long> mine = new ArrayList<>();
+                        for (int i = 0; i < 150; i++) {
+                            if (i % 3 == 2) {
+                                ids.free(mine.remove(0));
+                            } else {
+                                mine.add(ids.alloc(1 + id, Policy.INSTANT_FIT));
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                workers.add(w);
+                w.start();
+            }
+            start.countDown();
+            for (Thread w : workers) {
+                w.join(TimeUnit.SECONDS.toMillis(60));
+                assertFalse(w.isAlive(), "every caller returned");
+            }
+            assertNull(failure.get());
+            assertTrue(JournalReader.listSegments(dir.resolve(StoreFormat.JOURNAL_DIR)).size() > 5);
+            atCrash = dumps(store);
+            assertSound(store);
+        } finally {
+            store.crashForTest();
+        }
+        assertReopensWith(atCrash);
+    }
 }
