@@ -21,14 +21,19 @@ import org.slf4j.LoggerFactory;
  *       throws {@link ArenaExhaustedException} (or returns {@link #NONE} from the {@code try} forms); a
  *       free that names no live allocation throws {@link InvalidFreeException}.</li>
  *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
- *       {@code failures} counter records a failed allocation).</li>
+ *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
+ *       finds no room first gives wholly idle slabs back (as {@link #reapCaches()} does) and keeps that
+ *       even if it then fails: no caller's allocation changes, but idle cached space becomes free and
+ *       an imported span it leaves wholly free goes back to the source.</li>
  * </ul>
  *
  * <h2>Thread safety</h2>
  * Assumptions: none; any thread may call any method. Guarantees: every public method is atomic with
- * respect to every other (one lock per arena). An arena holds its lock while it imports from or
- * releases to its source, so locks are always taken child before parent; a hierarchy cannot deadlock
- * because a source never calls back into its importer.
+ * respect to every other (one lock per arena), except that allocations and frees served by quantum
+ * caches take no lock: each is atomic on its own, and {@link #stats()} may be off by those in flight.
+ * An arena holds its lock while it imports from or releases to its source, so locks are always taken
+ * child before parent; a hierarchy cannot deadlock because a source never calls back into its
+ * importer.
  */
 public final class Arena implements VmemArena, Source, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
@@ -987,10 +992,13 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     public String dump() {
         lock.lock();
         try {
+            // The callers' figures, as stats() gives them: a slab is not one allocation but its blocks.
+            ArenaStats s = statsLocked();
             StringBuilder sb = new StringBuilder();
             sb.append("arena '").append(label).append("' quantum=").append(quantum)
-                    .append(" total=").append(total).append(" allocated=").append(allocated)
-                    .append(" free=").append(total - allocated).append(" imported=").append(imported)
+                    .append(" total=").append(total).append(" allocated=").append(s.allocated())
+                    .append(" free=").append(s.free()).append(caches == null ? "" : " cached=" + s.cached())
+                    .append(" imported=").append(imported)
                     .append(" cursor=").append(rotor).append(closed ? " closed" : "").append('\n');
             List<Segment> walked = new ArrayList<>();
             walk(walked);
@@ -1091,11 +1099,12 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     /**
      * Gives every imported span back to the source and makes the arena unusable. Live allocations at
      * this point are leaks: their count and size are logged at WARN; those inside imported spans go back
-     * with their spans (counted as frees). Afterwards the read-only views ({@link #stats()},
-     * {@link #segments()}, {@link #dump()}, {@link #checkInvariants()}, {@link #contains},
-     * {@link #nextFitCursor()}) describe what the arena still holds; every mutation, {@link #exportState()}
-     * and {@link #revert} throw {@link IllegalStateException}. If the source refuses a span, close throws
-     * its exception after trying the others, and calling close again retries the refused ones.
+     * with their spans, and cached blocks with their slabs (both counted as frees). Afterwards the
+     * read-only views ({@link #stats()}, {@link #segments()}, {@link #dump()}, {@link #checkInvariants()},
+     * {@link #contains}, {@link #nextFitCursor()}) describe what the arena still holds; every mutation,
+     * {@link #exportState()} and {@link #revert} throw {@link IllegalStateException}. If the source
+     * refuses a span, close throws its exception after trying the others, and calling close again
+     * retries the refused ones.
      */
     @Override
     public void close() {

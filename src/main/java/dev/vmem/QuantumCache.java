@@ -147,7 +147,7 @@ final class QuantumCache {
                     if (!next.hasRoom()) {
                         continue;
                     }
-                } else {
+                } else if ((next = roomInAnotherStripe(k)) == null) {
                     next = arena.newSlab(this);
                     if (next == null) {
                         return Arena.NONE;
@@ -162,6 +162,22 @@ final class QuantumCache {
         } finally {
             refill.unlock();
         }
+    }
+
+    /**
+     * The current slab of another stripe, if one has room: a slab a thread made, or one a freeing thread
+     * adopted, stays current until an allocation on that stripe finds it full, and no thread of that
+     * stripe may come back. Sharing it is slower than a slab of one's own, but a new slab must wait until
+     * no idle block is left.
+     */
+    private Slab roomInAnotherStripe(int k) {
+        for (int j = 0; j <= stripeMask; j++) {
+            Slab o = current.get(j);
+            if (j != k && o != null && o.hasRoom()) {
+                return o;
+            }
+        }
+        return null;
     }
 
     void enqueue(Slab s) {

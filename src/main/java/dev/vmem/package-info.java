@@ -53,8 +53,8 @@
  *
  * <h3>Policies and constraints</h3>
  * INSTANT_FIT takes the head of the first freelist whose members all fit, else searches, first fit, the
- * lists from the request's own size class up to that one. BEST_FIT takes the smallest fitting segment (lowest address among equals).
- * NEXT_FIT keeps a rotor at the end of its previous allocation, places the block at the lowest fitting
+ * lists from the request's own size class up to that one. BEST_FIT takes the smallest fitting segment
+ * (lowest address among equals). NEXT_FIT keeps a rotor at the end of its previous allocation, places the block at the lowest fitting
  * address at or after it, and wraps round to the lowest address. A constrained request
  * ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by every policy at the
  * lowest admissible start within the segment the policy chose; a policy fails only when no free range
@@ -91,6 +91,7 @@
  * Bad arguments: {@link java.lang.IllegalArgumentException} naming the values. Expected outcomes:
  * {@link dev.vmem.ArenaExhaustedException} (or {@code NONE} from the {@code try} forms) and
  * {@link dev.vmem.InvalidFreeException}. Internal invariants: {@code assert}. Every rejected call
- * leaves the arena exactly as it was.
+ * leaves the arena exactly as it was, except that an allocation that fails keeps the reaping of idle
+ * cache slabs it tried first (no caller's allocation changes).
  */
 package dev.vmem;
