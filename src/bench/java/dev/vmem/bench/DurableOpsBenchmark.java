@@ -34,9 +34,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Durable operations per second: a store's alloc or free (each acknowledged after fsync) against the
- * physical limit (raw append + fsync of a record of the same size, 41 bytes) and the naive design (a
- * MapDB put + commit per operation). Run with 1 and with 8 threads:
+ * Durable operations per second: a store's alloc or free (each acknowledged after fsync) against raw
+ * writes + fsync of a record of the same size, 41 bytes (appending to a growing file, and writing into a
+ * file filled with zeros beforehand, so that fdatasync has no file size to commit: the physical limit),
+ * and the naive design (a MapDB put + commit per operation). Run with 1 and with 8 threads:
  *
  * <pre>
  *   java -jar target/benchmarks.jar DurableOpsBenchmark -t 1
@@ -53,7 +54,7 @@ public class DurableOpsBenchmark {
     /** Journal record of one alloc or free: 16-byte header + 25-byte payload. */
     static final int RECORD_BYTES = 41;
 
-    @Param({"vmem", "raw-fsync", "mapdb-commit"})
+    @Param({"vmem", "raw-fsync", "raw-prealloc", "mapdb-commit"})
     public String peer;
 
     Path dir;
@@ -63,6 +64,9 @@ public class DurableOpsBenchmark {
     DB db;
     BTreeMap<Long, Long> map;
     final AtomicLong keys = new AtomicLong();
+    /** raw-prealloc: the file's size and the next write position. */
+    static final long PREALLOCATED = 256L << 20;
+    final AtomicLong position = new AtomicLong();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -76,6 +80,15 @@ public class DurableOpsBenchmark {
             case "raw-fsync":
                 raw = FileChannel.open(dir.resolve("raw.log"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.APPEND);
+                break;
+            case "raw-prealloc":
+                raw = FileChannel.open(dir.resolve("raw.log"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+                for (long at = 0; at < PREALLOCATED; at += zeros.capacity()) {
+                    zeros.clear();
+                    raw.write(zeros, at);
+                }
+                raw.force(true);
                 break;
             default:
                 db = DBMaker.fileDB(dir.resolve("mapdb.db").toFile()).transactionEnable().fileChannelEnable().make();
@@ -121,6 +134,12 @@ public class DurableOpsBenchmark {
                 live.record.clear();
                 live.record.putLong(0, keys.incrementAndGet());
                 raw.write(live.record);
+                raw.force(false);
+                return live.record.getLong(0);
+            case "raw-prealloc":
+                live.record.clear();
+                live.record.putLong(0, keys.incrementAndGet());
+                raw.write(live.record, position.getAndAdd(RECORD_BYTES) % (PREALLOCATED - RECORD_BYTES));
                 raw.force(false);
                 return live.record.getLong(0);
             default:
