@@ -54,8 +54,9 @@
  * <h3>Policies and constraints</h3>
  * INSTANT_FIT takes the head of the first freelist whose members all fit, else searches, first fit, the
  * lists from the request's own size class up to that one. BEST_FIT takes the smallest fitting segment
- * (lowest address among equals). NEXT_FIT keeps a rotor at the end of its previous allocation, places the block at the lowest fitting
- * address at or after it, and wraps round to the lowest address. A constrained request
+ * (lowest address among equals). NEXT_FIT keeps a rotor at the end of its previous allocation, places
+ * the block at the lowest fitting address at or after it, and wraps round to the lowest address. A
+ * constrained request
  * ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by every policy at the
  * lowest admissible start within the segment the policy chose; a policy fails only when no free range
  * of the arena admits the block and the source cannot supply one. A constrained INSTANT_FIT starts at
