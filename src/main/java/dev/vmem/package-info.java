@@ -56,11 +56,11 @@
  * lists from the request's own size class up to that one. BEST_FIT takes the smallest fitting segment
  * (lowest address among equals). NEXT_FIT keeps a rotor at the end of its previous allocation, places
  * the block at the lowest fitting address at or after it, and wraps round to the lowest address. A
- * constrained request
- * ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by every policy at the
- * lowest admissible start within the segment the policy chose; a policy fails only when no free range
- * of the arena admits the block and the source cannot supply one. A constrained INSTANT_FIT starts at
- * the class of {@code size + align - quantum}, every member of which holds an aligned block.
+ * constrained request ({@link dev.vmem.Constraints}: align, phase, nocross, min, max) is placed by
+ * every policy at the lowest admissible start within the segment the policy chose; a policy fails only
+ * when no free range of the arena admits the block and the source cannot supply one. A constrained
+ * INSTANT_FIT starts at the class of {@code size + align - quantum}, every member of which holds an
+ * aligned block.
  *
  * <h3>Quantum caches</h3>
  * INSTANT_FIT and BEST_FIT allocations of up to {@code qcacheMax} go to the cache of their size; NEXT_FIT
