@@ -15,10 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * held by a caller; the top bit marks a slab being given back. Allocating and freeing a block is one
  * compare-and-set on that word, with no lock: that is the common path.
  *
- * <p>Each thread works on the current slab of its stripe (threads hash onto a few stripes), so threads
- * rarely share a word. A slab that runs full is left behind; the first free into a full slab makes the
- * freeing thread's stripe adopt it, or queues it as partial, so no idle block is ever unreachable. A new
- * slab is taken from the arena only when no stripe and no queued slab has room.
+ * <p>Each thread works on the current slab of its stripe (threads are spread over a few stripes by
+ * id), so threads rarely share a word. A slab that runs full is left behind; the first free into a full
+ * slab makes the freeing thread's stripe adopt it, or queues it on that stripe's partial queue, so every
+ * idle block stays reachable. A stripe whose slab is full takes a slab from its own queue, else a new
+ * one from the arena, and only when the arena has no room one queued by or current in another stripe:
+ * slabs stay with the threads that use them, since threads that share a slab contend for its word
+ * (measured: two threads on one arena went from 15.7 to 26 operations per microsecond). The price is
+ * idle blocks held back in other stripes until the arena runs short.
  *
  * <p>Why not Bonwick's magazines: a magazine hands out whatever was pushed into it, so it cannot tell a
  * double free from a free, and rounds held by one thread cannot be taken back by another without a lock
@@ -78,9 +82,12 @@ final class QuantumCache {
     final long slabSize;
     final long slabAlign;
 
+    /** The stripes' current slabs, one per 64-byte line ({@link #PAD} slots apart) so stripes share no line. */
     private final AtomicReferenceArray<Slab> current;
     private final int stripeMask;
-    private final ConcurrentLinkedQueue<Slab> partial = new ConcurrentLinkedQueue<>();
+    private static final int PAD = 16;
+    /** Each stripe's queue of slabs that got room while no stripe took them; made on first use. */
+    private final AtomicReferenceArray<ConcurrentLinkedQueue<Slab>> partial;
     private final ReentrantLock refill = new ReentrantLock();
     /** Every live slab. Guarded by the arena's lock. */
     final List<Slab> slabs = new ArrayList<>();
@@ -96,13 +103,18 @@ final class QuantumCache {
         this.reciprocal = (1L << 32) / quanta + 1;
         this.slabSize = BLOCKS * blockSize;
         this.slabAlign = Long.highestOneBit(slabSize) << 1;
-        this.current = new AtomicReferenceArray<>(stripes);
+        this.current = new AtomicReferenceArray<>(stripes * PAD);
+        this.partial = new AtomicReferenceArray<>(stripes);
         this.stripeMask = stripes - 1;
     }
 
+    /**
+     * The calling thread's slot in {@link #current}. Thread ids are handed out in sequence, so threads
+     * started together land on different stripes; the identity hash code would cost more.
+     */
+    @SuppressWarnings("deprecation") // Thread.threadId() replaces getId() only from Java 19
     private int stripe() {
-        int h = Thread.currentThread().hashCode();
-        return (h ^ (h >>> 16)) & stripeMask;
+        return ((int) Thread.currentThread().getId() & stripeMask) * PAD;
     }
 
     /** A held block, or {@link Arena#NONE} if no slab has room and the arena has none for a new slab. */
@@ -129,36 +141,62 @@ final class QuantumCache {
         return Arena.NONE;
     }
 
+    /**
+     * The stripe's slab is full: take a slab from the stripe's queue, else a new one, else (the arena has
+     * no room) one queued by or current in another stripe, and make it current.
+     */
     private long allocSlow(int k) {
+        while (true) {
+            Slab s = current.get(k);
+            if (s != null && s.hasRoom()) {
+                long base = take(s);
+                if (base != Arena.NONE) {
+                    return base;
+                }
+                continue;
+            }
+            Slab next = queuedWithRoom(k / PAD);
+            if (next == null) {
+                next = newSlab(k / PAD);
+            }
+            for (int j = 1; next == null && j < partial.length(); j++) {
+                next = queuedWithRoom((k / PAD + j) % partial.length());
+            }
+            if (next == null) {
+                next = roomInAnotherStripe(k);
+            }
+            if (next == null) {
+                return Arena.NONE;
+            }
+            if (!current.compareAndSet(k, s, next)) {
+                enqueue(next); // a free made another slab this stripe's current meanwhile
+            } else if (s != null && s.hasRoom()) {
+                enqueue(s); // a free raced the replacement
+            }
+        }
+    }
+
+    /** A slab with room from {@code stripe}'s queue, or null. */
+    private Slab queuedWithRoom(int stripe) {
+        ConcurrentLinkedQueue<Slab> queue = partial.get(stripe);
+        for (Slab q = queue == null ? null : queue.poll(); q != null; q = queue.poll()) {
+            q.queued = false;
+            if (q.hasRoom()) {
+                return q;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A new slab, or null if the arena has no room for one. Made under the refill lock, after looking at
+     * the queue again, so that a slab queued meanwhile is used first.
+     */
+    private Slab newSlab(int stripe) {
         refill.lock();
         try {
-            while (true) {
-                Slab s = current.get(k);
-                if (s != null && s.hasRoom()) {
-                    long base = take(s);
-                    if (base != Arena.NONE) {
-                        return base;
-                    }
-                    continue;
-                }
-                Slab next = partial.poll();
-                if (next != null) {
-                    next.queued = false;
-                    if (!next.hasRoom()) {
-                        continue;
-                    }
-                } else if ((next = roomInAnotherStripe(k)) == null) {
-                    next = arena.newSlab(this);
-                    if (next == null) {
-                        return Arena.NONE;
-                    }
-                }
-                if (!current.compareAndSet(k, s, next)) {
-                    enqueue(next); // a free made another slab this stripe's current meanwhile
-                } else if (s != null && s.hasRoom()) {
-                    enqueue(s); // a free raced the replacement
-                }
-            }
+            Slab s = queuedWithRoom(stripe);
+            return s != null ? s : arena.newSlab(this);
         } finally {
             refill.unlock();
         }
@@ -167,11 +205,10 @@ final class QuantumCache {
     /**
      * The current slab of another stripe, if one has room: a slab a thread made, or one a freeing thread
      * adopted, stays current until an allocation on that stripe finds it full, and no thread of that
-     * stripe may come back. Sharing it is slower than a slab of one's own, but a new slab must wait until
-     * no idle block is left.
+     * stripe may come back. Looked at last, when the arena has no room for a new slab.
      */
     private Slab roomInAnotherStripe(int k) {
-        for (int j = 0; j <= stripeMask; j++) {
+        for (int j = 0; j < current.length(); j += PAD) {
             Slab o = current.get(j);
             if (j != k && o != null && o.hasRoom()) {
                 return o;
@@ -183,7 +220,13 @@ final class QuantumCache {
     void enqueue(Slab s) {
         if (!s.queued) {
             s.queued = true;
-            partial.offer(s);
+            int k = stripe() / PAD;
+            ConcurrentLinkedQueue<Slab> queue = partial.get(k);
+            if (queue == null) {
+                partial.compareAndSet(k, null, new ConcurrentLinkedQueue<>());
+                queue = partial.get(k);
+            }
+            queue.offer(s);
         }
     }
 

@@ -68,7 +68,9 @@
  * caller's allocation like any other: {@code free} checks that it is held and of the given size, so a
  * double free is refused; statistics count it as allocated and the idle blocks of slabs as
  * {@code cached} (free to callers of that size). A slab that runs full is left; the first free into it
- * makes the freeing thread's stripe adopt it or queues it, so every idle block stays reachable. Before an
+ * makes the freeing thread's stripe adopt it or queues it on that stripe's queue, so every idle block
+ * stays reachable. A stripe takes its own queued slabs, then new ones, and another stripe's only when
+ * the arena has no room, so slabs stay with the threads that use them. Before an
  * allocation fails, wholly idle slabs are given back to the segment list ({@code reapCaches} does it
  * on demand); partly used slabs stay, so a cached arena can refuse a request that the idle blocks of
  * several slabs would cover together, as in Bonwick's design. An observed arena (one a store
