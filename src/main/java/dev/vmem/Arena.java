@@ -356,8 +356,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
 
     /** Called with the lock held, so the figures are those the allocation failed against. */
     private ArenaExhaustedException exhausted(Constraints c, Policy policy) {
+        ArenaStats s = statsLocked();
         return new ArenaExhaustedException("arena '" + label + "' has no room for " + c + " under " + policy
-                + " (total=" + total + ", free=" + (total - allocated)
+                + " (total=" + total + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
                 + (source == null ? "" : ", and its source supplied no span that holds it") + ")");
     }
 

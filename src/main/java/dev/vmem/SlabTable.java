@@ -18,7 +18,7 @@ final class SlabTable {
 
     private static int home(long base, int mask) {
         long h = base * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> 40) & mask;
+        return (int) (h >>> 32) & mask;
     }
 
     /** The slab whose base is {@code base}, or null. Lock-free. */

@@ -132,7 +132,8 @@ class QuantumCacheTest {
         for (int i = 0; i < 5; i++) {
             a.alloc(2, Policy.INSTANT_FIT);
         }
-        assertThrows(ArenaExhaustedException.class, () -> a.alloc(1, Policy.INSTANT_FIT));
+        ArenaExhaustedException e = assertThrows(ArenaExhaustedException.class, () -> a.alloc(1, Policy.INSTANT_FIT));
+        assertTrue(e.getMessage().contains("free=0 of which cached=0"), e.getMessage());
         ArenaStats s = a.stats();
         assertEquals(10, s.allocated());
         assertEquals(0, s.cached());
@@ -229,7 +230,8 @@ class QuantumCacheTest {
                     continue;
                 }
                 Map.Entry<Long, Long> below = live.floorEntry(b + size - 1);
-                assertFalse(below != null && below.getKey() + below.getValue() > b, ctx + ": " + b + " overlaps " + below);
+                assertFalse(below != null && below.getKey() + below.getValue() > b,
+                        ctx + ": " + b + " overlaps " + below);
                 assertEquals(0, b % q, ctx);
                 live.put(b, size);
                 allocations++;
