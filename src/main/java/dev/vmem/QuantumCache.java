@@ -110,7 +110,7 @@ final class QuantumCache {
 
     /**
      * The calling thread's slot in {@link #current}. Thread ids are handed out in sequence, so threads
-     * started together land on different stripes; the identity hash code would cost more.
+     * started together land on different stripes.
      */
     @SuppressWarnings("deprecation") // Thread.threadId() replaces getId() only from Java 19
     private int stripe() {
