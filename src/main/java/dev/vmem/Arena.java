@@ -628,8 +628,11 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 try {
                     release(table.find(s.base));
                 } catch (RuntimeException e) {
-                    LOG.warn("arena '{}' could not give idle cache slab [{}, {}) back: {}", label, s.base, s.end(),
-                            e.toString());
+                    if (!s.refused) { // once per slab: every failing allocation tries again
+                        s.refused = true;
+                        LOG.warn("arena '{}' could not give idle cache slab [{}, {}) back: {}", label, s.base, s.end(),
+                                e.toString());
+                    }
                     c.reinstate(s);
                     continue;
                 }

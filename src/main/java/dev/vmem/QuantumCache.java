@@ -51,6 +51,8 @@ final class QuantumCache {
         final long base;
         /** Bit i: block i is held by a caller. Top bit: retired. */
         volatile long word;
+        /** Whether the source refused the span this slab's return would have released (logged once). */
+        boolean refused;
         /** Whether the slab sits in its cache's partial queue (may be stale the other way). */
         volatile boolean queued;
 

@@ -155,6 +155,48 @@ class QuantumCacheTest {
     }
 
     @Test
+    void aSlabWhoseSpanTheSourceRefuses_staysInTheCacheAndServesAgain() {
+        Arena parent = Arena.builder("parent").quantum(1).span(0, 1 << 20).build();
+        boolean[] refuse = {false};
+        Source refusing = new Source() {
+            @Override
+            public long importSpan(Constraints request) {
+                return parent.importSpan(request);
+            }
+
+            @Override
+            public void releaseSpan(long base, long size) {
+                if (refuse[0]) {
+                    throw new IllegalStateException("refused span [" + base + ", " + (base + size) + ")");
+                }
+                parent.releaseSpan(base, size);
+            }
+
+            @Override
+            public long quantum() {
+                return 1;
+            }
+        };
+        Arena child = Arena.builder("child").quantum(1).qcacheMax(2).source(refusing).build();
+        long b = child.alloc(2, Policy.INSTANT_FIT);
+        child.free(b, 2);
+        String dump = child.dump();
+        ArenaStats stats = child.stats();
+        refuse[0] = true;
+        child.reapCaches();
+        child.reapCaches();
+        assertEquals(dump, child.dump(), "the slab is back in the cache, unchanged");
+        assertEquals(stats, child.stats());
+        assertEquals(b, child.alloc(2, Policy.INSTANT_FIT), "and serves again");
+        child.free(b);
+        refuse[0] = false;
+        child.reapCaches();
+        assertEquals(0, child.stats().total());
+        assertEquals(0, parent.stats().allocated());
+        Invariants.assertSound(parent, child);
+    }
+
+    @Test
     void close_givesSlabsBack_countsHeldBlocksAsLeaks_andRefusesCachedCalls() {
         Arena parent = Arena.builder("parent").quantum(1).span(0, 1 << 20).build();
         Arena child = Arena.builder("child").quantum(1).qcacheMax(4).source(parent).build();
