@@ -28,12 +28,20 @@ class ReadmeExampleTest {
         assertEquals(1 << 20, disk.stats().allocated(), "tenant imported one MiB");
         tenant.free(page);                                   // the imported MiB goes back to `disk`
 
+        // Small blocks for many threads: quantum caches for 1 to 8 pages, no lock on their common path.
+        Arena buffers = Arena.builder("buffers").quantum(4096).qcacheMax(8 * 4096).span(0, 1L << 30).build();
+        long buffer = buffers.alloc(3 * 4096, Policy.INSTANT_FIT);
+        buffers.free(buffer, 3 * 4096);                      // a double free would still be refused
+
+        assertEquals(0, buffer % 4096);
+        assertEquals(0, buffers.stats().allocated());
+        assertEquals(63 * 3 * 4096, buffers.stats().cached(), "the rest of the slab stays cached");
         assertEquals(300, pid);
         assertEquals(301, next);
         assertEquals(0, block % (64 * 1024));
         assertTrue(block / (1 << 20) == (block + 64 * 1024 - 1) / (1 << 20));
         assertEquals(0, tenant.stats().imported());
         assertEquals(0, disk.stats().allocated());
-        Invariants.assertSound(pids, disk, tenant);
+        Invariants.assertSound(pids, disk, tenant, buffers);
     }
 }
