@@ -277,6 +277,23 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts the current segment back to its last record and forces it, then wakes the callers that force
+     * covered; a failure stops the journal. The sync lock is held and no fsync is running.
+     */
+    private void finishSegment() throws IOException {
+        try {
+            trim();
+            current.force();
+            durableSeq = writtenSeq;
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        } finally {
+            release();
+        }
+    }
+
     /** Starts a new segment once the current one is full; everything in the old one is made durable. */
     private void rollOver() throws IOException {
         syncLock.lock();
@@ -285,16 +302,7 @@ final class Journal implements AutoCloseable {
                 synced.awaitUninterruptibly();
             }
             checkHealthy();
-            try {
-                trim();
-                current.force();
-                durableSeq = writtenSeq;
-            } catch (IOException e) {
-                fail(e);
-                throw e;
-            } finally {
-                release();
-            }
+            finishSegment();
             current.close();
             startSegment();
         } finally {
@@ -384,16 +392,7 @@ final class Journal implements AutoCloseable {
                 synced.awaitUninterruptibly();
             }
             if (failure == null) {
-                try {
-                    trim();
-                    current.force();
-                    durableSeq = writtenSeq;
-                } catch (IOException e) {
-                    fail(e);
-                    throw e;
-                } finally {
-                    release();
-                }
+                finishSegment();
             }
             current.close();
         } finally {
