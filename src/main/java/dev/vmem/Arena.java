@@ -97,8 +97,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     final SlabTable slabTable;
     /** The distinct slab alignments of the caches, to find the slab holding a value. */
     private final long[] slabAligns;
-    /** Values in live slabs, and slabs made and given back; guarded by the lock. */
-    private long slabValues;
+    /** Slabs made and given back, each one allocation or free of the segment list; guarded by the lock. */
     private long slabsMade;
     private long slabsRetired;
 
@@ -488,19 +487,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
      */
     @Override
     public void free(long base) {
-        if (caches != null && freeCached(base, NONE)) {
-            return;
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            if (caches != null && freeCached(base, NONE)) {
-                return;
-            }
-            release(lookup(base, NONE));
-        } finally {
-            lock.unlock();
-        }
+        freeBlock(base, NONE);
     }
 
     /**
@@ -514,13 +501,20 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
         }
+        freeBlock(base, size);
+    }
+
+    /** Frees {@code base}, checking {@code size} unless it is {@link #NONE}: from its cache, else under the lock. */
+    private void freeBlock(long base, long size) {
         if (caches != null && freeCached(base, size)) {
             return;
         }
         lock.lock();
         try {
             ensureOpen();
-            if (caches != null && freeCached(base, size)) { // a slab made since the lock-free look
+            // A slab made since the lock-free look can hide a cached block only at the slab's base: any
+            // other value inside a slab is in no allocation table, and lookup refuses it.
+            if (caches != null && slabTable.get(base) != null && freeCached(base, size)) {
                 return;
             }
             release(lookup(base, size));
@@ -593,7 +587,6 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             QuantumCache.Slab s = new QuantumCache.Slab(c, base);
             slabTable.put(s);
             c.slabs.add(s);
-            slabValues += c.slabSize;
             slabsMade++;
             return s;
         } finally {
@@ -636,9 +629,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                     c.reinstate(s);
                     continue;
                 }
-                slabTable.remove(s);
-                slabValues -= c.slabSize;
-                slabsRetired++;
+                forgetSlab(s);
                 any = true;
             }
             if (!idle.isEmpty()) {
@@ -944,7 +935,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         long heldValues = 0;
         long cachedAllocs = 0;
         long cachedFrees = 0;
+        long slabValues = 0;
         for (QuantumCache c : caches) {
+            slabValues += c.slabs.size() * c.slabSize;
             long f = c.frees.sum(); // frees first, so that a racing pair can never make held negative
             long a = c.allocs.sum();
             cachedAllocs += a;
@@ -1064,11 +1057,9 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
             return;
         }
         long slabCount = 0;
-        long values = 0;
         for (QuantumCache c : caches) {
             for (QuantumCache.Slab s : c.slabs) {
                 slabCount++;
-                values += c.slabSize;
                 Tag t = table.find(s.base);
                 if (t == null || t.size != c.slabSize) {
                     problems.add("cache slab [" + s.base + ", " + s.end() + ") is not an allocated segment " + t);
@@ -1087,9 +1078,6 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
         if (slabCount != slabTable.size() || slabCount != slabsMade - slabsRetired) {
             problems.add("caches list " + slabCount + " slabs, the slab table " + slabTable.size() + ", made-retired "
                     + (slabsMade - slabsRetired));
-        }
-        if (values != slabValues) {
-            problems.add("slabValues=" + slabValues + " but the slabs sum to " + values);
         }
     }
 
@@ -1164,12 +1152,16 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 Tag t = table.find(s.base);
                 unallocate(t);
                 frees++;
-                slabTable.remove(s);
-                slabValues -= c.slabSize;
-                slabsRetired++;
+                forgetSlab(s);
             }
             c.slabs.clear();
         }
+    }
+
+    /** Drops a slab whose range the segment list has taken back; its cache drops it from its list. */
+    private void forgetSlab(QuantumCache.Slab s) {
+        slabTable.remove(s);
+        slabsRetired++;
     }
 
     /** Removes an imported span and everything in it; live allocations in it count as freed. */
@@ -1207,6 +1199,23 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("arena '" + label + "' is closed");
+        }
+    }
+
+    /**
+     * Checks a quantum-cache limit against a (valid) quantum, as {@link Builder#build()} does: a multiple
+     * of the quantum, at most {@link #MAX_QCACHE_QUANTA} quanta and at most {@link #MAX_QCACHE_VALUES}.
+     *
+     * @throws IllegalArgumentException naming the value when it is not
+     */
+    public static void checkQcacheMax(String label, long quantum, long qcacheMax) {
+        if (qcacheMax < 0 || (qcacheMax & (quantum - 1)) != 0 || qcacheMax / quantum > MAX_QCACHE_QUANTA) {
+            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
+                    + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
+        }
+        if (qcacheMax > MAX_QCACHE_VALUES) {
+            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " exceeds " + MAX_QCACHE_VALUES
+                    + ": a cache slab of 63 such blocks must fit below 2^62 (arena '" + label + "')");
         }
     }
 
@@ -1291,14 +1300,7 @@ public final class Arena implements VmemArena, Source, AutoCloseable {
                 throw new IllegalArgumentException("source quantum=" + source.quantum()
                         + " is not a power of two (arena '" + label + "')");
             }
-            if (qcacheMax < 0 || (qcacheMax & (quantum - 1)) != 0 || qcacheMax / quantum > MAX_QCACHE_QUANTA) {
-                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
-                        + quantum + " between 0 and " + MAX_QCACHE_QUANTA + " quanta (arena '" + label + "')");
-            }
-            if (qcacheMax > MAX_QCACHE_VALUES) {
-                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " exceeds " + MAX_QCACHE_VALUES
-                        + ": a cache slab of 63 such blocks must fit below 2^62 (arena '" + label + "')");
-            }
+            checkQcacheMax(label, quantum, qcacheMax);
             if (qcacheMax > 0 && observer != null) {
                 throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with an observer (arena '" + label
                         + "'): blocks served by quantum caches are not changes of the arena, so an observed arena "

@@ -87,7 +87,7 @@
  *   <li>{@code allocated + free = total}; {@code total} is the sum of the spans; {@code imported} the
  *       sum of the imported spans; the segment count matches the list.</li>
  *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
- *       not retired; the slab count and the values in slabs match the running totals.</li>
+ *       not retired; the slab table and the count of slabs made and given back agree with the caches.</li>
  * </ol>
  *
  * <h3>Failure tiers</h3>

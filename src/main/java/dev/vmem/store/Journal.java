@@ -24,9 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * by any number at once. A record is durable once {@code sync(seq)} returns. Concurrent callers share
  * fsyncs (group commit): one caller forces the file for every record written before it started, the
  * others wait for it without holding any lock, and wake when an fsync covers them (see
- * {@link #gather} for when the next fsync starts). After a failed write the file is cut back to the last whole record, and the
- * journal carries on; after a failed fsync nothing about the file can be trusted (the kernel may have
- * dropped the dirty pages), so the journal fails every later call and the store must be reopened.
+ * {@link #gather} for when the next fsync starts). After a failed write the file is cut back to the last
+ * whole record, and the journal carries on; after a failed fsync nothing about the file can be trusted
+ * (the kernel may have dropped the dirty pages), so the journal fails every later call and the store
+ * must be reopened.
  */
 final class Journal implements AutoCloseable {
     /*

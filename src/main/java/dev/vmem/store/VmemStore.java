@@ -210,13 +210,8 @@ public final class VmemStore implements AutoCloseable {
             b.restore(state);
         }
         Arena inner = b.build();
-        long qcacheMax = d.qcacheMax();
-        if (qcacheMax < 0 || (qcacheMax & (d.quantum() - 1)) != 0 || qcacheMax / d.quantum() > Arena.MAX_QCACHE_QUANTA
-                || qcacheMax > Arena.MAX_QCACHE_VALUES) {
-            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " must be a multiple of quantum="
-                    + d.quantum() + " between 0 and " + Arena.MAX_QCACHE_QUANTA + " quanta (arena '" + d.name() + "')");
-        }
-        PersistentArena arena = new PersistentArena(this, inner, d.arena(), qcacheMax);
+        Arena.checkQcacheMax(d.name(), d.quantum(), d.qcacheMax()); // kept, not used: see PersistentArena
+        PersistentArena arena = new PersistentArena(this, inner, d.arena(), d.qcacheMax());
         Entry e = new Entry(d.arena(), d, arena);
         byName.put(d.name(), e);
         byId.put(d.arena(), e);
