@@ -3,7 +3,6 @@ package dev.vmem.bench;
 import dev.vmem.Arena;
 import dev.vmem.Policy;
 import dev.vmem.bench.peers.BitSetIdPool;
-import dev.vmem.bench.peers.NextFitBitSetPool;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,7 +49,6 @@ public class IdPoolBenchmark {
     Arena arena;
     Policy policy;
     BitSetIdPool bitset;
-    NextFitBitSetPool locked;
     long[] live;
     SplittableRandom rnd;
 
@@ -59,9 +57,9 @@ public class IdPoolBenchmark {
         rnd = new SplittableRandom(42);
         live = new long[IDS * occupancy / 100];
         if (pool.equals("bitset-locked")) {
-            locked = new NextFitBitSetPool(0, IDS);
+            bitset = new BitSetIdPool.Locked(0, IDS, true);
         } else if (pool.startsWith("bitset")) {
-            bitset = new BitSetIdPool(IDS, pool.equals("bitset-cursor"));
+            bitset = new BitSetIdPool(0, IDS, pool.equals("bitset-cursor"));
         } else {
             arena = Arena.builder("ids").quantum(1).qcacheMax(pool.equals("vmem-cached") ? 1 : 0).span(0, IDS).build();
             policy = pool.equals("vmem-next") ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
@@ -76,14 +74,12 @@ public class IdPoolBenchmark {
     }
 
     private long alloc() {
-        return bitset != null ? bitset.alloc() : locked != null ? locked.alloc() : arena.alloc(1, policy);
+        return bitset != null ? bitset.alloc() : arena.alloc(1, policy);
     }
 
     private void free(long id) {
         if (bitset != null) {
             bitset.free(id);
-        } else if (locked != null) {
-            locked.free(id);
         } else {
             arena.free(id, 1);
         }

@@ -3,7 +3,7 @@ package dev.vmem.bench;
 import dev.vmem.Arena;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
-import dev.vmem.bench.peers.NextFitBitSetPool;
+import dev.vmem.bench.peers.BitSetIdPool;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,7 +51,7 @@ public class SharedArenaBenchmark {
     public String workload;
 
     Arena arena;
-    NextFitBitSetPool pids;
+    BitSetIdPool pids;
     final AtomicLong threadSeeds = new AtomicLong(1);
 
     @Setup
@@ -61,7 +61,7 @@ public class SharedArenaBenchmark {
             case "pages-cached" -> arena = Arena.builder("pages").quantum(PAGE).qcacheMax(8 * PAGE)
                     .span(0, PAGE << 30).build();
             case "pid-next" -> arena = Arena.builder("pids").span(PID_MIN, PID_MAX - PID_MIN).build();
-            case "pid-bitset" -> pids = new NextFitBitSetPool(PID_MIN, PID_MAX);
+            case "pid-bitset" -> pids = new BitSetIdPool.Locked(PID_MIN, PID_MAX, true);
             default -> throw new IllegalArgumentException("workload=" + workload);
         }
     }

@@ -3,39 +3,60 @@ package dev.vmem.bench.peers;
 import java.util.BitSet;
 
 /**
- * The usual Java ID pool: a {@link BitSet} of used IDs and {@code nextClearBit}, either from 0 (the
- * lowest free ID) or from a cursor just past the last ID handed out, wrapping round (the faster of the
- * two while the pool is not nearly full). Not thread-safe.
+ * The usual Java ID pool over IDs {@code [lo, hi)}: a {@link BitSet} of used IDs and {@code nextClearBit},
+ * either from {@code lo} (the lowest free ID) or from a cursor just past the last ID handed out, wrapping
+ * round (Linux's {@code last_pid} scheme, and the faster of the two while the pool is not nearly full).
+ * Not thread-safe; {@link Locked} is.
  */
-public final class BitSetIdPool {
+public class BitSetIdPool {
     private final BitSet used;
-    private final int size;
+    private final int lo;
+    private final int hi;
     private final boolean fromCursor;
     private int cursor;
 
-    public BitSetIdPool(int size, boolean fromCursor) {
-        this.size = size;
-        this.used = new BitSet(size);
+    public BitSetIdPool(int lo, int hi, boolean fromCursor) {
+        this.lo = lo;
+        this.hi = hi;
+        this.used = new BitSet(hi);
         this.fromCursor = fromCursor;
+        this.cursor = lo;
     }
 
     /** A free ID; -1 when all are used. */
     public long alloc() {
         int id = used.nextClearBit(cursor);
-        if (id >= size) {
-            id = cursor == 0 ? size : used.nextClearBit(0);
-            if (id >= size) {
+        if (id >= hi) {
+            id = cursor == lo ? hi : used.nextClearBit(lo);
+            if (id >= hi) {
                 return -1;
             }
         }
         used.set(id);
         if (fromCursor) {
-            cursor = id + 1 == size ? 0 : id + 1;
+            cursor = id + 1 == hi ? lo : id + 1;
         }
         return id;
     }
 
     public void free(long id) {
         used.clear((int) id);
+    }
+
+    /** The pool with every call under its lock, as a pool shared by threads must be. */
+    public static final class Locked extends BitSetIdPool {
+        public Locked(int lo, int hi, boolean fromCursor) {
+            super(lo, hi, fromCursor);
+        }
+
+        @Override
+        public synchronized long alloc() {
+            return super.alloc();
+        }
+
+        @Override
+        public synchronized void free(long id) {
+            super.free(id);
+        }
     }
 }
