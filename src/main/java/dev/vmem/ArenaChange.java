@@ -3,7 +3,7 @@ package dev.vmem;
 /**
  * One change an arena made, described by its result rather than by the request that caused it, so
  * that replaying a change never re-runs a policy. An {@link ArenaObserver} sees every change in the
- * order it happened; {@link Arena#revert} undoes the newest ones.
+ * order it happened; {@link ObservedArena#revert} undoes the newest ones.
  */
 public sealed interface ArenaChange {
 

@@ -12,7 +12,7 @@ final class ArenaCheck {
     private ArenaCheck() {
     }
 
-    static List<String> run(Arena a) {
+    static List<String> run(ArenaEngine a) {
         List<String> problems = new ArrayList<>();
         // A walk longer than every tag the arena counts (plus slack for a miscount) means a cycle.
         long walkLimit = a.segments + a.list.spanCount() + 16;
@@ -48,8 +48,8 @@ final class ArenaCheck {
                 problems.add("bad range " + t);
                 continue;
             }
-            if (((t.base | t.size) & (a.quantum() - 1)) != 0) {
-                problems.add("not aligned to quantum=" + a.quantum() + ": " + t);
+            if (((t.base | t.size) & (a.quantum - 1)) != 0) {
+                problems.add("not aligned to quantum=" + a.quantum + ": " + t);
             }
             if (t.isSpan()) {
                 if (span != null && cursor != span.end()) {
@@ -111,7 +111,6 @@ final class ArenaCheck {
         }
 
         checkFreeLists(a, freeCount, problems);
-        a.checkCaches(problems);
         checkTable(a, allocatedCount, problems);
 
         if (total != a.total) {
@@ -127,7 +126,7 @@ final class ArenaCheck {
         for (Tag marker : a.list.spanMarkers()) {
             importedSpans += marker.type == Tag.IMPORTED_SPAN ? 1 : 0;
         }
-        ArenaStats c = a.engineStats();
+        ArenaStats c = a.stats();
         if (c.allocations() - c.frees() != allocatedCount) {
             problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " but "
                     + allocatedCount + " allocations are live");
@@ -147,7 +146,7 @@ final class ArenaCheck {
         return t.prev != null && t.next != null && t.prev.next == t && t.next.prev == t;
     }
 
-    private static void checkFreeLists(Arena a, long freeCount, List<String> problems) {
+    private static void checkFreeLists(ArenaEngine a, long freeCount, List<String> problems) {
         FreeLists fl = a.freeLists;
         long members = 0;
         for (int c = 0; c < FreeLists.CLASSES; c++) {
@@ -179,7 +178,7 @@ final class ArenaCheck {
         }
     }
 
-    private static void checkTable(Arena a, long allocatedCount, List<String> problems) {
+    private static void checkTable(ArenaEngine a, long allocatedCount, List<String> problems) {
         if (a.table.size() != allocatedCount) {
             problems.add("allocation table holds " + a.table.size() + " entries, the list has " + allocatedCount
                     + " allocated segments");

@@ -7,8 +7,9 @@ import java.util.Objects;
 /**
  * Everything that distinguishes one arena from another of the same definition: its spans, its live
  * allocations, its NEXT_FIT rotor and its counters. Free segments are not listed: coalescing makes
- * them a function of the spans and allocations. Exported by {@link Arena#exportState()} and turned back
- * into an arena by {@link Arena.Builder#restore(ArenaState)}; a persistent store checkpoints it.
+ * them a function of the spans and allocations. Exported by {@link ObservedArena#exportState()} and turned back
+ * into an arena by {@link ObservedArena#restore}; a persistent store checkpoints it, and replays its
+ * journal onto it with {@link ArenaReplay}.
  *
  * @param spans       span markers in address order, kinds {@code SPAN} or {@code IMPORTED_SPAN}
  * @param allocations live allocations in address order as pairs {@code base0, size0, base1, size1, ...}

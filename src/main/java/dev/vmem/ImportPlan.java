@@ -35,8 +35,13 @@ final class ImportPlan {
     private ImportPlan() {
     }
 
-    static List<Constraints> requests(long quantum, long sourceQuantum, long importQuantum,
-            long size, long align, long phase, long nocross, long min, long max) {
+    static List<Constraints> requests(long quantum, long sourceQuantum, long importQuantum, Request r) {
+        long size = r.size();
+        long align = r.align();
+        long phase = r.phase();
+        long nocross = r.nocross();
+        long min = r.min();
+        long max = r.max();
         long g = Math.max(quantum, sourceQuantum);
         long spanAlign = Math.max(align, g);
         long spanPhase = align >= g ? Fit.roundDown(phase, g) : 0;

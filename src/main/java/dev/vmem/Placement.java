@@ -11,8 +11,6 @@ final class Placement {
     private final SegmentList list;
     private final FreeLists freeLists;
     private final long quantum;
-    /** The bound an unconstrained request's block must end by. */
-    private final long plainMax;
     /** Output of {@link #find}: the free tag holding the block it placed. */
     Tag found;
 
@@ -20,22 +18,20 @@ final class Placement {
         this.list = list;
         this.freeLists = freeLists;
         this.quantum = quantum;
-        this.plainMax = Fit.roundDown(Constraints.NO_MAX, quantum);
     }
 
     /**
      * Finds where the block goes under {@code policy}; NEXT_FIT starts from {@code rotor}, walking from
      * {@code rotorHint} (a tag at or below it, or the sentinel).
      */
-    long find(long size, long align, long phase, long nocross, long min, long max, Policy policy, long rotor,
-            Tag rotorHint) {
-        switch (policy) {
+    long find(Request r, long rotor, Tag rotorHint) {
+        switch (r.policy()) {
             case NEXT_FIT:
-                return nextFit(size, align, phase, nocross, min, max, rotor, rotorHint);
+                return nextFit(r, rotor, rotorHint);
             case BEST_FIT:
-                return bestFit(size, align, phase, nocross, min, max);
+                return bestFit(r);
             default:
-                return instantFit(size, align, phase, nocross, min, max);
+                return instantFit(r);
         }
     }
 
@@ -46,10 +42,10 @@ final class Placement {
      * unaligned start would be passed over one by one. Only bounded requests (nocross, min, max) may
      * need more than the head. Lower classes are searched first fit only when no sure class has room.
      */
-    private long instantFit(long size, long align, long phase, long nocross, long min, long max) {
-        boolean plain = align == quantum && nocross == 0 && min == 0 && max == plainMax;
-        long slack = align - quantum;
-        long need = size <= Long.MAX_VALUE - slack ? size + slack : Long.MAX_VALUE;
+    private long instantFit(Request r) {
+        boolean plain = r.isPlain(quantum);
+        long slack = r.align() - quantum;
+        long need = r.size() <= Long.MAX_VALUE - slack ? r.size() + slack : Long.MAX_VALUE;
         int sure = FreeLists.firstSureClass(need);
         for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
             Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
@@ -57,13 +53,13 @@ final class Placement {
                 found = head;
                 return head.base;
             }
-            long start = firstFitIn(head, size, align, phase, nocross, min, max);
+            long start = firstFitIn(head, r);
             if (start != NONE) {
                 return start;
             }
         }
-        for (int c = FreeLists.classOf(size); c < sure && c < FreeLists.CLASSES; c++) {
-            long start = firstFitIn(freeLists.heads[c], size, align, phase, nocross, min, max);
+        for (int c = FreeLists.classOf(r.size()); c < sure && c < FreeLists.CLASSES; c++) {
+            long start = firstFitIn(freeLists.heads[c], r);
             if (start != NONE) {
                 return start;
             }
@@ -71,9 +67,9 @@ final class Placement {
         return NONE;
     }
 
-    private long firstFitIn(Tag head, long size, long align, long phase, long nocross, long min, long max) {
+    private long firstFitIn(Tag head, Request r) {
         for (Tag t = head; t != null; t = t.lnext) {
-            long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+            long start = r.lowestWithin(t.base, t.end());
             if (start != NONE) {
                 found = t;
                 return start;
@@ -82,15 +78,15 @@ final class Placement {
         return NONE;
     }
 
-    private long bestFit(long size, long align, long phase, long nocross, long min, long max) {
-        for (long classes = freeLists.classesFrom(FreeLists.classOf(size)); classes != 0; classes &= classes - 1) {
+    private long bestFit(Request r) {
+        for (long classes = freeLists.classesFrom(FreeLists.classOf(r.size())); classes != 0; classes &= classes - 1) {
             Tag best = null;
             long bestStart = NONE;
             for (Tag t = freeLists.heads[Long.numberOfTrailingZeros(classes)]; t != null; t = t.lnext) {
                 if (best != null && (t.size > best.size || (t.size == best.size && t.base > best.base))) {
                     continue;
                 }
-                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+                long start = r.lowestWithin(t.base, t.end());
                 if (start != NONE) {
                     best = t;
                     bestStart = start;
@@ -104,14 +100,12 @@ final class Placement {
         return NONE;
     }
 
-    private long nextFit(long size, long align, long phase, long nocross, long min, long max, long rotor,
-            Tag rotorHint) {
+    private long nextFit(Request r, long rotor, Tag rotorHint) {
         Tag sentinel = list.sentinel;
         // From the rotor to the end of the address space: a block may start no lower than the rotor.
         for (Tag t = rotorHint == sentinel ? sentinel.next : rotorHint; t != sentinel; t = t.next) {
             if (t.type == Tag.FREE && t.end() > rotor) {
-                long lo = Math.max(Math.max(t.base, rotor), min);
-                long start = Fit.lowest(lo, Math.min(t.end(), max), size, align, phase, nocross);
+                long start = r.lowestWithin(Math.max(t.base, rotor), t.end());
                 if (start != NONE) {
                     found = t;
                     return start;
@@ -121,7 +115,7 @@ final class Placement {
         // Wrapped: from the lowest address up to the segment holding the rotor, which may now be used whole.
         for (Tag t = sentinel.next; t != sentinel && t.base < rotor; t = t.next) {
             if (t.type == Tag.FREE) {
-                long start = Fit.lowest(Math.max(t.base, min), Math.min(t.end(), max), size, align, phase, nocross);
+                long start = r.lowestWithin(t.base, t.end());
                 if (start != NONE) {
                     found = t;
                     return start;

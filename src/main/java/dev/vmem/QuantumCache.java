@@ -75,7 +75,8 @@ final class QuantumCache {
         }
     }
 
-    final Arena arena;
+    private final SlabSupply supply;
+    private final String label;
     final int quanta;
     final long blockSize;
     private final int quantumShift;
@@ -92,16 +93,17 @@ final class QuantumCache {
     private final AtomicReferenceArray<ConcurrentLinkedQueue<Slab>> partial;
     private final ReentrantLock refill = new ReentrantLock();
     /** Every live slab. Guarded by the arena's lock. */
-    final List<Slab> slabs = new ArrayList<>();
+    private final List<Slab> slabs = new ArrayList<>();
 
     final LongAdder allocs = new LongAdder();
     final LongAdder frees = new LongAdder();
 
-    QuantumCache(Arena arena, int quanta, int stripes) {
-        this.arena = arena;
+    QuantumCache(SlabSupply supply, String label, long quantum, int quanta, int stripes) {
+        this.supply = supply;
+        this.label = label;
         this.quanta = quanta;
-        this.blockSize = quanta * arena.quantum();
-        this.quantumShift = Long.numberOfTrailingZeros(arena.quantum());
+        this.blockSize = quanta * quantum;
+        this.quantumShift = Long.numberOfTrailingZeros(quantum);
         this.reciprocal = (1L << 32) / quanta + 1;
         this.slabSize = BLOCKS * blockSize;
         this.slabAlign = Long.highestOneBit(slabSize) << 1;
@@ -198,7 +200,7 @@ final class QuantumCache {
         refill.lock();
         try {
             Slab s = queuedWithRoom(stripe);
-            return s != null ? s : arena.newSlab(this);
+            return s != null ? s : supply.newSlab(this);
         } finally {
             refill.unlock();
         }
@@ -245,7 +247,7 @@ final class QuantumCache {
                 return false;
             }
             if ((w & bit) == 0) {
-                throw new InvalidFreeException("free(base=" + base + ") in arena '" + arena.label()
+                throw new InvalidFreeException("free(base=" + base + ") in arena '" + label
                         + "': the value is not the base of a live allocation (double free, or never allocated here)");
             }
             if (s.cas(w, w & ~bit)) {
@@ -284,6 +286,46 @@ final class QuantumCache {
         int quantaIn = (int) (offset >>> quantumShift);
         int i = (int) (quantaIn * reciprocal >>> 32);
         return i * quanta == quantaIn ? i : -1;
+    }
+
+    /** A new slab at {@code base}, carved by the arena for this cache; the arena's lock is held. */
+    Slab adopt(long base) {
+        Slab s = new Slab(this, base);
+        slabs.add(s);
+        return s;
+    }
+
+    /** The live slabs; the arena's lock is held. */
+    List<Slab> slabs() {
+        return slabs;
+    }
+
+    /** Drops the slabs retired by {@link #retireIdle} that stayed retired; the arena's lock is held. */
+    void dropRetired() {
+        slabs.removeIf(s -> s.word < 0);
+    }
+
+    /** Drops every slab, after {@link #retireAll} and the arena took their ranges back. */
+    void forgetAll() {
+        slabs.clear();
+    }
+
+    /** Appends slab {@code s} to a walk of the arena: its held blocks, and its runs of idle ones as cached. */
+    void describe(Slab s, List<Segment> out) {
+        long w = s.word;
+        for (int i = 0; i < BLOCKS; ) {
+            if (w >= 0 && (w & 1L << i) != 0) {
+                out.add(new Segment(s.base + i * blockSize, blockSize, Segment.Kind.ALLOCATED));
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < BLOCKS && (w < 0 || (w & 1L << j) == 0)) {
+                j++;
+            }
+            out.add(new Segment(s.base + i * blockSize, (j - i) * blockSize, Segment.Kind.CACHED));
+            i = j;
+        }
     }
 
     /** Marks the wholly idle slabs retired and returns them; the arena then gives their ranges back. */

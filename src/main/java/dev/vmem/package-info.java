@@ -23,7 +23,8 @@
  *   <dd>A piece of a span, FREE or ALLOCATED. A span's segments tile it exactly.</dd>
  *   <dt>import, release</dt>
  *   <dd>An arena that runs out asks its source for a new span (at least its import quantum) and gives
- *       an imported span back as soon as it is wholly free again. An arena is itself a source.</dd>
+ *       an imported span back as soon as it is wholly free again. An arena is itself a source
+ *       ({@link dev.vmem.Arena#asSource()}).</dd>
  * </dl>
  *
  * <h3>Data structures</h3>
@@ -39,7 +40,7 @@
  *       table that doubles at load factor 1, hashing the base with the quantum's zero bits removed, so
  *       {@code free} is O(1) for every quantum.</li>
  *   <li><b>Placement</b> ({@code Placement}): the policies' search over the freelists (INSTANT_FIT,
- *       BEST_FIT) or the segment list from the rotor (NEXT_FIT); it reads only, and the arena then
+ *       BEST_FIT) or the segment list from the rotor (NEXT_FIT); it reads only, and the engine then
  *       carves the chosen segment.</li>
  *   <li><b>Boundary tags</b> ({@code Tag}): one 48-byte node per span marker and segment, on the
  *       segment list and, by type, on a freelist or a table chain.</li>
@@ -89,6 +90,29 @@
  *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
  *       not retired; the slab table and the count of slabs made and given back agree with the caches.</li>
  * </ol>
+ *
+ * <h3>Where each rule is decided</h3>
+ * {@link dev.vmem.Arena} is the facade: it checks arguments, takes the lock and routes each call. Each
+ * rule has one home:
+ * <ul>
+ *   <li>rounding a request to the quantum: {@code Request}, the record carried through placement and
+ *       import;</li>
+ *   <li>where a block goes under each policy: {@code Placement};</li>
+ *   <li>carving, coalescing, spans, the rotor and the counters: {@code ArenaEngine};</li>
+ *   <li>what to ask the source for, and when to give a span back: {@code ImportPlan} and
+ *       {@code Importer};</li>
+ *   <li>the quantum caches: {@code QuantumCaches} (per arena) and {@code QuantumCache} (per size),
+ *       which get slabs only through {@code SlabSupply};</li>
+ *   <li>whether a definition is valid: {@code ArenaDefinitionRules}, asked by
+ *       {@link dev.vmem.Arena.Builder#validate()}, the builder, a store and the command;</li>
+ *   <li>whether a change can happen to a state: {@code ChangeRules}, asked when a store reverts a
+ *       change ({@link dev.vmem.ObservedArena#revert}), restores a state
+ *       ({@link dev.vmem.ObservedArena#restore}) and replays its journal
+ *       ({@link dev.vmem.ArenaReplay}); the moving of state itself is {@code StateTransfer};</li>
+ *   <li>the invariants: {@code ArenaCheck}, and {@code QuantumCaches} for the caches' part.</li>
+ * </ul>
+ * What only a persistent store needs (observing changes, reverting them, exporting and restoring a
+ * state) is on {@link dev.vmem.ObservedArena}, not on the plain arena.
  *
  * <h3>Failure tiers</h3>
  * Bad arguments: {@link java.lang.IllegalArgumentException} naming the values. Expected outcomes:

@@ -1,5 +1,6 @@
 package dev.vmem;
 
+import dev.vmem.testing.Observers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,9 +34,10 @@ class ArenaChangeTest {
 
         Pair(long quantum) {
             ArenaObserver o = (arena, change) -> log.add(new Object[] {arena, change});
-            parent = Arena.builder("parent").quantum(quantum).observer(o).span(0, 1 << 20 | quantum * 4096).build();
-            child = Arena.builder("child").quantum(quantum).source(parent).importQuantum(quantum * 16).observer(o)
-                    .build();
+            parent = ObservedArena.create(Arena.builder("parent").quantum(quantum).span(0, 1 << 20 | quantum * 4096), o)
+                    .arena();
+            child = ObservedArena.create(Arena.builder("child").quantum(quantum).source(parent)
+                    .importQuantum(quantum * 16), o).arena();
         }
     }
 
@@ -74,7 +76,7 @@ class ArenaChangeTest {
         churn(p, policy, quantum, seed, 400);
         assertTrue(p.log.size() > 400, "seed=" + seed + ": the work made changes");
         for (int i = p.log.size() - 1; i >= 0; i--) {
-            ((Arena) p.log.get(i)[0]).revert((ArenaChange) p.log.get(i)[1]);
+            new ObservedArena((Arena) p.log.get(i)[0]).revert((ArenaChange) p.log.get(i)[1]);
             Invariants.assertSound(p.parent, p.child);
         }
 
@@ -92,15 +94,17 @@ class ArenaChangeTest {
         Pair p = new Pair(quantum);
         churn(p, policy, quantum, seed, 600);
 
-        Arena parentCopy = Arena.builder("parent").quantum(quantum).restore(p.parent.exportState()).build();
-        Arena childCopy = Arena.builder("child").quantum(quantum).source(parentCopy).importQuantum(quantum * 16)
-                .restore(p.child.exportState()).build();
+        Arena parentCopy = ObservedArena.restore(Arena.builder("parent").quantum(quantum),
+                new ObservedArena(p.parent).exportState(), Observers.IGNORE).arena();
+        Arena childCopy = ObservedArena.restore(Arena.builder("child").quantum(quantum).source(parentCopy)
+                .importQuantum(quantum * 16), new ObservedArena(p.child).exportState(), Observers.IGNORE).arena();
         for (Arena[] pair : List.of(new Arena[] {p.parent, parentCopy}, new Arena[] {p.child, childCopy})) {
             Arena original = pair[0];
             Arena copy = pair[1];
             assertEquals(original.dump(), copy.dump(), "seed=" + seed);
             assertEquals(original.stats(), copy.stats(), "seed=" + seed);
-            assertEquals(original.exportState(), copy.exportState(), "seed=" + seed);
+            assertEquals(new ObservedArena(original).exportState(), new ObservedArena(copy).exportState(),
+                    "seed=" + seed);
             // The copy allocates like an arena that was never restored.
             long base = copy.alloc(quantum, policy);
             assertTrue(copy.contains(base), "seed=" + seed);
@@ -109,7 +113,8 @@ class ArenaChangeTest {
         }
         // An imported span needs a source to go back to.
         assertThrows(IllegalArgumentException.class,
-                () -> Arena.builder("orphan").quantum(quantum).restore(p.child.exportState()).build());
+                () -> ObservedArena.restore(Arena.builder("orphan").quantum(quantum),
+                        new ObservedArena(p.child).exportState(), Observers.IGNORE));
         Invariants.assertSound(p.parent, p.child);
     }
 
@@ -129,7 +134,8 @@ class ArenaChangeTest {
                 new ArenaChange.SpanRemoved(quantum * 8, quantum),     // overlaps a span
                 new ArenaChange.CursorMoved(0, 12345));                // rotor is elsewhere
         for (ArenaChange c : wrong) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.revert(c));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new ObservedArena(a).revert(c));
             assertTrue(e.getMessage().contains(c.toString()), e.getMessage());
             assertEquals(before, a.dump(), c.toString());
             assertEquals(stats, a.stats(), c.toString());
@@ -142,7 +148,7 @@ class ArenaChangeTest {
     void restore_ofAnInconsistentState_isRejected(Policy policy, long quantum) {
         Arena a = Arena.builder("a").quantum(quantum).span(0, quantum * 64).build();
         a.alloc(quantum * 2, policy);
-        ArenaState good = a.exportState();
+        ArenaState good = new ObservedArena(a).exportState();
         List<Segment> spans = good.spans();
         List<ArenaState> bad = List.of(
                 new ArenaState(spans, new long[] {quantum * 63, quantum * 2}, 0, good.counters()), // past span end
@@ -152,7 +158,8 @@ class ArenaChangeTest {
                 new ArenaState(List.of(spans.get(0), spans.get(0)), new long[0], 0, good.counters()));
         for (ArenaState s : bad) {
             assertThrows(IllegalArgumentException.class,
-                    () -> Arena.builder("b").quantum(quantum).restore(s).build(), s.toString());
+                    () -> ObservedArena.restore(Arena.builder("b").quantum(quantum), s, Observers.IGNORE),
+                    s.toString());
         }
         Invariants.assertSound(a);
     }

@@ -458,8 +458,8 @@ class BadInputTest {
         assertRejected(arena, IllegalStateException.class, () -> arena.free(0x1000), closed, label);
         assertRejected(arena, IllegalStateException.class, () -> arena.free(0x1000, 0x20), closed, label);
         assertRejected(arena, IllegalStateException.class, () -> arena.addSpan(0x8000, 0x1000), closed, label);
-        assertRejected(arena, IllegalStateException.class, () -> arena.importSpan(Constraints.of(8)), closed, label);
-        assertRejected(arena, IllegalStateException.class, () -> arena.releaseSpan(0x1000, 0x20), closed, label);
+        assertRejected(arena, IllegalStateException.class, () -> arena.asSource().importSpan(Constraints.of(8)), closed, label);
+        assertRejected(arena, IllegalStateException.class, () -> arena.asSource().releaseSpan(0x1000, 0x20), closed, label);
         Invariants.assertSound(arena);
     }
 

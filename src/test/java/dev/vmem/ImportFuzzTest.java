@@ -80,7 +80,8 @@ class ImportFuzzTest {
                     + ", nocross=" + nocross + ", min=" + min + ", max=" + max + ")";
             List<Constraints> requests;
             try {
-                requests = ImportPlan.requests(q, sq, iq, size, align, phase, nocross, min, max);
+                requests = ImportPlan.requests(q, sq, iq, new Request(size, align, phase, nocross, min, max,
+                        Policy.INSTANT_FIT));
             } catch (RuntimeException e) {
                 throw new AssertionError(ctx + " threw", e);
             }
@@ -220,7 +221,7 @@ class ImportFuzzTest {
             ArenaStats childStats, String parentDump, ArenaStats parentStats, String ctx) {
         long parentFailures = parent.stats().failures(); // failed import requests: not a change, not reverted
         for (int k = log.size() - 1; k >= 0; k--) {
-            log.get(k).arena().revert(log.get(k).change());
+            new ObservedArena(log.get(k).arena()).revert(log.get(k).change());
         }
         assertEquals(childDump, child.dump(), "child dump after revert, " + ctx);
         assertEquals(childStats, child.stats(), "child stats after revert, " + ctx);
@@ -238,7 +239,7 @@ class ImportFuzzTest {
         boolean separate = rnd.nextBoolean();
         List<Event> log = new ArrayList<>();
         ArenaObserver observer = (arena, change) -> log.add(new Event(arena, change));
-        Arena.Builder pb = Arena.builder("parent").quantum(pq).observer(observer);
+        Arena.Builder pb = Arena.builder("parent").quantum(pq);
         if (separate) {
             for (long b = 0, n; b < pspan; b += n) {
                 n = rnd.nextBoolean() ? g * (1 + rnd.nextInt(4)) : pq * (1 + rnd.nextInt((int) (4 * g / pq)));
@@ -248,10 +249,10 @@ class ImportFuzzTest {
         } else {
             pb.span(origin, pspan);
         }
-        Arena parent = pb.build();
+        Arena parent = ObservedArena.create(pb, observer).arena();
         long importQuantum = q << rnd.nextInt(6);
-        Arena child = Arena.builder("child").quantum(q).source(parent).importQuantum(importQuantum).observer(observer)
-                .build();
+        Arena child = ObservedArena.create(Arena.builder("child").quantum(q).source(parent)
+                .importQuantum(importQuantum), observer).arena();
         String run = "seed=" + seed + " quantum=" + q + " parentQuantum=" + pq + " importQuantum=" + importQuantum
                 + " origin=" + origin + " separateSpans=" + separate;
         List<long[]> live = new ArrayList<>();

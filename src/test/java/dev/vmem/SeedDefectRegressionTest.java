@@ -673,7 +673,7 @@ class SeedDefectRegressionTest {
         assertEquals(0, arena.stats().free());
 
         Set<Integer> buckets = new HashSet<>();
-        arena.table.forEach((bucket, tag) -> buckets.add(bucket));
+        arena.engine.table.forEach((bucket, tag) -> buckets.add(bucket));
         assertTrue(buckets.size() > n / 2, "bases that are multiples of 4096 spread over "
                 + buckets.size() + " buckets only");
 

@@ -179,13 +179,13 @@ class SeedTest {
         Arena source = createArena();
         source.addSpan(0x1000, 0x1000);
 
-        Arena myArena = createArenaSource(source);
+        Arena myArena = createArenaSource(source.asSource());
         long firstBase = myArena.alloc(0x10, Policy.INSTANT_FIT);
         assertEquals(0x1000, firstBase);
         assertEquals(List.of(importedSpan(0x1000, 0x10), allocated(0x1000, 0x10)), myArena.segments());
         assertEquals(0x10, source.stats().allocated());
 
-        Arena mySecondArena = createArenaSource(source);
+        Arena mySecondArena = createArenaSource(source.asSource());
         long otherBase = mySecondArena.alloc(0x10, Policy.INSTANT_FIT);
         assertEquals(0x1010, otherBase);
         assertEquals(0x20, source.stats().allocated());

@@ -43,13 +43,13 @@ final class CreateCommand extends StoreCommand {
     /** Rejects a bad definition or span before any file is touched (names and sources need the store). */
     @Override
     void validate() {
-        dev.vmem.Arena.Builder b = dev.vmem.Arena.builder(name).quantum(quantum).importQuantum(importQuantum)
-                .qcacheMax(qcacheMax);
+        new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax).validate();
+        // The spans, against a scratch arena of the definition: the same checks the store will make.
+        dev.vmem.Arena.Builder b = dev.vmem.Arena.builder(name).quantum(quantum).importQuantum(importQuantum);
         for (long[] span : spans) {
             b.span(span[0], span[1]);
         }
         b.build();
-        new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax);
     }
 
     @Override

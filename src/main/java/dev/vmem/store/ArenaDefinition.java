@@ -1,9 +1,12 @@
 package dev.vmem.store;
 
+import dev.vmem.Arena;
 import java.util.Objects;
 
 /**
- * What a persistent arena is: everything but its contents. Validated when the store creates the arena.
+ * What a persistent arena is: everything but its contents. Validated when the store creates the arena,
+ * and again when recovery reads it back, by {@link #validate()}: the store's own rule on names, and the
+ * core's rules on the rest ({@link Arena.Builder#validate()}).
  *
  * @param name          unique within the store; 1 to 200 characters
  * @param quantum       power of two
@@ -14,6 +17,25 @@ import java.util.Objects;
 public record ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax) {
 
     public ArenaDefinition {
+        checkName(name);
+    }
+
+    /**
+     * Checks everything but the source's existence (that needs the store).
+     *
+     * @throws IllegalArgumentException naming the value when the definition is invalid
+     */
+    public void validate() {
+        validate(name, quantum, importQuantum, qcacheMax);
+    }
+
+    /** As {@link #validate()}, for a definition read back from disk. */
+    static void validate(String name, long quantum, long importQuantum, long qcacheMax) {
+        checkName(name);
+        Arena.builder(name).quantum(quantum).importQuantum(importQuantum).qcacheMax(qcacheMax).validate();
+    }
+
+    private static void checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("arena name '" + name + "' must have 1 to 200 characters");

@@ -1,6 +1,7 @@
 package dev.vmem.store;
 
 import dev.vmem.Arena;
+import dev.vmem.ObservedArena;
 import dev.vmem.ArenaStats;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
@@ -19,19 +20,26 @@ import java.util.List;
  */
 public final class PersistentArena implements VmemArena {
     private final VmemStore store;
+    private final ObservedArena observed;
     private final Arena arena;
     private final int id;
     private final long qcacheMax;
 
-    PersistentArena(VmemStore store, Arena arena, int id, long qcacheMax) {
+    PersistentArena(VmemStore store, ObservedArena observed, int id, long qcacheMax) {
         this.qcacheMax = qcacheMax;
         this.store = store;
-        this.arena = arena;
+        this.observed = observed;
+        this.arena = observed.arena();
         this.id = id;
     }
 
     Arena inner() {
         return arena;
+    }
+
+    /** The store's handle on the arena: revert and export. */
+    ObservedArena observed() {
+        return observed;
     }
 
     int id() {

@@ -2,6 +2,8 @@ package dev.vmem.store;
 
 import dev.vmem.Arena;
 import dev.vmem.ArenaChange;
+import dev.vmem.ArenaObserver;
+import dev.vmem.ObservedArena;
 import dev.vmem.ArenaState;
 import dev.vmem.ArenaStats;
 import java.io.IOException;
@@ -201,16 +203,15 @@ public final class VmemStore implements AutoCloseable {
 
     private PersistentArena register(Op.Create d, ArenaState state) {
         Entry source = d.source() == -1 ? null : byId.get(d.source());
-        Arena.Builder b = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum())
-                .observer((arena, change) -> record(d.arena(), change));
+        // qcacheMax is validated with the definition but not used: see PersistentArena#qcacheMax.
+        ArenaDefinition.validate(d.name(), d.quantum(), d.importQuantum(), d.qcacheMax());
+        Arena.Builder b = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum());
         if (source != null) {
             b.source(source.arena().inner());
         }
-        if (state != null) {
-            b.restore(state);
-        }
-        Arena inner = b.build();
-        Arena.checkQcacheMax(d.name(), d.quantum(), d.qcacheMax()); // kept, not used: see PersistentArena
+        ArenaObserver observer = (arena, change) -> record(d.arena(), change);
+        ObservedArena inner = state == null ? ObservedArena.create(b, observer)
+                : ObservedArena.restore(b, state, observer);
         PersistentArena arena = new PersistentArena(this, inner, d.arena(), d.qcacheMax());
         Entry e = new Entry(d.arena(), d, arena);
         byName.put(d.name(), e);
@@ -336,9 +337,9 @@ public final class VmemStore implements AutoCloseable {
             // dropped arena itself is left untouched, so taking the drop back is re-registering it.
             if (e.definition().source() != -1) {
                 Arena parent = byId.get(e.definition().source()).arena().inner();
-                for (var span : e.arena().inner().exportState().spans()) {
+                for (var span : e.arena().observed().exportState().spans()) {
                     if (span.kind() == dev.vmem.Segment.Kind.IMPORTED_SPAN) {
-                        parent.releaseSpan(span.base(), span.size());
+                        parent.free(span.base(), span.size());
                     }
                 }
             }
@@ -456,7 +457,7 @@ public final class VmemStore implements AutoCloseable {
                 Op op = pending.get(i);
                 if (op instanceof Op.Change c) {
                     Entry e = byId.get(c.arena());
-                    e.arena().inner().revert(c.change());
+                    e.arena().observed().revert(c.change());
                 } else if (op instanceof Op.Create c) {
                     byName.remove(c.name());
                     byId.remove(c.arena());
@@ -489,7 +490,7 @@ public final class VmemStore implements AutoCloseable {
             ensureOpen();
             StoreImage image = new StoreImage(journal.writtenSeq());
             for (Entry e : byId.values()) {
-                image.arenas.put(e.id(), new StoreImage.ArenaImage(e.definition(), e.arena().inner().exportState()));
+                image.arenas.put(e.id(), new StoreImage.ArenaImage(e.definition(), e.arena().observed().exportState()));
             }
             return image;
         } finally {
@@ -542,11 +543,12 @@ public final class VmemStore implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         for (Entry e : byId.values()) {
             Arena a = e.arena().inner();
+            ObservedArena observed = e.arena().observed();
             for (String p : a.checkInvariants()) {
                 problems.add("arena '" + a.label() + "': " + p);
             }
             if (e.definition().source() == -1) {
-                for (var span : a.exportState().spans()) {
+                for (var span : observed.exportState().spans()) {
                     if (span.kind() == dev.vmem.Segment.Kind.IMPORTED_SPAN) {
                         problems.add("arena '" + a.label() + "': imported span [" + span.base() + ", " + span.end()
                                 + ") in an arena without a source");
@@ -554,8 +556,8 @@ public final class VmemStore implements AutoCloseable {
                 }
             } else {
                 Arena parent = byId.get(e.definition().source()).arena().inner();
-                Map<Long, Long> live = liveAllocations(parent.exportState());
-                for (var span : a.exportState().spans()) {
+                Map<Long, Long> live = liveAllocations(byId.get(e.definition().source()).arena().observed().exportState());
+                for (var span : observed.exportState().spans()) {
                     if (span.kind() == dev.vmem.Segment.Kind.IMPORTED_SPAN
                             && !Long.valueOf(span.size()).equals(live.get(span.base()))) {
                         problems.add("arena '" + a.label() + "': imported span [" + span.base() + ", " + span.end()
@@ -605,7 +607,7 @@ public final class VmemStore implements AutoCloseable {
         }
         for (Entry e : byId.values()) {
             ArenaState disk = image.arenas.get(e.id()).state();
-            ArenaState memory = e.arena().inner().exportState();
+            ArenaState memory = e.arena().observed().exportState();
             if (!disk.spans().equals(memory.spans()) || !Arrays.equals(disk.allocations(), memory.allocations())
                     || disk.cursor() != memory.cursor() || !sameCounters(disk.counters(), memory.counters())) {
                 problems.add("arena '" + e.definition().name() + "': checkpoint and journal recover " + disk

@@ -1,0 +1,313 @@
+package dev.vmem;
+
+import java.util.function.Consumer;
+
+/**
+ * The arena's structure and the operations that change it: spans, carving a block out of a free
+ * segment, coalescing a freed one, the NEXT_FIT rotor and the counters. The facade ({@link Arena})
+ * holds the lock and validates arguments; everything here runs with the lock held.
+ *
+ * <p>Placement is split from mutation: {@link #find} only reads and leaves the chosen free tag in
+ * {@link #found}; {@link #carve} then preallocates every object it needs before touching a link. With
+ * the source called before any mutation when a span is given back, every rejected call leaves the
+ * structure as it was.
+ *
+ * <p>Tags never move to a higher base (carve keeps the free tag as the lower piece; coalescing keeps the
+ * lower tag). That is what lets {@link #rotorHint} (a tag at or below the rotor) stay valid with one check
+ * where a tag leaves the list.
+ */
+final class ArenaEngine {
+    static final long NONE = Arena.NONE;
+
+    final String label;
+    final long quantum;
+    final SegmentList list = new SegmentList();
+    final FreeLists freeLists = new FreeLists();
+    final AllocationTable table;
+    private final Placement placement;
+    /** Where reported changes go; null for an arena nobody observes. */
+    private final Consumer<ArenaChange> changes;
+    /** Imports and releases spans; null for an arena without a source. */
+    Importer importer;
+
+    /** NEXT_FIT: the end of the previous next-fit allocation. */
+    long rotor;
+    /** A tag in the list whose base is at or below {@link #rotor}, or the sentinel. */
+    Tag rotorHint;
+    /** Output of {@link #find}: the free tag holding the block it placed. */
+    private Tag found;
+
+    long total;
+    long allocated;
+    long imported;
+    long segments;
+    long allocations;
+    long frees;
+    long failures;
+    long imports;
+    long releases;
+
+    ArenaEngine(String label, long quantum, Consumer<ArenaChange> changes) {
+        this.label = label;
+        this.quantum = quantum;
+        this.changes = changes;
+        this.table = new AllocationTable(quantum);
+        this.placement = new Placement(list, freeLists, quantum);
+        this.rotorHint = list.sentinel;
+    }
+
+    void emit(ArenaChange change) {
+        if (changes != null) {
+            changes.accept(change);
+        }
+    }
+
+    /**
+     * Checks a span against the arena: positive, in range, aligned to the quantum, clear of every span.
+     *
+     * @throws IllegalArgumentException naming the values when it is not
+     */
+    void checkSpan(long base, long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("span size=" + size + " must be positive (arena '" + label + "')");
+        }
+        if (base < 0) {
+            throw new IllegalArgumentException("span base=" + base + " is negative (arena '" + label + "')");
+        }
+        if (size > Long.MAX_VALUE - base) {
+            throw new IllegalArgumentException("span base=" + base + " size=" + size
+                    + " runs past Long.MAX_VALUE (arena '" + label + "')");
+        }
+        if ((base & (quantum - 1)) != 0 || (size & (quantum - 1)) != 0) {
+            throw new IllegalArgumentException("span base=" + base + " size=" + size
+                    + " is not aligned to quantum=" + quantum + " (arena '" + label + "')");
+        }
+        Tag other = list.overlappingSpan(base, size);
+        if (other != null) {
+            throw new IllegalArgumentException("span [" + base + ", " + (base + size) + ") overlaps span ["
+                    + other.base + ", " + other.end() + ") of arena '" + label + "'");
+        }
+    }
+
+    /** Adds a checked span, wholly free. */
+    void insertSpan(long base, long size, byte type) {
+        Tag marker = new Tag(type, base, size);
+        Tag free = new Tag(Tag.FREE, base, size);
+        list.insertSpan(marker, free);
+        freeLists.insert(free);
+        total += size;
+        segments++;
+        if (type == Tag.IMPORTED_SPAN) {
+            imported += size;
+        }
+    }
+
+    /** Removes a wholly free span from the structure (the caller deals with the source and counters). */
+    void removeFreeSpan(Tag marker) {
+        Tag only = marker.next;
+        freeLists.remove(only);
+        if (rotorHint == marker || rotorHint == only) {
+            rotorHint = marker.prev;
+        }
+        list.removeSpan(marker);
+        total -= marker.size;
+        if (marker.type == Tag.IMPORTED_SPAN) {
+            imported -= marker.size;
+        }
+        segments--;
+    }
+
+    /** Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. */
+    long place(Request r) {
+        long start = find(r);
+        if (start == NONE && importer != null) {
+            start = importer.importAndFind(r);
+        }
+        if (start == NONE) {
+            return NONE;
+        }
+        Tag block = carve(found, start, r.size());
+        found = null;
+        emit(new ArenaChange.Allocated(start, r.size()));
+        if (r.policy() == Policy.NEXT_FIT) {
+            long from = rotor;
+            rotor = start + r.size();
+            rotorHint = block;
+            emit(new ArenaChange.CursorMoved(from, rotor));
+        }
+        return start;
+    }
+
+    /**
+     * Finds where the block goes without changing anything: returns its start and leaves the free tag
+     * holding it in {@link #found}, or returns {@link #NONE}.
+     */
+    long find(Request r) {
+        long start = placement.find(r, rotor, rotorHint);
+        found = placement.found;
+        placement.found = null;
+        return start;
+    }
+
+    /** Turns {@code [start, start + size)} of free tag {@code t} into an allocated segment. */
+    Tag carve(Tag t, long start, long size) {
+        assert t.type == Tag.FREE && start >= t.base && start + size <= t.end() : t + " " + start + "+" + size;
+        long left = start - t.base;
+        long right = t.end() - (start + size);
+        // Everything that can fail (allocation) happens before the first link changes.
+        Tag block = left > 0 ? new Tag(Tag.ALLOCATED, start, size) : t;
+        Tag rest = right > 0 ? new Tag(Tag.FREE, start + size, right) : null;
+        table.reserveOne();
+
+        freeLists.remove(t);
+        if (left > 0) {
+            t.size = left;
+            freeLists.insert(t);
+            SegmentList.insertAfter(block, t);
+            segments++;
+        } else {
+            t.type = Tag.ALLOCATED;
+            t.size = size;
+        }
+        if (rest != null) {
+            SegmentList.insertAfter(rest, block);
+            freeLists.insert(rest);
+            segments++;
+        }
+        table.insert(block);
+        allocated += size;
+        allocations++;
+        return block;
+    }
+
+    /**
+     * The live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE}.
+     *
+     * @throws InvalidFreeException naming the values if there is none, or its size differs
+     */
+    Tag lookup(long base, long size) {
+        Tag t = table.find(base);
+        if (t == null) {
+            String where = list.spanContaining(base) == null ? "is in no span" : "is not the base of a live allocation";
+            throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
+                    + label + "': the value " + where + " (double free, or never allocated here)");
+        }
+        if (size != NONE && Fit.roundUp(size, quantum) != t.size) {
+            throw new InvalidFreeException("free(base=" + base + ", size=" + size + ") in arena '" + label
+                    + "': the allocation at base=" + base + " has size=" + t.size);
+        }
+        return t;
+    }
+
+    /** Frees allocated tag {@code t}, coalescing and giving a wholly free imported span back. */
+    void release(Tag t) {
+        Tag marker = wholeSpanFreedBy(t);
+        if (marker != null) {
+            importer.giveBack(marker); // may throw: nothing has changed yet
+        }
+        long base = t.base;
+        long size = t.size;
+        unallocate(t);
+        frees++;
+        emit(new ArenaChange.Freed(base, size));
+        if (marker != null) {
+            removeFreeSpan(marker);
+            releases++;
+            emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
+        }
+    }
+
+    /** The imported span that freeing {@code t} leaves wholly free, or null. */
+    private Tag wholeSpanFreedBy(Tag t) {
+        Tag prev = t.prev;
+        Tag next = t.next;
+        long freeBase = prev.type == Tag.FREE ? prev.base : t.base;
+        long freeEnd = next.type == Tag.FREE ? next.end() : t.end();
+        Tag marker = prev.type == Tag.FREE ? prev.prev : prev;
+        return marker.type == Tag.IMPORTED_SPAN && freeBase == marker.base && freeEnd == marker.end() ? marker : null;
+    }
+
+    /** Turns allocated tag {@code t} into free space, coalescing with its free neighbours. */
+    void unallocate(Tag t) {
+        Tag prev = t.prev;
+        Tag next = t.next;
+        table.remove(t);
+        allocated -= t.size;
+        t.type = Tag.FREE;
+        if (next.type == Tag.FREE) {
+            freeLists.remove(next);
+            t.size += next.size;
+            unlink(next);
+        }
+        if (prev.type == Tag.FREE) {
+            freeLists.remove(prev);
+            prev.size += t.size;
+            unlink(t);
+            t = prev;
+        }
+        freeLists.insert(t);
+    }
+
+    private void unlink(Tag t) {
+        if (rotorHint == t) {
+            rotorHint = t.prev;
+        }
+        SegmentList.unlink(t);
+        segments--;
+    }
+
+    /** Removes an imported span and everything in it; live allocations in it count as freed. */
+    void discardImportedSpan(Tag marker) {
+        for (Tag t = marker.next; t != list.sentinel && !t.isSpan(); ) {
+            Tag next = t.next;
+            if (t.type == Tag.ALLOCATED) {
+                table.remove(t);
+                allocated -= t.size;
+                frees++;
+            } else {
+                freeLists.remove(t);
+            }
+            unlink(t);
+            t = next;
+        }
+        if (rotorHint == marker) {
+            rotorHint = marker.prev;
+        }
+        list.removeMarker(marker);
+        total -= marker.size;
+        imported -= marker.size;
+    }
+
+    /** Appends a free segment at the end of the list: restore builds the list in address order. */
+    void appendFree(long base, long size) {
+        Tag free = new Tag(Tag.FREE, base, size);
+        SegmentList.insertBefore(free, list.sentinel);
+        freeLists.insert(free);
+        segments++;
+    }
+
+    /** Appends an allocated segment at the end of the list, for restore. */
+    void appendAllocated(long base, long size) {
+        Tag t = new Tag(Tag.ALLOCATED, base, size);
+        SegmentList.insertBefore(t, list.sentinel);
+        table.insert(t);
+        segments++;
+        allocated += size;
+    }
+
+    int importedSpanCount() {
+        int n = 0;
+        for (Tag marker : list.spanMarkers()) {
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The figures of the segment list itself, each cache slab counted as one allocation. */
+    ArenaStats stats() {
+        return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
+                table.size(), allocations, frees, failures, imports, releases, 0);
+    }
+}

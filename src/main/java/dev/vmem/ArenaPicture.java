@@ -1,0 +1,46 @@
+package dev.vmem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What an arena shows of itself: its segments in address order as callers see them (a cache slab as the
+ * blocks callers hold and its runs of idle blocks), and the text of {@link Arena#dump()}. Runs with the
+ * arena's lock held.
+ */
+final class ArenaPicture {
+    private ArenaPicture() {
+    }
+
+    /** Every span marker and segment in address order; {@code caches} may be null. */
+    static List<Segment> segments(ArenaEngine engine, QuantumCaches caches) {
+        List<Segment> out = new ArrayList<>(engine.list.spanCount() + (int) Math.min(engine.segments,
+                Integer.MAX_VALUE - 8));
+        for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
+            QuantumCache.Slab slab = t.type == Tag.ALLOCATED && caches != null ? caches.slabAt(t.base) : null;
+            if (slab == null) {
+                out.add(new Segment(t.base, t.size, t.kind()));
+            } else {
+                slab.cache.describe(slab, out);
+            }
+        }
+        return out;
+    }
+
+    /** The dump: a header with the callers' figures {@code s}, then every span and segment. */
+    static String dump(ArenaEngine engine, QuantumCaches caches, ArenaStats s, boolean closed) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("arena '").append(engine.label).append("' quantum=").append(engine.quantum)
+                .append(" total=").append(s.total()).append(" allocated=").append(s.allocated())
+                .append(" free=").append(s.free()).append(caches == null ? "" : " cached=" + s.cached())
+                .append(" imported=").append(s.imported())
+                .append(" cursor=").append(engine.rotor).append(closed ? " closed" : "").append('\n');
+        for (Segment t : segments(engine, caches)) {
+            sb.append(t.kind().isSpan() ? "  " : "    ")
+                    .append(String.format("%-13s [0x%x, 0x%x) size=0x%x%n",
+                            t.kind().name().toLowerCase(Locale.ROOT), t.base(), t.end(), t.size()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,245 @@
+package dev.vmem;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moving an arena's state in and out of its engine: exporting it as an {@link ArenaState}, rebuilding an
+ * empty engine from one, and taking back reported changes newest first. What a change or a restored
+ * state may contain is decided by {@link ChangeRules}; this class only asks it, through views of the
+ * engine. Runs with the arena's lock held.
+ */
+final class StateTransfer {
+    private StateTransfer() {
+    }
+
+    /** The engine's spans, live allocations, rotor and counters. O(n). */
+    static ArenaState export(ArenaEngine e) {
+        List<Segment> spans = new ArrayList<>(e.list.spanCount());
+        long[] allocations = new long[2 * e.table.size()];
+        int i = 0;
+        for (Tag t = e.list.first(); t != e.list.sentinel; t = t.next) {
+            if (t.isSpan()) {
+                spans.add(new Segment(t.base, t.size, t.kind()));
+            } else if (t.type == Tag.ALLOCATED) {
+                allocations[i++] = t.base;
+                allocations[i++] = t.size;
+            }
+        }
+        return new ArenaState(spans, allocations, e.rotor, e.stats());
+    }
+
+    /**
+     * Rebuilds the (new, empty) engine from {@code state} in one pass, appending in address order.
+     *
+     * @throws IllegalArgumentException naming what does not fit when the state is inconsistent
+     */
+    static void load(ArenaEngine e, ArenaState state) {
+        Restoring v = new Restoring(e);
+        for (Segment span : state.spans()) {
+            if (!span.kind().isSpan()) {
+                throw new IllegalArgumentException("restore: " + span + " is not a span");
+            }
+            String why = ChangeRules.whyNotAdd(v, span.base(), span.size(), span.kind() == Segment.Kind.IMPORTED_SPAN);
+            if (why != null) {
+                throw new IllegalArgumentException("restore: span " + span + " of arena '" + e.label + "': " + why);
+            }
+            v.frontier = span.end();
+        }
+        long[] a = state.allocations();
+        e.table.reserve(a.length / 2);
+        int next = 0;
+        for (Segment span : state.spans()) {
+            Tag marker = new Tag(span.kind() == Segment.Kind.IMPORTED_SPAN ? Tag.IMPORTED_SPAN : Tag.SPAN,
+                    span.base(), span.size());
+            e.list.appendSpan(marker);
+            v.spanEnd = span.end();
+            v.frontier = span.base();
+            for (; next < a.length && a[next] < span.end(); next += 2) {
+                long base = a[next];
+                long size = a[next + 1];
+                if (ChangeRules.whyNot(v, new ArenaChange.Allocated(base, size)) != null) {
+                    throw new IllegalArgumentException("restore: allocation base=" + base + " size=" + size
+                            + " is unaligned, overlaps another or lies outside span " + span);
+                }
+                if (base > v.frontier) {
+                    e.appendFree(v.frontier, base - v.frontier);
+                }
+                e.appendAllocated(base, size);
+                v.frontier = base + size;
+            }
+            if (v.frontier < span.end()) {
+                e.appendFree(v.frontier, span.end() - v.frontier);
+            }
+            e.total += span.size();
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                e.imported += span.size();
+            }
+        }
+        if (next < a.length) {
+            throw new IllegalArgumentException("restore: allocation base=" + a[next] + " lies in no span");
+        }
+        // Restoring the rotor is moving it from where a new arena has it.
+        String why = ChangeRules.whyNot(v, new ArenaChange.CursorMoved(e.rotor, state.cursor()));
+        if (why != null) {
+            throw new IllegalArgumentException("restore: " + why);
+        }
+        e.rotor = state.cursor();
+        ArenaStats c = state.counters();
+        if (c.allocations() - c.frees() != e.table.size() || c.failures() < 0 || c.frees() < 0 || c.releases() < 0
+                || c.imports() - c.releases() != e.importedSpanCount()) {
+            throw new IllegalArgumentException("restore: counters " + c + " do not match " + e.table.size()
+                    + " live allocations and " + e.importedSpanCount() + " imported spans");
+        }
+        e.allocations = c.allocations();
+        e.frees = c.frees();
+        e.failures = c.failures();
+        e.imports = c.imports();
+        e.releases = c.releases();
+    }
+
+    /**
+     * Undoes one reported change, counters included, without calling the source and without reporting
+     * anything: the inverse change must be legal now, else nothing changes.
+     *
+     * @throws IllegalArgumentException if the change does not match the engine's state
+     */
+    static void revert(ArenaEngine e, ArenaChange change) {
+        Live v = new Live(e);
+        if (change instanceof ArenaChange.Allocated a) {
+            check(e, change, ChangeRules.whyNot(v, new ArenaChange.Freed(a.base(), a.size())));
+            e.unallocate(e.table.find(a.base()));
+            e.allocations--;
+        } else if (change instanceof ArenaChange.Freed f) {
+            check(e, change, e.frees == 0 ? "no free to take back"
+                    : ChangeRules.whyNot(v, new ArenaChange.Allocated(f.base(), f.size())));
+            e.carve(v.freeTagHolding(f.base(), f.size()), f.base(), f.size());
+            e.allocations--;
+            e.frees--;
+        } else if (change instanceof ArenaChange.SpanAdded a) {
+            check(e, change, ChangeRules.whyNotRemove(v, a.base(), a.size(), a.imported()));
+            e.removeFreeSpan(e.list.spanAt(a.base()));
+            if (a.imported()) {
+                e.imports--;
+            }
+        } else if (change instanceof ArenaChange.SpanRemoved r) {
+            check(e, change, ChangeRules.whyNotAdd(v, r.base(), r.size(), true));
+            e.insertSpan(r.base(), r.size(), Tag.IMPORTED_SPAN);
+            e.releases--;
+        } else if (change instanceof ArenaChange.CursorMoved m) {
+            check(e, change, ChangeRules.whyNot(v, new ArenaChange.CursorMoved(m.to(), m.from())));
+            e.rotor = m.from();
+            e.rotorHint = e.list.sentinel;
+        }
+    }
+
+    private static void check(ArenaEngine e, ArenaChange change, String why) {
+        if (why != null) {
+            throw new IllegalArgumentException("cannot revert " + change + " in arena '" + e.label + "': " + why);
+        }
+    }
+
+    /** The live engine as {@link ChangeRules} sees it. */
+    private static class Live implements ChangeRules.View {
+        final ArenaEngine e;
+
+        Live(ArenaEngine e) {
+            this.e = e;
+        }
+
+        @Override
+        public long quantum() {
+            return e.quantum;
+        }
+
+        @Override
+        public boolean hasSource() {
+            return e.importer != null;
+        }
+
+        @Override
+        public boolean overlapsSpan(long base, long size) {
+            return e.list.overlappingSpan(base, size) != null;
+        }
+
+        @Override
+        public Segment spanAt(long base) {
+            Tag marker = e.list.spanAt(base);
+            return marker == null ? null : new Segment(marker.base, marker.size, marker.kind());
+        }
+
+        @Override
+        public boolean isEmpty(Segment span) {
+            Tag only = e.list.spanAt(span.base()).next;
+            return only.type == Tag.FREE && only.size == span.size();
+        }
+
+        @Override
+        public boolean inOneSpan(long base, long size) {
+            Tag marker = base < 0 ? null : e.list.spanContaining(base);
+            return marker != null && size <= marker.end() - base;
+        }
+
+        @Override
+        public boolean overlapsAllocation(long base, long size) {
+            return freeTagHolding(base, size) == null;
+        }
+
+        @Override
+        public long liveSize(long base) {
+            Tag t = e.table.find(base);
+            return t == null ? -1 : t.size;
+        }
+
+        @Override
+        public long cursor() {
+            return e.rotor;
+        }
+
+        /** The free tag that holds all of {@code [base, base + size)}, or null. O(segments of the span). */
+        Tag freeTagHolding(long base, long size) {
+            if (size <= 0 || base < 0 || size > Long.MAX_VALUE - base) {
+                return null;
+            }
+            Tag marker = e.list.spanContaining(base);
+            if (marker == null) {
+                return null;
+            }
+            for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
+                if (t.end() > base) {
+                    return t.type == Tag.FREE && t.base <= base && t.end() >= base + size ? t : null;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * The engine while {@link #load} appends to it in address order: a span may not start below the end
+     * of the one before, and an allocation may not start below the end of the one before in its span.
+     */
+    private static final class Restoring extends Live {
+        /** The end of the previous span (first pass), or of the previous allocation in the span (second). */
+        long frontier = Long.MIN_VALUE;
+        long spanEnd;
+
+        Restoring(ArenaEngine e) {
+            super(e);
+        }
+
+        @Override
+        public boolean overlapsSpan(long base, long size) {
+            return base < frontier;
+        }
+
+        @Override
+        public boolean inOneSpan(long base, long size) {
+            return size <= spanEnd - base;
+        }
+
+        @Override
+        public boolean overlapsAllocation(long base, long size) {
+            return base < frontier;
+        }
+    }
+}
