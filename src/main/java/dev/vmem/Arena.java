@@ -35,13 +35,8 @@ import org.slf4j.LoggerFactory;
  * child before parent; a hierarchy cannot deadlock because a source never calls back into its
  * importer.
  *
- * <h2>Inside</h2>
- * This class checks arguments, takes the lock and routes each call; the rules live elsewhere:
- * {@link Request} rounds a request to the quantum, {@code Placement} chooses where a block goes,
- * {@code ArenaEngine} carves, coalesces and counts, {@code Importer} deals with the source,
- * {@code QuantumCaches} serve small sizes without the lock, {@code ArenaDefinitionRules} decides whether a
- * definition is valid, and {@code StateTransfer} with {@code ChangeRules} moves state in and out for a
- * store ({@link ObservedArena}).
+ * <p>This class checks arguments, takes the lock and routes each call; the package documentation says
+ * which class decides each rule.
  */
 public final class Arena implements VmemArena, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
@@ -116,12 +111,6 @@ public final class Arena implements VmemArena, AutoCloseable {
         return asSource;
     }
 
-    /**
-     * Gives the arena the range {@code [base, base + size)}.
-     *
-     * @throws IllegalArgumentException if the span is empty, negative, not aligned to the quantum,
-     *         runs past {@code Long.MAX_VALUE}, or overlaps a span the arena already has
-     */
     @Override
     public void addSpan(long base, long size) {
         lockedOpen(() -> {
@@ -132,25 +121,16 @@ public final class Arena implements VmemArena, AutoCloseable {
         });
     }
 
-    /** Whether {@code value} lies in one of the arena's spans. */
     @Override
     public boolean contains(long value) {
         return locked(() -> engine.list.spanContaining(value) != null);
     }
 
-    /**
-     * Allocates {@code size} values (rounded up to the quantum) under {@code policy}.
-     *
-     * @return the base of the block
-     * @throws IllegalArgumentException if {@code size} is not positive or overflows when rounded
-     * @throws ArenaExhaustedException if neither the arena nor its source has room
-     */
     @Override
     public long alloc(long size, Policy policy) {
         return allocOrFail(size, policy, true);
     }
 
-    /** As {@link #alloc}, but returns {@link #NONE} instead of throwing when space runs out. */
     @Override
     public long tryAlloc(long size, Policy policy) {
         return allocOrFail(size, policy, false);
@@ -166,32 +146,14 @@ public final class Arena implements VmemArena, AutoCloseable {
                 return base;
             }
         }
-        lock.lock();
-        try {
-            long base = allocate(Request.plain(rounded, quantum, policy));
-            if (base == NONE && throwing) {
-                throw exhausted(Constraints.of(size), policy);
-            }
-            return base;
-        } finally {
-            lock.unlock();
-        }
+        return allocate(Request.plain(rounded, quantum, policy), null, size, throwing);
     }
 
-    /**
-     * Allocates a block that satisfies {@code constraints} under {@code policy}. The arena rounds the
-     * request to its quantum first: the size up, {@code align} up to at least the quantum, {@code min}
-     * up and {@code max} down to multiples of it; {@code phase} must be a multiple of the quantum.
-     *
-     * @throws IllegalArgumentException if the rounded request is malformed or over-constrained
-     * @throws ArenaExhaustedException if neither the arena nor its source has a fitting range
-     */
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
         return xallocOrFail(constraints, policy, true);
     }
 
-    /** As {@link #xalloc}, but returns {@link #NONE} instead of throwing when space runs out. */
     @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
         return xallocOrFail(constraints, policy, false);
@@ -200,59 +162,45 @@ public final class Arena implements VmemArena, AutoCloseable {
     private long xallocOrFail(Constraints c, Policy policy, boolean throwing) {
         Objects.requireNonNull(c, "constraints");
         Objects.requireNonNull(policy, "policy");
-        Request r = Request.of(c, quantum, policy, label);
+        return allocate(Request.of(c, quantum, policy, label), c, c.size(), throwing);
+    }
+
+    /**
+     * Places and carves a caller's block under the lock, giving wholly idle cache slabs back first if
+     * that is what it takes. Returns the base, or {@link #NONE} counting the failure; if
+     * {@code throwing}, fails instead with the figures the request failed against, naming what was
+     * asked ({@code asked}, or a plain request of {@code askedSize}).
+     */
+    private long allocate(Request r, Constraints asked, long askedSize, boolean throwing) {
         lock.lock();
         try {
-            long base = allocate(r);
-            if (base == NONE && throwing) {
-                throw exhausted(c, policy);
+            ensureOpen();
+            long start = engine.place(r);
+            if (start == NONE && caches != null && caches.reap(engine::releaseAt)) {
+                start = engine.place(r);
             }
-            return base;
+            if (start == NONE) {
+                engine.failures++;
+                if (throwing) {
+                    ArenaStats s = statsLocked();
+                    throw new ArenaExhaustedException("arena '" + label + "' has no room for "
+                            + (asked != null ? asked : Constraints.of(askedSize)) + " under " + r.policy()
+                            + " (total=" + s.total() + ", free=" + s.free()
+                            + (caches == null ? "" : " of which cached=" + s.cached())
+                            + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
+                }
+            }
+            return start;
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Places and carves a caller's block, giving wholly idle cache slabs back first if that is what it
-     * takes; the lock is held. Returns the base or {@link #NONE}, counting the failure.
-     */
-    private long allocate(Request r) {
-        ensureOpen();
-        long start = engine.place(r);
-        if (start == NONE && caches != null && caches.reap(this::giveBackSlab)) {
-            start = engine.place(r);
-        }
-        if (start == NONE) {
-            engine.failures++;
-        }
-        return start;
-    }
-
-    /** Called with the lock held, so the figures are those the allocation failed against. */
-    private ArenaExhaustedException exhausted(Constraints c, Policy policy) {
-        ArenaStats s = statsLocked();
-        return new ArenaExhaustedException("arena '" + label + "' has no room for " + c + " under " + policy
-                + " (total=" + s.total() + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
-                + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
-    }
-
-    /**
-     * Frees the live allocation that starts at {@code base}.
-     *
-     * @throws InvalidFreeException if no live allocation starts at {@code base}
-     */
     @Override
     public void free(long base) {
         freeBlock(base, NONE);
     }
 
-    /**
-     * Frees the live allocation that starts at {@code base}, checking that it was allocated with
-     * {@code size} (compared after rounding up to the quantum).
-     *
-     * @throws InvalidFreeException if no live allocation starts at {@code base} or its size differs
-     */
     @Override
     public void free(long base, long size) {
         if (size <= 0) {
@@ -283,20 +231,10 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
     private QuantumCache.Slab newSlab(QuantumCache c) {
-        lock.lock();
-        try {
-            ensureOpen();
-            long base = engine.place(new Request(c.slabSize, c.slabAlign, 0, 0, 0,
-                    Fit.roundDown(Constraints.NO_MAX, quantum), Policy.INSTANT_FIT));
+        return lockedOpen(() -> {
+            long base = engine.place(Request.exact(c.slabSize, c.slabAlign, quantum));
             return base == NONE ? null : caches.register(c, base);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Frees a retired slab's segment (and an imported span it leaves wholly free); the lock is held. */
-    private void giveBackSlab(long base) {
-        engine.release(engine.table.find(base));
+        });
     }
 
     /**
@@ -308,7 +246,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         if (caches == null) {
             return;
         }
-        lockedOpen(() -> caches.reap(this::giveBackSlab));
+        lockedOpen(() -> caches.reap(engine::releaseAt));
     }
 
     /** Runs {@code body} under the arena's lock. */
@@ -333,7 +271,6 @@ public final class Arena implements VmemArena, AutoCloseable {
         });
     }
 
-    /** Space figures and counters, read in O(1). */
     @Override
     public ArenaStats stats() {
         return locked(this::statsLocked);
@@ -344,32 +281,21 @@ public final class Arena implements VmemArena, AutoCloseable {
         return caches == null ? engine.stats() : caches.callersStats(engine.stats());
     }
 
-    /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
     @Override
     public long nextFitCursor() {
         return locked(() -> engine.rotor);
     }
 
-    /** Every span marker and segment in address order; each span marker precedes the segments tiling it. */
     @Override
     public List<Segment> segments() {
         return locked(() -> ArenaPicture.segments(engine, caches));
     }
 
-    /**
-     * A readable picture of the arena's state: its definition, space figures, rotor, and every span and
-     * segment in address order. Two dumps are equal exactly when the arenas' states are.
-     */
     @Override
     public String dump() {
         return locked(() -> ArenaPicture.dump(engine, caches, statsLocked(), closed));
     }
 
-    /**
-     * Runs the full invariant check of the package documentation.
-     *
-     * @return a description of each violation; empty when the arena is sound
-     */
     @Override
     public List<String> checkInvariants() {
         return locked(() -> {
@@ -407,10 +333,7 @@ public final class Arena implements VmemArena, AutoCloseable {
                 }
                 closed = true;
                 if (caches != null) {
-                    caches.retireAll(base -> {
-                        engine.unallocate(engine.table.find(base));
-                        engine.frees++;
-                    });
+                    caches.retireAll(engine::discardAt);
                 }
             }
             if (importer != null) {
@@ -481,7 +404,7 @@ public final class Arena implements VmemArena, AutoCloseable {
          * @throws IllegalArgumentException naming the value when the definition is invalid
          */
         public void validate() {
-            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source);
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, false);
         }
 
         private long effectiveImportQuantum() {
@@ -498,12 +421,7 @@ public final class Arena implements VmemArena, AutoCloseable {
          * builder's spans are added after the state, and reported.
          */
         Arena buildObserved(ArenaObserver observer, ArenaState state) {
-            validate();
-            if (qcacheMax > 0 && observer != null) {
-                throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with an observer (arena '" + label
-                        + "'): blocks served by quantum caches are not changes of the arena, so an observed arena "
-                        + "cannot have caches");
-            }
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, observer != null);
             Arena arena = new Arena(this, effectiveImportQuantum(), observer);
             if (state != null) {
                 StateTransfer.load(arena.engine, state);

@@ -13,9 +13,11 @@ final class ArenaDefinitionRules {
     /**
      * @param importQuantum the effective import quantum (the quantum when none was given)
      * @param source        the source, or null
+     * @param observed      whether the arena reports its changes (to a store), which rules out caches
      * @throws IllegalArgumentException naming the value when the definition is invalid
      */
-    static void check(String label, long quantum, long importQuantum, long qcacheMax, Source source) {
+    static void check(String label, long quantum, long importQuantum, long qcacheMax, Source source,
+            boolean observed) {
         if (label.isBlank()) {
             throw new IllegalArgumentException("label '" + label + "' must not be blank");
         }
@@ -38,6 +40,11 @@ final class ArenaDefinitionRules {
         if (qcacheMax > Arena.MAX_QCACHE_VALUES) {
             throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " exceeds " + Arena.MAX_QCACHE_VALUES
                     + ": a cache slab of 63 such blocks must fit below 2^62 (arena '" + label + "')");
+        }
+        if (qcacheMax > 0 && observed) {
+            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with an observer (arena '" + label
+                    + "'): blocks served by quantum caches are not changes of the arena, so an observed arena "
+                    + "cannot have caches");
         }
     }
 }

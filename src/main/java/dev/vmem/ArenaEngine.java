@@ -217,6 +217,17 @@ final class ArenaEngine {
         }
     }
 
+    /** Frees the allocation at {@code base} (a retired cache slab), as {@link #release} does. */
+    void releaseAt(long base) {
+        release(table.find(base));
+    }
+
+    /** Frees the allocation at {@code base} (a slab of a closing arena) without the source: it stays imported. */
+    void discardAt(long base) {
+        unallocate(table.find(base));
+        frees++;
+    }
+
     /** The imported span that freeing {@code t} leaves wholly free, or null. */
     private Tag wholeSpanFreedBy(Tag t) {
         Tag prev = t.prev;

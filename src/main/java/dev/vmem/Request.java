@@ -46,6 +46,11 @@ record Request(long size, long align, long phase, long nocross, long min, long m
         return new Request(size, align, c.phase(), c.nocross(), min, max, policy);
     }
 
+    /** A block of exactly {@code size} values aligned to {@code align} (a cache slab). */
+    static Request exact(long size, long align, long quantum) {
+        return new Request(size, align, 0, 0, 0, Fit.roundDown(Constraints.NO_MAX, quantum), Policy.INSTANT_FIT);
+    }
+
     /**
      * {@code size} rounded up to {@code quantum}.
      *
@@ -79,10 +84,5 @@ record Request(long size, long align, long phase, long nocross, long min, long m
     /** The lowest fitting start inside {@code [base, end)}, clipped to {@code [min, max)}, or {@link Fit#NONE}. */
     long lowestWithin(long base, long end) {
         return lowestIn(Math.max(base, min), Math.min(end, max));
-    }
-
-    /** The request as the constraints it came from (for messages and for a source). */
-    Constraints constraints() {
-        return new Constraints(size, align, phase, nocross, min, max);
     }
 }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The operations every vmem arena offers, in memory ({@link Arena}) or persistent (the store's arenas),
- * with one contract: see {@link Arena} for each method's behaviour and failures.
+ * with one contract, stated here; {@link Arena} states what holds for every method (values, rounding,
+ * failure tiers, the strong exception guarantee, thread safety).
  */
 public interface VmemArena {
 
@@ -14,42 +15,76 @@ public interface VmemArena {
     /** The granularity of every allocation, a power of two. */
     long quantum();
 
-    /** @see Arena#addSpan */
+    /**
+     * Gives the arena the range {@code [base, base + size)}.
+     *
+     * @throws IllegalArgumentException if the span is empty, negative, not aligned to the quantum,
+     *         runs past {@code Long.MAX_VALUE}, or overlaps a span the arena already has
+     */
     void addSpan(long base, long size);
 
-    /** @see Arena#alloc */
+    /**
+     * Allocates {@code size} values (rounded up to the quantum) under {@code policy}.
+     *
+     * @return the base of the block
+     * @throws IllegalArgumentException if {@code size} is not positive or overflows when rounded
+     * @throws ArenaExhaustedException if neither the arena nor its source has room
+     */
     long alloc(long size, Policy policy);
 
-    /** @see Arena#tryAlloc */
+    /** As {@link #alloc}, but returns {@link Arena#NONE} instead of throwing when space runs out. */
     long tryAlloc(long size, Policy policy);
 
-    /** @see Arena#xalloc */
+    /**
+     * Allocates a block that satisfies {@code constraints} under {@code policy}. The arena rounds the
+     * request to its quantum first: the size up, {@code align} up to at least the quantum, {@code min}
+     * up and {@code max} down to multiples of it; {@code phase} must be a multiple of the quantum.
+     *
+     * @throws IllegalArgumentException if the rounded request is malformed or over-constrained
+     * @throws ArenaExhaustedException if neither the arena nor its source has a fitting range
+     */
     long xalloc(Constraints constraints, Policy policy);
 
-    /** @see Arena#tryXalloc */
+    /** As {@link #xalloc}, but returns {@link Arena#NONE} instead of throwing when space runs out. */
     long tryXalloc(Constraints constraints, Policy policy);
 
-    /** @see Arena#free(long) */
+    /**
+     * Frees the live allocation that starts at {@code base}.
+     *
+     * @throws InvalidFreeException if no live allocation starts at {@code base}
+     */
     void free(long base);
 
-    /** @see Arena#free(long, long) */
+    /**
+     * Frees the live allocation that starts at {@code base}, checking that it was allocated with
+     * {@code size} (compared after rounding up to the quantum).
+     *
+     * @throws InvalidFreeException if no live allocation starts at {@code base} or its size differs
+     */
     void free(long base, long size);
 
-    /** @see Arena#contains */
+    /** Whether {@code value} lies in one of the arena's spans. */
     boolean contains(long value);
 
-    /** @see Arena#stats */
+    /** Space figures and counters, read in O(1). */
     ArenaStats stats();
 
-    /** @see Arena#nextFitCursor */
+    /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */
     long nextFitCursor();
 
-    /** @see Arena#segments */
+    /** Every span marker and segment in address order; each span marker precedes the segments tiling it. */
     List<Segment> segments();
 
-    /** @see Arena#dump */
+    /**
+     * A readable picture of the arena's state: its definition, space figures, rotor, and every span and
+     * segment in address order. Two dumps are equal exactly when the arenas' states are.
+     */
     String dump();
 
-    /** @see Arena#checkInvariants */
+    /**
+     * Runs the full invariant check of the package documentation.
+     *
+     * @return a description of each violation; empty when the arena is sound
+     */
     List<String> checkInvariants();
 }
