@@ -353,16 +353,6 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Number of segment files, for tests and statistics. */
-    int segmentCount() {
-        syncLock.lock();
-        try {
-            return segments.size();
-        } finally {
-            syncLock.unlock();
-        }
-    }
-
     private void checkHealthy() throws IOException {
         IOException f = failure;
         if (f != null) {

@@ -28,7 +28,7 @@ final class JournalReader {
     }
 
     /** What the scan found: the segments to keep, and where appending resumes. */
-    record Scan(Deque<Long> segments, long nextSeq, long tailSize, long firstSeq, int records) {
+    record Scan(Deque<Long> segments, long nextSeq, long tailSize) {
     }
 
     private JournalReader() {
@@ -45,7 +45,6 @@ final class JournalReader {
         Deque<Long> kept = new ArrayDeque<>();
         long expected = -1;
         long tailSize = 0;
-        int records = 0;
         for (int i = 0; i < firsts.size(); i++) {
             long first = firsts.get(i);
             boolean last = i == firsts.size() - 1;
@@ -85,7 +84,6 @@ final class JournalReader {
                     System.arraycopy(bytes, pos + StoreFormat.RECORD_HEADER_BYTES, payload, 0, length);
                     consumer.accept(expected, payload, file, pos);
                 }
-                records++;
                 expected++;
                 pos += StoreFormat.RECORD_HEADER_BYTES + length;
             }
@@ -102,7 +100,7 @@ final class JournalReader {
             throw new StoreCorruptedException(dir, -1, "the journal ends at sequence " + (nextSeq - 1)
                     + " but the checkpoint reflects up to " + afterSeq + ": the journal lost records");
         }
-        return new Scan(kept, nextSeq, tailSize, firstSeq, records);
+        return new Scan(kept, nextSeq, tailSize);
     }
 
     static List<Long> listSegments(Path dir) throws IOException {
