@@ -53,7 +53,7 @@ final class Checkpoint {
     /** Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable. */
     static void write(Path file, StoreImage image) throws IOException {
         Files.deleteIfExists(file);
-        Journal.syncDirectory(file.getParent());
+        StoreDirectory.sync(file.getParent());
         CRC32C crc = new CRC32C();
         DB db = open(file, false);
         try {
@@ -94,7 +94,7 @@ final class Checkpoint {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
-        Journal.syncDirectory(file.getParent());
+        StoreDirectory.sync(file.getParent());
     }
 
     /** The sequence number a complete checkpoint file reflects, or -1 if it is missing or unreadable. */

@@ -2,10 +2,8 @@ package dev.vmem.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -318,7 +316,7 @@ final class Journal implements AutoCloseable {
         seg.truncate(0);
         seg.write(StoreFormat.segmentHeader(first));
         seg.force();
-        syncDirectory(dir);
+        StoreDirectory.sync(dir);
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         allocated = position;
@@ -388,18 +386,6 @@ final class Journal implements AutoCloseable {
             current.close();
         } finally {
             syncLock.unlock();
-        }
-    }
-
-    /** fsyncs a directory so that a file created or deleted in it survives a crash. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some platforms cannot open a directory; on Linux this works and matters.
-            if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-                throw e;
-            }
         }
     }
 }

@@ -54,7 +54,7 @@ final class JournalReader {
                 if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES) {
                     // Crashed while creating this segment: it never held a record.
                     Files.delete(file);
-                    Journal.syncDirectory(dir);
+                    StoreDirectory.sync(dir);
                     break;
                 }
                 throw new StoreCorruptedException(file, 0, "journal segment header is damaged or names another "

@@ -5,9 +5,7 @@ import dev.vmem.ArenaChange;
 import dev.vmem.ArenaState;
 import dev.vmem.ArenaStats;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,10 +106,10 @@ public final class VmemStore implements AutoCloseable {
         Path dir = options.directory();
         long started = System.nanoTime();
         try {
-            prepareDirectory(dir, options.createIfMissing());
+            StoreDirectory.prepare(dir, options.createIfMissing());
             DirectoryLock lock = DirectoryLock.acquire(dir);
             try {
-                checkFormat(dir);
+                StoreDirectory.checkFormat(dir);
                 Files.createDirectories(dir.resolve(StoreFormat.JOURNAL_DIR));
                 Recovery.Result recovered = Recovery.recover(dir);
                 VmemStore store = new VmemStore(dir, options, lock, recovered);
@@ -139,58 +137,6 @@ public final class VmemStore implements AutoCloseable {
     /** Opens the store in {@code directory} with default options. */
     public static VmemStore open(Path directory) {
         return open(StoreOptions.of(directory));
-    }
-
-    private static void prepareDirectory(Path dir, boolean create) throws IOException {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new NotAStoreException("not a vmem store: " + dir + " is a file, not a directory");
-        }
-        Path format = dir.resolve(StoreFormat.FORMAT_FILE);
-        if (Files.exists(format)) {
-            return;
-        }
-        if (!create) {
-            throw new NotAStoreException("not a vmem store: " + dir + " has no " + StoreFormat.FORMAT_FILE + " file");
-        }
-        if (Files.isDirectory(dir)) {
-            try (var entries = Files.list(dir)) {
-                // LOCK and FORMAT.tmp alone are what a creation killed before its FORMAT landed leaves.
-                if (entries.anyMatch(p -> !p.getFileName().toString().equals(StoreFormat.LOCK_FILE)
-                        && !p.getFileName().toString().equals(StoreFormat.FORMAT_FILE + ".tmp"))) {
-                    throw new NotAStoreException("not a vmem store: " + dir + " is a non-empty directory without a "
-                            + StoreFormat.FORMAT_FILE + " file");
-                }
-            }
-        }
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(StoreFormat.FORMAT_FILE + ".tmp");
-        Files.writeString(tmp, StoreFormat.FORMAT_LINE_PREFIX + StoreFormat.VERSION + "\n");
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, format, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Journal.syncDirectory(dir);
-    }
-
-    private static void checkFormat(Path dir) throws IOException {
-        String text;
-        try {
-            text = Files.readString(dir.resolve(StoreFormat.FORMAT_FILE), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NotAStoreException("not a vmem store: " + dir + " has no " + StoreFormat.FORMAT_FILE + " file");
-        } catch (java.nio.charset.MalformedInputException e) {
-            text = "";
-        }
-        String line = text.strip();
-        if (!line.startsWith(StoreFormat.FORMAT_LINE_PREFIX)) {
-            throw new NotAStoreException("not a vmem store: " + dir.resolve(StoreFormat.FORMAT_FILE)
-                    + " does not start with '" + StoreFormat.FORMAT_LINE_PREFIX + "'");
-        }
-        String version = line.substring(StoreFormat.FORMAT_LINE_PREFIX.length());
-        if (!version.equals(Integer.toString(StoreFormat.VERSION))) {
-            throw new NotAStoreException("store " + dir + " has format version " + version
-                    + "; this build reads only version " + StoreFormat.VERSION);
-        }
     }
 
     public Path directory() {
