@@ -115,12 +115,7 @@ final class Journal implements AutoCloseable {
             rollOver();
         }
         long seq = nextSeq;
-        ByteBuffer frame = ByteBuffer.allocate(StoreFormat.RECORD_HEADER_BYTES + payload.length);
-        frame.putInt(payload.length)
-                .putInt(StoreFormat.recordCrc(payload.length, seq, payload, 0, payload.length))
-                .putLong(seq)
-                .put(payload)
-                .flip();
+        ByteBuffer frame = StoreFormat.record(seq, payload);
         long end = position + frame.limit();
         try {
             if (end > allocated && end < segmentBytes) {

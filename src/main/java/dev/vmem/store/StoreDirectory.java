@@ -42,15 +42,15 @@ final class StoreDirectory {
             try (var entries = Files.list(dir)) {
                 // LOCK and FORMAT.tmp alone are what a creation killed before its FORMAT landed leaves.
                 if (entries.anyMatch(p -> !p.getFileName().toString().equals(StoreFormat.LOCK_FILE)
-                        && !p.getFileName().toString().equals(StoreFormat.FORMAT_FILE + ".tmp"))) {
+                        && !p.getFileName().toString().equals(StoreFormat.FORMAT_TMP_FILE))) {
                     throw new NotAStoreException("not a vmem store: " + dir + " is a non-empty directory without a "
                             + StoreFormat.FORMAT_FILE + " file");
                 }
             }
         }
         Files.createDirectories(dir);
-        Path tmp = dir.resolve(StoreFormat.FORMAT_FILE + ".tmp");
-        Files.writeString(tmp, StoreFormat.FORMAT_LINE_PREFIX + StoreFormat.VERSION + "\n");
+        Path tmp = dir.resolve(StoreFormat.FORMAT_TMP_FILE);
+        Files.writeString(tmp, StoreFormat.formatLine());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
