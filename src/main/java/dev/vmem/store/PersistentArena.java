@@ -12,7 +12,9 @@ import java.util.List;
  * An arena of a {@link VmemStore}: behaves exactly like an in-memory {@link Arena}, and every change
  * it makes is durable before the call returns (or, inside {@link VmemStore#batch}, before the batch
  * returns). Failures are those of {@link Arena}, plus {@link StoreIOException} when the journal
- * cannot be written (the operation did not happen).
+ * cannot be written (the operation did not happen) or the store has stopped, and its subclass
+ * {@link StoreSyncFailedException} when the fsync fails after the record was written: then the outcome
+ * is unknown (the operation stays applied in memory and may be durable), and the store stops.
  *
  * <p>Thread-safe: mutations of all arenas of a store are applied one at a time and share fsyncs; reads
  * take only the arena's own lock.

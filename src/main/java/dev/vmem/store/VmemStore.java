@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #batch} makes several operations, across arenas, one unit; an import (the parent's
  *       allocation and the child's new span) is always one unit.</li>
  *   <li>A rejected operation changes nothing, in memory or on disk. If the journal write fails, the
- *       operation is taken back; if an fsync fails, the store stops accepting work
- *       ({@link StoreIOException}) because it cannot know what reached the disk: reopen it.</li>
+ *       operation is taken back ({@link StoreIOException}: it did not happen). If the fsync fails, the
+ *       outcome is unknown ({@link StoreSyncFailedException}): the operation stays applied in memory and
+ *       may or may not be on disk, and the store stops accepting work because it cannot know what reached
+ *       the disk: reopen it, and recovery shows what did.</li>
  *   <li>One opener at a time: another process or another open in this JVM gets
  *       {@link StoreLockedException}. Damaged files are refused with {@link StoreCorruptedException}
  *       naming the file and offset; nothing is repaired by guessing.</li>
@@ -363,8 +365,9 @@ public final class VmemStore implements AutoCloseable {
                 journal.sync(seq);
             } catch (IOException e) {
                 stopped = true;
-                throw new StoreIOException("journal sync failed for " + dir + "; the store has stopped accepting work"
-                        + " and must be reopened (recovery keeps exactly what reached the disk)", e);
+                throw new StoreSyncFailedException("journal sync failed for " + dir + " at sequence " + seq
+                        + ": whether the operation is durable is unknown; the store has stopped accepting work and"
+                        + " must be reopened (recovery keeps exactly what reached the disk)", e);
             }
         }
         return result;
