@@ -69,8 +69,8 @@ public final class VmemStore implements AutoCloseable {
     private volatile boolean stopped;
     private volatile boolean closed;
 
-    private VmemStore(Path dir, StoreOptions options, DirectoryLock lock, Recovery.Result recovered)
-            throws IOException {
+    private VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
+            Recovery.Result recovered) throws IOException {
         this.dir = dir;
         this.options = options;
         this.lock = lock;
@@ -88,10 +88,10 @@ public final class VmemStore implements AutoCloseable {
             throw new StoreCorruptedException(dir, -1, "recovered state fails the invariant check: " + problems);
         }
         JournalReader.Scan scan = recovered.scan();
-        this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), options.hooks().journalFiles(),
+        this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.journalFiles(),
                 options.journalSegmentBytes(), scan.segments(), scan.nextSeq(), scan.tailSize());
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
-                journal, options, this::snapshot);
+                journal, options, hooks.checkpointWriter(), this::snapshot);
         syncJmx();
     }
 
@@ -105,6 +105,11 @@ public final class VmemStore implements AutoCloseable {
      * @throws StoreIOException         if the files cannot be read or written
      */
     public static VmemStore open(StoreOptions options) {
+        return open(options, StoreHooks.DEFAULT);
+    }
+
+    /** As {@link #open(StoreOptions)}, with the journal's files and the checkpoint writer of {@code hooks}. */
+    static VmemStore open(StoreOptions options, StoreHooks hooks) {
         Path dir = options.directory();
         long started = System.nanoTime();
         try {
@@ -114,7 +119,7 @@ public final class VmemStore implements AutoCloseable {
                 StoreDirectory.checkFormat(dir);
                 Files.createDirectories(dir.resolve(StoreFormat.JOURNAL_DIR));
                 Recovery.Result recovered = Recovery.recover(dir);
-                VmemStore store = new VmemStore(dir, options, lock, recovered);
+                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered);
                 LOG.info("opened store {}: {} arenas, {} journal records replayed after checkpoint sequence {}, in {} ms",
                         dir, store.byId.size(), recovered.replayed(), recovered.image().seq - recovered.replayed(),
                         (System.nanoTime() - started) / 1_000_000);
@@ -582,29 +587,6 @@ public final class VmemStore implements AutoCloseable {
         }
     }
 
-    /**
-     * Test seam: stops as a process crash would, without a final checkpoint, releasing the files so
-     * that the same JVM can reopen the store. (Written records are in the page cache, as after kill -9.)
-     */
-    void crashForTest() {
-        checkpointer.close();
-        mutation.lock();
-        try {
-            closed = true;
-            for (String name : jmxNames) {
-                ArenaJmx.unregister(dir, name);
-            }
-            try {
-                journal.close();
-                lock.close();
-            } catch (IOException e) {
-                throw new StoreIOException("crash simulation failed", e);
-            }
-        } finally {
-            mutation.unlock();
-        }
-    }
-
     /** Writes a final checkpoint (unless the store stopped after a failure), closes the files, unlocks. */
     @Override
     public void close() {
@@ -620,24 +602,55 @@ public final class VmemStore implements AutoCloseable {
         if (!stopped) {
             checkpointer.checkpoint();
         }
+        release((what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
+        LOG.info("closed store {}", dir);
+    }
+
+    /**
+     * Closes without the final checkpoint, leaving the checkpoints as a process that dies leaves them;
+     * the journal keeps every record it wrote, and the files and the lock are released so that this JVM
+     * can open the store again. The crash tests' way to stop a store.
+     *
+     * @throws StoreIOException if a file cannot be released
+     */
+    void closeWithoutCheckpoint() {
+        checkpointer.close();
+        IOException[] first = {null};
+        release((what, e) -> {
+            if (first[0] == null) {
+                first[0] = e;
+            }
+        });
+        if (first[0] != null) {
+            throw new StoreIOException("closing " + dir + " without a checkpoint failed", first[0]);
+        }
+    }
+
+    /** What to do when releasing a file fails: {@code what} names the step. */
+    @FunctionalInterface
+    private interface ReleaseFailure {
+        void failed(String what, IOException e);
+    }
+
+    /** Marks the store closed and releases the journal, the lock and the JMX beans, each whatever the others do. */
+    private void release(ReleaseFailure onFailure) {
         mutation.lock();
         try {
             closed = true;
             try {
                 journal.close();
             } catch (IOException e) {
-                LOG.warn("store {}: closing the journal failed: {}", dir, e.toString());
+                onFailure.failed("closing the journal", e);
             }
             try {
                 lock.close();
             } catch (IOException e) {
-                LOG.warn("store {}: releasing the lock failed: {}", dir, e.toString());
+                onFailure.failed("releasing the lock", e);
             }
             for (String name : jmxNames) {
                 ArenaJmx.unregister(dir, name);
             }
             jmxNames.clear();
-            LOG.info("closed store {}", dir);
         } finally {
             mutation.unlock();
         }

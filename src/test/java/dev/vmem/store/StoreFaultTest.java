@@ -40,7 +40,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Fault injection through {@link StoreOptions.Hooks}: journal writes and fsyncs that fail, checkpoint
+ * Fault injection through {@link StoreHooks}: journal writes and fsyncs that fail, checkpoint
  * writers that fail, batches that throw part-way, and concurrent callers sharing fsyncs.
  */
 class StoreFaultTest {
@@ -158,13 +158,12 @@ class StoreFaultTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private StoreOptions options(JournalFiles files) {
-        return options(files, Checkpoint::write);
+    private VmemStore open(JournalFiles files) {
+        return open(files, Checkpoint::write);
     }
 
-    private StoreOptions options(JournalFiles files, StoreOptions.CheckpointWriter writer) {
-        return StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
-                .hooks(new StoreOptions.Hooks(files, writer)).build();
+    private VmemStore open(JournalFiles files, StoreHooks.CheckpointWriter writer) {
+        return VmemStore.open(plainOptions(), new StoreHooks(files, writer));
     }
 
     private StoreOptions plainOptions() {
@@ -236,7 +235,7 @@ class StoreFaultTest {
     void failedWrite_takesTheOperationBack_andTheStoreGoesOn(WriteFault fault) throws IOException {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 8));
             a.addSpan(0, 1 << 16);
             a.alloc(64, Policy.INSTANT_FIT);
@@ -272,7 +271,7 @@ class StoreFaultTest {
     void failedWrite_ofAnAllocThatImports_leavesChildAndParentUnchanged(WriteFault fault) {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 26);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -314,7 +313,7 @@ class StoreFaultTest {
     void failedWrite_ofCreateSpanAndBatch_changesNothing() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 100);
             long x = a.alloc(10, Policy.INSTANT_FIT);
@@ -359,7 +358,7 @@ class StoreFaultTest {
     void failedWrite_ofDropArena_keepsTheArena_andTheStoreGoesOn() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -381,7 +380,7 @@ class StoreFaultTest {
     void failedWrite_whoseCutBackFailsToo_refusesLaterWork_andReopenDropsThePartialRecord() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> before;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 100);
@@ -396,7 +395,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.NEXT_FIT));
             assertEquals(before, dumps(store));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(before);
     }
@@ -413,7 +412,7 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> atStop;
         long failedBase;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1000);
@@ -444,7 +443,7 @@ class StoreFaultTest {
             atStop = dumps(store); // reads still work
             assertEquals(List.of(), a.checkInvariants());
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             assertEquals(atStop, dumps(reopened));
@@ -460,7 +459,7 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         files.dropUnsyncedOnForceFailure = true;
         Map<String, String> acknowledged;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
@@ -473,7 +472,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> tenant.alloc(2 << 20, Policy.INSTANT_FIT)); // imports again
             assertThrows(StoreIOException.class, () -> disk.alloc(4096, Policy.INSTANT_FIT));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(acknowledged);
     }
@@ -482,7 +481,7 @@ class StoreFaultTest {
     void failedFsync_thenClose_closesWithoutCheckpoint_andReopens() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> atStop;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1000);
             a.alloc(5, Policy.INSTANT_FIT);
@@ -504,7 +503,7 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> atStop;
         long failed;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1000);
@@ -519,7 +518,7 @@ class StoreFaultTest {
             assertFalse(refused instanceof StoreSyncFailedException, "a refused operation did not happen: " + refused);
             atStop = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             assertEquals(atStop, dumps(reopened));
@@ -535,10 +534,10 @@ class StoreFaultTest {
     @Test
     void failedFsync_atSegmentRollover_refusesWork_andReopensWithTheAcknowledgedState() throws IOException {
         FaultyFiles files = new FaultyFiles();
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, String> acknowledged;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1 << 20);
@@ -556,7 +555,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.NEXT_FIT));
             assertEquals(acknowledged, dumps(store));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(acknowledged);
     }
@@ -569,7 +568,7 @@ class StoreFaultTest {
         int threads = 8;
         Map<Integer, Set<Long>> ackedLive = new ConcurrentHashMap<>();
         Map<String, String> atStop;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 20);
@@ -612,7 +611,7 @@ class StoreFaultTest {
             assertTrue(files.failedForces.get() >= 1);
             atStop = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             PersistentArena ids = reopened.arena("ids");
@@ -632,12 +631,12 @@ class StoreFaultTest {
     @Test
     void checkpointWriterThatThrows_leavesTheStoreUsable_andTheJournalWhole() throws IOException {
         AtomicInteger attempts = new AtomicInteger();
-        StoreOptions.CheckpointWriter failing = (file, image) -> {
+        StoreHooks.CheckpointWriter failing = (file, image) -> {
             attempts.incrementAndGet();
             throw new IOException("injected checkpoint failure");
         };
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(JournalFiles.DEFAULT, failing))) {
+        try (VmemStore store = open(JournalFiles.DEFAULT, failing)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 8));
             a.addSpan(0, 1 << 16);
             for (int i = 0; i < 20; i++) {
@@ -662,7 +661,7 @@ class StoreFaultTest {
             throws IOException {
         AtomicInteger mode = new AtomicInteger(); // 0: real writer, 1: garbage
         Random rnd = new Random(42);
-        StoreOptions.CheckpointWriter writer = (file, image) -> {
+        StoreHooks.CheckpointWriter writer = (file, image) -> {
             if (mode.get() == 0) {
                 Checkpoint.write(file, image);
             } else {
@@ -671,10 +670,10 @@ class StoreFaultTest {
                 Files.write(file, junk);
             }
         };
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(JournalFiles.DEFAULT, writer)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(JournalFiles.DEFAULT, writer);
         Map<String, String> expected;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 26);
@@ -704,7 +703,7 @@ class StoreFaultTest {
             assertSound(store);
             expected = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             assertEquals(expected, dumps(reopened));
@@ -726,7 +725,7 @@ class StoreFaultTest {
     void batchWhoseSecondOperationThrows_takesBackTheFirst_andJournalsNothing() throws IOException {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -811,12 +810,12 @@ class StoreFaultTest {
         files.forceDelayNanos = TimeUnit.MICROSECONDS.toNanos(500); // a slow disk makes callers queue up
         int threads = 8;
         int perThread = 150;
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).checkpointBytes(16 * 1024)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).checkpointBytes(16 * 1024).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, Set<Long>> live = new ConcurrentHashMap<>();
         Map<String, String> atCrash;
         long forcesForOps;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1L << 32);
@@ -865,7 +864,7 @@ class StoreFaultTest {
             atCrash = dumps(store);
             assertSound(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertTrue(forcesForOps < threads * perThread,
                 "concurrent callers share fsyncs: " + forcesForOps + " fsyncs for " + threads * perThread + " operations");
@@ -892,10 +891,10 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         files.forceDelayNanos = TimeUnit.MICROSECONDS.toNanos(200);
         int threads = 8;
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, String> atCrash;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 20);
@@ -932,7 +931,7 @@ class StoreFaultTest {
             atCrash = dumps(store);
             assertSound(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(atCrash);
     }
