@@ -32,10 +32,6 @@ public final class PersistentArena implements VmemArena {
         this.id = id;
     }
 
-    Arena inner() {
-        return arena;
-    }
-
     int id() {
         return id;
     }
