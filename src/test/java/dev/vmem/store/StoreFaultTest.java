@@ -426,6 +426,8 @@ class StoreFaultTest {
             files.failForcesAfter(0, 1);
             StoreIOException e = assertThrows(StoreIOException.class, () -> a.alloc(7, Policy.NEXT_FIT));
             assertInstanceOf(StoreSyncFailedException.class, e, "the outcome of a failed fsync is unknown");
+            assertTrue(e.getMessage().contains("unknown"), e.getMessage());
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
             assertTrue(e.getMessage().contains("sync failed"), e.getMessage());
             assertTrue(e.getMessage().contains("reopen"), e.getMessage());
             assertInstanceOf(IOException.class, e.getCause());
@@ -435,6 +437,7 @@ class StoreFaultTest {
             // No more mutations of any kind; the failure is reported as such.
             StoreIOException stopped = assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.INSTANT_FIT));
             assertTrue(stopped.getMessage().contains("stopped"), stopped.getMessage());
+            assertFalse(stopped instanceof StoreSyncFailedException, "a refused operation did not happen: " + stopped);
             assertThrows(StoreIOException.class, () -> a.free(acked.get(0)));
             assertThrows(StoreIOException.class, () -> store.createArena(ArenaDefinition.of("b", 1)));
             assertThrows(StoreIOException.class, () -> store.batch(() -> a.addSpan(5000, 10)));
@@ -491,39 +494,6 @@ class StoreFaultTest {
         }
         assertFalse(Files.exists(dir.resolve(StoreFormat.checkpointName(0))), "close wrote no checkpoint");
         assertReopensWith(atStop);
-    }
-
-    /**
-     * The type says what the caller knows: a failed fsync is {@link StoreSyncFailedException} (the
-     * operation may be durable: here it is, and so is its change in memory), while the refusals after
-     * it are plain {@link StoreIOException}s of operations that did not happen.
-     */
-    @Test
-    void failedFsync_isStoreSyncFailed_withAnUnknownOutcome_andLaterRefusalsAreNot() {
-        FaultyFiles files = new FaultyFiles();
-        Map<String, String> atStop;
-        long failed;
-        VmemStore store = open(files);
-        try {
-            PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
-            a.addSpan(0, 1000);
-            failed = a.nextFitCursor(); // NEXT_FIT places the block at the rotor
-            files.failForcesAfter(0, 1);
-            StoreSyncFailedException e = assertThrows(StoreSyncFailedException.class, () -> a.alloc(3, Policy.NEXT_FIT));
-            assertTrue(e.getMessage().contains("unknown"), e.getMessage());
-            assertTrue(e.getMessage().contains(store.directory().toString()), e.getMessage());
-            assertInstanceOf(IOException.class, e.getCause());
-            assertTrue(holds(a, failed, 3), "kept in memory, as it may be on disk");
-            StoreIOException refused = assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.NEXT_FIT));
-            assertFalse(refused instanceof StoreSyncFailedException, "a refused operation did not happen: " + refused);
-            atStop = dumps(store);
-        } finally {
-            StoreCrash.crash(store);
-        }
-        try (VmemStore reopened = VmemStore.open(plainOptions())) {
-            assertEquals(atStop, dumps(reopened));
-            assertTrue(holds(reopened.arena("a"), failed, 3), "this time the record had reached the file");
-        }
     }
 
     /**
