@@ -3,17 +3,61 @@ package dev.vmem.store;
 import dev.vmem.ArenaStats;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Registers a store's arenas with the platform MBean server (see {@link ArenaMXBean}). */
+/**
+ * Keeps a store's arenas registered with the platform MBean server (see {@link ArenaMXBean}): one bean
+ * per open arena, gone when the arena is dropped or the store closed. A failure to register is logged,
+ * never thrown: JMX is for watching a store, not for running it.
+ *
+ * <p>Assumptions: called under the store's lock.
+ */
 final class ArenaJmx {
     private static final Logger LOG = LoggerFactory.getLogger(ArenaJmx.class);
 
-    private ArenaJmx() {
+    private final Path store;
+    /** Arena names registered with JMX. */
+    private final Set<String> names = new HashSet<>();
+
+    ArenaJmx(Path store) {
+        this.store = store;
+    }
+
+    /**
+     * Brings JMX in line with the arenas of {@code registry}. Nothing can have changed unless an arena
+     * was dropped or their number differs from what is registered, and then this costs nothing.
+     */
+    void sync(ArenaRegistry registry, boolean dropped) {
+        if (!dropped && registry.size() == names.size()) {
+            return;
+        }
+        Set<String> live = new HashSet<>();
+        for (PersistentArena a : registry.arenas()) {
+            register(store, a);
+            live.add(a.name());
+        }
+        for (String name : new ArrayList<>(names)) {
+            if (!live.contains(name)) {
+                unregister(store, name);
+                names.remove(name);
+            }
+        }
+        names.addAll(live);
+    }
+
+    /** Takes every arena of the store out of JMX. */
+    void unregisterAll() {
+        for (String name : names) {
+            unregister(store, name);
+        }
+        names.clear();
     }
 
     static ObjectName name(Path store, String arena) throws JMException {
@@ -21,7 +65,7 @@ final class ArenaJmx {
                 + ",name=" + ObjectName.quote(arena));
     }
 
-    static void register(Path store, PersistentArena arena) {
+    private static void register(Path store, PersistentArena arena) {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName name = name(store, arena.name());
@@ -33,7 +77,7 @@ final class ArenaJmx {
         }
     }
 
-    static void unregister(Path store, String arena) {
+    private static void unregister(Path store, String arena) {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName name = name(store, arena);

@@ -21,24 +21,14 @@ import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
 
 /**
- * One checkpoint generation: a MapDB file holding a {@link StoreImage}.
- *
- * <h2>Content</h2>
- * <pre>
- *   meta         String -&gt; Long     version, seq, epoch, arenas, checksum, complete (written last);
- *                                   epoch numbers checkpoints, so the newer of two at one seq wins
- *   arenas       Integer -&gt; byte[]  definition, cursor and counters of each arena
- *   spans        {arena, base} -&gt; {size, imported}
- *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048
- * </pre>
- * MapDB runs without its own transactions (its commit is not crash-safe, see MAPDB.md): a checkpoint
- * file is written whole into a fresh file, fsynced, and only trusted when it opens, says
- * {@code complete}, and its content matches the CRC32C recorded in {@code meta}. The journal keeps
- * every record the older of the two generations lacks, so a damaged checkpoint is never the only copy.
+ * One checkpoint generation: a MapDB file holding a {@link StoreImage} (layout: {@link StoreFormat}).
+ * MapDB runs without its own transactions (its commit is not crash-safe: a kill inside it can tear the
+ * file, and its write-ahead log is not replayed on open): a checkpoint file is written whole into a
+ * fresh file, fsynced, and only trusted when it opens, says {@code complete}, and its content matches
+ * the CRC32C recorded in its meta map. The journal keeps every record the older of the two generations
+ * lacks, so a damaged checkpoint is never the only copy.
  */
 final class Checkpoint {
-    static final int CHUNK_PAIRS = 2048;
-
     private Checkpoint() {
     }
 
@@ -53,16 +43,16 @@ final class Checkpoint {
     /** Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable. */
     static void write(Path file, StoreImage image) throws IOException {
         Files.deleteIfExists(file);
-        Journal.syncDirectory(file.getParent());
+        StoreDirectory.sync(file.getParent());
         CRC32C crc = new CRC32C();
         DB db = open(file, false);
         try {
-            BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).createOrOpen();
-            BTreeMap<Integer, byte[]> arenas = db.treeMap("arenas", Serializer.INTEGER, Serializer.BYTE_ARRAY)
+            BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).createOrOpen();
+            BTreeMap<Integer, byte[]> arenas = db.treeMap(StoreFormat.MAP_ARENAS, Serializer.INTEGER, Serializer.BYTE_ARRAY)
                     .createOrOpen();
-            BTreeMap<long[], long[]> spans = db.treeMap("spans", Serializer.LONG_ARRAY, Serializer.LONG_ARRAY)
+            BTreeMap<long[], long[]> spans = db.treeMap(StoreFormat.MAP_SPANS, Serializer.LONG_ARRAY, Serializer.LONG_ARRAY)
                     .createOrOpen();
-            BTreeMap<long[], long[]> allocations = db.treeMap("allocations", Serializer.LONG_ARRAY,
+            BTreeMap<long[], long[]> allocations = db.treeMap(StoreFormat.MAP_ALLOCATIONS, Serializer.LONG_ARRAY,
                     Serializer.LONG_ARRAY).valuesOutsideNodesEnable().createOrOpen();
             for (Map.Entry<Integer, StoreImage.ArenaImage> e : image.arenas.entrySet()) {
                 int id = e.getKey();
@@ -76,25 +66,25 @@ final class Checkpoint {
                     update(crc, id, span.base(), value);
                 }
                 long[] a = state.allocations();
-                for (int from = 0; from < a.length; from += 2 * CHUNK_PAIRS) {
-                    long[] chunk = Arrays.copyOfRange(a, from, Math.min(a.length, from + 2 * CHUNK_PAIRS));
+                for (int from = 0; from < a.length; from += 2 * StoreFormat.CHUNK_PAIRS) {
+                    long[] chunk = Arrays.copyOfRange(a, from, Math.min(a.length, from + 2 * StoreFormat.CHUNK_PAIRS));
                     allocations.put(new long[] {id, chunk[0]}, chunk);
                     update(crc, id, chunk[0], chunk);
                 }
             }
-            meta.put("version", (long) StoreFormat.VERSION);
-            meta.put("seq", image.seq);
-            meta.put("epoch", image.epoch);
-            meta.put("arenas", (long) image.arenas.size());
-            meta.put("checksum", crc.getValue());
-            meta.put("complete", 1L);
+            meta.put(StoreFormat.META_VERSION, (long) StoreFormat.VERSION);
+            meta.put(StoreFormat.META_SEQ, image.seq);
+            meta.put(StoreFormat.META_EPOCH, image.epoch);
+            meta.put(StoreFormat.META_ARENAS, (long) image.arenas.size());
+            meta.put(StoreFormat.META_CHECKSUM, crc.getValue());
+            meta.put(StoreFormat.META_COMPLETE, 1L);
         } finally {
             db.close();
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
-        Journal.syncDirectory(file.getParent());
+        StoreDirectory.sync(file.getParent());
     }
 
     /** The sequence number a complete checkpoint file reflects, or -1 if it is missing or unreadable. */
@@ -113,10 +103,10 @@ final class Checkpoint {
         try {
             DB db = open(file, true);
             try {
-                BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).open();
-                Long complete = meta.get("complete");
-                Long seq = meta.get("seq");
-                Long epoch = meta.get("epoch");
+                BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).open();
+                Long complete = meta.get(StoreFormat.META_COMPLETE);
+                Long seq = meta.get(StoreFormat.META_SEQ);
+                Long epoch = meta.get(StoreFormat.META_EPOCH);
                 return complete != null && complete == 1L && seq != null
                         ? new long[] {seq, epoch == null ? 0 : epoch} : new long[] {-1, -1};
             } finally {
@@ -140,18 +130,18 @@ final class Checkpoint {
             throw new StoreCorruptedException(file, -1, "checkpoint does not open: " + e, e);
         }
         try {
-            BTreeMap<String, Long> meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).open();
-            Long version = meta.get("version");
-            if (version == null || version != StoreFormat.VERSION || !Long.valueOf(1).equals(meta.get("complete"))) {
+            BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).open();
+            Long version = meta.get(StoreFormat.META_VERSION);
+            if (version == null || version != StoreFormat.VERSION || !Long.valueOf(1).equals(meta.get(StoreFormat.META_COMPLETE))) {
                 throw new StoreCorruptedException(file, -1, "checkpoint is incomplete or of format version "
                         + version);
             }
-            StoreImage image = new StoreImage(meta.get("seq"));
-            Long epoch = meta.get("epoch");
+            StoreImage image = new StoreImage(meta.get(StoreFormat.META_SEQ));
+            Long epoch = meta.get(StoreFormat.META_EPOCH);
             image.epoch = epoch == null ? 0 : epoch;
-            BTreeMap<Integer, byte[]> arenas = db.treeMap("arenas", Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
-            BTreeMap<long[], long[]> spans = db.treeMap("spans", Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
-            BTreeMap<long[], long[]> allocations = db.treeMap("allocations", Serializer.LONG_ARRAY,
+            BTreeMap<Integer, byte[]> arenas = db.treeMap(StoreFormat.MAP_ARENAS, Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
+            BTreeMap<long[], long[]> spans = db.treeMap(StoreFormat.MAP_SPANS, Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
+            BTreeMap<long[], long[]> allocations = db.treeMap(StoreFormat.MAP_ALLOCATIONS, Serializer.LONG_ARRAY,
                     Serializer.LONG_ARRAY).open();
             CRC32C crc = new CRC32C();
             for (Map.Entry<Integer, byte[]> e : arenas.entrySet()) {
@@ -180,8 +170,8 @@ final class Checkpoint {
                 }
                 decodeArena(image, id, header, spanList, pairs, file);
             }
-            Long expected = meta.get("checksum");
-            if (expected == null || expected != crc.getValue() || image.arenas.size() != meta.get("arenas")) {
+            Long expected = meta.get(StoreFormat.META_CHECKSUM);
+            if (expected == null || expected != crc.getValue() || image.arenas.size() != meta.get(StoreFormat.META_ARENAS)) {
                 throw new StoreCorruptedException(file, -1, "checkpoint content does not match its checksum");
             }
             return image;
@@ -198,8 +188,9 @@ final class Checkpoint {
         }
     }
 
+    /** Adds one checksum entry (layout: {@link StoreFormat}) to {@code crc}. */
     private static void update(CRC32C crc, int id, long key, long[] value) {
-        ByteBuffer b = ByteBuffer.allocate(12 + 8 * value.length);
+        ByteBuffer b = ByteBuffer.allocate(StoreFormat.CHECKSUM_ENTRY_HEAD_BYTES + Long.BYTES * value.length);
         b.putInt(id).putLong(key);
         for (long v : value) {
             b.putLong(v);
@@ -209,33 +200,43 @@ final class Checkpoint {
 
     private static byte[] encodeArena(Op.Create d, ArenaState s) {
         byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(4 + 8 * 3 + 4 + 2 + name.length + 8 * 6);
+        ByteBuffer b = ByteBuffer.allocate(StoreFormat.arenaHeaderBytes(name.length));
+        b.putInt(StoreFormat.ARENA_ID_OFFSET, d.arena())
+                .putLong(StoreFormat.ARENA_QUANTUM_OFFSET, d.quantum())
+                .putLong(StoreFormat.ARENA_IMPORT_QUANTUM_OFFSET, d.importQuantum())
+                .putLong(StoreFormat.ARENA_QCACHE_MAX_OFFSET, d.qcacheMax())
+                .putInt(StoreFormat.ARENA_SOURCE_OFFSET, d.source())
+                .putShort(StoreFormat.ARENA_NAME_LENGTH_OFFSET, (short) name.length)
+                .put(StoreFormat.ARENA_NAME_OFFSET, name);
+        int trailer = StoreFormat.ARENA_NAME_OFFSET + name.length;
         ArenaStats c = s.counters();
-        b.putInt(d.arena()).putLong(d.quantum()).putLong(d.importQuantum()).putLong(d.qcacheMax()).putInt(d.source())
-                .putShort((short) name.length).put(name)
-                .putLong(s.cursor()).putLong(c.allocations()).putLong(c.frees()).putLong(c.failures())
-                .putLong(c.imports()).putLong(c.releases());
+        b.putLong(trailer + StoreFormat.ARENA_CURSOR_OFFSET, s.cursor())
+                .putLong(trailer + StoreFormat.ARENA_ALLOCATIONS_OFFSET, c.allocations())
+                .putLong(trailer + StoreFormat.ARENA_FREES_OFFSET, c.frees())
+                .putLong(trailer + StoreFormat.ARENA_FAILURES_OFFSET, c.failures())
+                .putLong(trailer + StoreFormat.ARENA_IMPORTS_OFFSET, c.imports())
+                .putLong(trailer + StoreFormat.ARENA_RELEASES_OFFSET, c.releases());
         return b.array();
     }
 
     private static void decodeArena(StoreImage image, int id, byte[] header, List<Segment> spans, long[] pairs,
             Path file) {
         ByteBuffer b = ByteBuffer.wrap(header);
-        int storedId = b.getInt();
-        long quantum = b.getLong();
-        long importQuantum = b.getLong();
-        long qcacheMax = b.getLong();
-        int source = b.getInt();
-        byte[] name = new byte[b.getShort() & 0xFFFF];
-        b.get(name);
-        long cursor = b.getLong();
-        ArenaStats counters = new ArenaStats(0, 0, 0, 0, 0, 0, 0, b.getLong(), b.getLong(), b.getLong(), b.getLong(),
-                b.getLong(), 0);
+        int storedId = b.getInt(StoreFormat.ARENA_ID_OFFSET);
+        byte[] name = new byte[b.getShort(StoreFormat.ARENA_NAME_LENGTH_OFFSET) & 0xFFFF];
+        b.get(StoreFormat.ARENA_NAME_OFFSET, name);
+        int trailer = StoreFormat.ARENA_NAME_OFFSET + name.length;
+        ArenaStats counters = new ArenaStats(0, 0, 0, 0, 0, 0, 0,
+                b.getLong(trailer + StoreFormat.ARENA_ALLOCATIONS_OFFSET), b.getLong(trailer + StoreFormat.ARENA_FREES_OFFSET),
+                b.getLong(trailer + StoreFormat.ARENA_FAILURES_OFFSET), b.getLong(trailer + StoreFormat.ARENA_IMPORTS_OFFSET),
+                b.getLong(trailer + StoreFormat.ARENA_RELEASES_OFFSET), 0);
         if (storedId != id) {
             throw new StoreCorruptedException(file, -1, "arena record " + id + " names arena " + storedId);
         }
-        Op.Create def = new Op.Create(id, new String(name, StandardCharsets.UTF_8), quantum, importQuantum, qcacheMax,
-                source);
+        Op.Create def = new Op.Create(id, new String(name, StandardCharsets.UTF_8),
+                b.getLong(StoreFormat.ARENA_QUANTUM_OFFSET), b.getLong(StoreFormat.ARENA_IMPORT_QUANTUM_OFFSET),
+                b.getLong(StoreFormat.ARENA_QCACHE_MAX_OFFSET), b.getInt(StoreFormat.ARENA_SOURCE_OFFSET));
+        long cursor = b.getLong(trailer + StoreFormat.ARENA_CURSOR_OFFSET);
         image.arenas.put(id, new StoreImage.ArenaImage(def, new ArenaState(spans, pairs, cursor, counters)));
     }
 }

@@ -25,7 +25,7 @@ final class Checkpointer implements AutoCloseable {
 
     private final Path dir;
     private final Journal journal;
-    private final StoreOptions.CheckpointWriter writer;
+    private final StoreHooks.CheckpointWriter writer;
     private final Supplier<StoreImage> snapshot;
     private final long bytesThreshold;
     private final long[] generationSeqs;
@@ -38,13 +38,13 @@ final class Checkpointer implements AutoCloseable {
     private final ScheduledExecutorService executor;
 
     Checkpointer(Path dir, long[] generationSeqs, long epoch, StoreImage recovered, Journal journal,
-            StoreOptions options, Supplier<StoreImage> snapshot) {
+            StoreOptions options, StoreHooks.CheckpointWriter writer, Supplier<StoreImage> snapshot) {
         this.dir = dir;
         this.generationSeqs = generationSeqs.clone();
         this.epoch = epoch;
         this.checkpointedFailures = failuresIn(recovered);
         this.journal = journal;
-        this.writer = options.hooks().checkpointWriter();
+        this.writer = writer;
         this.snapshot = snapshot;
         this.bytesThreshold = options.checkpointBytes();
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {

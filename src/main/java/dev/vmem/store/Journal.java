@@ -2,32 +2,20 @@ package dev.vmem.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The write-ahead journal: append-only segments of checksummed records (layout: {@link StoreFormat}),
- * the store's durability point.
+ * The write-ahead journal: append-only segment files of checksummed records (layout: {@link StoreFormat}),
+ * the store's durability point. Fsyncs are shared between callers by its {@link GroupCommit}.
  *
  * <h2>Assumptions and guarantees</h2>
  * {@link #append} is called by one thread at a time (the store serialises mutations); {@link #sync}
- * by any number at once. A record is durable once {@code sync(seq)} returns. Concurrent callers share
- * fsyncs (group commit): one caller forces the file for every record written before it started, the
- * others wait for it without holding any lock, and wake when an fsync covers them (see
- * {@link #gather} for when the next fsync starts). After a failed write the file is cut back to the last
- * whole record, and the journal carries on; after a failed fsync nothing about the file can be trusted
- * (the kernel may have dropped the dirty pages), so the journal fails every later call and the store
- * must be reopened.
+ * by any number at once. A record is durable once {@code sync(seq)} returns. After a failed write the
+ * file is cut back to the last whole record, and the journal carries on; after a failed fsync, or a
+ * failed cut, the journal fails every later call and the store must be reopened.
  */
 final class Journal implements AutoCloseable {
     /*
@@ -55,21 +43,7 @@ final class Journal implements AutoCloseable {
     private long nextSeq;
     private volatile long writtenSeq;
 
-    private final ReentrantLock syncLock = new ReentrantLock();
-    /** Signalled when an fsync ends: rollover and close wait for the one running. */
-    private final Condition synced = syncLock.newCondition();
-    /** Signalled when the record that ends a gathering is written. */
-    private final Condition gathered = syncLock.newCondition();
-    /** Callers parked until an fsync covers their record. */
-    private final List<Waiter> waiters = new ArrayList<>();
-    private volatile long durableSeq;
-    /** A caller is gathering records for an fsync or running it. */
-    private boolean syncing;
-    /** The sequence number whose writing ends a gathering (see {@link #gather}). */
-    private long gatherUntil;
-    /** How long an fsync takes, smoothed over the last few. */
-    private long forceNanos;
-    private volatile IOException failure;
+    private final GroupCommit commits;
 
     /**
      * Opens the journal for appending after recovery has read it.
@@ -85,7 +59,17 @@ final class Journal implements AutoCloseable {
         this.segmentBytes = segmentBytes;
         this.nextSeq = nextSeq;
         this.writtenSeq = nextSeq - 1;
-        this.durableSeq = nextSeq - 1;
+        this.commits = new GroupCommit(new GroupCommit.Log() {
+            @Override
+            public long writtenSeq() {
+                return writtenSeq;
+            }
+
+            @Override
+            public JournalFiles.Segment current() {
+                return current;
+            }
+        }, nextSeq - 1);
         this.segments.addAll(segmentFirstSeqs);
         if (segments.isEmpty()) {
             startSegment();
@@ -112,17 +96,12 @@ final class Journal implements AutoCloseable {
      * @throws IOException if the write failed; the journal is then as it was before the call
      */
     long append(byte[] payload) throws IOException {
-        checkHealthy();
+        commits.checkHealthy();
         if (position >= segmentBytes) {
             rollOver();
         }
         long seq = nextSeq;
-        ByteBuffer frame = ByteBuffer.allocate(StoreFormat.RECORD_HEADER_BYTES + payload.length);
-        frame.putInt(payload.length)
-                .putInt(StoreFormat.recordCrc(payload.length, seq, payload, 0, payload.length))
-                .putLong(seq)
-                .put(payload)
-                .flip();
+        ByteBuffer frame = StoreFormat.record(seq, payload);
         long end = position + frame.limit();
         try {
             if (end > allocated && end < segmentBytes) {
@@ -137,7 +116,7 @@ final class Journal implements AutoCloseable {
                 allocated = position;
             } catch (IOException cut) {
                 e.addSuppressed(cut);
-                fail(e);
+                commits.fail(e);
             }
             throw e;
         }
@@ -150,165 +129,28 @@ final class Journal implements AutoCloseable {
 
     /** Returns once record {@code seq} and all before it are on disk. */
     void sync(long seq) throws IOException {
-        assert seq <= writtenSeq : "seq=" + seq + " is not written yet (writtenSeq=" + writtenSeq + ")";
-        boolean interrupted = false;
-        try {
-            while (durableSeq < seq) {
-                Waiter waiter;
-                syncLock.lock();
-                try {
-                    if (durableSeq >= seq) {
-                        return;
-                    }
-                    checkHealthy();
-                    if (!syncing) {
-                        groupCommit();
-                        continue;
-                    }
-                    waiter = new Waiter(Thread.currentThread(), seq);
-                    waiters.add(waiter);
-                    if (seq >= gatherUntil) {
-                        gathered.signal();
-                    }
-                } finally {
-                    syncLock.unlock();
-                }
-                while (!waiter.woken) {
-                    LockSupport.park(this);
-                    interrupted |= Thread.interrupted();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** A caller of {@link #sync} parked until an fsync covers its record or it is to run the next one. */
-    private static final class Waiter {
-        final Thread thread;
-        final long seq;
-        volatile boolean woken;
-
-        Waiter(Thread thread, long seq) {
-            this.thread = thread;
-            this.seq = seq;
-        }
-    }
-
-    /**
-     * Runs one fsync for every record written so far and wakes the callers it covers, plus one that
-     * it does not (to run the next fsync). Called with the lock held and no fsync running; releases
-     * the lock while forcing, so that writers and new waiters queue up behind this one.
-     */
-    private void groupCommit() throws IOException {
-        syncing = true;
-        gather();
-        long target = writtenSeq;
-        JournalFiles.Segment segment = current;
-        IOException error = null;
-        long started = System.nanoTime();
-        syncLock.unlock();
-        try {
-            segment.force();
-        } catch (IOException e) {
-            error = e;
-        } finally {
-            syncLock.lock();
-        }
-        forceNanos += (System.nanoTime() - started - forceNanos) / 4;
-        syncing = false;
-        synced.signalAll();
-        long batch = target - durableSeq;
-        if (error == null) {
-            durableSeq = target;
-            gatherUntil = writtenSeq + batch;
-        } else {
-            fail(error);
-        }
-        release();
-        if (error != null) {
-            throw error;
-        }
-    }
-
-    /**
-     * Wakes the waiters whose records are durable, and one whose record is not, to run the next fsync
-     * (all of them once the journal has failed, to report it). Called with the lock held and no fsync
-     * running.
-     */
-    private void release() {
-        boolean leaderWoken = false;
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w.seq <= durableSeq || failure != null || !leaderWoken) {
-                leaderWoken |= w.seq > durableSeq;
-                it.remove();
-                w.woken = true;
-                LockSupport.unpark(w.thread);
-            }
-        }
-    }
-
-    /**
-     * Before an fsync: waits, for at most half an fsync, until as many records are waiting as the last
-     * fsync covered plus those written while it ran. With a steady set of callers that is all of them:
-     * the callers the last fsync released have written again, and one fsync covers everyone. Forcing
-     * at once would cover only the callers that wrote while the last fsync ran; with N callers in a
-     * loop the fsyncs then take turns between two halves of N and each caller waits for two of them
-     * (measured on 2 cores, 8 callers: 4 records per fsync against 8). A lone caller finds its own
-     * record is the whole target and does not wait. The cost, when callers do not come back (fewer
-     * of them, or work between operations), is at most half an fsync of extra latency, after which
-     * the target follows the smaller batch.
-     */
-    private void gather() {
-        long deadline = System.nanoTime() + forceNanos / 2;
-        while (writtenSeq < gatherUntil) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            try {
-                gathered.awaitNanos(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        commits.sync(seq);
     }
 
     /**
      * Cuts the current segment back to its last record and forces it, then wakes the callers that force
-     * covered; a failure stops the journal. The sync lock is held and no fsync is running.
+     * covered; a failure stops the journal. Runs inside {@link GroupCommit#exclusively}.
      */
     private void finishSegment() throws IOException {
-        try {
+        commits.forceNow(() -> {
             trim();
             current.force();
-            durableSeq = writtenSeq;
-        } catch (IOException e) {
-            fail(e);
-            throw e;
-        } finally {
-            release();
-        }
+        });
     }
 
     /** Starts a new segment once the current one is full; everything in the old one is made durable. */
     private void rollOver() throws IOException {
-        syncLock.lock();
-        try {
-            while (syncing) {
-                synced.awaitUninterruptibly();
-            }
-            checkHealthy();
+        commits.exclusively(() -> {
+            commits.checkHealthy();
             finishSegment();
             current.close();
             startSegment();
-        } finally {
-            syncLock.unlock();
-        }
+        });
     }
 
     private void startSegment() throws IOException {
@@ -318,11 +160,13 @@ final class Journal implements AutoCloseable {
         seg.truncate(0);
         seg.write(StoreFormat.segmentHeader(first));
         seg.force();
-        syncDirectory(dir);
+        StoreDirectory.sync(dir);
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         allocated = position;
-        segments.addLast(first);
+        synchronized (segments) {
+            segments.addLast(first);
+        }
     }
 
     /** Cuts the zeros after the last record off the current segment (not durable until forced). */
@@ -338,8 +182,7 @@ final class Journal implements AutoCloseable {
      * are in a verified checkpoint (and in the older one too). The current segment is never deleted.
      */
     void deleteThrough(long seq) throws IOException {
-        syncLock.lock();
-        try {
+        synchronized (segments) {
             while (segments.size() > 1) {
                 long first = segments.removeFirst();
                 if (segments.getFirst() - 1 > seq) {
@@ -348,68 +191,20 @@ final class Journal implements AutoCloseable {
                 }
                 Files.deleteIfExists(dir.resolve(StoreFormat.segmentName(first)));
             }
-        } finally {
-            syncLock.unlock();
-        }
-    }
-
-    /** Number of segment files, for tests and statistics. */
-    int segmentCount() {
-        syncLock.lock();
-        try {
-            return segments.size();
-        } finally {
-            syncLock.unlock();
-        }
-    }
-
-    private void checkHealthy() throws IOException {
-        IOException f = failure;
-        if (f != null) {
-            throw new IOException("the journal failed earlier and accepts no more work; reopen the store", f);
-        }
-    }
-
-    private void fail(IOException e) {
-        syncLock.lock();
-        try {
-            if (failure == null) {
-                failure = e;
-            }
-        } finally {
-            syncLock.unlock();
         }
     }
 
     boolean failed() {
-        return failure != null;
+        return commits.failed();
     }
 
     @Override
     public void close() throws IOException {
-        syncLock.lock();
-        try {
-            while (syncing) {
-                synced.awaitUninterruptibly();
-            }
-            if (failure == null) {
+        commits.exclusively(() -> {
+            if (!commits.failed()) {
                 finishSegment();
             }
             current.close();
-        } finally {
-            syncLock.unlock();
-        }
-    }
-
-    /** fsyncs a directory so that a file created or deleted in it survives a crash. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some platforms cannot open a directory; on Linux this works and matters.
-            if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-                throw e;
-            }
-        }
+        });
     }
 }

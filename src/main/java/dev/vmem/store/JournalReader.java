@@ -9,9 +9,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.CRC32C;
 
 /**
  * Reads the journal at open: checks every segment and record, tells a torn tail (a crash during the
@@ -19,8 +16,6 @@ import java.util.zip.CRC32C;
  * the checkpoint to a consumer in sequence order.
  */
 final class JournalReader {
-    private static final Pattern NAME = Pattern.compile("J(\\d{20})\\.wal");
-
     /** Receives each record's payload. */
     @FunctionalInterface
     interface RecordConsumer {
@@ -28,7 +23,7 @@ final class JournalReader {
     }
 
     /** What the scan found: the segments to keep, and where appending resumes. */
-    record Scan(Deque<Long> segments, long nextSeq, long tailSize, long firstSeq, int records) {
+    record Scan(Deque<Long> segments, long nextSeq, long tailSize) {
     }
 
     private JournalReader() {
@@ -45,17 +40,16 @@ final class JournalReader {
         Deque<Long> kept = new ArrayDeque<>();
         long expected = -1;
         long tailSize = 0;
-        int records = 0;
         for (int i = 0; i < firsts.size(); i++) {
             long first = firsts.get(i);
             boolean last = i == firsts.size() - 1;
             Path file = dir.resolve(StoreFormat.segmentName(first));
             byte[] bytes = Files.readAllBytes(file);
-            if (bytes.length < StoreFormat.SEGMENT_HEADER_BYTES || !headerValid(bytes, first)) {
+            if (!StoreFormat.segmentHeaderValid(bytes, first)) {
                 if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES) {
                     // Crashed while creating this segment: it never held a record.
                     Files.delete(file);
-                    Journal.syncDirectory(dir);
+                    StoreDirectory.sync(dir);
                     break;
                 }
                 throw new StoreCorruptedException(file, 0, "journal segment header is damaged or names another "
@@ -85,7 +79,6 @@ final class JournalReader {
                     System.arraycopy(bytes, pos + StoreFormat.RECORD_HEADER_BYTES, payload, 0, length);
                     consumer.accept(expected, payload, file, pos);
                 }
-                records++;
                 expected++;
                 pos += StoreFormat.RECORD_HEADER_BYTES + length;
             }
@@ -102,16 +95,16 @@ final class JournalReader {
             throw new StoreCorruptedException(dir, -1, "the journal ends at sequence " + (nextSeq - 1)
                     + " but the checkpoint reflects up to " + afterSeq + ": the journal lost records");
         }
-        return new Scan(kept, nextSeq, tailSize, firstSeq, records);
+        return new Scan(kept, nextSeq, tailSize);
     }
 
     static List<Long> listSegments(Path dir) throws IOException {
         List<Long> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                Matcher m = NAME.matcher(p.getFileName().toString());
-                if (m.matches()) {
-                    out.add(Long.parseLong(m.group(1)));
+                long first = StoreFormat.segmentFirstSeq(p.getFileName().toString());
+                if (first >= 0) {
+                    out.add(first);
                 }
             }
         }
@@ -119,27 +112,15 @@ final class JournalReader {
         return out;
     }
 
-    private static boolean headerValid(byte[] bytes, long first) {
-        ByteBuffer b = ByteBuffer.wrap(bytes, 0, StoreFormat.SEGMENT_HEADER_BYTES);
-        long magic = b.getLong();
-        int version = b.getInt();
-        long seq = b.getLong();
-        int crc = b.getInt();
-        CRC32C c = new CRC32C();
-        c.update(bytes, 0, 20);
-        return magic == StoreFormat.SEGMENT_MAGIC && version == StoreFormat.VERSION && seq == first
-                && crc == (int) c.getValue();
-    }
-
     /** The payload length of a valid record with sequence {@code seq} at {@code pos}, or -1. */
     private static int recordLength(byte[] bytes, int pos, long seq) {
         if (bytes.length - pos < StoreFormat.RECORD_HEADER_BYTES) {
             return -1;
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, pos, StoreFormat.RECORD_HEADER_BYTES);
-        int length = b.getInt();
-        int crc = b.getInt();
-        long recordSeq = b.getLong();
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int length = b.getInt(pos + StoreFormat.RECORD_LENGTH_OFFSET);
+        int crc = b.getInt(pos + StoreFormat.RECORD_CRC_OFFSET);
+        long recordSeq = b.getLong(pos + StoreFormat.RECORD_SEQ_OFFSET);
         if (length < 0 || length > StoreFormat.MAX_PAYLOAD_BYTES
                 || length > bytes.length - pos - StoreFormat.RECORD_HEADER_BYTES || recordSeq != seq) {
             return -1;
@@ -160,8 +141,9 @@ final class JournalReader {
 
     /** Whether any valid record with a sequence number at or above {@code seq} starts at or after {@code from}. */
     private static boolean validRecordAfter(byte[] bytes, int from, long seq) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         for (int p = from; p <= bytes.length - StoreFormat.RECORD_HEADER_BYTES; p++) {
-            long recordSeq = ByteBuffer.wrap(bytes, p + 8, 8).getLong();
+            long recordSeq = b.getLong(p + StoreFormat.RECORD_SEQ_OFFSET);
             if (recordSeq >= seq && recordSeq < seq + (1L << 32) && recordLength(bytes, p, recordSeq) >= 0) {
                 return true;
             }

@@ -1,7 +1,6 @@
 package dev.vmem.store;
 
 import dev.vmem.Arena;
-import dev.vmem.ObservedArena;
 import dev.vmem.ArenaStats;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
@@ -13,33 +12,24 @@ import java.util.List;
  * An arena of a {@link VmemStore}: behaves exactly like an in-memory {@link Arena}, and every change
  * it makes is durable before the call returns (or, inside {@link VmemStore#batch}, before the batch
  * returns). Failures are those of {@link Arena}, plus {@link StoreIOException} when the journal
- * cannot be written (the operation did not happen).
+ * cannot be written (the operation did not happen) or the store has stopped, and its subclass
+ * {@link StoreSyncFailedException} when the fsync fails after the record was written: then the outcome
+ * is unknown (the operation stays applied in memory and may be durable), and the store stops.
  *
  * <p>Thread-safe: mutations of all arenas of a store are applied one at a time and share fsyncs; reads
  * take only the arena's own lock.
  */
 public final class PersistentArena implements VmemArena {
     private final VmemStore store;
-    private final ObservedArena observed;
     private final Arena arena;
     private final int id;
     private final long qcacheMax;
 
-    PersistentArena(VmemStore store, ObservedArena observed, int id, long qcacheMax) {
+    PersistentArena(VmemStore store, Arena arena, int id, long qcacheMax) {
         this.qcacheMax = qcacheMax;
         this.store = store;
-        this.observed = observed;
-        this.arena = observed.arena();
+        this.arena = arena;
         this.id = id;
-    }
-
-    Arena inner() {
-        return arena;
-    }
-
-    /** The store's handle on the arena: revert and export. */
-    ObservedArena observed() {
-        return observed;
     }
 
     int id() {
@@ -85,7 +75,6 @@ public final class PersistentArena implements VmemArena {
         return store.sourceNameOf(this);
     }
 
-    /** @see Arena#addSpan */
     @Override
     public void addSpan(long base, long size) {
         store.mutate(this, () -> {
@@ -94,31 +83,26 @@ public final class PersistentArena implements VmemArena {
         });
     }
 
-    /** @see Arena#alloc */
     @Override
     public long alloc(long size, Policy policy) {
         return store.mutate(this, () -> arena.alloc(size, policy));
     }
 
-    /** @see Arena#tryAlloc */
     @Override
     public long tryAlloc(long size, Policy policy) {
         return store.mutate(this, () -> arena.tryAlloc(size, policy));
     }
 
-    /** @see Arena#xalloc */
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
         return store.mutate(this, () -> arena.xalloc(constraints, policy));
     }
 
-    /** @see Arena#tryXalloc */
     @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
         return store.mutate(this, () -> arena.tryXalloc(constraints, policy));
     }
 
-    /** @see Arena#free(long) */
     @Override
     public void free(long base) {
         store.mutate(this, () -> {
@@ -127,7 +111,6 @@ public final class PersistentArena implements VmemArena {
         });
     }
 
-    /** @see Arena#free(long, long) */
     @Override
     public void free(long base, long size) {
         store.mutate(this, () -> {

@@ -1,16 +1,19 @@
 package dev.vmem.store;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
  * The on-disk format of a store, version {@value #VERSION}: the one place that defines file names,
- * layouts, and the checksum rule. Every multi-byte number is big-endian.
+ * every layout (FORMAT file, journal segment, record, payload, checkpoint) and the checksum rule. The
+ * offset constants below are the diagrams' numbers; readers and writers use them, never bare numbers.
+ * Every multi-byte number is big-endian.
  *
  * <h2>Directory</h2>
  * <pre>
- *   FORMAT                    "vmem-store format 1\n": written once at creation
+ *   FORMAT                    "vmem-store format 1\n": written once at creation (via FORMAT.tmp, renamed)
  *   LOCK                      held with an OS file lock while the store is open
  *   journal/J&lt;seq&gt;.wal        journal segments; &lt;seq&gt; = first sequence number, 20 digits
  *   checkpoint-0.db           MapDB checkpoint, generation 0
@@ -47,8 +50,33 @@ import java.util.zip.CRC32C;
  *   ALLOC    5 | arena:int32 | base | size
  *   FREE     6 | arena:int32 | base | size
  *   CURSOR   7 | arena:int32 | from | to
- *   (unlabelled fields are int64)
+ *   (the first field is an int8; unlabelled fields are int64)
  * </pre>
+ *
+ * <h2>Checkpoint</h2>
+ * A MapDB file (MapDB's own transactions off) with four B-tree maps:
+ * <pre>
+ *   meta         String -&gt; Long     version, seq, epoch, arenas, checksum, complete (written last);
+ *                                   epoch numbers checkpoints, so the newer of two at one seq wins
+ *   arenas       Integer -&gt; byte[]  arena header (below): definition, cursor and counters
+ *   spans        {arena, base} -&gt; {size, imported (1 or 0)}
+ *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048 pairs
+ * </pre>
+ * Arena header, then its trailer from {@code n = 34 + nameLen}:
+ * <pre>
+ *   0      4         12              20          28       32        34
+ *   +------+---------+---------------+-----------+--------+---------+---------------+
+ *   | id   | quantum | importQuantum | qcacheMax | source | nameLen | name (UTF-8)  |
+ *   |int32 |         |               |           | int32  | int16   |               |
+ *   +------+---------+---------------+-----------+--------+---------+---------------+
+ *   n        n+8           n+16    n+24       n+32      n+40       n+48
+ *   +--------+-------------+-------+----------+---------+----------+
+ *   | cursor | allocations | frees | failures | imports | releases |
+ *   +--------+-------------+-------+----------+---------+----------+
+ * </pre>
+ * The checksum in {@code meta} is a CRC32C over, arena by arena in id order: the header; then each
+ * span as the entry {@code id:int32 | base | size | imported}; then each allocation chunk as the entry
+ * {@code id:int32 | first base | base0 | size0 | ...}.
  *
  * <h2>Checksum rule</h2>
  * CRC32C ({@link java.util.zip.CRC32C}) everywhere. A record whose checksum fails is torn if nothing
@@ -66,15 +94,38 @@ public final class StoreFormat {
     public static final int VERSION = 1;
 
     static final String FORMAT_FILE = "FORMAT";
+    /** Written first and renamed to {@link #FORMAT_FILE}, so that a FORMAT file is always whole. */
+    static final String FORMAT_TMP_FILE = FORMAT_FILE + ".tmp";
     static final String LOCK_FILE = "LOCK";
     static final String JOURNAL_DIR = "journal";
     static final String FORMAT_LINE_PREFIX = "vmem-store format ";
 
+    private static final Pattern SEGMENT_NAME = Pattern.compile("J(\\d{20})\\.wal");
     static final long SEGMENT_MAGIC = 0x564D454D4A524E4CL; // "VMEMJRNL"
+    static final int SEGMENT_MAGIC_OFFSET = 0;
+    static final int SEGMENT_VERSION_OFFSET = 8;
+    static final int SEGMENT_FIRST_SEQ_OFFSET = 12;
+    /** Also the number of header bytes the header's checksum covers. */
+    static final int SEGMENT_CRC_OFFSET = 20;
     static final int SEGMENT_HEADER_BYTES = 24;
+
+    static final int RECORD_LENGTH_OFFSET = 0;
+    static final int RECORD_CRC_OFFSET = 4;
+    static final int RECORD_SEQ_OFFSET = 8;
+    /** Also where the payload starts. */
     static final int RECORD_HEADER_BYTES = 16;
     /** Largest payload accepted: a unit of about 100,000 operations. */
     static final int MAX_PAYLOAD_BYTES = 4 << 20;
+
+    /** The operation count that starts a payload. */
+    static final int UNIT_COUNT_BYTES = Integer.BYTES;
+    /** Type and arena id, which start every operation. */
+    static final int OP_HEAD_BYTES = Byte.BYTES + Integer.BYTES;
+    /** CREATE after its head, without the name: quantum, importQuantum, qcacheMax, source, nameLen. */
+    static final int OP_CREATE_FIXED_BYTES = 3 * Long.BYTES + Integer.BYTES + Short.BYTES;
+    /** Every arena change after its head: two int64s (SPAN adds {@link #OP_SPAN_FLAG_BYTES}). */
+    static final int OP_CHANGE_BYTES = 2 * Long.BYTES;
+    static final int OP_SPAN_FLAG_BYTES = Byte.BYTES;
 
     static final byte OP_CREATE = 1;
     static final byte OP_DROP = 2;
@@ -84,31 +135,106 @@ public final class StoreFormat {
     static final byte OP_FREE = 6;
     static final byte OP_CURSOR = 7;
 
+    static final String MAP_META = "meta";
+    static final String MAP_ARENAS = "arenas";
+    static final String MAP_SPANS = "spans";
+    static final String MAP_ALLOCATIONS = "allocations";
+    static final String META_VERSION = "version";
+    static final String META_SEQ = "seq";
+    static final String META_EPOCH = "epoch";
+    static final String META_ARENAS = "arenas";
+    static final String META_CHECKSUM = "checksum";
+    /** Written last, as 1: a checkpoint without it was torn while being written. */
+    static final String META_COMPLETE = "complete";
+    /** Allocation pairs per entry of the allocations map. */
+    static final int CHUNK_PAIRS = 2048;
+
+    static final int ARENA_ID_OFFSET = 0;
+    static final int ARENA_QUANTUM_OFFSET = 4;
+    static final int ARENA_IMPORT_QUANTUM_OFFSET = 12;
+    static final int ARENA_QCACHE_MAX_OFFSET = 20;
+    static final int ARENA_SOURCE_OFFSET = 28;
+    static final int ARENA_NAME_LENGTH_OFFSET = 32;
+    static final int ARENA_NAME_OFFSET = 34;
+    /** Trailer offsets count from the end of the name. */
+    static final int ARENA_CURSOR_OFFSET = 0;
+    static final int ARENA_ALLOCATIONS_OFFSET = 8;
+    static final int ARENA_FREES_OFFSET = 16;
+    static final int ARENA_FAILURES_OFFSET = 24;
+    static final int ARENA_IMPORTS_OFFSET = 32;
+    static final int ARENA_RELEASES_OFFSET = 40;
+    static final int ARENA_TRAILER_BYTES = 48;
+
+    /** A checksum entry: {@code id:int32 | key | values...}. */
+    static final int CHECKSUM_ENTRY_HEAD_BYTES = Integer.BYTES + Long.BYTES;
+
     private StoreFormat() {
+    }
+
+    /** The whole content of the FORMAT file. */
+    static String formatLine() {
+        return FORMAT_LINE_PREFIX + VERSION + "\n";
     }
 
     static String segmentName(long firstSeq) {
         return String.format("J%020d.wal", firstSeq);
     }
 
+    /** The first sequence number a segment's file name gives, or -1 if it is not a segment's name. */
+    static long segmentFirstSeq(String fileName) {
+        Matcher m = SEGMENT_NAME.matcher(fileName);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     static String checkpointName(int generation) {
         return "checkpoint-" + generation + ".db";
     }
 
+    /** The size of the arena header of an arena whose name takes {@code nameBytes} bytes. */
+    static int arenaHeaderBytes(int nameBytes) {
+        return ARENA_NAME_OFFSET + nameBytes + ARENA_TRAILER_BYTES;
+    }
+
     static ByteBuffer segmentHeader(long firstSeq) {
-        ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        b.putLong(SEGMENT_MAGIC).putInt(VERSION).putLong(firstSeq);
+        ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
+        b.putLong(SEGMENT_MAGIC_OFFSET, SEGMENT_MAGIC)
+                .putInt(SEGMENT_VERSION_OFFSET, VERSION)
+                .putLong(SEGMENT_FIRST_SEQ_OFFSET, firstSeq)
+                .putInt(SEGMENT_CRC_OFFSET, segmentHeaderCrc(b.array()));
+        return b;
+    }
+
+    /** Whether {@code bytes} start with a whole header of this version for the segment starting at {@code first}. */
+    static boolean segmentHeaderValid(byte[] bytes, long first) {
+        if (bytes.length < SEGMENT_HEADER_BYTES) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        return b.getLong(SEGMENT_MAGIC_OFFSET) == SEGMENT_MAGIC && b.getInt(SEGMENT_VERSION_OFFSET) == VERSION
+                && b.getLong(SEGMENT_FIRST_SEQ_OFFSET) == first && b.getInt(SEGMENT_CRC_OFFSET) == segmentHeaderCrc(bytes);
+    }
+
+    private static int segmentHeaderCrc(byte[] header) {
         CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, 20);
-        b.putInt((int) crc.getValue());
-        return b.flip();
+        crc.update(header, 0, SEGMENT_CRC_OFFSET);
+        return (int) crc.getValue();
+    }
+
+    /** A whole record: header and payload, ready to write. */
+    static ByteBuffer record(long seq, byte[] payload) {
+        ByteBuffer frame = ByteBuffer.allocate(RECORD_HEADER_BYTES + payload.length);
+        frame.putInt(RECORD_LENGTH_OFFSET, payload.length)
+                .putInt(RECORD_CRC_OFFSET, recordCrc(payload.length, seq, payload, 0, payload.length))
+                .putLong(RECORD_SEQ_OFFSET, seq)
+                .put(RECORD_HEADER_BYTES, payload);
+        return frame;
     }
 
     /** The checksum of a record: over its length, sequence number and payload. */
     static int recordCrc(int length, long seq, byte[] payload, int off, int len) {
         CRC32C crc = new CRC32C();
-        ByteBuffer head = ByteBuffer.allocate(12).putInt(length).putLong(seq);
-        crc.update(head.array(), 0, 12);
+        ByteBuffer head = ByteBuffer.allocate(Integer.BYTES + Long.BYTES).putInt(length).putLong(seq);
+        crc.update(head.array());
         crc.update(payload, off, len);
         return (int) crc.getValue();
     }

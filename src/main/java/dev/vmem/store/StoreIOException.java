@@ -1,11 +1,14 @@
 package dev.vmem.store;
 
 /**
- * Reading or writing the store's files failed. When a journal write or sync fails the operation did
- * not happen; when a sync fails the store also stops accepting work (it cannot tell what reached the
- * disk) and must be reopened, which recovers exactly what was durable.
+ * Reading or writing the store's files failed. When a journal <em>write</em> fails, the operation did
+ * not happen: it is taken back in memory and is not in the journal (if the journal cannot even be cut
+ * back to its last whole record, the store also stops accepting work). When the journal's
+ * <em>fsync</em> fails, the outcome is unknown instead: that is the subclass
+ * {@link StoreSyncFailedException}. A store that has stopped refuses every later mutation with this
+ * exception (nothing happens); reopen it.
  */
-public final class StoreIOException extends StoreException {
+public sealed class StoreIOException extends StoreException permits StoreSyncFailedException {
     private static final long serialVersionUID = 1L;
 
     public StoreIOException(String message, Throwable cause) {

@@ -18,23 +18,11 @@ import java.util.Objects;
  *                           last checkpoint (default 32 MiB)
  */
 public record StoreOptions(Path directory, boolean createIfMissing, long journalSegmentBytes,
-        Duration checkpointInterval, long checkpointBytes, Hooks hooks) {
-
-    /** Test seams: how the journal touches its files, and how checkpoints are written. */
-    record Hooks(JournalFiles journalFiles, CheckpointWriter checkpointWriter) {
-        static final Hooks DEFAULT = new Hooks(JournalFiles.DEFAULT, Checkpoint::write);
-    }
-
-    /** Writes a checkpoint file; replaced in tests to make checkpoints fail. */
-    @FunctionalInterface
-    interface CheckpointWriter {
-        void write(Path file, StoreImage image) throws java.io.IOException;
-    }
+        Duration checkpointInterval, long checkpointBytes) {
 
     public StoreOptions {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(checkpointInterval, "checkpointInterval");
-        Objects.requireNonNull(hooks, "hooks");
         if (journalSegmentBytes < 4096) {
             throw new IllegalArgumentException("journalSegmentBytes=" + journalSegmentBytes + " is below 4096");
         }
@@ -61,7 +49,6 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
         private long journalSegmentBytes = 64L << 20;
         private Duration checkpointInterval = Duration.ofSeconds(10);
         private long checkpointBytes = 32L << 20;
-        private Hooks hooks = Hooks.DEFAULT;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -87,14 +74,9 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
             return this;
         }
 
-        Builder hooks(Hooks hooks) {
-            this.hooks = hooks;
-            return this;
-        }
-
         public StoreOptions build() {
             return new StoreOptions(directory, createIfMissing, journalSegmentBytes, checkpointInterval,
-                    checkpointBytes, hooks);
+                    checkpointBytes);
         }
     }
 }

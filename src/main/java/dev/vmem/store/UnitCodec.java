@@ -13,7 +13,7 @@ final class UnitCodec {
     }
 
     static byte[] encode(List<Op> ops) {
-        int size = 4;
+        int size = StoreFormat.UNIT_COUNT_BYTES;
         for (Op op : ops) {
             size += sizeOf(op);
         }
@@ -27,13 +27,15 @@ final class UnitCodec {
 
     private static int sizeOf(Op op) {
         if (op instanceof Op.Create c) {
-            return 1 + 4 + 8 * 3 + 4 + 2 + c.name().getBytes(StandardCharsets.UTF_8).length;
+            return StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_CREATE_FIXED_BYTES
+                    + c.name().getBytes(StandardCharsets.UTF_8).length;
         }
         if (op instanceof Op.Drop) {
-            return 1 + 4;
+            return StoreFormat.OP_HEAD_BYTES;
         }
         ArenaChange change = ((Op.Change) op).change();
-        return 1 + 4 + 16 + (change instanceof ArenaChange.SpanAdded ? 1 : 0);
+        return StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_CHANGE_BYTES
+                + (change instanceof ArenaChange.SpanAdded ? StoreFormat.OP_SPAN_FLAG_BYTES : 0);
     }
 
     private static void put(ByteBuffer b, Op op) {

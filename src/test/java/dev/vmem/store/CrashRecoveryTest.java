@@ -685,7 +685,7 @@ class CrashRecoveryTest {
                 // Recovery is repeatable: a crash right after reopening recovers the same state.
                 if (rnd.nextInt(4) == 0) {
                     Map<String, String> dumps = dumps(store);
-                    store.crashForTest();
+                    StoreCrash.crash(store);
                     closed = true;
                     store = VmemStore.open(options);
                     closed = false;
@@ -717,7 +717,7 @@ class CrashRecoveryTest {
                     if (rnd.nextBoolean()) {
                         store.close();
                     } else {
-                        store.crashForTest();
+                        StoreCrash.crash(store);
                     }
                 }
             }

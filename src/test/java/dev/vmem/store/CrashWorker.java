@@ -93,13 +93,15 @@ public final class CrashWorker {
         Runtime.getRuntime().halt(3);
     }
 
+    /** Reports each checkpoint's begin (CB) and end (CE): the harness times kills inside checkpoints by them. */
+    static final StoreHooks HOOKS = new StoreHooks(JournalFiles.DEFAULT, (file, image) -> {
+        emit("CB " + image.seq + " " + file.getFileName());
+        Checkpoint.write(file, image);
+        emit("CE " + image.seq);
+    });
+
     static StoreOptions options(Path dir, String mode, Random rnd) {
-        StoreOptions.Hooks hooks = new StoreOptions.Hooks(JournalFiles.DEFAULT, (file, image) -> {
-            emit("CB " + image.seq + " " + file.getFileName());
-            Checkpoint.write(file, image);
-            emit("CE " + image.seq);
-        });
-        StoreOptions.Builder b = StoreOptions.builder(dir).hooks(hooks);
+        StoreOptions.Builder b = StoreOptions.builder(dir);
         if (mode.equals("tiny")) {
             b.journalSegmentBytes(4096).checkpointBytes(4096).checkpointInterval(Duration.ofMillis(20));
         } else {
@@ -121,7 +123,7 @@ public final class CrashWorker {
         VmemStore store;
         Map<String, List<long[]>> adopted = new HashMap<>();
         try {
-            store = VmemStore.open(options(dir, mode, rnd));
+            store = VmemStore.open(options(dir, mode, rnd), HOOKS);
             setUp(store);
             adopted.put(PIDS, allocations(store.arena(PIDS), List.of()));
             List<PersistentArena> importers = new ArrayList<>(List.of(store.arena(TENANT)));

@@ -112,7 +112,7 @@ public final class GoldenStoreGenerator {
             tenant.free(first);
             disk.xalloc(Constraints.builder(0x4000).align(0x8000).phase(0x4000).build(), Policy.NEXT_FIT);
         } finally {
-            s.crashForTest();
+            StoreCrash.crash(s);
         }
     }
 

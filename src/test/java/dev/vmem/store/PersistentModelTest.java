@@ -65,7 +65,7 @@ class PersistentModelTest {
             String parentBefore = run.parent() == null ? null : run.parent().dump();
             assertEquals(List.of(), store.verify(), ctx + ": verify before reopening");
             if (crash) {
-                store.crashForTest();
+                StoreCrash.crash(store);
             } else {
                 store.close();
             }

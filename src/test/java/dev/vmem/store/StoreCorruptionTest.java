@@ -182,7 +182,7 @@ class StoreCorruptionTest {
         try {
             populate(store, new LinkedHashMap<>());
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Path seg = segments().get(0);
         List<Rec> recs = records(seg);
@@ -229,7 +229,7 @@ class StoreCorruptionTest {
                 ids.alloc(1, Policy.NEXT_FIT);
             }
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         List<Path> segs = segments();
         assertTrue(segs.size() >= 3, "segments: " + segs);
@@ -257,7 +257,7 @@ class StoreCorruptionTest {
             ids.addSpan(0, 100);
             ids.alloc(1, Policy.NEXT_FIT);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Path seg = segments().get(0);
         xorByte(seg, 9); // inside the version field
@@ -279,7 +279,7 @@ class StoreCorruptionTest {
         try {
             beforeLast = populate(store, all);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Path seg = segments().get(0);
         List<Rec> recs = records(seg);
@@ -297,7 +297,7 @@ class StoreCorruptionTest {
             after = dumps(store);
             assertEquals(all, after, "the lost operation, redone, gives the same state");
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertEquals(last.end(), Files.size(seg));
         assertOpensWith(options(), after);
@@ -314,7 +314,7 @@ class StoreCorruptionTest {
         try {
             store.arena("tenant").alloc(3 << 20, Policy.BEST_FIT); // imports
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Path seg = segments().get(0);
         Rec last = records(seg).get(records(seg).size() - 1);
@@ -332,7 +332,7 @@ class StoreCorruptionTest {
         try {
             populate(store, all);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Path seg = segments().get(0);
         List<Rec> recs = records(seg);
@@ -369,7 +369,7 @@ class StoreCorruptionTest {
             store.arena("disk").alloc(4096, Policy.NEXT_FIT);
             after = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertOpensWith(options(), after);
     }
@@ -441,7 +441,7 @@ class StoreCorruptionTest {
             tenant.alloc(1 << 20, Policy.BEST_FIT);
             expected = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         return expected;
     }
@@ -544,7 +544,7 @@ class StoreCorruptionTest {
                 ids.alloc(1, Policy.NEXT_FIT);
             }
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         List<Long> firsts = JournalReader.listSegments(journalDir());
         assertTrue(firsts.size() >= 4, "segments: " + firsts);
@@ -567,7 +567,7 @@ class StoreCorruptionTest {
                 ids.alloc(1, Policy.NEXT_FIT);
             }
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         Files.delete(journalDir().resolve(StoreFormat.segmentName(1)));
         StoreCorruptedException e = assertThrows(StoreCorruptedException.class, () -> VmemStore.open(smallSegments()));
@@ -636,7 +636,7 @@ class StoreCorruptionTest {
         try {
             populate(store, all);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         return all;
     }

@@ -40,7 +40,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Fault injection through {@link StoreOptions.Hooks}: journal writes and fsyncs that fail, checkpoint
+ * Fault injection through {@link StoreHooks}: journal writes and fsyncs that fail, checkpoint
  * writers that fail, batches that throw part-way, and concurrent callers sharing fsyncs.
  */
 class StoreFaultTest {
@@ -158,13 +158,12 @@ class StoreFaultTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private StoreOptions options(JournalFiles files) {
-        return options(files, Checkpoint::write);
+    private VmemStore open(JournalFiles files) {
+        return open(files, Checkpoint::write);
     }
 
-    private StoreOptions options(JournalFiles files, StoreOptions.CheckpointWriter writer) {
-        return StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
-                .hooks(new StoreOptions.Hooks(files, writer)).build();
+    private VmemStore open(JournalFiles files, StoreHooks.CheckpointWriter writer) {
+        return VmemStore.open(plainOptions(), new StoreHooks(files, writer));
     }
 
     private StoreOptions plainOptions() {
@@ -219,6 +218,7 @@ class StoreFaultTest {
     }
 
     private static void assertWriteFailure(StoreIOException e) {
+        assertFalse(e instanceof StoreSyncFailedException, "a failed write has a known outcome: " + e);
         assertTrue(e.getMessage().contains("journal write failed"), e.getMessage());
         assertTrue(e.getMessage().contains("did not happen"), e.getMessage());
         assertInstanceOf(IOException.class, e.getCause());
@@ -235,7 +235,7 @@ class StoreFaultTest {
     void failedWrite_takesTheOperationBack_andTheStoreGoesOn(WriteFault fault) throws IOException {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 8));
             a.addSpan(0, 1 << 16);
             a.alloc(64, Policy.INSTANT_FIT);
@@ -271,7 +271,7 @@ class StoreFaultTest {
     void failedWrite_ofAnAllocThatImports_leavesChildAndParentUnchanged(WriteFault fault) {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 26);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -313,7 +313,7 @@ class StoreFaultTest {
     void failedWrite_ofCreateSpanAndBatch_changesNothing() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 100);
             long x = a.alloc(10, Policy.INSTANT_FIT);
@@ -358,7 +358,7 @@ class StoreFaultTest {
     void failedWrite_ofDropArena_keepsTheArena_andTheStoreGoesOn() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -380,7 +380,7 @@ class StoreFaultTest {
     void failedWrite_whoseCutBackFailsToo_refusesLaterWork_andReopenDropsThePartialRecord() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> before;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 100);
@@ -395,7 +395,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.NEXT_FIT));
             assertEquals(before, dumps(store));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(before);
     }
@@ -412,7 +412,7 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> atStop;
         long failedBase;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1000);
@@ -425,6 +425,9 @@ class StoreFaultTest {
 
             files.failForcesAfter(0, 1);
             StoreIOException e = assertThrows(StoreIOException.class, () -> a.alloc(7, Policy.NEXT_FIT));
+            assertInstanceOf(StoreSyncFailedException.class, e, "the outcome of a failed fsync is unknown");
+            assertTrue(e.getMessage().contains("unknown"), e.getMessage());
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
             assertTrue(e.getMessage().contains("sync failed"), e.getMessage());
             assertTrue(e.getMessage().contains("reopen"), e.getMessage());
             assertInstanceOf(IOException.class, e.getCause());
@@ -434,6 +437,7 @@ class StoreFaultTest {
             // No more mutations of any kind; the failure is reported as such.
             StoreIOException stopped = assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.INSTANT_FIT));
             assertTrue(stopped.getMessage().contains("stopped"), stopped.getMessage());
+            assertFalse(stopped instanceof StoreSyncFailedException, "a refused operation did not happen: " + stopped);
             assertThrows(StoreIOException.class, () -> a.free(acked.get(0)));
             assertThrows(StoreIOException.class, () -> store.createArena(ArenaDefinition.of("b", 1)));
             assertThrows(StoreIOException.class, () -> store.batch(() -> a.addSpan(5000, 10)));
@@ -442,7 +446,7 @@ class StoreFaultTest {
             atStop = dumps(store); // reads still work
             assertEquals(List.of(), a.checkInvariants());
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             assertEquals(atStop, dumps(reopened));
@@ -458,7 +462,7 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         files.dropUnsyncedOnForceFailure = true;
         Map<String, String> acknowledged;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
@@ -471,7 +475,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> tenant.alloc(2 << 20, Policy.INSTANT_FIT)); // imports again
             assertThrows(StoreIOException.class, () -> disk.alloc(4096, Policy.INSTANT_FIT));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(acknowledged);
     }
@@ -480,7 +484,7 @@ class StoreFaultTest {
     void failedFsync_thenClose_closesWithoutCheckpoint_andReopens() {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> atStop;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1000);
             a.alloc(5, Policy.INSTANT_FIT);
@@ -500,10 +504,10 @@ class StoreFaultTest {
     @Test
     void failedFsync_atSegmentRollover_refusesWork_andReopensWithTheAcknowledgedState() throws IOException {
         FaultyFiles files = new FaultyFiles();
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, String> acknowledged;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 1));
             a.addSpan(0, 1 << 20);
@@ -521,7 +525,7 @@ class StoreFaultTest {
             assertThrows(StoreIOException.class, () -> a.alloc(1, Policy.NEXT_FIT));
             assertEquals(acknowledged, dumps(store));
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(acknowledged);
     }
@@ -534,7 +538,7 @@ class StoreFaultTest {
         int threads = 8;
         Map<Integer, Set<Long>> ackedLive = new ConcurrentHashMap<>();
         Map<String, String> atStop;
-        VmemStore store = VmemStore.open(options(files));
+        VmemStore store = open(files);
         try {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 20);
@@ -577,7 +581,7 @@ class StoreFaultTest {
             assertTrue(files.failedForces.get() >= 1);
             atStop = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             PersistentArena ids = reopened.arena("ids");
@@ -597,12 +601,12 @@ class StoreFaultTest {
     @Test
     void checkpointWriterThatThrows_leavesTheStoreUsable_andTheJournalWhole() throws IOException {
         AtomicInteger attempts = new AtomicInteger();
-        StoreOptions.CheckpointWriter failing = (file, image) -> {
+        StoreHooks.CheckpointWriter failing = (file, image) -> {
             attempts.incrementAndGet();
             throw new IOException("injected checkpoint failure");
         };
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(JournalFiles.DEFAULT, failing))) {
+        try (VmemStore store = open(JournalFiles.DEFAULT, failing)) {
             PersistentArena a = store.createArena(ArenaDefinition.of("a", 8));
             a.addSpan(0, 1 << 16);
             for (int i = 0; i < 20; i++) {
@@ -627,7 +631,7 @@ class StoreFaultTest {
             throws IOException {
         AtomicInteger mode = new AtomicInteger(); // 0: real writer, 1: garbage
         Random rnd = new Random(42);
-        StoreOptions.CheckpointWriter writer = (file, image) -> {
+        StoreHooks.CheckpointWriter writer = (file, image) -> {
             if (mode.get() == 0) {
                 Checkpoint.write(file, image);
             } else {
@@ -636,10 +640,10 @@ class StoreFaultTest {
                 Files.write(file, junk);
             }
         };
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(JournalFiles.DEFAULT, writer)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(JournalFiles.DEFAULT, writer);
         Map<String, String> expected;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 26);
@@ -669,7 +673,7 @@ class StoreFaultTest {
             assertSound(store);
             expected = dumps(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         try (VmemStore reopened = VmemStore.open(plainOptions())) {
             assertEquals(expected, dumps(reopened));
@@ -691,7 +695,7 @@ class StoreFaultTest {
     void batchWhoseSecondOperationThrows_takesBackTheFirst_andJournalsNothing() throws IOException {
         FaultyFiles files = new FaultyFiles();
         Map<String, String> expected;
-        try (VmemStore store = VmemStore.open(options(files))) {
+        try (VmemStore store = open(files)) {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1 << 24);
             PersistentArena tenant = store.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 1 << 20));
@@ -776,12 +780,12 @@ class StoreFaultTest {
         files.forceDelayNanos = TimeUnit.MICROSECONDS.toNanos(500); // a slow disk makes callers queue up
         int threads = 8;
         int perThread = 150;
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).checkpointBytes(16 * 1024)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).checkpointBytes(16 * 1024).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, Set<Long>> live = new ConcurrentHashMap<>();
         Map<String, String> atCrash;
         long forcesForOps;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena disk = store.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0, 1L << 32);
@@ -830,7 +834,7 @@ class StoreFaultTest {
             atCrash = dumps(store);
             assertSound(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertTrue(forcesForOps < threads * perThread,
                 "concurrent callers share fsyncs: " + forcesForOps + " fsyncs for " + threads * perThread + " operations");
@@ -857,10 +861,10 @@ class StoreFaultTest {
         FaultyFiles files = new FaultyFiles();
         files.forceDelayNanos = TimeUnit.MICROSECONDS.toNanos(200);
         int threads = 8;
-        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096)
-                .hooks(new StoreOptions.Hooks(files, Checkpoint::write)).build();
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).journalSegmentBytes(4096).build();
+        StoreHooks hooks = new StoreHooks(files, Checkpoint::write);
         Map<String, String> atCrash;
-        VmemStore store = VmemStore.open(opts);
+        VmemStore store = VmemStore.open(opts, hooks);
         try {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 20);
@@ -897,7 +901,7 @@ class StoreFaultTest {
             atCrash = dumps(store);
             assertSound(store);
         } finally {
-            store.crashForTest();
+            StoreCrash.crash(store);
         }
         assertReopensWith(atCrash);
     }

@@ -1,0 +1,245 @@
+package dev.vmem.store;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Group commit: the callers that need the journal's records durable share fsyncs. One caller forces
+ * the file for every record written before it started; the others wait for it without holding any
+ * lock, and wake when an fsync covers them (see {@link #gather} for when the next fsync starts).
+ *
+ * <h2>Assumptions and guarantees</h2>
+ * {@link #sync} may be called by any number of threads at once. A record is durable once
+ * {@code sync(seq)} returns. The journal finishes or closes a segment only inside {@link #exclusively},
+ * so never while an fsync of it runs. After a failed fsync nothing about the file can be trusted (the
+ * kernel may have dropped the dirty pages), so every later call fails and the store must be reopened.
+ */
+final class GroupCommit {
+
+    /** The journal, as the fsyncs see it. */
+    interface Log {
+        /** The sequence number of the newest record written (durable or not). */
+        long writtenSeq();
+
+        /** The segment that holds the records written so far; read with the lock held. */
+        JournalFiles.Segment current();
+    }
+
+    /** Work on the journal's files that may fail. */
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    private final Log log;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when an fsync ends: {@link #exclusively} waits for the one running. */
+    private final Condition synced = lock.newCondition();
+    /** Signalled when the record that ends a gathering is written. */
+    private final Condition gathered = lock.newCondition();
+    /** Callers parked until an fsync covers their record. */
+    private final List<Waiter> waiters = new ArrayList<>();
+    private volatile long durableSeq;
+    /** A caller is gathering records for an fsync or running it. */
+    private boolean syncing;
+    /** The sequence number whose writing ends a gathering (see {@link #gather}). */
+    private long gatherUntil;
+    /** How long an fsync takes, smoothed over the last few. */
+    private long forceNanos;
+    private volatile IOException failure;
+
+    /** @param durableSeq the newest record already durable */
+    GroupCommit(Log log, long durableSeq) {
+        this.log = log;
+        this.durableSeq = durableSeq;
+    }
+
+    /** Returns once record {@code seq} and all before it are on disk. */
+    void sync(long seq) throws IOException {
+        assert seq <= log.writtenSeq() : "seq=" + seq + " is not written yet (writtenSeq=" + log.writtenSeq() + ")";
+        boolean interrupted = false;
+        try {
+            while (durableSeq < seq) {
+                Waiter waiter;
+                lock.lock();
+                try {
+                    if (durableSeq >= seq) {
+                        return;
+                    }
+                    checkHealthy();
+                    if (!syncing) {
+                        groupCommit();
+                        continue;
+                    }
+                    waiter = new Waiter(Thread.currentThread(), seq);
+                    waiters.add(waiter);
+                    if (seq >= gatherUntil) {
+                        gathered.signal();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                while (!waiter.woken) {
+                    LockSupport.park(this);
+                    interrupted |= Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A caller of {@link #sync} parked until an fsync covers its record or it is to run the next one. */
+    private static final class Waiter {
+        final Thread thread;
+        final long seq;
+        volatile boolean woken;
+
+        Waiter(Thread thread, long seq) {
+            this.thread = thread;
+            this.seq = seq;
+        }
+    }
+
+    /**
+     * Runs one fsync for every record written so far and wakes the callers it covers, plus one that
+     * it does not (to run the next fsync). Called with the lock held and no fsync running; releases
+     * the lock while forcing, so that writers and new waiters queue up behind this one.
+     */
+    private void groupCommit() throws IOException {
+        syncing = true;
+        gather();
+        long target = log.writtenSeq();
+        JournalFiles.Segment segment = log.current();
+        IOException error = null;
+        long started = System.nanoTime();
+        lock.unlock();
+        try {
+            segment.force();
+        } catch (IOException e) {
+            error = e;
+        } finally {
+            lock.lock();
+        }
+        forceNanos += (System.nanoTime() - started - forceNanos) / 4;
+        syncing = false;
+        synced.signalAll();
+        long batch = target - durableSeq;
+        if (error == null) {
+            durableSeq = target;
+            gatherUntil = log.writtenSeq() + batch;
+        } else {
+            fail(error);
+        }
+        release();
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /**
+     * Wakes the waiters whose records are durable, and one whose record is not, to run the next fsync
+     * (all of them once the journal has failed, to report it). Called with the lock held and no fsync
+     * running.
+     */
+    private void release() {
+        boolean leaderWoken = false;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.seq <= durableSeq || failure != null || !leaderWoken) {
+                leaderWoken |= w.seq > durableSeq;
+                it.remove();
+                w.woken = true;
+                LockSupport.unpark(w.thread);
+            }
+        }
+    }
+
+    /**
+     * Before an fsync: waits, for at most half an fsync, until as many records are waiting as the last
+     * fsync covered plus those written while it ran. With a steady set of callers that is all of them:
+     * the callers the last fsync released have written again, and one fsync covers everyone. Forcing
+     * at once would cover only the callers that wrote while the last fsync ran; with N callers in a
+     * loop the fsyncs then take turns between two halves of N and each caller waits for two of them
+     * (measured on 2 cores, 8 callers: 4 records per fsync against 8). A lone caller finds its own
+     * record is the whole target and does not wait. The cost, when callers do not come back (fewer
+     * of them, or work between operations), is at most half an fsync of extra latency, after which
+     * the target follows the smaller batch.
+     */
+    private void gather() {
+        long deadline = System.nanoTime() + forceNanos / 2;
+        while (log.writtenSeq() < gatherUntil) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                gathered.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /** Runs {@code work} with the lock held once no fsync is running, so that no fsync starts during it. */
+    void exclusively(IoAction work) throws IOException {
+        lock.lock();
+        try {
+            while (syncing) {
+                synced.awaitUninterruptibly();
+            }
+            work.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Inside {@link #exclusively}: runs {@code force}, which makes every record written so far durable,
+     * then wakes the callers it covered; a failure fails the journal.
+     */
+    void forceNow(IoAction force) throws IOException {
+        assert lock.isHeldByCurrentThread() && !syncing : "forceNow outside exclusively";
+        try {
+            force.run();
+            durableSeq = log.writtenSeq();
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        } finally {
+            release();
+        }
+    }
+
+    /** @throws IOException if the journal failed earlier */
+    void checkHealthy() throws IOException {
+        IOException f = failure;
+        if (f != null) {
+            throw new IOException("the journal failed earlier and accepts no more work; reopen the store", f);
+        }
+    }
+
+    /** Fails the journal: every later call fails with {@code e} as the cause. The first failure is kept. */
+    void fail(IOException e) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean failed() {
+        return failure != null;
+    }
+}

@@ -1,0 +1,71 @@
+/**
+ * The store: arenas kept in a directory, crash-safe. {@link dev.vmem.store.VmemStore} is the facade;
+ * {@link dev.vmem.store.PersistentArena} is an arena whose every change is journalled before the call
+ * returns. The on-disk layout is in {@link dev.vmem.store.StoreFormat}.
+ *
+ * <h2>Where things are</h2>
+ * <ul>
+ *   <li>{@code StoreDirectory}: creating and recognising a store (FORMAT); {@code DirectoryLock}: one
+ *       opener at a time.</li>
+ *   <li>{@code ArenaRegistry}: the arenas by name and id, creating and dropping them and taking either
+ *       back; {@code ArenaHandle}: the only class that calls the core's store-only hooks (observe, export,
+ *       restore, revert, source).</li>
+ *   <li>{@code UnitOfWork}: the write path. A mutation's changes (reported by the arena's observer) are
+ *       collected into one unit while batches nest, taken back newest first if it fails, encoded
+ *       ({@code UnitCodec}) as one journal record, and acknowledged once that record is fsynced.</li>
+ *   <li>{@code Journal}: the segment files; {@code GroupCommit}: concurrent callers sharing fsyncs.</li>
+ *   <li>{@code Checkpointer} and {@code Checkpoint}: the MapDB checkpoints; {@code Recovery},
+ *       {@code JournalReader} and {@code StoreImage}: opening; {@code StoreVerifier}: {@code verify()}.</li>
+ * </ul>
+ *
+ * <h2>The crash contract, as implemented</h2>
+ * There is one durability level today: an operation (or a {@code batch}) returns only after its journal
+ * record has been written and fsynced. Concurrent callers share fsyncs, and none returns before the
+ * fsync that covers its own record. Given a disk that honours fsync, after {@code kill -9} or a power
+ * loss at any instant, reopening the store:
+ * <ol>
+ *   <li>shows every acknowledged operation, with its NEXT_FIT rotor move (journalled in the same record),
+ *       so a NEXT_FIT value handed out before the crash is not handed out again before the rotor wraps;</li>
+ *   <li>shows each unit (one record: an operation, a batch, an import with the parent's allocation)
+ *       whole or not at all, and the history as a prefix: an operation that was written but not yet
+ *       acknowledged may appear (after {@code kill -9} its record is in the page cache) or not (after a
+ *       power loss);</li>
+ *   <li>passes the invariant check, or refuses to open;</li>
+ *   <li>may show a smaller {@code failures} counter: failed allocations change no state and are not
+ *       journalled.</li>
+ * </ol>
+ * A failed journal write takes the operation back; a failed fsync leaves it applied in memory with an
+ * unknown outcome on disk ({@link dev.vmem.store.StoreSyncFailedException}) and stops the store until
+ * it is reopened.
+ *
+ * <h2>Recovery</h2>
+ * <ol>
+ *   <li><b>Directory.</b> FORMAT must name version {@value dev.vmem.store.StoreFormat#VERSION}; the
+ *       LOCK file is locked (a second opener is refused).</li>
+ *   <li><b>Checkpoint.</b> Of the two generations, only files marked complete are candidates; the one
+ *       with the higher sequence number (then the higher epoch) is read first. It is used only if it
+ *       opens and its content matches its checksum; otherwise the other generation is read, and the
+ *       damaged one is rebuilt by a checkpoint soon after the open. With neither, recovery starts from an
+ *       empty store at sequence 0. A checkpoint is never the only copy: each one is written whole into the
+ *       older generation's file, fsynced, read back and verified before the journal drops any segment,
+ *       and a segment is dropped only once both generations hold all its records.</li>
+ *   <li><b>Journal.</b> Every segment is read in order. A segment header that is damaged is refused,
+ *       except in the last segment when the file holds no more than a header (a crash while creating
+ *       it: the file is deleted). A gap between segments, a journal starting after the checkpoint's
+ *       sequence + 1, or one ending before it is refused. Each record after the checkpoint's sequence is
+ *       decoded and applied to the checkpoint's image; an operation that does not fit the state (a free
+ *       of something not allocated, an overlapping span, ...) is refused. Refusals are
+ *       {@link dev.vmem.store.StoreCorruptedException}s naming the file and offset.</li>
+ *   <li><b>Torn tail or corruption.</b> A record whose length, sequence number or checksum is wrong is
+ *       a torn tail, and is cut off with everything after it, only if it is in the last segment and no
+ *       valid record numbered at or after it starts anywhere after it there (zeros, which the journal
+ *       writes ahead of its records, hold none). Otherwise it is corruption and the store refuses to open.
+ *       The records carry no durable watermark yet, and nothing outside the journal records its end: the
+ *       loss of a whole newest segment, or of records after the last valid one, is detected only when the
+ *       checkpoint reflects records beyond what the journal still holds.</li>
+ *   <li><b>Arenas.</b> Each arena is rebuilt from the image and the whole store passes the invariant
+ *       check (including imported spans matched in their sources), or the open is refused; only then is
+ *       the last segment cut back to its last valid record, fsynced, and appended to.</li>
+ * </ol>
+ */
+package dev.vmem.store;
