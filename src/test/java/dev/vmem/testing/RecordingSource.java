@@ -5,6 +5,7 @@ import dev.vmem.Constraints;
 import dev.vmem.Source;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -27,7 +28,7 @@ public final class RecordingSource implements Source {
     private final List<Range> releaseAttempts = new ArrayList<>();
     private final List<String> calls = new ArrayList<>();
     private boolean refuseImports;
-    private RuntimeException releaseFailure;
+    private Supplier<? extends RuntimeException> releaseFailure;
     private long shift;
     private long outstanding;
 
@@ -56,8 +57,11 @@ public final class RecordingSource implements Source {
         return this;
     }
 
-    /** From now on, releases throw {@code failure} and take nothing back; {@code null} makes them work again. */
-    public synchronized RecordingSource failReleasesWith(RuntimeException failure) {
+    /**
+     * From now on, releases throw what {@code failure} makes (a new exception each time, so that one
+     * can be attached to another) and take nothing back; {@code null} makes them work again.
+     */
+    public synchronized RecordingSource failReleasesWith(Supplier<? extends RuntimeException> failure) {
         this.releaseFailure = failure;
         return this;
     }
@@ -86,7 +90,7 @@ public final class RecordingSource implements Source {
         calls.add("release " + base + "+" + size);
         releaseAttempts.add(new Range(base, size));
         if (releaseFailure != null) {
-            throw releaseFailure;
+            throw releaseFailure.get();
         }
         if (releaseTo != null) {
             releaseTo.releaseSpan(base, size); // an arena checks the size against what it lent
@@ -120,7 +124,7 @@ public final class RecordingSource implements Source {
         return List.copyOf(releaseAttempts);
     }
 
-    /** Every call, imports and releases interleaved as they came: {@code "import <request>"}, {@code "release base+size"}. */
+    /** Every call, imports and releases interleaved as they came: {@code "import <request>"}, {@code "release b+s"}. */
     public synchronized List<String> calls() {
         return List.copyOf(calls);
     }
