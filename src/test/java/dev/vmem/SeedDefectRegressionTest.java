@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmem.testing.Dumps;
 import dev.vmem.testing.Range;
 import dev.vmem.testing.RecordingSource;
 import dev.vmem.testing.Stats;
@@ -177,7 +178,7 @@ class SeedDefectRegressionTest {
             long base = child.tryXalloc(c, policy);
 
             assertNotEquals(Arena.NONE, base, c + " under " + policy + " failed although the source holds a fitting range\n"
-                    + root.dump() + child.dump());
+                    + Dumps.of(root, child));
             assertTrue(c.admits(base), "base=" + base + " for " + c);
             assertEquals(0, base % Q);
             assertTrue(child.stats().imported() > 0);
@@ -560,7 +561,7 @@ class SeedDefectRegressionTest {
             source.refuseImports(false);
 
             // Release refused: the free fails as a whole, and succeeds once the source takes the span back.
-            source.failReleasesWith(new IllegalStateException("release refused by test"));
+            source.failReleasesWith(() -> new IllegalStateException("release refused by test"));
             dump = child.dump();
             stats = child.stats();
             String rootDump = root.dump();
