@@ -1,10 +1,21 @@
 package dev.vmem;
 
+import static dev.vmem.ArenaModelOracle.NONE;
+import static dev.vmem.ArenaModelOracle.brief;
+import static dev.vmem.ArenaModelOracle.freeRanges;
+import static dev.vmem.ArenaModelOracle.lowestAdmissible;
+import static dev.vmem.ArenaModelOracle.lowestAnywhere;
+import static dev.vmem.ArenaModelOracle.nextFitExpected;
+import static dev.vmem.ArenaModelOracle.roundDown;
+import static dev.vmem.ArenaModelOracle.roundUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vmem.ArenaModelOracle.Block;
+import dev.vmem.ArenaModelOracle.Range;
+import dev.vmem.ArenaModelOracle.RoundedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,13 +34,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Model-based tests: seeded random sequences of addSpan, alloc, xalloc and free, each checked against a
  * reference model (a {@code TreeMap} of live blocks plus the spans) after every step.
  *
- * <p>The placement oracle ({@link #lowestAdmissible}) is written here independently of {@code Fit}, and
- * is itself checked against a linear scan. Seeds are fixed per configuration; {@code -Dvmem.seed=N}
+ * <p>The placement oracle ({@link ArenaModelOracle}) is written independently of {@code Fit}, and is
+ * itself checked against a linear scan. Seeds are fixed per configuration; {@code -Dvmem.seed=N}
  * overrides them all, {@code -Dvmem.model.steps=N} changes the length of each run.
  */
 public class ArenaModelTest {
-    static final long NONE = -1;
-
     /**
      * Makes the arenas a run works on: in memory here; a persistent store reuses the whole model test
      * through this seam.
@@ -62,187 +72,74 @@ public class ArenaModelTest {
     private static final long[] QUANTA = {1, 8, 4096};
     private static final AtomicLong TOTAL_OPERATIONS = new AtomicLong();
 
-    static Stream<Arguments> configurations() {
-        List<Arguments> out = new ArrayList<>();
-        for (Policy policy : Policy.values()) {
-            for (long quantum : QUANTA) {
-                out.add(Arguments.of(policy, quantum, false));
-                out.add(Arguments.of(policy, quantum, true));
-            }
-        }
-        return out.stream();
-    }
-
-    @ParameterizedTest(name = "{0}, quantum={1}, source={2}")
-    @MethodSource("configurations")
-    void randomOperations_agreeWithReferenceModel(Policy policy, long quantum, boolean withSource) {
-        long seed = Long.getLong("vmem.seed",
-                0x5EED_0000L + policy.ordinal() * 100L + Long.numberOfTrailingZeros(quantum) * 2L + (withSource ? 1 : 0));
-        Run run = new Run(MEMORY, seed, policy, quantum, withSource);
-        try {
-            run.execute(STEPS);
-        } finally {
-            TOTAL_OPERATIONS.addAndGet(run.operations);
-            System.out.printf("model %-11s q=%-4d source=%-5b seed=%d parentQ=%d ops=%d allocs=%d exhausted=%d "
-                            + "ctorRejected=%d arenaRejected=%d badFrees=%d imports=%d%n",
-                    policy, quantum, withSource, seed, run.parentQ, run.operations, run.allocations, run.failures,
-                    run.ctorRejected, run.arenaRejected, run.badFrees, run.importingAllocs);
-        }
-        assertTrue(run.allocations > STEPS / 10, "seed=" + seed + ": too few successful allocations: " + run.allocations);
-    }
-
     @AfterAll
     static void reportOperations() {
         System.out.println("model operations in total: " + TOTAL_OPERATIONS.get());
     }
 
-    @Test
-    void lowestAdmissible_agreesWithLinearScan() {
-        long seed = Long.getLong("vmem.seed", 42);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < 200_000; i++) {
-            long lo = rnd.nextLong(200);
-            long hi = lo + rnd.nextLong(120);
-            long size = 1 + rnd.nextLong(40);
-            long align = 1L << rnd.nextInt(7);
-            long phase = rnd.nextLong(align);
-            long nocross = rnd.nextInt(3) == 0 ? 0 : 1L << rnd.nextInt(8);
-            long expected = NONE;
-            for (long s = lo; s + size <= hi; s++) {
-                if (s % align == phase && (nocross == 0 || s / nocross == (s + size - 1) / nocross)) {
-                    expected = s;
-                    break;
+    /** The placement oracle the model runs are checked with, checked itself against a linear scan. */
+    @Nested
+    class Oracle {
+
+        @Test
+        void lowestAdmissible_agreesWithLinearScan() {
+            long seed = Long.getLong("vmem.seed", 42);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int i = 0; i < 200_000; i++) {
+                long lo = rnd.nextLong(200);
+                long hi = lo + rnd.nextLong(120);
+                long size = 1 + rnd.nextLong(40);
+                long align = 1L << rnd.nextInt(7);
+                long phase = rnd.nextLong(align);
+                long nocross = rnd.nextInt(3) == 0 ? 0 : 1L << rnd.nextInt(8);
+                long expected = NONE;
+                for (long s = lo; s + size <= hi; s++) {
+                    if (s % align == phase && (nocross == 0 || s / nocross == (s + size - 1) / nocross)) {
+                        expected = s;
+                        break;
+                    }
+                }
+                assertEquals(expected, lowestAdmissible(lo, hi, size, align, phase, nocross),
+                        "seed=" + seed + " lo=" + lo + " hi=" + hi + " size=" + size + " align=" + align + " phase=" + phase
+                                + " nocross=" + nocross);
+            }
+        }
+    }
+
+    /** Seeded runs of random operations, each step checked against the reference model. */
+    @Nested
+    class RandomOperations {
+
+        static Stream<Arguments> configurations() {
+            List<Arguments> out = new ArrayList<>();
+            for (Policy policy : Policy.values()) {
+                for (long quantum : QUANTA) {
+                    out.add(Arguments.of(policy, quantum, false));
+                    out.add(Arguments.of(policy, quantum, true));
                 }
             }
-            assertEquals(expected, lowestAdmissible(lo, hi, size, align, phase, nocross),
-                    "seed=" + seed + " lo=" + lo + " hi=" + hi + " size=" + size + " align=" + align + " phase=" + phase
-                            + " nocross=" + nocross);
+            return out.stream();
         }
-    }
 
-    // ------------------------------------------------------------------ the oracle
-
-    /**
-     * The lowest {@code s >= lo} with {@code s + size <= hi}, {@code s % align == phase} and, when
-     * {@code nocross != 0}, {@code [s, s + size)} inside one {@code nocross} window; {@link #NONE} if none.
-     * Values stay far below 2^62 in these tests.
-     */
-    static long lowestAdmissible(long lo, long hi, long size, long align, long phase, long nocross) {
-        long s = lo + Math.floorMod(phase - lo, align);
-        // After moving past a boundary once, every later candidate sits at the same offset in its window
-        // (align >= nocross: all candidates agree mod nocross; align < nocross: each one sits at boundary +
-        // phase), so a third move never helps; three rounds are a safe bound.
-        for (int round = 0; round < 3 && s <= hi - size; round++) {
-            if (nocross == 0 || s / nocross == (s + size - 1) / nocross) {
-                return s;
+        @ParameterizedTest(name = "{0}, quantum={1}, source={2}")
+        @MethodSource("configurations")
+        void randomOperations_agreeWithReferenceModel(Policy policy, long quantum, boolean withSource) {
+            long seed = Long.getLong("vmem.seed",
+                    0x5EED_0000L + policy.ordinal() * 100L + Long.numberOfTrailingZeros(quantum) * 2L + (withSource ? 1 : 0));
+            Run run = new Run(MEMORY, seed, policy, quantum, withSource);
+            try {
+                run.execute(STEPS);
+            } finally {
+                TOTAL_OPERATIONS.addAndGet(run.operations);
+                System.out.printf("model %-11s q=%-4d source=%-5b seed=%d parentQ=%d ops=%d allocs=%d exhausted=%d "
+                                + "ctorRejected=%d arenaRejected=%d badFrees=%d imports=%d%n",
+                        policy, quantum, withSource, seed, run.parentQ, run.operations, run.allocations, run.failures,
+                        run.ctorRejected, run.arenaRejected, run.badFrees, run.importingAllocs);
             }
-            long boundary = (s / nocross + 1) * nocross;
-            s = boundary + Math.floorMod(phase - boundary, align);
-        }
-        return NONE;
-    }
-
-    /** Keeps failure messages readable: dumps of big arenas are cut. */
-    static String brief(String dump) {
-        return dump.length() <= 6000 ? dump : dump.substring(0, 6000) + "... (" + dump.length() + " chars)\n";
-    }
-
-    static long roundUp(long x, long q) {
-        return (x + q - 1) / q * q;
-    }
-
-    static long roundDown(long x, long q) {
-        return x / q * q;
-    }
-
-    /** A half-open range {@code [base, end)}. */
-    record Range(long base, long end) {
-        long size() {
-            return end - base;
-        }
-
-        boolean holds(long start, long size) {
-            return base <= start && start + size <= end;
-        }
-
-        @Override
-        public String toString() {
-            return "[" + base + ", " + end + ")";
+            assertTrue(run.allocations > STEPS / 10, "seed=" + seed + ": too few successful allocations: " + run.allocations);
         }
     }
 
-    /** A request after the arena's rounding to its quantum. */
-    record Request(long size, long align, long phase, long nocross, long min, long max) {
-        long lowestIn(Range r) {
-            long lo = Math.max(r.base, min);
-            long hi = Math.min(r.end, max);
-            return lo >= hi ? NONE : lowestAdmissible(lo, hi, size, align, phase, nocross);
-        }
-
-        long lowestFrom(Range r, long from) {
-            long lo = Math.max(Math.max(r.base, min), from);
-            long hi = Math.min(r.end, max);
-            return lo >= hi ? NONE : lowestAdmissible(lo, hi, size, align, phase, nocross);
-        }
-
-        boolean admits(long base) {
-            return base >= min && base <= max - size && Math.floorMod(base, align) == phase
-                    && (nocross == 0 || base / nocross == (base + size - 1) / nocross);
-        }
-
-        boolean plain(long quantum) {
-            return align == quantum && phase == 0 && nocross == 0 && min == 0 && max == roundDown(Long.MAX_VALUE, quantum);
-        }
-    }
-
-    /** The lowest admissible start over all ranges, or {@link #NONE}. */
-    static long lowestAnywhere(List<Range> ranges, Request r) {
-        for (Range range : ranges) {
-            long s = r.lowestIn(range);
-            if (s != NONE) {
-                return s;
-            }
-        }
-        return NONE;
-    }
-
-    /** Where NEXT_FIT must place {@code r}: lowest start at or after the rotor, else lowest overall. */
-    static long nextFitExpected(List<Range> ranges, long rotor, Request r) {
-        for (Range range : ranges) {
-            if (range.end > rotor) {
-                long s = r.lowestFrom(range, rotor);
-                if (s != NONE) {
-                    return s;
-                }
-            }
-        }
-        return lowestAnywhere(ranges, r);
-    }
-
-    /** Free ranges: every span minus the live blocks, address-ordered. */
-    static List<Range> freeRanges(TreeMap<Long, Long> spans, TreeMap<Long, Block> live) {
-        List<Range> out = new ArrayList<>();
-        for (Map.Entry<Long, Long> span : spans.entrySet()) {
-            long cursor = span.getKey();
-            long end = span.getKey() + span.getValue();
-            for (Block b : live.subMap(span.getKey(), true, end, false).values()) {
-                if (b.base > cursor) {
-                    out.add(new Range(cursor, b.base));
-                }
-                cursor = b.base + b.size;
-            }
-            if (cursor < end) {
-                out.add(new Range(cursor, end));
-            }
-        }
-        return out;
-    }
-
-    /** A live block of the model: its base, the size the caller asked for, and that size rounded. */
-    record Block(long base, long requested, long size) {
-    }
-
-    // ------------------------------------------------------------------ one run
 
     /** One seeded run of random operations against one arena (and its parent, if any). */
     public static final class Run {
@@ -412,8 +309,6 @@ public class ArenaModelTest {
             }
         }
 
-        // -------------------------------------------------------------- operations
-
         void addSpan(boolean initial) {
             long totalAdded = spans.values().stream().mapToLong(Long::longValue).sum();
             if (!initial && totalAdded >= addedCap) {
@@ -539,16 +434,16 @@ public class ArenaModelTest {
                 }
             }
             long sizeR = roundUp(size, q);
-            Request req;
+            RoundedRequest req;
             boolean rejected;
             if (c == null) {
-                req = new Request(sizeR, q, 0, 0, 0, roundDown(Long.MAX_VALUE, q));
+                req = new RoundedRequest(sizeR, q, 0, 0, 0, roundDown(Long.MAX_VALUE, q));
                 rejected = false;
             } else {
-                req = new Request(sizeR, Math.max(c.align(), q), c.phase(), c.nocross(), roundUp(c.min(), q),
+                req = new RoundedRequest(sizeR, Math.max(c.align(), q), c.phase(), c.nocross(), roundUp(c.min(), q),
                         roundDown(c.max(), q));
-                rejected = c.phase() % q != 0 || req.min >= req.max
-                        || lowestAdmissible(req.min, req.max, req.size, req.align, req.phase, req.nocross) == NONE;
+                rejected = c.phase() % q != 0 || req.min() >= req.max()
+                        || lowestAdmissible(req.min(), req.max(), req.size(), req.align(), req.phase(), req.nocross()) == NONE;
             }
             String what = ctx + " " + p + " " + (c == null ? "alloc(" + size + ")" : "xalloc(" + c + ")")
                     + " rounded to " + req;
@@ -612,11 +507,11 @@ public class ArenaModelTest {
             assertTrue(base % q == 0, where + ": base not a multiple of the quantum");
             if (c != null) {
                 assertTrue(c.admits(base), where + ": block violates " + c);
-                Constraints rounded = new Constraints(req.size, req.align, req.phase, req.nocross, req.min, req.max);
+                Constraints rounded = new Constraints(req.size(), req.align(), req.phase(), req.nocross(), req.min(), req.max());
                 assertTrue(rounded.admits(base), where + ": block violates " + rounded);
             }
             Map.Entry<Long, Block> below = live.floorEntry(base + sizeR - 1);
-            assertTrue(below == null || below.getValue().base + below.getValue().size <= base,
+            assertTrue(below == null || below.getValue().base() + below.getValue().size() <= base,
                     where + ": overlaps live block " + (below == null ? "" : below.getValue()));
             Range holder = null;
             for (Range r : free) {
@@ -681,7 +576,7 @@ public class ArenaModelTest {
         }
 
         /** The lowest block start the parent could lend a span for, or NONE. */
-        long parentRoom(Request req) {
+        long parentRoom(RoundedRequest req) {
             TreeMap<Long, Long> parentSpan = new TreeMap<>();
             parentSpan.put(parentBase, parentSize);
             TreeMap<Long, Block> lent = new TreeMap<>();
@@ -689,8 +584,8 @@ public class ArenaModelTest {
                 lent.put(e.getKey(), new Block(e.getKey(), e.getValue(), e.getValue()));
             }
             for (Range r : freeRanges(parentSpan, lent)) {
-                Range usable = new Range(roundUp(r.base, grain), roundDown(r.end, grain));
-                if (usable.base < usable.end) {
+                Range usable = new Range(roundUp(r.base(), grain), roundDown(r.end(), grain));
+                if (usable.base() < usable.end()) {
                     long s = req.lowestIn(usable);
                     if (s != NONE) {
                         return s;
@@ -709,12 +604,12 @@ public class ArenaModelTest {
         void freeBlock(Block b, boolean withSize) {
             String what = ctx + " free(" + b + ", withSize=" + withSize + ")";
             if (withSize) {
-                arena.free(b.base, rnd.nextBoolean() ? b.requested : b.size);
+                arena.free(b.base(), rnd.nextBoolean() ? b.requested() : b.size());
             } else {
-                arena.free(b.base);
+                arena.free(b.base());
             }
-            live.remove(b.base);
-            allocatedModel -= b.size;
+            live.remove(b.base());
+            allocatedModel -= b.size();
             frees++;
             TreeMap<Long, Long> importedAfter = importedSpans(arena.segments());
             for (Map.Entry<Long, Long> e : imported.entrySet()) {
@@ -734,11 +629,11 @@ public class ArenaModelTest {
             long size = NONE;
             if (kind == 0 && !live.isEmpty()) {
                 Block b = randomEntry(live).getValue();
-                base = b.base;
-                size = b.size + q; // wrong size
+                base = b.base();
+                size = b.size() + q; // wrong size
             } else if (kind == 1 && !live.isEmpty()) {
                 Block b = randomEntry(live).getValue();
-                base = b.base + (b.size > 1 ? 1 + rnd.nextLong(b.size - 1) : 1); // inside, not a base
+                base = b.base() + (b.size() > 1 ? 1 + rnd.nextLong(b.size() - 1) : 1); // inside, not a base
             } else {
                 base = rnd.nextLong(ownEnd + parentSize + 64 * q);
             }
@@ -757,8 +652,6 @@ public class ArenaModelTest {
             badFrees++;
             assertUnchanged(false, "rejected free(" + v + ")");
         }
-
-        // -------------------------------------------------------------- state checks
 
         /** The arena (and parent) are as after the previous step; a failed allocation counts one failure. */
         void assertUnchanged(boolean countsFailure, String what) {
@@ -806,7 +699,7 @@ public class ArenaModelTest {
             }
             assertEquals(spans, added, ctx + ": added spans differ from the model");
             TreeMap<Long, Long> liveSizes = new TreeMap<>();
-            live.forEach((k, b) -> liveSizes.put(k, b.size));
+            live.forEach((k, b) -> liveSizes.put(k, b.size()));
             assertEquals(liveSizes, allocatedSegs, ctx + ": allocated segments differ from the model's live blocks");
             assertEquals(freeRanges(allSpans(spans, importedNow), live), freeSegs,
                     ctx + ": free segments differ from spans minus live blocks (coalescing?)");

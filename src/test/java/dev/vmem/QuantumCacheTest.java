@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmem.testing.RecordingSource;
+import dev.vmem.testing.Segments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,10 +22,6 @@ class QuantumCacheTest {
 
     private static Arena cached(long quantum, long qcacheMax, long spanSize) {
         return Arena.builder("cached").quantum(quantum).qcacheMax(qcacheMax).span(0, spanSize).build();
-    }
-
-    private static long kindSum(Arena a, Segment.Kind kind) {
-        return a.segments().stream().filter(s -> s.kind() == kind).mapToLong(Segment::size).sum();
     }
 
     @Test
@@ -35,8 +34,8 @@ class QuantumCacheTest {
         assertEquals(1, s.liveAllocations());
         assertEquals(1, s.allocations());
         assertEquals(s.total() - 16, s.free(), "cached values are free to callers");
-        assertEquals(16, kindSum(a, Segment.Kind.ALLOCATED));
-        assertEquals(62 * 16, kindSum(a, Segment.Kind.CACHED));
+        assertEquals(16, Segments.sizeOf(a, Segment.Kind.ALLOCATED));
+        assertEquals(62 * 16, Segments.sizeOf(a, Segment.Kind.CACHED));
         assertTrue(a.segments().contains(new Segment(b, 16, Segment.Kind.ALLOCATED)));
         a.free(b, 16);
         assertEquals(0, a.stats().allocated());
@@ -157,39 +156,20 @@ class QuantumCacheTest {
     @Test
     void aSlabWhoseSpanTheSourceRefuses_staysInTheCacheAndServesAgain() {
         Arena parent = Arena.builder("parent").quantum(1).span(0, 1 << 20).build();
-        boolean[] refuse = {false};
-        Source refusing = new Source() {
-            @Override
-            public long importSpan(Constraints request) {
-                return parent.asSource().importSpan(request);
-            }
-
-            @Override
-            public void releaseSpan(long base, long size) {
-                if (refuse[0]) {
-                    throw new IllegalStateException("refused span [" + base + ", " + (base + size) + ")");
-                }
-                parent.asSource().releaseSpan(base, size);
-            }
-
-            @Override
-            public long quantum() {
-                return 1;
-            }
-        };
+        RecordingSource refusing = RecordingSource.over(parent.asSource());
         Arena child = Arena.builder("child").quantum(1).qcacheMax(2).source(refusing).build();
         long b = child.alloc(2, Policy.INSTANT_FIT);
         child.free(b, 2);
         String dump = child.dump();
         ArenaStats stats = child.stats();
-        refuse[0] = true;
+        refusing.failReleasesWith(() -> new IllegalStateException("refused by test"));
         child.reapCaches();
         child.reapCaches();
         assertEquals(dump, child.dump(), "the slab is back in the cache, unchanged");
         assertEquals(stats, child.stats());
         assertEquals(b, child.alloc(2, Policy.INSTANT_FIT), "and serves again");
         child.free(b);
-        refuse[0] = false;
+        refusing.failReleasesWith(null);
         child.reapCaches();
         assertEquals(0, child.stats().total());
         assertEquals(0, parent.stats().allocated());
@@ -312,6 +292,60 @@ class QuantumCacheTest {
         }
         assertTrue(mostCached > 0, "the caches were used");
         assertTrue(failures > 0, "the run reached exhaustion, where the caches are reaped");
+        Invariants.assertSound(a);
+    }
+
+    /** Runs {@code body} on a new thread (so on whatever stripe that thread hashes to) and waits for it. */
+    private static void onNewThread(Runnable body) throws InterruptedException {
+        Thread t = new Thread(body);
+        t.start();
+        t.join();
+    }
+
+    /**
+     * Guards against a request failing while another stripe's slab has idle blocks of its size. A slab is
+     * the current slab of the stripe of the thread that made it; a thread of another stripe must still
+     * find its idle blocks ("a new slab is taken only when no stripe and no queued slab has room"; "every
+     * idle block stays reachable") rather than fail. The arena holds exactly one slab.
+     */
+    @Test
+    void idleBlocksOfAnotherStripesSlab_serveAThreadBeforeItsRequestFails() throws InterruptedException {
+        Arena a = Arena.builder("one-slab").quantum(1).qcacheMax(1).span(0, 63).build();
+        long held = a.alloc(1, Policy.INSTANT_FIT);
+        assertEquals(62, a.stats().cached(), "one slab, one block held by this thread");
+        List<Long> refused = new ArrayList<>();
+        for (int i = 0; i < 32; i++) { // threads hash onto stripes: some of them land on other stripes
+            AtomicLong got = new AtomicLong();
+            onNewThread(() -> got.set(a.tryAlloc(1, Policy.INSTANT_FIT)));
+            if (got.get() == Arena.NONE) {
+                refused.add((long) i);
+            } else {
+                a.free(got.get(), 1);
+            }
+        }
+        assertEquals(List.of(), refused, "threads refused although the slab had 62 idle blocks of their size");
+        assertEquals(62, a.stats().cached());
+        assertEquals(32, a.stats().frees());
+        a.free(held, 1);
+        Invariants.assertSound(a);
+    }
+
+    /**
+     * Guards against a dump header whose space figures disagree with stats() and with its own segment
+     * lines: a slab with one block held is 16 values allocated, not 63 * 16.
+     */
+    @Test
+    void dumpHeader_showsTheCallersFiguresLikeStatsAndTheWalk() {
+        Arena a = Arena.builder("dumped").quantum(8).qcacheMax(32).span(0, 1 << 20).build();
+        long b = a.alloc(16, Policy.INSTANT_FIT);
+        ArenaStats s = a.stats();
+        String header = a.dump().lines().findFirst().orElseThrow();
+        long walkedAllocated = Segments.sizeOf(a, Segment.Kind.ALLOCATED);
+        assertEquals(16, walkedAllocated);
+        assertTrue(header.contains(" allocated=" + s.allocated() + " ") && header.contains(" free=" + s.free() + " "),
+                header + " vs " + s);
+        assertTrue(header.contains(" cached=" + s.cached() + " "), header);
+        a.free(b, 16);
         Invariants.assertSound(a);
     }
 }

@@ -1,5 +1,9 @@
 package dev.vmem;
 
+import static dev.vmem.testing.Segments.allocated;
+import static dev.vmem.testing.Segments.free;
+import static dev.vmem.testing.Segments.importedSpan;
+import static dev.vmem.testing.Segments.span;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,22 +25,6 @@ class SeedTest {
 
     private static Arena createArenaSource(Source source) {
         return Arena.builder("borrower").quantum(8).source(source).build();
-    }
-
-    private static Segment span(long base, long size) {
-        return new Segment(base, size, Segment.Kind.SPAN);
-    }
-
-    private static Segment importedSpan(long base, long size) {
-        return new Segment(base, size, Segment.Kind.IMPORTED_SPAN);
-    }
-
-    private static Segment free(long base, long size) {
-        return new Segment(base, size, Segment.Kind.FREE);
-    }
-
-    private static Segment allocated(long base, long size) {
-        return new Segment(base, size, Segment.Kind.ALLOCATED);
     }
 
     private static Constraints sizeAlign(long size, long align) {
