@@ -1,5 +1,8 @@
 package dev.vmem.cli;
 
+import static dev.vmem.cli.JsonReader.arr;
+import static dev.vmem.cli.JsonReader.num;
+import static dev.vmem.cli.JsonReader.obj;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
+import dev.vmem.testing.StoreDirectories;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +25,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,6 +34,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -83,420 +87,424 @@ class VmemCommandIT {
         fixtureStats = ok(fixtureWork, fixture, "stats", "--json").out;
     }
 
-    // ------------------------------------------------------------------ every command, happy paths
+    /** Every command on a healthy store, with hex and decimal numbers. */
+    @Nested
+    class HappyPaths {
+        @Test
+        void everyCommandWorksOnAHealthyStoreWithHexAndDecimalNumbers(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            Result created = ok(work, store, "create", "a", "--quantum", "0x10", "--span", "0x1000:0x1000",
+                    "--span", "65536:4096");
+            assertEquals("", created.out, "create prints nothing");
+            ok(work, store, "add-span", "a", "0x20000", "0x1000");
+            ok(work, store, "create", "child", "--quantum", "16", "--source", "a", "--import-quantum", "0x100",
+                    "--qcache-max", "64");
 
-    @Test
-    void everyCommandWorksOnAHealthyStoreWithHexAndDecimalNumbers(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        Result created = ok(work, store, "create", "a", "--quantum", "0x10", "--span", "0x1000:0x1000",
-                "--span", "65536:4096");
-        assertEquals("", created.out, "create prints nothing");
-        ok(work, store, "add-span", "a", "0x20000", "0x1000");
-        ok(work, store, "create", "child", "--quantum", "16", "--source", "a", "--import-quantum", "0x100",
-                "--qcache-max", "64");
+            List<Long> bases = ok(work, store, "alloc", "a", "0x40", "--count", "3").outLines().stream()
+                    .map(Long::parseLong).toList();
+            assertEquals(3, new HashSet<>(bases).size(), "three distinct blocks: " + bases);
+            assertTrue(bases.stream().allMatch(b -> b % 16 == 0), "quantum-aligned: " + bases);
+            long aligned = single(ok(work, store, "alloc", "a", "100", "--policy", "best", "--align", "0x100",
+                    "--phase", "0x10"));
+            assertEquals(16, aligned % 256, "--align 0x100 --phase 0x10 gives a base = 16 mod 256: " + aligned);
+            long child = single(ok(work, store, "alloc", "child", "32"));
+            assertEquals("", ok(work, store, "free", "a", "0x" + Long.toHexString(bases.get(1)), "--size", "0x40").out,
+                    "free prints nothing");
 
-        List<Long> bases = ok(work, store, "alloc", "a", "0x40", "--count", "3").outLines().stream()
-                .map(Long::parseLong).toList();
-        assertEquals(3, new HashSet<>(bases).size(), "three distinct blocks: " + bases);
-        assertTrue(bases.stream().allMatch(b -> b % 16 == 0), "quantum-aligned: " + bases);
-        long aligned = single(ok(work, store, "alloc", "a", "100", "--policy", "best", "--align", "0x100",
-                "--phase", "0x10"));
-        assertEquals(16, aligned % 256, "--align 0x100 --phase 0x10 gives a base = 16 mod 256: " + aligned);
-        long child = single(ok(work, store, "alloc", "child", "32"));
-        assertEquals("", ok(work, store, "free", "a", "0x" + Long.toHexString(bases.get(1)), "--size", "0x40").out,
-                "free prints nothing");
+            // list: header, then name, quantum, source, total, allocated, free.
+            List<String> list = ok(work, store, "list").outLines();
+            assertEquals(3, list.size(), "header and one line per arena: " + list);
+            assertEquals(List.of("NAME", "QUANTUM", "SOURCE", "TOTAL", "ALLOCATED", "FREE"), words(list.get(0)));
+            // a: 3 spans of 4096; live 64 + 64 + 112 (100 rounded up to the quantum) + 256 imported by child.
+            assertEquals(List.of("a", "16", "-", "12288", "496", "11792"), words(list.get(1)));
+            assertEquals(List.of("child", "16", "a", "256", "32", "224"), words(list.get(2)));
 
-        // list: header, then name, quantum, source, total, allocated, free.
-        List<String> list = ok(work, store, "list").outLines();
-        assertEquals(3, list.size(), "header and one line per arena: " + list);
-        assertEquals(List.of("NAME", "QUANTUM", "SOURCE", "TOTAL", "ALLOCATED", "FREE"), words(list.get(0)));
-        // a: 3 spans of 4096; live 64 + 64 + 112 (100 rounded up to the quantum) + 256 imported by child.
-        assertEquals(List.of("a", "16", "-", "12288", "496", "11792"), words(list.get(1)));
-        assertEquals(List.of("child", "16", "a", "256", "32", "224"), words(list.get(2)));
+            // stats --json: every field, with the numbers the workload implies.
+            Map<?, ?> stats = obj(JsonReader.parse(ok(work, store, "stats", "--json").out));
+            List<?> arenas = arr(stats.get("arenas"));
+            assertEquals(2, arenas.size());
+            Map<?, ?> a = obj(arenas.get(0));
+            Map<?, ?> c = obj(arenas.get(1));
+            assertEquals("a", a.get("name"));
+            assertEquals("child", c.get("name"));
+            for (String field : List.of("total", "allocated", "free", "imported", "spans", "segments", "live",
+                    "allocations", "frees", "failures", "imports", "releases", "cursor")) {
+                assertTrue(a.containsKey(field) && c.containsKey(field), "stats --json has '" + field + "': " + stats);
+            }
+            assertEquals(12288, num(a.get("total")));
+            assertEquals(496, num(a.get("allocated")));
+            assertEquals(11792, num(a.get("free")));
+            assertEquals(3, num(a.get("spans")));
+            assertEquals(4, num(a.get("live")));
+            assertEquals(1, num(a.get("frees")));
+            assertEquals(0, num(a.get("imported")));
+            assertEquals(256, num(c.get("total")));
+            assertEquals(32, num(c.get("allocated")));
+            assertEquals(224, num(c.get("free")));
+            assertEquals(256, num(c.get("imported")));
+            assertEquals(1, num(c.get("imports")));
+            assertEquals(1, num(c.get("live")));
+            assertEquals(1, num(c.get("allocations")));
 
-        // stats --json: every field, with the numbers the workload implies.
-        Map<?, ?> stats = obj(JsonReader.parse(ok(work, store, "stats", "--json").out));
-        List<?> arenas = arr(stats.get("arenas"));
-        assertEquals(2, arenas.size());
-        Map<?, ?> a = obj(arenas.get(0));
-        Map<?, ?> c = obj(arenas.get(1));
-        assertEquals("a", a.get("name"));
-        assertEquals("child", c.get("name"));
-        for (String field : List.of("total", "allocated", "free", "imported", "spans", "segments", "live",
-                "allocations", "frees", "failures", "imports", "releases", "cursor")) {
-            assertTrue(a.containsKey(field) && c.containsKey(field), "stats --json has '" + field + "': " + stats);
-        }
-        assertEquals(12288, num(a.get("total")));
-        assertEquals(496, num(a.get("allocated")));
-        assertEquals(11792, num(a.get("free")));
-        assertEquals(3, num(a.get("spans")));
-        assertEquals(4, num(a.get("live")));
-        assertEquals(1, num(a.get("frees")));
-        assertEquals(0, num(a.get("imported")));
-        assertEquals(256, num(c.get("total")));
-        assertEquals(32, num(c.get("allocated")));
-        assertEquals(224, num(c.get("free")));
-        assertEquals(256, num(c.get("imported")));
-        assertEquals(1, num(c.get("imports")));
-        assertEquals(1, num(c.get("live")));
-        assertEquals(1, num(c.get("allocations")));
+            // stats NAME (text) agrees.
+            List<String> statsText = ok(work, store, "stats", "a").outLines();
+            assertEquals(1, statsText.size(), statsText.toString());
+            assertTrue(statsText.get(0).startsWith("a: total=12288 allocated=496 free=11792 "), statsText.get(0));
 
-        // stats NAME (text) agrees.
-        List<String> statsText = ok(work, store, "stats", "a").outLines();
-        assertEquals(1, statsText.size(), statsText.toString());
-        assertTrue(statsText.get(0).startsWith("a: total=12288 allocated=496 free=11792 "), statsText.get(0));
-
-        // dump --json: well-formed, in address order, and adding up.
-        Map<?, ?> dump = obj(JsonReader.parse(ok(work, store, "dump", "a", "--json").out));
-        assertEquals("a", dump.get("name"));
-        assertEquals(16, num(dump.get("quantum")));
-        List<?> segments = arr(dump.get("segments"));
-        Map<Long, Long> allocated = new TreeMap<>();
-        TreeMap<Long, Long> spans = new TreeMap<>();
-        long previous = Long.MIN_VALUE;
-        long spanEnd = Long.MIN_VALUE;
-        long inSpan = 0;
-        for (Object o : segments) {
-            Map<?, ?> seg = obj(o);
-            long start = num(seg.get("start"));
-            long size = num(seg.get("size"));
-            Object type = seg.get("type");
-            assertTrue(start >= previous, "dump is in address order: " + segments);
-            assertTrue(size > 0, "segment sizes are positive: " + seg);
-            previous = start;
-            if ("span".equals(type)) {
-                assertTrue(start >= spanEnd, "spans do not overlap: " + segments);
-                assertTrue(spans.isEmpty() || inSpan == spans.lastEntry().getValue(),
-                        "the segments of each span fill it exactly: " + segments);
-                spans.put(start, size);
-                spanEnd = start + size;
-                inSpan = 0;
-            } else {
-                assertTrue("free".equals(type) || "allocated".equals(type), "type is span, free or allocated: " + seg);
-                assertTrue(start + size <= spanEnd, "each segment lies in the span before it: " + seg);
-                inSpan += size;
-                if ("allocated".equals(type)) {
-                    allocated.put(start, size);
+            // dump --json: well-formed, in address order, and adding up.
+            Map<?, ?> dump = obj(JsonReader.parse(ok(work, store, "dump", "a", "--json").out));
+            assertEquals("a", dump.get("name"));
+            assertEquals(16, num(dump.get("quantum")));
+            List<?> segments = arr(dump.get("segments"));
+            Map<Long, Long> allocated = new TreeMap<>();
+            TreeMap<Long, Long> spans = new TreeMap<>();
+            long previous = Long.MIN_VALUE;
+            long spanEnd = Long.MIN_VALUE;
+            long inSpan = 0;
+            for (Object o : segments) {
+                Map<?, ?> seg = obj(o);
+                long start = num(seg.get("start"));
+                long size = num(seg.get("size"));
+                Object type = seg.get("type");
+                assertTrue(start >= previous, "dump is in address order: " + segments);
+                assertTrue(size > 0, "segment sizes are positive: " + seg);
+                previous = start;
+                if ("span".equals(type)) {
+                    assertTrue(start >= spanEnd, "spans do not overlap: " + segments);
+                    assertTrue(spans.isEmpty() || inSpan == spans.lastEntry().getValue(),
+                            "the segments of each span fill it exactly: " + segments);
+                    spans.put(start, size);
+                    spanEnd = start + size;
+                    inSpan = 0;
+                } else {
+                    assertTrue("free".equals(type) || "allocated".equals(type), "type is span, free or allocated: " + seg);
+                    assertTrue(start + size <= spanEnd, "each segment lies in the span before it: " + seg);
+                    inSpan += size;
+                    if ("allocated".equals(type)) {
+                        allocated.put(start, size);
+                    }
                 }
             }
+            assertEquals(spans.lastEntry().getValue(), inSpan, "the segments of the last span fill it: " + segments);
+            assertEquals(Map.of(0x1000L, 4096L, 0x10000L, 4096L, 0x20000L, 4096L), spans);
+            Map<?, ?> childDump = obj(JsonReader.parse(ok(work, store, "dump", "child", "--json").out));
+            Map<?, ?> importedSpan = obj(arr(childDump.get("segments")).get(0));
+            assertEquals("span", importedSpan.get("type"));
+            assertEquals(1, num(importedSpan.get("imported")), "child's span was imported: " + childDump);
+            long importedBase = num(importedSpan.get("start"));
+            assertTrue(child >= importedBase && child + 32 <= importedBase + 256, "child's block is in its import");
+            assertEquals(Map.of(bases.get(0), 64L, bases.get(2), 64L, aligned, 112L, importedBase, 256L), allocated,
+                    "a's live allocations: two of the three blocks, the aligned one, and child's import");
+
+            // dump (text): a header, then one line per span and segment.
+            List<String> dumpText = ok(work, store, "dump", "a").outLines();
+            assertEquals(List.of("START", "SIZE", "TYPE"), words(dumpText.get(0)));
+            assertEquals(segments.size() + 1, dumpText.size(), dumpText.toString());
+            assertEquals(List.of("4096", "4096", "span"), words(dumpText.get(1)));
+
+            Result check = ok(work, store, "check");
+            assertTrue(check.out.contains("sound"), check.describe());
         }
-        assertEquals(spans.lastEntry().getValue(), inSpan, "the segments of the last span fill it: " + segments);
-        assertEquals(Map.of(0x1000L, 4096L, 0x10000L, 4096L, 0x20000L, 4096L), spans);
-        Map<?, ?> childDump = obj(JsonReader.parse(ok(work, store, "dump", "child", "--json").out));
-        Map<?, ?> importedSpan = obj(arr(childDump.get("segments")).get(0));
-        assertEquals("span", importedSpan.get("type"));
-        assertEquals(1, num(importedSpan.get("imported")), "child's span was imported: " + childDump);
-        long importedBase = num(importedSpan.get("start"));
-        assertTrue(child >= importedBase && child + 32 <= importedBase + 256, "child's block is in its import");
-        assertEquals(Map.of(bases.get(0), 64L, bases.get(2), 64L, aligned, 112L, importedBase, 256L), allocated,
-                "a's live allocations: two of the three blocks, the aligned one, and child's import");
-
-        // dump (text): a header, then one line per span and segment.
-        List<String> dumpText = ok(work, store, "dump", "a").outLines();
-        assertEquals(List.of("START", "SIZE", "TYPE"), words(dumpText.get(0)));
-        assertEquals(segments.size() + 1, dumpText.size(), dumpText.toString());
-        assertEquals(List.of("4096", "4096", "span"), words(dumpText.get(1)));
-
-        Result check = ok(work, store, "check");
-        assertTrue(check.out.contains("sound"), check.describe());
     }
 
-    // ------------------------------------------------------------------ bad input
+    /** Bad input: its exit code, one line naming the bad value, and the store left as it was. */
+    @Nested
+    class RejectedInput {
+        /** A bad input: the exit code it must give, and the value its message must name. */
+        record BadInput(String label, int exit, String value, String... args) {
+        }
 
-    /** A bad input: the exit code it must give, and the value its message must name. */
-    record BadInput(String label, int exit, String value, String... args) {
-    }
+        static Stream<BadInput> badInputs() {
+            return Stream.of(
+                    bad("unknown arena", 2, "nosuch", "alloc", "nosuch", "16"),
+                    bad("unknown command", 2, "bogus", "bogus"),
+                    bad("bad number 12abc", 2, "12abc", "alloc", "a", "12abc"),
+                    bad("bad number 0x", 2, "0x", "alloc", "a", "0x"),
+                    bad("bad number in a span", 2, "12abc", "add-span", "a", "0x3000", "12abc"),
+                    bad("negative size", 2, "-5", "alloc", "a", "-5"),
+                    bad("zero size", 2, "0", "alloc", "a", "0"),
+                    bad("negative span size", 2, "-16", "add-span", "a", "0x3000", "-16"),
+                    bad("zero span size", 2, "0", "add-span", "a", "0x3000", "0"),
+                    bad("size > nocross", 2, "32", "alloc", "a", "64", "--nocross", "32"),
+                    bad("max too small", 2, "32", "alloc", "a", "64", "--max", "32"),
+                    bad("min..max window too small", 2, "4384", "alloc", "a", "64", "--min", "0x1100", "--max", "0x1120"),
+                    bad("align not a power of two", 2, "24", "alloc", "a", "64", "--align", "24"),
+                    bad("unknown policy", 2, "worst", "alloc", "a", "16", "--policy", "worst"),
+                    bad("quantum not a power of two", 2, "3", "create", "b", "--quantum", "3"),
+                    bad("unknown source", 2, "nosuch", "create", "b", "--quantum", "16", "--source", "nosuch"),
+                    bad("duplicate arena", 2, "a", "create", "a", "--quantum", "16"),
+                    bad("overlapping add-span", 2, "6144", "add-span", "a", "0x1800", "0x100"),
+                    bad("double free", 4, "4160", "free", "a", "4160"),
+                    bad("free inside an allocation", 4, "4100", "free", "a", "4100"),
+                    bad("wrong --size", 4, "32", "free", "a", "4096", "--size", "32"),
+                    bad("exhausted", 3, "65536", "alloc", "a", "0x10000"),
+                    bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"));
+        }
 
-    static Stream<BadInput> badInputs() {
-        return Stream.of(
-                bad("unknown arena", 2, "nosuch", "alloc", "nosuch", "16"),
-                bad("unknown command", 2, "bogus", "bogus"),
-                bad("bad number 12abc", 2, "12abc", "alloc", "a", "12abc"),
-                bad("bad number 0x", 2, "0x", "alloc", "a", "0x"),
-                bad("bad number in a span", 2, "12abc", "add-span", "a", "0x3000", "12abc"),
-                bad("negative size", 2, "-5", "alloc", "a", "-5"),
-                bad("zero size", 2, "0", "alloc", "a", "0"),
-                bad("negative span size", 2, "-16", "add-span", "a", "0x3000", "-16"),
-                bad("zero span size", 2, "0", "add-span", "a", "0x3000", "0"),
-                bad("size > nocross", 2, "32", "alloc", "a", "64", "--nocross", "32"),
-                bad("max too small", 2, "32", "alloc", "a", "64", "--max", "32"),
-                bad("min..max window too small", 2, "4384", "alloc", "a", "64", "--min", "0x1100", "--max", "0x1120"),
-                bad("align not a power of two", 2, "24", "alloc", "a", "64", "--align", "24"),
-                bad("unknown policy", 2, "worst", "alloc", "a", "16", "--policy", "worst"),
-                bad("quantum not a power of two", 2, "3", "create", "b", "--quantum", "3"),
-                bad("unknown source", 2, "nosuch", "create", "b", "--quantum", "16", "--source", "nosuch"),
-                bad("duplicate arena", 2, "a", "create", "a", "--quantum", "16"),
-                bad("overlapping add-span", 2, "6144", "add-span", "a", "0x1800", "0x100"),
-                bad("double free", 4, "4160", "free", "a", "4160"),
-                bad("free inside an allocation", 4, "4100", "free", "a", "4100"),
-                bad("wrong --size", 4, "32", "free", "a", "4096", "--size", "32"),
-                bad("exhausted", 3, "65536", "alloc", "a", "0x10000"),
-                bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"));
-    }
+        private static BadInput bad(String label, int exit, String value, String... args) {
+            return new BadInput(label, exit, value, args);
+        }
 
-    private static BadInput bad(String label, int exit, String value, String... args) {
-        return new BadInput(label, exit, value, args);
-    }
+        /**
+         * Every bad input, in turn, against one copy of the fixture: each must exit with its code and one
+         * "vmem: " line naming the bad value, and leave every file of the store byte for byte as it was;
+         * after them all, dump --json and stats --json still print what they printed before.
+         */
+        @TestFactory
+        Stream<DynamicTest> badInputIsRejectedWithOneLineAndLeavesTheStoreUnchanged(@TempDir Path work)
+                throws IOException {
+            Path store = work.resolve("store");
+            StoreDirectories.copy(fixture, store);
+            Stream<DynamicTest> cases = badInputs().map(bad -> DynamicTest.dynamicTest(bad.label() + ": vmem "
+                    + String.join(" ", bad.args()) + " exits " + bad.exit(), () -> {
+                        Map<String, String> before = fingerprint(store);
+                        Result r = run(work, store, bad.args());
+                        // An exhausted allocation is counted (stats' failures), and a clean close checkpoints that
+                        // count: only the checkpoint files may change then, never the journal or the contents.
+                        boolean counted = bad.exit() == 3;
+                        assertAll(() -> assertOneErrorLine(r, bad.exit(), bad.value()),
+                                () -> assertEquals(withoutCheckpoints(before, counted),
+                                        withoutCheckpoints(fingerprint(store), counted), "a rejected command leaves the "
+                                        + "store's files as they were: " + r.describe()));
+                    }));
+            return Stream.concat(cases, Stream.of(DynamicTest.dynamicTest("dump and stats unchanged by them all", () -> {
+                assertEquals(fixtureDump, ok(work, store, "dump", "a", "--json").out);
+                assertEquals(fixtureStats.replaceAll("\"failures\":\\d+", "\"failures\":_"),
+                        ok(work, store, "stats", "--json").out.replaceAll("\"failures\":\\d+", "\"failures\":_"),
+                        "stats unchanged but for the count of failed allocations");
+            })));
+        }
 
-    /**
-     * Every bad input, in turn, against one copy of the fixture: each must exit with its code and one
-     * "vmem: " line naming the bad value, and leave every file of the store byte for byte as it was;
-     * after them all, dump --json and stats --json still print what they printed before.
-     */
-    @TestFactory
-    Stream<DynamicTest> badInputIsRejectedWithOneLineAndLeavesTheStoreUnchanged(@TempDir Path work)
-            throws IOException {
-        Path store = work.resolve("store");
-        copyDirectory(fixture, store);
-        Stream<DynamicTest> cases = badInputs().map(bad -> DynamicTest.dynamicTest(bad.label() + ": vmem "
-                + String.join(" ", bad.args()) + " exits " + bad.exit(), () -> {
-                    Map<String, String> before = fingerprint(store);
-                    Result r = run(work, store, bad.args());
-                    // An exhausted allocation is counted (stats' failures), and a clean close checkpoints that
-                    // count: only the checkpoint files may change then, never the journal or the contents.
-                    boolean counted = bad.exit() == 3;
-                    assertAll(() -> assertOneErrorLine(r, bad.exit(), bad.value()),
-                            () -> assertEquals(withoutCheckpoints(before, counted),
-                                    withoutCheckpoints(fingerprint(store), counted), "a rejected command leaves the "
-                                    + "store's files as they were: " + r.describe()));
-                }));
-        return Stream.concat(cases, Stream.of(DynamicTest.dynamicTest("dump and stats unchanged by them all", () -> {
+        private static Map<String, String> withoutCheckpoints(Map<String, String> files, boolean drop) {
+            Map<String, String> out = new java.util.TreeMap<>(files);
+            if (drop) {
+                out.keySet().removeIf(name -> name.startsWith("checkpoint-"));
+            }
+            return out;
+        }
+
+        @Test
+        void verboseErrorsCarryAStackTrace(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            StoreDirectories.copy(fixture, store);
+            Result r = run(work, store, "--verbose", "alloc", "a", "64", "--align", "24");
+            assertEquals(2, r.exit, r.describe());
+            assertTrue(r.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains("24")), r.describe());
+            assertTrue(r.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), "--verbose prints the stack trace: "
+                    + r.describe());
+        }
+
+        @Test
+        void aRejectedCreateLeavesNoStoreBehind(@TempDir Path work) throws Exception {
+            Path store = work.resolve("new-store");
+            assertOneErrorLine(run(work, store, "create", "x", "--quantum", "3"), 2, "3");
+            Result list = run(work, store, "list");
+            assertEquals(2, list.exit, "after a rejected create there is still no store, so list fails as on any "
+                    + "missing store; instead the directory holds " + listFiles(store) + ": " + list.describe());
+        }
+
+        @Test
+        void exitCode1ForAnotherFailure(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            StoreDirectories.copy(fixture, store);
+            Path out = work.resolve("no-such-dir").resolve("x.svg");
+            assertOneErrorLine(run(work, store, "map", "a", "--out", out.toString()), 1, out.toString());
+            assertFalse(Files.exists(out));
+        }
+
+        @Test
+        void lockedStoreExits5AndIsLeftUnchanged(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            StoreDirectories.copy(fixture, store);
+            Map<String, String> before = fingerprint(store);
+            try (VmemStore held = VmemStore.open(store)) {
+                assertEquals(List.of("a"), held.arenas().stream().map(PersistentArena::name).toList());
+                assertOneErrorLine(run(work, store, "alloc", "a", "16"), 5, store.toString());
+                Result verbose = run(work, store, "--verbose", "free", "a", "4096");
+                assertEquals(5, verbose.exit, verbose.describe());
+                assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains(store.toString())),
+                        verbose.describe());
+                assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), verbose.describe());
+                assertEquals(before, fingerprint(store), "the locked-out commands wrote nothing");
+            }
             assertEquals(fixtureDump, ok(work, store, "dump", "a", "--json").out);
-            assertEquals(fixtureStats.replaceAll("\"failures\":\\d+", "\"failures\":_"),
-                    ok(work, store, "stats", "--json").out.replaceAll("\"failures\":\\d+", "\"failures\":_"),
-                    "stats unchanged but for the count of failed allocations");
-        })));
-    }
-
-    private static Map<String, String> withoutCheckpoints(Map<String, String> files, boolean drop) {
-        Map<String, String> out = new java.util.TreeMap<>(files);
-        if (drop) {
-            out.keySet().removeIf(name -> name.startsWith("checkpoint-"));
+            assertEquals(fixtureStats, ok(work, store, "stats", "--json").out);
         }
-        return out;
-    }
 
-    @Test
-    void verboseErrorsCarryAStackTrace(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        copyDirectory(fixture, store);
-        Result r = run(work, store, "--verbose", "alloc", "a", "64", "--align", "24");
-        assertEquals(2, r.exit, r.describe());
-        assertTrue(r.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains("24")), r.describe());
-        assertTrue(r.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), "--verbose prints the stack trace: "
-                + r.describe());
-    }
+        @Test
+        void corruptedJournalExits6AndIsLeftUnchanged(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "a", "--quantum", "1", "--span", "0:1000");
+            ok(work, store, "alloc", "a", "10", "--count", "3");
+            ok(work, store, "free", "a", "10");
 
-    @Test
-    void aRejectedCreateLeavesNoStoreBehind(@TempDir Path work) throws Exception {
-        Path store = work.resolve("new-store");
-        assertOneErrorLine(run(work, store, "create", "x", "--quantum", "3"), 2, "3");
-        Result list = run(work, store, "list");
-        assertEquals(2, list.exit, "after a rejected create there is still no store, so list fails as on any "
-                + "missing store; instead the directory holds " + listFiles(store) + ": " + list.describe());
-    }
+            Path wal;
+            try (Stream<Path> files = Files.list(store.resolve("journal"))) {
+                wal = files.filter(p -> p.getFileName().toString().matches("J\\d{20}\\.wal")).sorted().findFirst()
+                        .orElseThrow(() -> new AssertionError("no journal segment in " + store));
+            }
+            byte[] bytes = Files.readAllBytes(wal);
+            List<int[]> records = new ArrayList<>(); // {offset, payload length}
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            for (int pos = 24; pos + 16 <= bytes.length; ) {
+                int length = b.getInt(pos);
+                assertTrue(length > 0 && pos + 16 + length <= bytes.length, "record at " + pos + " is whole");
+                records.add(new int[] {pos, length});
+                pos += 16 + length;
+            }
+            assertTrue(records.size() >= 4, "create, three allocs and a free make records: " + records.size());
+            int[] victim = records.get(1); // followed by others: corruption, not a torn tail
+            bytes[victim[0] + 16 + victim[1] / 2] ^= (byte) 0xFF;
+            Files.write(wal, bytes);
+            Map<String, String> before = fingerprint(store);
 
-    @Test
-    void exitCode1ForAnotherFailure(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        copyDirectory(fixture, store);
-        Path out = work.resolve("no-such-dir").resolve("x.svg");
-        assertOneErrorLine(run(work, store, "map", "a", "--out", out.toString()), 1, out.toString());
-        assertFalse(Files.exists(out));
-    }
-
-    @Test
-    void lockedStoreExits5AndIsLeftUnchanged(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        copyDirectory(fixture, store);
-        Map<String, String> before = fingerprint(store);
-        try (VmemStore held = VmemStore.open(store)) {
-            assertEquals(List.of("a"), held.arenas().stream().map(PersistentArena::name).toList());
-            assertOneErrorLine(run(work, store, "alloc", "a", "16"), 5, store.toString());
-            Result verbose = run(work, store, "--verbose", "free", "a", "4096");
-            assertEquals(5, verbose.exit, verbose.describe());
-            assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains(store.toString())),
+            String file = wal.getFileName().toString();
+            assertOneErrorLine(run(work, store, "list"), 6, file);
+            assertOneErrorLine(run(work, store, "alloc", "a", "1"), 6, file);
+            Result verbose = run(work, store, "--verbose", "dump", "a");
+            assertEquals(6, verbose.exit, verbose.describe());
+            assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains(file)),
                     verbose.describe());
             assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), verbose.describe());
-            assertEquals(before, fingerprint(store), "the locked-out commands wrote nothing");
+            assertEquals(before, fingerprint(store), "a corrupted store is refused, not repaired or cut");
         }
-        assertEquals(fixtureDump, ok(work, store, "dump", "a", "--json").out);
-        assertEquals(fixtureStats, ok(work, store, "stats", "--json").out);
     }
 
-    @Test
-    void corruptedJournalExits6AndIsLeftUnchanged(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        ok(work, store, "create", "a", "--quantum", "1", "--span", "0:1000");
-        ok(work, store, "alloc", "a", "10", "--count", "3");
-        ok(work, store, "free", "a", "10");
-
-        Path wal;
-        try (Stream<Path> files = Files.list(store.resolve("journal"))) {
-            wal = files.filter(p -> p.getFileName().toString().matches("J\\d{20}\\.wal")).sorted().findFirst()
-                    .orElseThrow(() -> new AssertionError("no journal segment in " + store));
-        }
-        byte[] bytes = Files.readAllBytes(wal);
-        List<int[]> records = new ArrayList<>(); // {offset, payload length}
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        for (int pos = 24; pos + 16 <= bytes.length; ) {
-            int length = b.getInt(pos);
-            assertTrue(length > 0 && pos + 16 + length <= bytes.length, "record at " + pos + " is whole");
-            records.add(new int[] {pos, length});
-            pos += 16 + length;
-        }
-        assertTrue(records.size() >= 4, "create, three allocs and a free make records: " + records.size());
-        int[] victim = records.get(1); // followed by others: corruption, not a torn tail
-        bytes[victim[0] + 16 + victim[1] / 2] ^= (byte) 0xFF;
-        Files.write(wal, bytes);
-        Map<String, String> before = fingerprint(store);
-
-        String file = wal.getFileName().toString();
-        assertOneErrorLine(run(work, store, "list"), 6, file);
-        assertOneErrorLine(run(work, store, "alloc", "a", "1"), 6, file);
-        Result verbose = run(work, store, "--verbose", "dump", "a");
-        assertEquals(6, verbose.exit, verbose.describe());
-        assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("vmem: ") && l.contains(file)),
-                verbose.describe());
-        assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), verbose.describe());
-        assertEquals(before, fingerprint(store), "a corrupted store is refused, not repaired or cut");
-    }
-
-    // ------------------------------------------------------------------ alloc, NEXT_FIT, map, demo, config
-
-    @Test
-    void allocCountStreamsEachBaseAsItIsAllocated(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        ok(work, store, "create", "p", "--quantum", "1", "--span", "0:1000000");
-        int count = 20_000;
-        Path err = io.resolve("stream-" + RUNS.incrementAndGet() + ".err");
-        Process p = new ProcessBuilder(commandLine(store, "alloc", "p", "1", "--policy", "next", "--count", "" + count))
-                .directory(work.toFile()).redirectError(err.toFile()).start();
-        Thread watchdog = new Thread(() -> {
+    /** alloc --count, NEXT_FIT across processes, map, demo, and where the store is by default. */
+    @Nested
+    class AllocMapDemoAndConfig {
+        @Test
+        void allocCountStreamsEachBaseAsItIsAllocated(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "p", "--quantum", "1", "--span", "0:1000000");
+            int count = 20_000;
+            Path err = io.resolve("stream-" + RUNS.incrementAndGet() + ".err");
+            Process p = new ProcessBuilder(commandLine(store, "alloc", "p", "1", "--policy", "next", "--count", "" + count))
+                    .directory(work.toFile()).redirectError(err.toFile()).start();
+            Thread watchdog = new Thread(() -> {
+                try {
+                    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "vmem-it-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
             try {
-                if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
+                p.getOutputStream().close();
+                List<Long> bases = new ArrayList<>(count);
+                boolean aliveAtFirstLine;
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String first = in.readLine();
+                    aliveAtFirstLine = p.isAlive();
+                    assertNotNull(first, "alloc --count printed nothing; stderr: " + Files.readString(err));
+                    bases.add(Long.parseLong(first));
+                    for (String line; (line = in.readLine()) != null; ) {
+                        bases.add(Long.parseLong(line));
+                    }
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                assertTrue(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "alloc --count did not finish");
+                assertEquals(0, p.exitValue(), "stderr: " + Files.readString(err));
+                assertTrue(aliveAtFirstLine, "the first base must arrive while the process is still allocating (each "
+                        + "line flushed once durable), not all at exit");
+                assertEquals(count, bases.size());
+                for (int i = 1; i < bases.size(); i++) {
+                    assertTrue(bases.get(i) > bases.get(i - 1), "NEXT_FIT bases rise: " + bases.get(i - 1) + " then "
+                            + bases.get(i) + " at line " + (i + 1));
+                }
+                assertEquals(count, new HashSet<>(bases).size());
+                assertEquals("", Files.readString(err));
+            } finally {
+                destroy(p);
+                watchdog.interrupt();
             }
-        }, "vmem-it-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try {
-            p.getOutputStream().close();
-            List<Long> bases = new ArrayList<>(count);
-            boolean aliveAtFirstLine;
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String first = in.readLine();
-                aliveAtFirstLine = p.isAlive();
-                assertNotNull(first, "alloc --count printed nothing; stderr: " + Files.readString(err));
-                bases.add(Long.parseLong(first));
-                for (String line; (line = in.readLine()) != null; ) {
-                    bases.add(Long.parseLong(line));
+            Map<?, ?> stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
+            assertEquals(count, num(stats.get("live")), "every printed base is durable");
+        }
+
+        @Test
+        void nextFitContinuesAcrossProcessesEvenAfterAFree(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "pids", "--quantum", "1", "--span", "300:32468");
+            assertEquals(300, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")));
+            assertEquals(301, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")));
+            ok(work, store, "free", "pids", "300");
+            assertEquals(302, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")),
+                    "the freed 300 is not handed out again before the rotor wraps");
+            Map<?, ?> dump = obj(JsonReader.parse(ok(work, store, "dump", "pids", "--json").out));
+            assertEquals(303, num(dump.get("cursor")));
+        }
+
+        @Test
+        void mapDrawsAFragmentedArenaAsSvg(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "m", "--quantum", "1", "--span", "0:2000", "--span", "10000:500");
+            List<String> bases = ok(work, store, "alloc", "m", "5", "--count", "200").outLines();
+            assertEquals(200, bases.size());
+            // Free every other block. (In-process, through the library: 100 more JVM starts would add a minute.)
+            try (VmemStore s = VmemStore.open(store)) {
+                PersistentArena m = s.arena("m");
+                for (int i = 0; i < bases.size(); i += 2) {
+                    m.free(Long.parseLong(bases.get(i)));
                 }
             }
-            assertTrue(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "alloc --count did not finish");
-            assertEquals(0, p.exitValue(), "stderr: " + Files.readString(err));
-            assertTrue(aliveAtFirstLine, "the first base must arrive while the process is still allocating (each "
-                    + "line flushed once durable), not all at exit");
-            assertEquals(count, bases.size());
-            for (int i = 1; i < bases.size(); i++) {
-                assertTrue(bases.get(i) > bases.get(i - 1), "NEXT_FIT bases rise: " + bases.get(i - 1) + " then "
-                        + bases.get(i) + " at line " + (i + 1));
-            }
-            assertEquals(count, new HashSet<>(bases).size());
-            assertEquals("", Files.readString(err));
-        } finally {
-            destroy(p);
-            watchdog.interrupt();
+            Path svg = work.resolve("x.svg");
+            Result r = ok(work, store, "map", "m", "--out", svg.toString());
+            assertTrue(r.out.contains(svg.toString()), r.describe());
+
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            Document doc = factory.newDocumentBuilder().parse(svg.toFile());
+            Element root = doc.getDocumentElement();
+            assertEquals("svg", root.getLocalName());
+            assertEquals(SVG_NS, root.getNamespaceURI());
+            int rects = doc.getElementsByTagNameNS(SVG_NS, "rect").getLength();
+            assertTrue(rects > 2, "background, band outlines and shaded columns: " + rects + " rect elements");
+            String text = root.getTextContent();
+            assertTrue(text.contains("100 live allocations"), text);
+            assertTrue(text.contains("2 spans"), text);
         }
-        Map<?, ?> stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
-        assertEquals(count, num(stats.get("live")), "every printed base is durable");
-    }
 
-    @Test
-    void nextFitContinuesAcrossProcessesEvenAfterAFree(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        ok(work, store, "create", "pids", "--quantum", "1", "--span", "300:32468");
-        assertEquals(300, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")));
-        assertEquals(301, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")));
-        ok(work, store, "free", "pids", "300");
-        assertEquals(302, single(ok(work, store, "alloc", "pids", "1", "--policy", "next")),
-                "the freed 300 is not handed out again before the rotor wraps");
-        Map<?, ?> dump = obj(JsonReader.parse(ok(work, store, "dump", "pids", "--json").out));
-        assertEquals(303, num(dump.get("cursor")));
-    }
-
-    @Test
-    void mapDrawsAFragmentedArenaAsSvg(@TempDir Path work) throws Exception {
-        Path store = work.resolve("store");
-        ok(work, store, "create", "m", "--quantum", "1", "--span", "0:2000", "--span", "10000:500");
-        List<String> bases = ok(work, store, "alloc", "m", "5", "--count", "200").outLines();
-        assertEquals(200, bases.size());
-        // Free every other block. (In-process, through the library: 100 more JVM starts would add a minute.)
-        try (VmemStore s = VmemStore.open(store)) {
-            PersistentArena m = s.arena("m");
-            for (int i = 0; i < bases.size(); i += 2) {
-                m.free(Long.parseLong(bases.get(i)));
-            }
+        @Test
+        void demoShowsRestartSafePidAllocation(@TempDir Path work) throws Exception {
+            Path dir = work.resolve("demo");
+            long started = System.nanoTime();
+            Result r = run(work, null, Duration.ofSeconds(30), "demo", "--dir", dir.toString());
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            assertEquals(0, r.exit, r.describe());
+            assertTrue(seconds < 30, "demo took " + seconds + " s");
+            assertTrue(r.out.contains("none of them was running"), r.describe());
+            assertFalse(r.out.contains("REUSED"), r.describe());
+            assertTrue(r.out.contains("sound"), r.describe());
+            assertTrue(Files.isRegularFile(dir.resolve("FORMAT")), "the demo's store is in --dir");
+            assertEquals("", r.err, "demo writes nothing on stderr");
         }
-        Path svg = work.resolve("x.svg");
-        Result r = ok(work, store, "map", "m", "--out", svg.toString());
-        assertTrue(r.out.contains(svg.toString()), r.describe());
 
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        Document doc = factory.newDocumentBuilder().parse(svg.toFile());
-        Element root = doc.getDocumentElement();
-        assertEquals("svg", root.getLocalName());
-        assertEquals(SVG_NS, root.getNamespaceURI());
-        int rects = doc.getElementsByTagNameNS(SVG_NS, "rect").getLength();
-        assertTrue(rects > 2, "background, band outlines and shaded columns: " + rects + " rect elements");
-        String text = root.getTextContent();
-        assertTrue(text.contains("100 live allocations"), text);
-        assertTrue(text.contains("2 spans"), text);
+        @Test
+        void storeDefaultsToConfigThenToVmemStore(@TempDir Path work) throws Exception {
+            Path configured = work.resolve("configured");
+            Files.createDirectories(configured.resolve("config"));
+            Files.writeString(configured.resolve("config").resolve("vmem.properties"), "store=mystore\n");
+            ok(configured, null, "create", "c", "--quantum", "1", "--span", "0:10");
+            assertTrue(Files.isRegularFile(configured.resolve("mystore").resolve("FORMAT")), "store= in config names "
+                    + "the store: " + listFiles(configured));
+            assertFalse(Files.exists(configured.resolve("vmem-store")));
+            List<String> list = ok(configured, null, "list").outLines();
+            assertEquals(2, list.size(), list.toString());
+            assertEquals("c", words(list.get(1)).get(0), "list without --store reads ./mystore too");
+
+            Path plain = work.resolve("plain");
+            Files.createDirectories(plain);
+            ok(plain, null, "create", "d", "--quantum", "1", "--span", "0:10");
+            assertTrue(Files.isRegularFile(plain.resolve("vmem-store").resolve("FORMAT")),
+                    "without config the store is ./vmem-store: " + listFiles(plain));
+        }
     }
-
-    @Test
-    void demoShowsRestartSafePidAllocation(@TempDir Path work) throws Exception {
-        Path dir = work.resolve("demo");
-        long started = System.nanoTime();
-        Result r = run(work, null, Duration.ofSeconds(30), "demo", "--dir", dir.toString());
-        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-        assertEquals(0, r.exit, r.describe());
-        assertTrue(seconds < 30, "demo took " + seconds + " s");
-        assertTrue(r.out.contains("none of them was running"), r.describe());
-        assertFalse(r.out.contains("REUSED"), r.describe());
-        assertTrue(r.out.contains("sound"), r.describe());
-        assertTrue(Files.isRegularFile(dir.resolve("FORMAT")), "the demo's store is in --dir");
-        assertEquals("", r.err, "demo writes nothing on stderr");
-    }
-
-    @Test
-    void storeDefaultsToConfigThenToVmemStore(@TempDir Path work) throws Exception {
-        Path configured = work.resolve("configured");
-        Files.createDirectories(configured.resolve("config"));
-        Files.writeString(configured.resolve("config").resolve("vmem.properties"), "store=mystore\n");
-        ok(configured, null, "create", "c", "--quantum", "1", "--span", "0:10");
-        assertTrue(Files.isRegularFile(configured.resolve("mystore").resolve("FORMAT")), "store= in config names "
-                + "the store: " + listFiles(configured));
-        assertFalse(Files.exists(configured.resolve("vmem-store")));
-        List<String> list = ok(configured, null, "list").outLines();
-        assertEquals(2, list.size(), list.toString());
-        assertEquals("c", words(list.get(1)).get(0), "list without --store reads ./mystore too");
-
-        Path plain = work.resolve("plain");
-        Files.createDirectories(plain);
-        ok(plain, null, "create", "d", "--quantum", "1", "--span", "0:10");
-        assertTrue(Files.isRegularFile(plain.resolve("vmem-store").resolve("FORMAT")),
-                "without config the store is ./vmem-store: " + listFiles(plain));
-    }
-
-    // ------------------------------------------------------------------ running the command
 
     /** What one run of the command left: exit code, stdout and stderr. */
     record Result(List<String> command, int exit, String out, String err) {
@@ -591,8 +599,6 @@ class VmemCommandIT {
         p.waitFor(10, TimeUnit.SECONDS);
     }
 
-    // ------------------------------------------------------------------ files
-
     /** SHA-256 of every file under {@code dir}, by relative path. */
     static Map<String, String> fingerprint(Path dir) throws IOException, NoSuchAlgorithmException {
         Map<String, String> out = new TreeMap<>();
@@ -611,21 +617,6 @@ class VmemCommandIT {
         return out;
     }
 
-    static void copyDirectory(Path from, Path to) throws IOException {
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(from)) {
-            paths = walk.toList();
-        }
-        for (Path p : paths) {
-            Path target = to.resolve(from.relativize(p).toString());
-            if (Files.isDirectory(p)) {
-                Files.createDirectories(target);
-            } else {
-                Files.copy(p, target);
-            }
-        }
-    }
-
     static List<String> listFiles(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return List.of();
@@ -637,191 +628,5 @@ class VmemCommandIT {
 
     static List<String> words(String line) {
         return List.of(line.strip().split("\\s+"));
-    }
-
-    // ------------------------------------------------------------------ just enough JSON
-
-    static Map<?, ?> obj(Object o) {
-        assertTrue(o instanceof Map, "expected a JSON object: " + o);
-        return (Map<?, ?>) o;
-    }
-
-    static List<?> arr(Object o) {
-        assertTrue(o instanceof List, "expected a JSON array: " + o);
-        return (List<?>) o;
-    }
-
-    static long num(Object o) {
-        assertTrue(o instanceof Long, "expected a JSON integer: " + o);
-        return (Long) o;
-    }
-
-    /** A strict JSON reader (objects, arrays, strings, integers, true, false, null) that rejects anything else. */
-    static final class JsonReader {
-        private final String s;
-        private int i;
-
-        private JsonReader(String s) {
-            this.s = s;
-        }
-
-        static Object parse(String text) {
-            JsonReader p = new JsonReader(text);
-            Object v = p.value();
-            p.ws();
-            if (p.i != p.s.length()) {
-                throw p.error("trailing text");
-            }
-            return v;
-        }
-
-        private Object value() {
-            ws();
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(i);
-            switch (c) {
-                case '{':
-                    return object();
-                case '[':
-                    return array();
-                case '"':
-                    return string();
-                case 't':
-                    return literal("true", Boolean.TRUE);
-                case 'f':
-                    return literal("false", Boolean.FALSE);
-                case 'n':
-                    return literal("null", null);
-                default:
-                    return number();
-            }
-        }
-
-        private Map<String, Object> object() {
-            expect('{');
-            Map<String, Object> m = new LinkedHashMap<>();
-            ws();
-            if (peek() == '}') {
-                i++;
-                return m;
-            }
-            while (true) {
-                ws();
-                String key = string();
-                ws();
-                expect(':');
-                if (m.put(key, value()) != null) {
-                    throw error("duplicate key " + key);
-                }
-                ws();
-                if (peek() == ',') {
-                    i++;
-                } else {
-                    expect('}');
-                    return m;
-                }
-            }
-        }
-
-        private List<Object> array() {
-            expect('[');
-            List<Object> a = new ArrayList<>();
-            ws();
-            if (peek() == ']') {
-                i++;
-                return a;
-            }
-            while (true) {
-                a.add(value());
-                ws();
-                if (peek() == ',') {
-                    i++;
-                } else {
-                    expect(']');
-                    return a;
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder b = new StringBuilder();
-            while (true) {
-                if (i >= s.length()) {
-                    throw error("unterminated string");
-                }
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c < 0x20) {
-                    throw error("control character in string");
-                }
-                if (c != '\\') {
-                    b.append(c);
-                    continue;
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case '"', '\\', '/' -> b.append(e);
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'n' -> b.append('\n');
-                    case 'r' -> b.append('\r');
-                    case 't' -> b.append('\t');
-                    case 'u' -> {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        private Long number() {
-            int start = i;
-            if (peek() == '-') {
-                i++;
-            }
-            int digits = i;
-            while (i < s.length() && Character.isDigit(s.charAt(i))) {
-                i++;
-            }
-            if (i == digits || (s.charAt(digits) == '0' && i - digits > 1)) {
-                throw error("bad number");
-            }
-            return Long.parseLong(s.substring(start, i));
-        }
-
-        private Object literal(String word, Object v) {
-            if (!s.startsWith(word, i)) {
-                throw error("bad literal");
-            }
-            i += word.length();
-            return v;
-        }
-
-        private void expect(char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            i++;
-        }
-
-        private char peek() {
-            return i < s.length() ? s.charAt(i) : '\0';
-        }
-
-        private void ws() {
-            while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("bad JSON at " + i + " (" + what + "): " + s);
-        }
     }
 }

@@ -2,15 +2,11 @@ package dev.vmem.store;
 
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
+import dev.vmem.testing.StoreDirectories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Writes the golden store of format version {@value StoreFormat#VERSION} that {@link GoldenFormatTest}
@@ -42,13 +38,9 @@ public final class GoldenStoreGenerator {
     public static void main(String[] args) throws IOException {
         Path target = args.length > 0 ? Path.of(args[0]) : DEFAULT_TARGET;
         generate(target);
-        for (Path p : files(target)) {
+        for (Path p : StoreDirectories.files(target)) {
             System.out.println(target.relativize(p) + " " + Files.size(p) + " bytes");
         }
-    }
-
-    private static StoreOptions options(Path dir) {
-        return StoreOptions.builder(dir).checkpointInterval(Duration.ZERO).build();
     }
 
     /** Creates the golden store in a scratch directory and copies its files (not LOCK) to {@code target}. */
@@ -57,9 +49,9 @@ public final class GoldenStoreGenerator {
         try {
             Path store = work.resolve("store");
             build(store);
-            deleteTree(target);
+            StoreDirectories.delete(target);
             Files.createDirectories(target.resolve(StoreFormat.JOURNAL_DIR));
-            for (Path p : files(store)) {
+            for (Path p : StoreDirectories.files(store)) {
                 String name = store.relativize(p).toString();
                 if (name.equals(StoreFormat.LOCK_FILE)) {
                     continue;
@@ -67,14 +59,14 @@ public final class GoldenStoreGenerator {
                 Files.copy(p, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
-            deleteTree(work);
+            StoreDirectories.delete(work);
         }
     }
 
     /** The golden store's history. Changing anything here changes the expected values of the test. */
     static void build(Path store) {
         // Phase 1: definitions, spans, NEXT_FIT, an import; then checkpoint generation 0.
-        try (VmemStore s = VmemStore.open(options(store))) {
+        try (VmemStore s = VmemStore.open(StoreFixture.options(store))) {
             PersistentArena disk = s.createArena(ArenaDefinition.of("disk", 4096));
             disk.addSpan(0x100000, 0x4000000);
             PersistentArena tenant = s.createArena(ArenaDefinition.of("tenant", 4096).withSource("disk", 0x100000));
@@ -100,7 +92,7 @@ public final class GoldenStoreGenerator {
             });
         }
         // Phase 3: a journal tail beyond the newest checkpoint; stopped like a crash.
-        VmemStore s = VmemStore.open(options(store));
+        VmemStore s = VmemStore.open(StoreFixture.options(store));
         try {
             PersistentArena pids = s.arena("pids");
             PersistentArena tenant = s.arena("tenant");
@@ -113,25 +105,6 @@ public final class GoldenStoreGenerator {
             disk.xalloc(Constraints.builder(0x4000).align(0x8000).phase(0x4000).build(), Policy.NEXT_FIT);
         } finally {
             StoreCrash.crash(s);
-        }
-    }
-
-    static List<Path> files(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (Stream<Path> w = Files.walk(dir)) {
-            w.filter(Files::isRegularFile).sorted().forEach(out::add);
-        }
-        return out;
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> w = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) w.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -1,22 +1,29 @@
 package dev.vmem.store;
 
+import static dev.vmem.store.JournalForgery.overwrite;
+import static dev.vmem.store.JournalForgery.recordOffsets;
+import static dev.vmem.store.JournalForgery.recordsEnd;
+import static dev.vmem.store.JournalForgery.segments;
+import static dev.vmem.store.JournalForgery.truncate;
+import static dev.vmem.store.JournalForgery.zerosFrom;
+import static dev.vmem.store.StoreFixture.assertOpensWith;
+import static dev.vmem.store.StoreFixture.dumps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
+import dev.vmem.testing.StoreDirectories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,19 +44,11 @@ class JournalPreallocationTest {
     Path crashedAgain;
 
     private static StoreOptions options(Path store) {
-        return StoreOptions.builder(store).checkpointInterval(Duration.ZERO).build();
+        return StoreFixture.options(store);
     }
 
     private static StoreOptions smallSegments(Path store) {
-        return StoreOptions.builder(store).checkpointInterval(Duration.ZERO).journalSegmentBytes(8192).build();
-    }
-
-    private static Map<String, String> dumps(VmemStore store) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (PersistentArena a : store.arenas()) {
-            out.put(a.name(), a.dump());
-        }
-        return out;
+        return StoreFixture.options(store, 8192);
     }
 
     /** Copies the store's files as they are now: what the disk holds after kill -9. */
@@ -58,16 +57,7 @@ class JournalPreallocationTest {
     }
 
     private static void crashCopy(Path store, Path copy) throws IOException {
-        try (Stream<Path> files = Files.walk(store)) {
-            for (Path from : (Iterable<Path>) files::iterator) {
-                Path to = copy.resolve(store.relativize(from).toString());
-                if (Files.isDirectory(from)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(from, to);
-                }
-            }
-        }
+        StoreDirectories.copy(store, copy);
     }
 
     /** Alternates allocating and freeing, as a store in use does; returns the dumps afterwards. */
@@ -88,209 +78,152 @@ class JournalPreallocationTest {
         return dumps(store);
     }
 
-    private void assertOpensWith(StoreOptions opts, Map<String, String> expected) {
-        try (VmemStore store = VmemStore.open(opts)) {
-            assertEquals(expected, dumps(store));
-            assertEquals(List.of(), store.verify());
-        }
-    }
-
-    private static List<Path> segments(Path store) throws IOException {
-        Path journal = store.resolve(StoreFormat.JOURNAL_DIR);
-        List<Path> out = new ArrayList<>();
-        for (long first : JournalReader.listSegments(journal)) {
-            out.add(journal.resolve(StoreFormat.segmentName(first)));
-        }
-        return out;
-    }
-
-    /** Where each record of a segment starts, then where its records end (by the documented layout). */
-    private static List<Long> recordOffsets(Path segment) throws IOException {
-        byte[] bytes = Files.readAllBytes(segment);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        List<Long> out = new ArrayList<>();
-        int pos = StoreFormat.SEGMENT_HEADER_BYTES;
-        while (bytes.length - pos >= StoreFormat.RECORD_HEADER_BYTES) {
-            int length = b.getInt(pos);
-            if (length <= 0 || length > bytes.length - pos - StoreFormat.RECORD_HEADER_BYTES) {
-                break;
+    /** The zeros an open store runs on in, and what close and rollover cut off. */
+    @Nested
+    class WhatTheWriterLeaves {
+        @Test
+        void openStore_runsOnInZeros_andTheCrashedCopyOpensWithEveryAcknowledgedOperation() throws IOException {
+            Map<String, String> acknowledged;
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                acknowledged = work(store, 300);
+                crashCopy();
             }
-            out.add((long) pos);
-            pos += StoreFormat.RECORD_HEADER_BYTES + length;
+            Path seg = segments(crashed).get(0);
+            long end = recordsEnd(seg);
+            assertTrue(Files.size(seg) >= end + Journal.PREALLOCATE_BYTES / 2, "size " + Files.size(seg) + ", end " + end);
+            assertTrue(zerosFrom(seg, end));
+            assertOpensWith(options(crashed), acknowledged);
         }
-        out.add((long) pos);
-        return out;
-    }
 
-    private static long recordsEnd(Path segment) throws IOException {
-        List<Long> offsets = recordOffsets(segment);
-        return offsets.get(offsets.size() - 1);
-    }
-
-    private static boolean zerosFrom(Path file, long from) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        for (int i = (int) from; i < bytes.length; i++) {
-            if (bytes[i] != 0) {
-                return false;
+        @Test
+        void closeAndRollover_cutEverySegmentBackToItsLastRecord() throws IOException {
+            Map<String, String> acknowledged;
+            try (VmemStore store = VmemStore.open(smallSegments(dir))) {
+                acknowledged = work(store, 1000);
+                List<Path> segs = segments(dir);
+                assertTrue(segs.size() >= 3, "segments: " + segs);
+                for (Path seg : segs.subList(0, segs.size() - 1)) {
+                    assertEquals(recordsEnd(seg), Files.size(seg), seg + " was rolled over");
+                }
+                Path last = segs.get(segs.size() - 1);
+                assertEquals(Math.max(8192, recordsEnd(last)), Files.size(last), "grown up to the segment size, no further");
             }
+            for (Path seg : segments(dir)) {
+                assertEquals(recordsEnd(seg), Files.size(seg), seg + " after close");
+            }
+            assertOpensWith(smallSegments(dir), acknowledged);
         }
-        return true;
+
+        /** A crash while the zeros were being written leaves any part of them. */
+        @ParameterizedTest
+        @ValueSource(ints = {0, 1, 15, 16, 17, 4095, 4096, 70_000})
+        void zeroTail_ofAnyLength_isTheEndOfTheJournal(int zeros) throws IOException {
+            Map<String, String> acknowledged;
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                acknowledged = work(store, 100);
+                crashCopy();
+            }
+            Path seg = segments(crashed).get(0);
+            truncate(seg, recordsEnd(seg) + zeros);
+            assertOpensWith(options(crashed), acknowledged);
+        }
+
+        @Test
+        void reopenedAfterACrash_appendsAfterTheLastRecord_andCrashesAgainCleanly() throws IOException {
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                work(store, 100);
+                crashCopy();
+            }
+            Map<String, String> acknowledged;
+            try (VmemStore store = VmemStore.open(options(crashed))) {
+                acknowledged = work(store, 100);
+                crashCopy(crashed, crashedAgain);
+            }
+            Path seg = segments(crashedAgain).get(0);
+            assertTrue(Files.size(seg) > recordsEnd(seg));
+            assertTrue(zerosFrom(seg, recordsEnd(seg)));
+            assertOpensWith(options(crashedAgain), acknowledged);
+        }
     }
 
-    private static void overwrite(Path file, long offset, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(bytes), offset);
+    /** Damage before the zero tail is still refused; a torn last record is cut off. */
+    @Nested
+    class DamageNextToTheZeros {
+        @Test
+        void damagedRecord_followedByGoodOnesAndZeros_isRefused() throws IOException {
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                work(store, 100);
+                crashCopy();
+            }
+            Path seg = segments(crashed).get(0);
+            List<Long> offsets = recordOffsets(seg);
+            long victim = offsets.get(offsets.size() / 2);
+            overwrite(seg, victim + StoreFormat.RECORD_HEADER_BYTES + 2, new byte[] {(byte) 0xA5});
+            StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
+                    () -> VmemStore.open(options(crashed)));
+            assertEquals(seg, e.file());
+            assertEquals(victim, e.offset());
         }
-    }
 
-    private static void truncate(Path file, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.truncate(size);
+        /** Zeros where a record should start end the journal only if no valid record follows them. */
+        @Test
+        void zeroedRecordHeader_followedByGoodRecords_isRefused() throws IOException {
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                work(store, 100);
+                crashCopy();
+            }
+            Path seg = segments(crashed).get(0);
+            List<Long> offsets = recordOffsets(seg);
+            long victim = offsets.get(offsets.size() / 2);
+            overwrite(seg, victim, new byte[StoreFormat.RECORD_HEADER_BYTES]);
+            StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
+                    () -> VmemStore.open(options(crashed)));
+            assertEquals(victim, e.offset());
         }
-    }
 
-    // ---------------------------------------------------------------- what the writer leaves
-
-    @Test
-    void openStore_runsOnInZeros_andTheCrashedCopyOpensWithEveryAcknowledgedOperation() throws IOException {
-        Map<String, String> acknowledged;
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            acknowledged = work(store, 300);
-            crashCopy();
+        /**
+         * The last record torn as the page cache can tear it: only some of its pages reached the disk, so
+         * zeros stand where its header or its end should be. It was never acknowledged; it is cut off,
+         * even when non-zero bytes follow a zero length field.
+         */
+        @ParameterizedTest
+        @ValueSource(strings = {"end-missing", "header-missing"})
+        void lastRecordPartlyZero_isATornTail(String tear) throws IOException {
+            Map<String, String> beforeLast;
+            try (VmemStore store = VmemStore.open(options(dir))) {
+                beforeLast = work(store, 99);
+                work(store, 1);
+                crashCopy();
+            }
+            Path seg = segments(crashed).get(0);
+            List<Long> offsets = recordOffsets(seg);
+            long last = offsets.get(offsets.size() - 2);
+            long end = offsets.get(offsets.size() - 1);
+            if (tear.equals("end-missing")) {
+                overwrite(seg, last + 20, new byte[(int) (end - last - 20)]);
+            } else {
+                overwrite(seg, last, new byte[20]);
+            }
+            assertOpensWith(options(crashed), beforeLast);
         }
-        Path seg = segments(crashed).get(0);
-        long end = recordsEnd(seg);
-        assertTrue(Files.size(seg) >= end + Journal.PREALLOCATE_BYTES / 2, "size " + Files.size(seg) + ", end " + end);
-        assertTrue(zerosFrom(seg, end));
-        assertOpensWith(options(crashed), acknowledged);
-    }
 
-    @Test
-    void closeAndRollover_cutEverySegmentBackToItsLastRecord() throws IOException {
-        Map<String, String> acknowledged;
-        try (VmemStore store = VmemStore.open(smallSegments(dir))) {
-            acknowledged = work(store, 1000);
+        /** Rollover cuts the zeros off a segment before the next one exists: zeros in an older one are damage. */
+        @Test
+        void zeroTail_inASegmentThatIsNotTheLast_isRefused() throws IOException {
+            try (VmemStore store = VmemStore.open(smallSegments(dir))) {
+                work(store, 600);
+            }
             List<Path> segs = segments(dir);
-            assertTrue(segs.size() >= 3, "segments: " + segs);
-            for (Path seg : segs.subList(0, segs.size() - 1)) {
-                assertEquals(recordsEnd(seg), Files.size(seg), seg + " was rolled over");
+            assertTrue(segs.size() >= 2, "segments: " + segs);
+            Path older = segs.get(0);
+            long end = Files.size(older);
+            try (FileChannel ch = FileChannel.open(older, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(4096), end);
             }
-            Path last = segs.get(segs.size() - 1);
-            assertEquals(Math.max(8192, recordsEnd(last)), Files.size(last), "grown up to the segment size, no further");
+            StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
+                    () -> VmemStore.open(smallSegments(dir)));
+            assertEquals(older, e.file());
+            assertEquals(end, e.offset());
         }
-        for (Path seg : segments(dir)) {
-            assertEquals(recordsEnd(seg), Files.size(seg), seg + " after close");
-        }
-        assertOpensWith(smallSegments(dir), acknowledged);
-    }
-
-    /** A crash while the zeros were being written leaves any part of them. */
-    @ParameterizedTest
-    @ValueSource(ints = {0, 1, 15, 16, 17, 4095, 4096, 70_000})
-    void zeroTail_ofAnyLength_isTheEndOfTheJournal(int zeros) throws IOException {
-        Map<String, String> acknowledged;
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            acknowledged = work(store, 100);
-            crashCopy();
-        }
-        Path seg = segments(crashed).get(0);
-        truncate(seg, recordsEnd(seg) + zeros);
-        assertOpensWith(options(crashed), acknowledged);
-    }
-
-    @Test
-    void reopenedAfterACrash_appendsAfterTheLastRecord_andCrashesAgainCleanly() throws IOException {
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            work(store, 100);
-            crashCopy();
-        }
-        Map<String, String> acknowledged;
-        try (VmemStore store = VmemStore.open(options(crashed))) {
-            acknowledged = work(store, 100);
-            crashCopy(crashed, crashedAgain);
-        }
-        Path seg = segments(crashedAgain).get(0);
-        assertTrue(Files.size(seg) > recordsEnd(seg));
-        assertTrue(zerosFrom(seg, recordsEnd(seg)));
-        assertOpensWith(options(crashedAgain), acknowledged);
-    }
-
-    // ---------------------------------------------------------------- damage next to the zeros
-
-    @Test
-    void damagedRecord_followedByGoodOnesAndZeros_isRefused() throws IOException {
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            work(store, 100);
-            crashCopy();
-        }
-        Path seg = segments(crashed).get(0);
-        List<Long> offsets = recordOffsets(seg);
-        long victim = offsets.get(offsets.size() / 2);
-        overwrite(seg, victim + StoreFormat.RECORD_HEADER_BYTES + 2, new byte[] {(byte) 0xA5});
-        StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
-                () -> VmemStore.open(options(crashed)));
-        assertEquals(seg, e.file());
-        assertEquals(victim, e.offset());
-    }
-
-    /** Zeros where a record should start end the journal only if no valid record follows them. */
-    @Test
-    void zeroedRecordHeader_followedByGoodRecords_isRefused() throws IOException {
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            work(store, 100);
-            crashCopy();
-        }
-        Path seg = segments(crashed).get(0);
-        List<Long> offsets = recordOffsets(seg);
-        long victim = offsets.get(offsets.size() / 2);
-        overwrite(seg, victim, new byte[StoreFormat.RECORD_HEADER_BYTES]);
-        StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
-                () -> VmemStore.open(options(crashed)));
-        assertEquals(victim, e.offset());
-    }
-
-    /**
-     * The last record torn as the page cache can tear it: only some of its pages reached the disk, so
-     * zeros stand where its header or its end should be. It was never acknowledged; it is cut off,
-     * even when non-zero bytes follow a zero length field.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"end-missing", "header-missing"})
-    void lastRecordPartlyZero_isATornTail(String tear) throws IOException {
-        Map<String, String> beforeLast;
-        try (VmemStore store = VmemStore.open(options(dir))) {
-            beforeLast = work(store, 99);
-            work(store, 1);
-            crashCopy();
-        }
-        Path seg = segments(crashed).get(0);
-        List<Long> offsets = recordOffsets(seg);
-        long last = offsets.get(offsets.size() - 2);
-        long end = offsets.get(offsets.size() - 1);
-        if (tear.equals("end-missing")) {
-            overwrite(seg, last + 20, new byte[(int) (end - last - 20)]);
-        } else {
-            overwrite(seg, last, new byte[20]);
-        }
-        assertOpensWith(options(crashed), beforeLast);
-    }
-
-    /** Rollover cuts the zeros off a segment before the next one exists: zeros in an older one are damage. */
-    @Test
-    void zeroTail_inASegmentThatIsNotTheLast_isRefused() throws IOException {
-        try (VmemStore store = VmemStore.open(smallSegments(dir))) {
-            work(store, 600);
-        }
-        List<Path> segs = segments(dir);
-        assertTrue(segs.size() >= 2, "segments: " + segs);
-        Path older = segs.get(0);
-        long end = Files.size(older);
-        try (FileChannel ch = FileChannel.open(older, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(4096), end);
-        }
-        StoreCorruptedException e = assertThrows(StoreCorruptedException.class,
-                () -> VmemStore.open(smallSegments(dir)));
-        assertEquals(older, e.file());
-        assertEquals(end, e.offset());
     }
 }

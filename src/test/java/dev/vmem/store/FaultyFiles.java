@@ -1,0 +1,123 @@
+package dev.vmem.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The fault injector: journal files whose writes, fsyncs and truncations fail on demand, over the real files, and
+ * that count what they do. {@link #hooks} plugs them into a store through {@link StoreHooks}.
+ */
+final class FaultyFiles implements JournalFiles {
+    /** How much of a failing write reaches the file before the write reports its failure. */
+    enum WriteFault {
+        NOTHING_WRITTEN, HALF_WRITTEN, ALL_WRITTEN
+    }
+
+    final AtomicInteger writesToFail = new AtomicInteger();
+    volatile WriteFault writeFault = WriteFault.NOTHING_WRITTEN;
+    final AtomicInteger forcesToFail = new AtomicInteger();
+    /** Let this many forces succeed before the armed failures start. */
+    final AtomicInteger forcesBeforeFailing = new AtomicInteger();
+    /** On a failing fsync, also drop what was written since the last good one (the kernel lost the pages). */
+    volatile boolean dropUnsyncedOnForceFailure;
+    volatile boolean failTruncate;
+    volatile long forceDelayNanos;
+    final AtomicLong writes = new AtomicLong();
+    final AtomicLong forces = new AtomicLong();
+    final AtomicLong failedWrites = new AtomicLong();
+    final AtomicLong failedForces = new AtomicLong();
+
+    void failNextWrite(WriteFault fault) {
+        writeFault = fault;
+        writesToFail.set(1);
+    }
+
+    void failForcesAfter(int good, int count) {
+        forcesBeforeFailing.set(good);
+        forcesToFail.set(count);
+    }
+
+    /** These files with the real checkpoint writer. */
+    StoreHooks hooks() {
+        return new StoreHooks(this, Checkpoint::write);
+    }
+
+    private static boolean take(AtomicInteger counter) {
+        return counter.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    }
+
+    @Override
+    public Segment open(Path file) throws IOException {
+        Segment d = DEFAULT.open(file);
+        // The write position, and where it was at the last good fsync (the file may run on in zeros).
+        AtomicLong end = new AtomicLong(d.size());
+        AtomicLong synced = new AtomicLong(d.size());
+        return new Segment() {
+            @Override
+            public void write(ByteBuffer bytes) throws IOException {
+                if (take(writesToFail)) {
+                    failedWrites.incrementAndGet();
+                    int n = switch (writeFault) {
+                        case NOTHING_WRITTEN -> 0;
+                        case HALF_WRITTEN -> bytes.remaining() / 2;
+                        case ALL_WRITTEN -> bytes.remaining();
+                    };
+                    ByteBuffer part = bytes.duplicate();
+                    part.limit(part.position() + n);
+                    d.write(part);
+                    end.addAndGet(n);
+                    throw new IOException("injected write failure (" + writeFault + ")");
+                }
+                writes.incrementAndGet();
+                end.addAndGet(bytes.remaining());
+                d.write(bytes);
+            }
+
+            @Override
+            public void extend(long size) throws IOException {
+                d.extend(size);
+            }
+
+            @Override
+            public void force() throws IOException {
+                if (forceDelayNanos > 0) {
+                    LockSupport.parkNanos(forceDelayNanos);
+                }
+                if (!take(forcesBeforeFailing) && take(forcesToFail)) {
+                    failedForces.incrementAndGet();
+                    if (dropUnsyncedOnForceFailure) {
+                        d.truncate(synced.get());
+                    }
+                    throw new IOException("injected fsync failure");
+                }
+                d.force();
+                forces.incrementAndGet();
+                synced.set(end.get());
+            }
+
+            @Override
+            public void truncate(long size) throws IOException {
+                if (failTruncate) {
+                    throw new IOException("injected truncate failure");
+                }
+                d.truncate(size);
+                end.set(size);
+                synced.set(Math.min(synced.get(), size));
+            }
+
+            @Override
+            public long size() throws IOException {
+                return d.size();
+            }
+
+            @Override
+            public void close() throws IOException {
+                d.close();
+            }
+        };
+    }
+}
