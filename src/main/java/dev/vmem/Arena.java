@@ -53,6 +53,7 @@ public final class Arena implements VmemArena, AutoCloseable {
     private final String label;
     private final long quantum;
     private final long qcacheMax;
+    private final long importQuantum;
     private final ReentrantLock lock = new ReentrantLock();
     final ArenaEngine engine;
     /** Null for an arena without a source. */
@@ -66,6 +67,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         this.label = b.label;
         this.quantum = b.quantum;
         this.qcacheMax = b.qcacheMax;
+        this.importQuantum = importQuantum;
         this.engine = new ArenaEngine(label, quantum,
                 observer == null ? null : change -> observer.changed(this, change));
         this.importer = b.source == null ? null : new Importer(engine, b.source, importQuantum);
@@ -95,7 +97,7 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     /** The least an import asks the source for. */
     public long importQuantum() {
-        return importer == null ? quantum : importer.importQuantum();
+        return importQuantum;
     }
 
     /** The largest allocation size served by quantum caches; 0 for none. */
@@ -146,7 +148,7 @@ public final class Arena implements VmemArena, AutoCloseable {
                 return base;
             }
         }
-        return allocate(Request.plain(rounded, quantum, policy), null, size, throwing);
+        return allocate(engine.plainRequest(rounded, policy), null, size, throwing);
     }
 
     @Override
@@ -273,7 +275,12 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     @Override
     public ArenaStats stats() {
-        return locked(this::statsLocked);
+        lock.lock(); // not locked(...): a plain body lets the JIT drop the snapshot a caller only reads
+        try {
+            return statsLocked();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The callers' figures: a cache slab counts as the blocks callers hold in it. The lock is held. */
@@ -283,7 +290,12 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     @Override
     public long nextFitCursor() {
-        return locked(() -> engine.rotor);
+        lock.lock(); // not locked(...), which would box the rotor
+        try {
+            return engine.rotor;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

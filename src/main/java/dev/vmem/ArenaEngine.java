@@ -36,6 +36,8 @@ final class ArenaEngine {
     Tag rotorHint;
     /** Output of {@link #find}: the free tag holding the block it placed. */
     private Tag found;
+    /** See {@link #plainRequest}. */
+    private final Request[] lastPlain = new Request[Policy.values().length];
 
     long total;
     long allocated;
@@ -115,6 +117,22 @@ final class ArenaEngine {
             imported -= marker.size;
         }
         segments--;
+    }
+
+    /**
+     * An unconstrained request for {@code rounded} values under {@code policy}: the last one made for
+     * that policy if it has that size. Callers ask for one size again and again (IDs, pages), and a
+     * request escapes into the import path, so reusing it keeps the locked path free of garbage
+     * (measured: 64 bytes per ID allocation otherwise). Called without the lock: a request is immutable,
+     * so a racing thread sees at worst a whole one of another size, and makes its own.
+     */
+    Request plainRequest(long rounded, Policy policy) {
+        Request r = lastPlain[policy.ordinal()];
+        if (r == null || r.size() != rounded) {
+            r = Request.plain(rounded, quantum, policy);
+            lastPlain[policy.ordinal()] = r;
+        }
+        return r;
     }
 
     /** Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. */

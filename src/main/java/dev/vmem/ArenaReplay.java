@@ -142,9 +142,9 @@ public final class ArenaReplay {
         }
 
         @Override
-        public boolean isEmpty(Segment span) {
+        public long allocationIn(Segment span) {
             Long inside = allocations.ceilingKey(span.base());
-            return inside == null || inside >= span.end();
+            return inside == null || inside >= span.end() ? -1 : inside;
         }
 
         @Override

@@ -22,8 +22,8 @@ final class ChangeRules {
         /** The span that starts at {@code base}, or null. */
         Segment spanAt(long base);
 
-        /** Whether the span {@code span} holds no live allocation. */
-        boolean isEmpty(Segment span);
+        /** The base of a live allocation inside {@code span}, or -1 if it holds none. */
+        long allocationIn(Segment span);
 
         /** Whether {@code [base, base + size)} lies inside one span. */
         boolean inOneSpan(long base, long size);
@@ -83,7 +83,8 @@ final class ChangeRules {
         if (span == null || span.size() != size || (span.kind() == Segment.Kind.IMPORTED_SPAN) != imported) {
             return "no " + (imported ? "imported " : "") + "span of that size";
         }
-        return v.isEmpty(span) ? null : "the span still holds allocations";
+        long inside = v.allocationIn(span);
+        return inside < 0 ? null : "span still holds the allocation at " + inside;
     }
 
     private static boolean aligned(View v, long base, long size) {

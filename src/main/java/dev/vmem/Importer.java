@@ -23,10 +23,6 @@ final class Importer {
         return source;
     }
 
-    long importQuantum() {
-        return importQuantum;
-    }
-
     /**
      * Imports a span that can hold the request and places the block in it, trying the requests of
      * {@link ImportPlan} in turn (at most four calls to the source, none of them recursive into this

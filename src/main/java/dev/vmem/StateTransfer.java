@@ -40,7 +40,8 @@ final class StateTransfer {
             if (!span.kind().isSpan()) {
                 throw new IllegalArgumentException("restore: " + span + " is not a span");
             }
-            String why = ChangeRules.whyNotAdd(v, span.base(), span.size(), span.kind() == Segment.Kind.IMPORTED_SPAN);
+            String why = span.base() < v.frontier ? "spans out of order or overlapping"
+                    : ChangeRules.whyNotAdd(v, span.base(), span.size(), span.kind() == Segment.Kind.IMPORTED_SPAN);
             if (why != null) {
                 throw new IllegalArgumentException("restore: span " + span + " of arena '" + e.label + "': " + why);
             }
@@ -169,9 +170,13 @@ final class StateTransfer {
         }
 
         @Override
-        public boolean isEmpty(Segment span) {
-            Tag only = e.list.spanAt(span.base()).next;
-            return only.type == Tag.FREE && only.size == span.size();
+        public long allocationIn(Segment span) {
+            for (Tag t = e.list.spanAt(span.base()).next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
+                if (t.type == Tag.ALLOCATED) {
+                    return t.base;
+                }
+            }
+            return -1;
         }
 
         @Override

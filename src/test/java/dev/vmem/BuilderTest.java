@@ -24,6 +24,10 @@ class BuilderTest {
         assertEquals(8, first.importQuantum());
         assertEquals(16, second.quantum());
         assertEquals(16, second.importQuantum(), "the default import quantum follows the new quantum");
+        // Guards against: an arena without a source reporting its quantum instead of the import quantum it was given.
+        Arena sourceless = Arena.builder("iq").quantum(4).importQuantum(64).build();
+        assertEquals(64, sourceless.importQuantum());
+        Invariants.assertSound(sourceless);
         Invariants.assertSound(first, second);
     }
 }

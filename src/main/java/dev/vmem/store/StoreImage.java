@@ -57,6 +57,10 @@ final class StoreImage {
                 return "source arena " + c.source() + " does not exist";
             }
             try {
+                // The journal records the import quantum in effect, never 0 for "the default".
+                if (c.importQuantum() <= 0) {
+                    throw new IllegalArgumentException("importQuantum=" + c.importQuantum() + " is not positive");
+                }
                 ArenaDefinition.validate(c.name(), c.quantum(), c.importQuantum(), c.qcacheMax());
             } catch (IllegalArgumentException e) {
                 return "invalid arena definition " + c + ": " + e.getMessage();
