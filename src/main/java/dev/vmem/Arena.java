@@ -59,7 +59,7 @@ public final class Arena implements VmemArena, AutoCloseable {
     /** Null for an arena without a source. */
     private final Importer importer;
     /** Null for an arena without quantum caches. */
-    private final QuantumCaches caches;
+    final QuantumCaches caches;
     private final Source asSource = new ArenaSource(this);
     private volatile boolean closed;
 

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * the invariant check and the figures run with the arena's lock held.
  */
 final class QuantumCaches {
-    private static final Logger LOG = LoggerFactory.getLogger(QuantumCaches.class);
+    /** The arena's logger: its warnings are the arena's, whichever class notices. */
+    private static final Logger LOG = LoggerFactory.getLogger(Arena.class);
 
     private final String label;
     private final long quantum;
@@ -22,7 +23,7 @@ final class QuantumCaches {
     /** {@code caches[n - 1]} serves n quanta. */
     private final QuantumCache[] caches;
     /** Live slabs by base. */
-    private final SlabTable slabTable = new SlabTable();
+    final SlabTable slabTable = new SlabTable();
     /** The distinct slab alignments of the caches, to find the slab holding a value. */
     private final long[] slabAligns;
     /** Slabs made and given back, each one allocation or free of the segment list; guarded by the lock. */

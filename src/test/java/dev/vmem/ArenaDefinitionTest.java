@@ -18,7 +18,7 @@ class ArenaDefinitionTest {
         Arena child = Arena.builder("child").quantum(8).source(parent).importQuantum(256).qcacheMax(64).build();
         assertEquals("child", child.label());
         assertEquals(8, child.quantum());
-        assertSame(parent, child.source());
+        assertSame(parent.asSource(), child.source(), "the same source object every time");
         assertEquals(256, child.importQuantum());
         assertEquals(64, child.qcacheMax());
         assertNull(parent.source());

@@ -15,7 +15,7 @@ class ArenaStateTest {
         a.alloc(24, Policy.NEXT_FIT);
         a.alloc(8, Policy.BEST_FIT);
         assertEquals(List.of(), a.checkInvariants());
-        return a.exportState();
+        return new ObservedArena(a).exportState();
     }
 
     @Test

@@ -62,7 +62,7 @@ class CacheReapAndRefusalTest {
         @Override
         public long importSpan(Constraints request) {
             importsAsked++;
-            return parent.importSpan(request);
+            return parent.asSource().importSpan(request);
         }
 
         @Override
@@ -70,7 +70,7 @@ class CacheReapAndRefusalTest {
             if (refuse) {
                 throw new IllegalStateException("refused span [" + base + ", " + (base + size) + ")");
             }
-            parent.releaseSpan(base, size);
+            parent.asSource().releaseSpan(base, size);
         }
     }
 

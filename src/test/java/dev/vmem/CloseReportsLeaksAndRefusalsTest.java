@@ -65,7 +65,7 @@ class CloseReportsLeaksAndRefusalsTest {
         Source source = new Source() {
             @Override
             public long importSpan(Constraints request) {
-                return parent.importSpan(request);
+                return parent.asSource().importSpan(request);
             }
 
             @Override
@@ -74,7 +74,7 @@ class CloseReportsLeaksAndRefusalsTest {
                     refused[0]++;
                     throw new IllegalStateException("refused [" + base + ", " + (base + size) + ")");
                 }
-                parent.releaseSpan(base, size);
+                parent.asSource().releaseSpan(base, size);
             }
         };
         Arena child = Arena.builder("child").quantum(1).source(source).build();

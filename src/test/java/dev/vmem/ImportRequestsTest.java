@@ -26,12 +26,12 @@ class ImportRequestsTest {
         @Override
         public long importSpan(Constraints request) {
             asked.add(request);
-            return parent.importSpan(request);
+            return parent.asSource().importSpan(request);
         }
 
         @Override
         public void releaseSpan(long base, long size) {
-            parent.releaseSpan(base, size);
+            parent.asSource().releaseSpan(base, size);
         }
 
         @Override

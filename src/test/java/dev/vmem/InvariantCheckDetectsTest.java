@@ -18,15 +18,19 @@ class InvariantCheckDetectsTest {
 
     // The engine's structures, reached here only, so that moving them changes one place.
     private static SegmentList list(Arena a) {
-        return a.list;
+        return a.engine.list;
     }
 
     private static FreeLists freeLists(Arena a) {
-        return a.freeLists;
+        return a.engine.freeLists;
     }
 
     private static AllocationTable table(Arena a) {
-        return a.table;
+        return a.engine.table;
+    }
+
+    private static SlabTable slabTable(Arena a) {
+        return a.caches.slabTable;
     }
 
     private static Arena arena() {
@@ -157,7 +161,7 @@ class InvariantCheckDetectsTest {
             Tag upper = new Tag(Tag.FREE, 400, 400);
             SegmentList.insertAfter(upper, lower);
             freeLists(a).insert(upper);
-            a.segments++;
+            a.engine.segments++;
             assertEquals(List.of("adjacent free segments not coalesced: FREE[0x50, 0x190) FREE[0x190, 0x320)"),
                     a.checkInvariants());
         }
@@ -217,7 +221,7 @@ class InvariantCheckDetectsTest {
             Tag only = second.next;
             SegmentList.unlink(only);
             freeLists(a).remove(only);
-            a.segments--;
+            a.engine.segments--;
             assertDetects(a, "span SPAN[0x3e8, 0x4b0) has no segments");
         }
 
@@ -229,21 +233,21 @@ class InvariantCheckDetectsTest {
             SegmentList.unlink(only);
             SegmentList.unlink(second);
             freeLists(a).remove(only);
-            a.segments--;
+            a.engine.segments--;
             assertDetects(a, "span index holds 2 spans, list holds 1");
         }
 
         @Test
         void aRotorHintAboveTheRotor() {
             Arena a = arena();
-            a.rotorHint = free(a);
+            a.engine.rotorHint = free(a);
             assertEquals(List.of("rotor hint FREE[0x50, 0x320) lies above rotor=0"), a.checkInvariants());
         }
 
         @Test
         void aRotorHintOutsideTheList() {
             Arena a = arena();
-            a.rotorHint = new Tag(Tag.FREE, 0, 8);
+            a.engine.rotorHint = new Tag(Tag.FREE, 0, 8);
             assertEquals(List.of("rotor hint FREE[0x0, 0x8) is not in the segment list"), a.checkInvariants());
         }
     }
@@ -364,28 +368,28 @@ class InvariantCheckDetectsTest {
         @Test
         void aWrongTotal() {
             Arena a = arena();
-            a.total += Q;
+            a.engine.total += Q;
             assertEquals(List.of("total=808 but spans sum to 800"), a.checkInvariants());
         }
 
         @Test
         void aWrongImportedFigure() {
             Arena a = arena();
-            a.imported += Q;
+            a.engine.imported += Q;
             assertEquals(List.of("imported=8 but imported spans sum to 0"), a.checkInvariants());
         }
 
         @Test
         void aWrongAllocatedFigure() {
             Arena a = arena();
-            a.allocated -= Q;
+            a.engine.allocated -= Q;
             assertEquals(List.of("allocated=72 but allocated segments sum to 80"), a.checkInvariants());
         }
 
         @Test
         void aWrongSegmentCount() {
             Arena a = arena();
-            a.segments++;
+            a.engine.segments++;
             assertEquals(List.of("segments=3 but the list holds 2"), a.checkInvariants());
         }
 
@@ -400,8 +404,8 @@ class InvariantCheckDetectsTest {
             freeLists(a).insert(f);
             SegmentList.insertBefore(extra, f);
             table(a).insert(extra);
-            a.allocated += 8;
-            a.segments++;
+            a.engine.allocated += 8;
+            a.engine.segments++;
             assertEquals(List.of("counters: allocations=1 - frees=0 but 2 allocations are live"), a.checkInvariants());
         }
 
@@ -409,7 +413,7 @@ class InvariantCheckDetectsTest {
         void anImportedSpanTheCountersDoNotKnow() {
             Arena a = arena();
             marker(a).type = Tag.IMPORTED_SPAN;
-            a.imported += 800;
+            a.engine.imported += 800;
             assertEquals(List.of("counters: imports=0 - releases=0 but 1 imported spans are held"), a.checkInvariants());
         }
     }
@@ -426,7 +430,7 @@ class InvariantCheckDetectsTest {
         @Test
         void aRetiredSlabStillListed() {
             Arena a = cached();
-            QuantumCache.Slab s = a.slabTable.get(0);
+            QuantumCache.Slab s = slabTable(a).get(0);
             s.word = QuantumCache.RETIRED;
             assertEquals(List.of("cache slab at 0 is retired but still listed"), a.checkInvariants());
         }
@@ -434,7 +438,7 @@ class InvariantCheckDetectsTest {
         @Test
         void aSlabMissingFromTheSlabTable() {
             Arena a = cached();
-            a.slabTable.remove(a.slabTable.get(0));
+            slabTable(a).remove(slabTable(a).get(0));
             assertDetects(a, "cache slab at 0 is missing from the slab table");
             assertDetects(a, "caches list 1 slabs, the slab table 0, made-retired 1");
         }
@@ -442,8 +446,8 @@ class InvariantCheckDetectsTest {
         @Test
         void aListedSlabThatIsNoAllocation() {
             Arena a = cached();
-            QuantumCache.Slab s = a.slabTable.get(0);
-            s.cache.slabs.add(new QuantumCache.Slab(s.cache, 1000));
+            QuantumCache.Slab s = slabTable(a).get(0);
+            s.cache.slabs().add(new QuantumCache.Slab(s.cache, 1000));
             assertDetects(a, "cache slab [1000, 1063) is not an allocated segment null");
             assertDetects(a, "cache slab at 1000 is not aligned to 64");
             assertDetects(a, "caches list 2 slabs, the slab table 1, made-retired 1");

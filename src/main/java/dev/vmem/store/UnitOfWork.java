@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * stops ({@link StoreSyncFailedException}), as it does when a failure cannot be taken back.
  */
 final class UnitOfWork {
-    private static final Logger LOG = LoggerFactory.getLogger(UnitOfWork.class);
+    /** The store's logger: a unit that cannot be taken back stops the store, which is the store's news. */
+    private static final Logger LOG = LoggerFactory.getLogger(VmemStore.class);
 
     private record Step(Op op, Runnable undo) {
     }
