@@ -1,0 +1,74 @@
+/**
+ * Tests of the core. Every test asserts and ends with the invariant check; random tests are seeded and
+ * print their seed.
+ *
+ * <h2>Mutants judged equivalent</h2>
+ * {@code mvn -B -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage} leaves these mutants
+ * alive on purpose: no test can tell them from the code, because they change only speed or memory, or
+ * only values that cannot occur where they are. Methods are named; line numbers are those of the code
+ * the judgement was made on (before the split of {@code Arena}, whose methods kept their bodies in
+ * {@code ArenaEngine}, {@code QuantumCaches} and {@code StateTransfer}).
+ * <pre>
+ * 
+ * == Speed or memory only (hashing, table sizing, search shortcuts, contention) ==
+ * AllocationTable:27    indexOf: &gt;&gt;&gt; (64-bits) -&gt; &lt;&lt;          — every base hashes to bucket 0; lookups stay right, chains grow.
+ * AllocationTable:44    reserveOne: both boundaries; size+1 -&gt; size-1 — only when the table doubles (bits&lt;=30 differs past 2^30 entries).
+ * AllocationTable:52,55,56  reserve (bulk restore): boundaries, negations, rehash removed — pre-sizing only; insert chains at any size.
+ * Arena:847             load: reserve(a.length/2) -&gt; *2; reserve removed — pre-sizing of the allocation table on restore.
+ * SlabTable:20,21       home: * -&gt; /; &gt;&gt;&gt;32 -&gt; &lt;&lt;32; return 0   — probes start elsewhere (or all at slot 0); linear probing still finds every slab.
+ * SlabTable:41          put: growth test boundary, used+1 -&gt; used-1, negated — when the table grows (negated: it rehashes on every put,
+ *                       since a rehash sizes it to at least twice the live slabs); it never fills (SlabTableGrowthTest holds 1,000 slabs).
+ * SlabTable:42          put: live+1 -&gt; live-1                   — the rehash is one step smaller at most and grows again at the next put.
+ * SlabTable:63          remove: i+1 -&gt; i-1                      — probing backwards still reaches the slab, which is in the table.
+ * Arena:564,564,565     slabHolding: the size-hinted first look (negation removed, &amp; -&gt; |, &gt;=0 -&gt; &gt;0) — the loop over every slab
+ *                       alignment right after it finds the same slab (a value lies in at most one slab).
+ * Placement:52          instantFit: size &lt;= MAX - slack -&gt; &lt;    — at equality both branches give Long.MAX_VALUE.
+ * Placement:65          instantFit: c &lt; sure -&gt; &lt;=              — class `sure` was already walked whole (or its head taken) by the first loop.
+ * Placement:112         nextFit: t.end() &gt; rotor -&gt; &gt;=          — a segment ending at the rotor has no room at or after it: Fit.lowest gives NONE.
+ * Placement:122         nextFit: t.base &lt; rotor -&gt; &lt;=           — a segment starting at the rotor was searched in the first pass with the same bounds.
+ * QuantumCache:119      stripe: *PAD -&gt; /PAD; return 0          — every thread shares one current slot and queue: contention, not outcomes.
+ * Arena:121             &lt;init&gt;: stripes *2 -&gt; /2; 2n-1 -&gt; 2n+1  — fewer or more stripes; who uses which slab changes, not what is handed
+ *                       out or refused (CachePartialQueueTest's outcomes hold for any stripe count by design).
+ * QuantumCache:164      allocSlow: j &lt; partial.length() -&gt; &lt;=   — j == length wraps to the stripe's own queue, just found empty: one extra poll.
+ * 
+ * == Values that cannot occur there ==
+ * FreeLists:57          classesFrom: from &gt;= 64 -&gt; &gt; 64        — from &lt;= 63 (classOf of a positive long &lt;= 62; firstSureClass(need &lt;= MAX) &lt;= 63).
+ * ImportPlan:42,54      align &gt;= g -&gt; &gt;                         — at align == g, roundDown(phase, g) is 0 (phase &lt; align), so both branches agree.
+ * ImportPlan:68         return out -&gt; emptyList                 — exact overflowed, so generous (&gt;= exact) did too: out is empty already.
+ * ImportPlan:75         n &gt; 0 -&gt; n &gt;= 0                         — n starts at exact &gt; 0 and the loop breaks before n could overflow.
+ * ImportPlan:76         n &lt;= MAX - lo -&gt; &lt;                      — n and lo are multiples of g &gt;= 2: lo + n is even, never MAX.
+ * ImportPlan:79         n &gt; MAX - g -&gt; &gt;=                       — n is a multiple of g &gt;= 2 and MAX - g is odd.
+ * ImportPlan:102        atOffset: room &gt; MAX - n -&gt; &gt;=          — at equality room + n is MAX, which the other branch gives.
+ * Fit:40                lowest: phase - boundary -&gt; phase + boundary — boundary is a multiple of nocross: with align &lt;= nocross also of
+ *                       align, so both give phase mod align; with align &gt; nocross every candidate has the first one's offset mod nocross,
+ *                       and the first crossed, so both return NONE.
+ * Fit:56                crosses: &amp; -nocross -&gt; &amp; nocross        — the same for blocks of at most nocross values, which every caller ensures
+ *                       (Constraints and feasible() check size &lt;= nocross first); they differ only for longer blocks.
+ * Constraints:58        feasible: max &gt; min -&gt; &gt;=               — at max == min, Fit.lowest gives NONE anyway.
+ * Constraints:80        admits: nocross == 0 -&gt; != 0            — crosses(base, size, 0) is always false.
+ * Placement:90          bestFit: t.base &gt; best.base -&gt; &gt;=       — two free segments never share a base.
+ * Arena$Builder:1295    build: importQuantum &lt; 0 -&gt; &lt;= 0        — importQuantum is never 0 there (0 was just replaced by the quantum).
+ * Arena:1024            walk: w &gt;= 0 -&gt; w &gt; 0                   — at w == 0 no block bit is set either.
+ * ArenaCheck:37         run: ++walked &gt; walkLimit -&gt; &gt;=         — the limit has 16 of slack over the arena's counts.
+ * ArenaState:43         hashCode -&gt; 0                           — still a valid hashCode: equal states hash equal; nothing promises more.
+ * QuantumCache:320      retireAll: return held -&gt; 0             — its only caller (Arena.retireSlabs) ignores the result.
+ * 
+ * == Redundant pairs (each check alone is backed by another on the same path) ==
+ * Arena:277             allocOrFail: ensureOpen removed (cached path) — a closed arena's slabs are all retired, so the cache falls
+ *                       through to newSlab, whose ensureOpen throws the same IllegalStateException.
+ * Arena:545             freeCached: ensureOpen removed         — a closed arena's slabs are out of the slab table, so the free falls through
+ *                       to the locked path, whose ensureOpen throws the same exception.
+ * 
+ * == Reachable only in a race (a concurrency harness such as jcstress or Lincheck could reach them; no sequential test can) ==
+ * Arena:517 (x2)        freeBlock: the re-check under the lock — a slab made between the lock-free look and taking the lock.
+ * Arena:557             freeCached: return s.cache.free -&gt; true — free returns false only for a retired slab still in the table.
+ * Arena:582             newSlab: ensureOpen removed            — allocOrFail checks first; only a close racing the allocation gets here.
+ * QuantumCache:245      free: return false for a retired slab  — retiring and forgetting a slab both happen under the arena lock.
+ * QuantumCache:173      allocSlow: !CAS negated (the CAS still runs) — the new current slab is also queued; queuedWithRoom skips it while
+ *                       full and hands it out when it has room, as current would.
+ * QuantumCache:174,176  allocSlow: enqueue after a lost CAS / after a free raced the replacement — both need another thread in between.
+ * QuantumCache:175      allocSlow: s.hasRoom() negated         — a full slab gets queued; polled and skipped, its queued flag keeps one entry.
+ * QuantumCache:270,271  becamePartial: the second branch (c got room between the check and the CAS) — needs a concurrent free.
+ * </pre>
+ */
+package dev.vmem;
