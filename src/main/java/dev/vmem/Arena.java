@@ -184,18 +184,21 @@ public final class Arena implements VmemArena, AutoCloseable {
             if (start == NONE) {
                 engine.failures++;
                 if (throwing) {
-                    ArenaStats s = statsLocked();
-                    throw new ArenaExhaustedException("arena '" + label + "' has no room for "
-                            + (asked != null ? asked : Constraints.of(askedSize)) + " under " + r.policy()
-                            + " (total=" + s.total() + ", free=" + s.free()
-                            + (caches == null ? "" : " of which cached=" + s.cached())
-                            + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
+                    throw exhausted(asked != null ? asked : Constraints.of(askedSize), r.policy());
                 }
             }
             return start;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** With the lock held: the figures are those the allocation failed against. */
+    private ArenaExhaustedException exhausted(Constraints asked, Policy policy) {
+        ArenaStats s = statsLocked();
+        return new ArenaExhaustedException("arena '" + label + "' has no room for " + asked + " under " + policy
+                + " (total=" + s.total() + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
+                + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
     }
 
     @Override

@@ -11,6 +11,8 @@ final class Placement {
     private final SegmentList list;
     private final FreeLists freeLists;
     private final long quantum;
+    /** The bound a plain request's block must end by: any free segment that holds its size holds it. */
+    private final long plainMax;
     /** Output of {@link #find}: the free tag holding the block it placed. */
     Tag found;
 
@@ -18,6 +20,7 @@ final class Placement {
         this.list = list;
         this.freeLists = freeLists;
         this.quantum = quantum;
+        this.plainMax = Fit.roundDown(Constraints.NO_MAX, quantum);
     }
 
     /**
@@ -43,7 +46,7 @@ final class Placement {
      * need more than the head. Lower classes are searched first fit only when no sure class has room.
      */
     private long instantFit(Request r) {
-        boolean plain = r.isPlain(quantum);
+        boolean plain = r.align() == quantum && r.nocross() == 0 && r.min() == 0 && r.max() == plainMax;
         long slack = r.align() - quantum;
         long need = r.size() <= Long.MAX_VALUE - slack ? r.size() + slack : Long.MAX_VALUE;
         int sure = FreeLists.firstSureClass(need);

@@ -68,11 +68,6 @@ record Request(long size, long align, long phase, long nocross, long min, long m
         return rounded;
     }
 
-    /** Whether any free segment that holds {@code size} values holds the block at its base. */
-    boolean isPlain(long quantum) {
-        return align == quantum && nocross == 0 && min == 0 && max == Fit.roundDown(Constraints.NO_MAX, quantum);
-    }
-
     /**
      * The lowest start at or above {@code lo} of a block that satisfies the request and ends by
      * {@code hi} (both already clipped to {@code [min, max)} by the caller), or {@link Fit#NONE}.
