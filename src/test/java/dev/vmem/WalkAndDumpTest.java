@@ -1,5 +1,9 @@
 package dev.vmem;
 
+import static dev.vmem.testing.Segments.allocated;
+import static dev.vmem.testing.Segments.free;
+import static dev.vmem.testing.Segments.importedSpan;
+import static dev.vmem.testing.Segments.span;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -10,22 +14,6 @@ import org.junit.jupiter.api.Test;
  * order, a cache slab as its held blocks and its runs of idle ones, and the figures line.
  */
 class WalkAndDumpTest {
-
-    private static Segment span(long base, long size) {
-        return new Segment(base, size, Segment.Kind.SPAN);
-    }
-
-    private static Segment imported(long base, long size) {
-        return new Segment(base, size, Segment.Kind.IMPORTED_SPAN);
-    }
-
-    private static Segment free(long base, long size) {
-        return new Segment(base, size, Segment.Kind.FREE);
-    }
-
-    private static Segment allocated(long base, long size) {
-        return new Segment(base, size, Segment.Kind.ALLOCATED);
-    }
 
     private static Segment cached(long base, long size) {
         return new Segment(base, size, Segment.Kind.CACHED);
@@ -86,7 +74,7 @@ class WalkAndDumpTest {
         Arena parent = Arena.builder("parent").quantum(1).span(0, 100).build();
         Arena child = Arena.builder("child").quantum(1).source(parent).build();
         child.alloc(10, Policy.INSTANT_FIT);
-        assertEquals(List.of(imported(0, 10), allocated(0, 10)), child.segments());
+        assertEquals(List.of(importedSpan(0, 10), allocated(0, 10)), child.segments());
         child.close();
         assertEquals(List.of(), child.segments());
         assertEquals("arena 'child' quantum=1 total=0 allocated=0 free=0 imported=0 cursor=0 closed\n", dump(child));
