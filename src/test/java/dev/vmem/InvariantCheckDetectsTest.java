@@ -245,6 +245,14 @@ class InvariantCheckDetectsTest {
         }
 
         @Test
+        void aRotorHintAtTheRotor_isSound() {
+            Arena a = arena();
+            a.rotor = 80;
+            a.rotorHint = free(a); // base 80: "at or below the rotor"
+            assertEquals(List.of(), a.checkInvariants());
+        }
+
+        @Test
         void aRotorHintOutsideTheList() {
             Arena a = arena();
             a.engine.rotorHint = new Tag(Tag.FREE, 0, 8);
@@ -421,7 +429,7 @@ class InvariantCheckDetectsTest {
     @Nested
     class TheCaches {
         private Arena cached() {
-            Arena a = Arena.builder("cached").quantum(1).qcacheMax(1).span(0, 1 << 16).build();
+            Arena a = Arena.builder("cached").quantum(1).qcacheMax(2).span(0, 1 << 16).build();
             assertEquals(0, a.alloc(1, Policy.INSTANT_FIT));
             assertEquals(List.of(), a.checkInvariants(), "sound before the damage");
             return a;
@@ -444,6 +452,16 @@ class InvariantCheckDetectsTest {
         }
 
         @Test
+        void aSlabMissingFromTheSlabTable_afterSlabsWereGivenBack() {
+            Arena a = cached();
+            a.free(0);
+            a.reapCaches(); // one slab made, one given back
+            assertEquals(0, a.alloc(1, Policy.INSTANT_FIT)); // a second slab
+            a.slabTable.remove(a.slabTable.get(0));
+            assertDetects(a, "caches list 1 slabs, the slab table 0, made-retired 1");
+        }
+
+        @Test
         void aListedSlabThatIsNoAllocation() {
             Arena a = cached();
             QuantumCache.Slab s = slabTable(a).get(0);
@@ -451,6 +469,16 @@ class InvariantCheckDetectsTest {
             assertDetects(a, "cache slab [1000, 1063) is not an allocated segment null");
             assertDetects(a, "cache slab at 1000 is not aligned to 64");
             assertDetects(a, "caches list 2 slabs, the slab table 1, made-retired 1");
+        }
+
+        @Test
+        void aListedSlabThatIsNoAllocation_inTheCacheOfPairs() {
+            Arena a = cached();
+            long pair = a.alloc(2, Policy.INSTANT_FIT);
+            QuantumCache pairs = a.slabTable.get(pair & -128).cache;
+            pairs.slabs.add(new QuantumCache.Slab(pairs, 2000));
+            assertDetects(a, "cache slab [2000, 2126) is not an allocated segment null");
+            assertDetects(a, "cache slab at 2000 is not aligned to 128");
         }
 
         @Test

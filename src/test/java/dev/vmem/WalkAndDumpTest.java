@@ -70,6 +70,21 @@ class WalkAndDumpTest {
     }
 
     @Test
+    void anIdleRunReachingTheSlabsEnd_endsThere() {
+        Arena a = Arena.builder("cached").quantum(8).qcacheMax(8).span(0, 1024).build();
+        for (long i = 0; i < 63; i++) {
+            a.alloc(8, Policy.INSTANT_FIT);
+        }
+        for (long i = 1; i < 63; i++) {
+            a.free(8 * i);
+        }
+        assertEquals(List.of(span(0, 1024), allocated(0, 8), cached(8, 496), free(504, 520)), a.segments());
+        a.free(0);
+        assertEquals(List.of(span(0, 1024), cached(0, 504), free(504, 520)), a.segments());
+        assertEquals(List.of(), a.checkInvariants());
+    }
+
+    @Test
     void aClosedArena_saysSo_andShowsWhatItStillHolds() {
         Arena parent = Arena.builder("parent").quantum(1).span(0, 100).build();
         Arena child = Arena.builder("child").quantum(1).source(parent).build();
