@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -52,6 +53,24 @@ class CachePartialQueueTest {
             FutureTask<T> f = new FutureTask<>(task);
             Thread t = new Thread(f, "another-stripe");
             if (((t.getId() ^ mine) & 1) != 0) {
+                t.start();
+                t.join();
+                return f.get();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on a new thread whose id is {@code residue} modulo 128. Stripes are picked by the
+     * id's low bits and there are at most 128, so threads of residues 0 to 3 are on four different
+     * stripes wherever there are at least four (two cores or more).
+     */
+    @SuppressWarnings("deprecation") // Thread.threadId() replaces getId() only from Java 19
+    private static <T> T onThreadWithId(int residue, Callable<T> task) throws Exception {
+        while (true) {
+            FutureTask<T> f = new FutureTask<>(task);
+            Thread t = new Thread(f, "stripe-" + residue);
+            if (t.getId() % 128 == residue) {
                 t.start();
                 t.join();
                 return f.get();
@@ -133,6 +152,27 @@ class CachePartialQueueTest {
         assertEquals(freed, got, "the other stripe found this stripe's queued slab");
         assertEquals(Arena.NONE, a.tryAlloc(q, Policy.INSTANT_FIT));
         assertEquals(List.of(), a.checkInvariants());
+    }
+
+    @Test
+    void whenTheArenaHasNoRoom_everyOtherStripesQueueIsSearched() throws Exception {
+        for (int owner = 0; owner < 4; owner++) {
+            for (int searcher = 0; searcher < 4; searcher++) {
+                if (searcher == owner) {
+                    continue;
+                }
+                Arena a = slabsOnly(1, 2);
+                long freed = onThreadWithId(owner, () -> {
+                    List<Long> first = alloc(a, 1, BLOCKS);
+                    alloc(a, 1, BLOCKS); // slab 2, current; the arena has no room for a third
+                    a.free(first.get(5)); // slab 1 queued on the owner's stripe
+                    return first.get(5);
+                });
+                long got = onThreadWithId(searcher, () -> a.tryAlloc(1, Policy.INSTANT_FIT));
+                assertEquals(freed, got, "owner " + owner + ", searcher " + searcher);
+                assertEquals(List.of(), a.checkInvariants());
+            }
+        }
     }
 
     @ParameterizedTest(name = "quantum={0}")

@@ -128,6 +128,8 @@ class CacheReapAndRefusalTest {
         child.reapCaches();
         child.reapCaches();
         assertEquals(1, warnings().size(), warnings().toString());
+        assertEquals("arena 'child' could not give idle cache slab [0, 126) back: "
+                + "java.lang.IllegalStateException: refused span [0, 126)", warnings().get(0));
         source.refuse = false;
         child.reapCaches();
         assertEquals(0, child.stats().total(), "given back once the source takes it");
