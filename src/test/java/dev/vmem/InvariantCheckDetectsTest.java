@@ -247,8 +247,8 @@ class InvariantCheckDetectsTest {
         @Test
         void aRotorHintAtTheRotor_isSound() {
             Arena a = arena();
-            a.rotor = 80;
-            a.rotorHint = free(a); // base 80: "at or below the rotor"
+            a.engine.rotor = 80;
+            a.engine.rotorHint = free(a); // base 80: "at or below the rotor"
             assertEquals(List.of(), a.checkInvariants());
         }
 
@@ -457,7 +457,7 @@ class InvariantCheckDetectsTest {
             a.free(0);
             a.reapCaches(); // one slab made, one given back
             assertEquals(0, a.alloc(1, Policy.INSTANT_FIT)); // a second slab
-            a.slabTable.remove(a.slabTable.get(0));
+            slabTable(a).remove(slabTable(a).get(0));
             assertDetects(a, "caches list 1 slabs, the slab table 0, made-retired 1");
         }
 
@@ -475,8 +475,8 @@ class InvariantCheckDetectsTest {
         void aListedSlabThatIsNoAllocation_inTheCacheOfPairs() {
             Arena a = cached();
             long pair = a.alloc(2, Policy.INSTANT_FIT);
-            QuantumCache pairs = a.slabTable.get(pair & -128).cache;
-            pairs.slabs.add(new QuantumCache.Slab(pairs, 2000));
+            QuantumCache pairs = slabTable(a).get(pair & -128).cache;
+            pairs.slabs().add(new QuantumCache.Slab(pairs, 2000));
             assertDetects(a, "cache slab [2000, 2126) is not an allocated segment null");
             assertDetects(a, "cache slab at 2000 is not aligned to 128");
         }
