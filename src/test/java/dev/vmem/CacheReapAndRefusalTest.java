@@ -1,21 +1,16 @@
 package dev.vmem;
 
+import dev.vmem.testing.ArenaWarnings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Giving idle cache slabs back: what a refused release leaves (the slab serves again, queued where its
@@ -25,28 +20,11 @@ import org.slf4j.LoggerFactory;
 class CacheReapAndRefusalTest {
     private static final int BLOCKS = 63;
 
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger arenaLogger = (Logger) LoggerFactory.getLogger(Arena.class);
-
-    @BeforeEach
-    void captureArenaLog() {
-        log.start();
-        arenaLogger.addAppender(log);
-    }
-
-    @AfterEach
-    void releaseArenaLog() {
-        arenaLogger.detachAppender(log);
-    }
+    @RegisterExtension
+    final ArenaWarnings arenaWarnings = new ArenaWarnings();
 
     private List<String> warnings() {
-        List<String> out = new ArrayList<>();
-        for (ILoggingEvent e : log.list) {
-            if (e.getLevel() == Level.WARN) {
-                out.add(e.getFormattedMessage());
-            }
-        }
-        return out;
+        return arenaWarnings.messages();
     }
 
     /** Imports from {@code parent}, refuses releases while {@code refuse[0]}, and counts imports asked for. */

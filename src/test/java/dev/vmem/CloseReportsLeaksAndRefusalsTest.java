@@ -1,40 +1,24 @@
 package dev.vmem;
 
+import dev.vmem.testing.ArenaWarnings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Closing an arena: live allocations are reported as leaks at WARN (and nothing when there are none);
  * every span the source refuses is reported in one exception, and a second close retries them.
  */
 class CloseReportsLeaksAndRefusalsTest {
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger arenaLogger = (Logger) LoggerFactory.getLogger(Arena.class);
-
-    @BeforeEach
-    void captureArenaLog() {
-        log.start();
-        arenaLogger.addAppender(log);
-    }
-
-    @AfterEach
-    void releaseArenaLog() {
-        arenaLogger.detachAppender(log);
-    }
+    @RegisterExtension
+    final ArenaWarnings arenaWarnings = new ArenaWarnings();
 
     private List<String> warnings() {
-        return log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+        return arenaWarnings.messages();
     }
 
     @Test
