@@ -41,9 +41,9 @@ final class Checkpoint {
     }
 
     /** Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable. */
-    static void write(Path file, StoreImage image) throws IOException {
-        Files.deleteIfExists(file);
-        StoreDirectory.sync(file.getParent());
+    static void write(StoreFiles files, Path file, StoreImage image) throws IOException {
+        files.delete(file);
+        files.syncDirectory(file.getParent());
         CRC32C crc = new CRC32C();
         DB db = open(file, false);
         try {
@@ -84,7 +84,8 @@ final class Checkpoint {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
-        StoreDirectory.sync(file.getParent());
+        files.writtenOutside(file);
+        files.syncDirectory(file.getParent());
     }
 
     /** The sequence number a complete checkpoint file reflects, or -1 if it is missing or unreadable. */

@@ -25,6 +25,7 @@ final class Checkpointer implements AutoCloseable {
 
     private final Path dir;
     private final Journal journal;
+    private final StoreFiles files;
     private final StoreHooks.CheckpointWriter writer;
     private final Supplier<StoreImage> snapshot;
     private final long bytesThreshold;
@@ -38,13 +39,14 @@ final class Checkpointer implements AutoCloseable {
     private final ScheduledExecutorService executor;
 
     Checkpointer(Path dir, long[] generationSeqs, long epoch, StoreImage recovered, Journal journal,
-            StoreOptions options, StoreHooks.CheckpointWriter writer, Supplier<StoreImage> snapshot) {
+            StoreOptions options, StoreHooks hooks, Supplier<StoreImage> snapshot) {
         this.dir = dir;
         this.generationSeqs = generationSeqs.clone();
         this.epoch = epoch;
         this.checkpointedFailures = failuresIn(recovered);
         this.journal = journal;
-        this.writer = writer;
+        this.files = hooks.files();
+        this.writer = hooks.checkpointWriter();
         this.snapshot = snapshot;
         this.bytesThreshold = options.checkpointBytes();
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -110,7 +112,7 @@ final class Checkpointer implements AutoCloseable {
         try {
             journal.sync(image.seq);
             generationSeqs[g] = -1;
-            writer.write(file, image);
+            writer.write(files, file, image);
             StoreImage back = Checkpoint.read(file);
             if (back.seq != image.seq || back.arenas.size() != image.arenas.size()) {
                 throw new IOException("checkpoint read back differs from what was written");

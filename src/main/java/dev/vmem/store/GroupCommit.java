@@ -27,7 +27,7 @@ final class GroupCommit {
         long writtenSeq();
 
         /** The segment that holds the records written so far; read with the lock held. */
-        JournalFiles.Segment current();
+        StoreFiles.Channel current();
     }
 
     /** Work on the journal's files that may fail. */
@@ -117,7 +117,7 @@ final class GroupCommit {
         syncing = true;
         gather();
         long target = log.writtenSeq();
-        JournalFiles.Segment segment = log.current();
+        StoreFiles.Channel segment = log.current();
         IOException error = null;
         long started = System.nanoTime();
         lock.unlock();

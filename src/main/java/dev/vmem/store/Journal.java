@@ -31,12 +31,12 @@ final class Journal implements AutoCloseable {
     static final long PREALLOCATE_BYTES = 1 << 20;
 
     private final Path dir;
-    private final JournalFiles files;
+    private final StoreFiles files;
     private final long segmentBytes;
 
     /** Segments on disk, oldest first: their first sequence numbers. */
     private final Deque<Long> segments = new ArrayDeque<>();
-    private JournalFiles.Segment current;
+    private StoreFiles.Channel current;
     private long position;
     /** The size of the current segment's file: its records, then zeros up to here. */
     private long allocated;
@@ -52,7 +52,7 @@ final class Journal implements AutoCloseable {
      * @param nextSeq          the sequence number the next record gets
      * @param tailSize         the valid length of the last segment (anything after it is cut off)
      */
-    Journal(Path dir, JournalFiles files, long segmentBytes, Deque<Long> segmentFirstSeqs, long nextSeq, long tailSize)
+    Journal(Path dir, StoreFiles files, long segmentBytes, Deque<Long> segmentFirstSeqs, long nextSeq, long tailSize)
             throws IOException {
         this.dir = dir;
         this.files = files;
@@ -66,7 +66,7 @@ final class Journal implements AutoCloseable {
             }
 
             @Override
-            public JournalFiles.Segment current() {
+            public StoreFiles.Channel current() {
                 return current;
             }
         }, nextSeq - 1);
@@ -109,7 +109,7 @@ final class Journal implements AutoCloseable {
                 current.extend(size);
                 allocated = size;
             }
-            current.write(frame);
+            current.write(frame, position);
         } catch (IOException e) {
             try {
                 current.truncate(position);
@@ -156,11 +156,11 @@ final class Journal implements AutoCloseable {
     private void startSegment() throws IOException {
         long first = nextSeq;
         Path file = dir.resolve(StoreFormat.segmentName(first));
-        JournalFiles.Segment seg = files.open(file);
+        StoreFiles.Channel seg = files.open(file);
         seg.truncate(0);
-        seg.write(StoreFormat.segmentHeader(first));
+        seg.write(StoreFormat.segmentHeader(first), 0);
         seg.force();
-        StoreDirectory.sync(dir);
+        files.syncDirectory(dir);
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         allocated = position;
@@ -183,13 +183,18 @@ final class Journal implements AutoCloseable {
      */
     void deleteThrough(long seq) throws IOException {
         synchronized (segments) {
+            boolean deleted = false;
             while (segments.size() > 1) {
                 long first = segments.removeFirst();
                 if (segments.getFirst() - 1 > seq) {
                     segments.addFirst(first);
                     break;
                 }
-                Files.deleteIfExists(dir.resolve(StoreFormat.segmentName(first)));
+                files.delete(dir.resolve(StoreFormat.segmentName(first)));
+                deleted = true;
+            }
+            if (deleted) {
+                files.syncDirectory(dir);
             }
         }
     }

@@ -63,10 +63,10 @@ public final class VmemStore implements AutoCloseable {
             throw new StoreCorruptedException(dir, -1, "recovered state fails the invariant check: " + problems);
         }
         JournalReader.Scan scan = recovered.scan();
-        this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.journalFiles(),
+        this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
                 options.journalSegmentBytes(), scan.segments(), scan.nextSeq(), scan.tailSize());
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
-                journal, options, hooks.checkpointWriter(), this::snapshot);
+                journal, options, hooks, this::snapshot);
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled);
         jmx.sync(registry, true);
     }

@@ -94,9 +94,9 @@ public final class CrashWorker {
     }
 
     /** Reports each checkpoint's begin (CB) and end (CE): the harness times kills inside checkpoints by them. */
-    static final StoreHooks HOOKS = new StoreHooks(JournalFiles.DEFAULT, (file, image) -> {
+    static final StoreHooks HOOKS = new StoreHooks(StoreFiles.DEFAULT, (files, file, image) -> {
         emit("CB " + image.seq + " " + file.getFileName());
-        Checkpoint.write(file, image);
+        Checkpoint.write(files, file, image);
         emit("CE " + image.seq);
     });
 

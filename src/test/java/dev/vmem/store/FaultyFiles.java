@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * The fault injector: journal files whose writes, fsyncs and truncations fail on demand, over the real files, and
  * that count what they do. {@link #hooks} plugs them into a store through {@link StoreHooks}.
  */
-final class FaultyFiles implements JournalFiles {
+final class FaultyFiles implements StoreFiles {
     /** How much of a failing write reaches the file before the write reports its failure. */
     enum WriteFault {
         NOTHING_WRITTEN, HALF_WRITTEN, ALL_WRITTEN
@@ -51,14 +51,14 @@ final class FaultyFiles implements JournalFiles {
     }
 
     @Override
-    public Segment open(Path file) throws IOException {
-        Segment d = DEFAULT.open(file);
+    public Channel open(Path file) throws IOException {
+        Channel d = DEFAULT.open(file);
         // The write position, and where it was at the last good fsync (the file may run on in zeros).
         AtomicLong end = new AtomicLong(d.size());
         AtomicLong synced = new AtomicLong(d.size());
-        return new Segment() {
+        return new Channel() {
             @Override
-            public void write(ByteBuffer bytes) throws IOException {
+            public void write(ByteBuffer bytes, long position) throws IOException {
                 if (take(writesToFail)) {
                     failedWrites.incrementAndGet();
                     int n = switch (writeFault) {
@@ -68,13 +68,13 @@ final class FaultyFiles implements JournalFiles {
                     };
                     ByteBuffer part = bytes.duplicate();
                     part.limit(part.position() + n);
-                    d.write(part);
-                    end.addAndGet(n);
+                    d.write(part, position);
+                    end.set(position + n);
                     throw new IOException("injected write failure (" + writeFault + ")");
                 }
                 writes.incrementAndGet();
-                end.addAndGet(bytes.remaining());
-                d.write(bytes);
+                end.set(position + bytes.remaining());
+                d.write(bytes, position);
             }
 
             @Override
@@ -119,5 +119,30 @@ final class FaultyFiles implements JournalFiles {
                 d.close();
             }
         };
+    }
+
+    @Override
+    public void createDirectory(Path dir) throws IOException {
+        DEFAULT.createDirectory(dir);
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+        DEFAULT.delete(file);
+    }
+
+    @Override
+    public void move(Path from, Path to) throws IOException {
+        DEFAULT.move(from, to);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        DEFAULT.syncDirectory(dir);
+    }
+
+    @Override
+    public void writtenOutside(Path file) throws IOException {
+        DEFAULT.writtenOutside(file);
     }
 }

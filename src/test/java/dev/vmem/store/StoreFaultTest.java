@@ -54,7 +54,7 @@ class StoreFaultTest {
         return VmemStore.open(options(dir), files.hooks());
     }
 
-    private VmemStore open(JournalFiles files, StoreHooks.CheckpointWriter writer) {
+    private VmemStore open(StoreFiles files, StoreHooks.CheckpointWriter writer) {
         return VmemStore.open(options(dir), new StoreHooks(files, writer));
     }
 
@@ -463,12 +463,12 @@ class StoreFaultTest {
         @Test
         void checkpointWriterThatThrows_leavesTheStoreUsable_andTheJournalWhole() throws IOException {
             AtomicInteger attempts = new AtomicInteger();
-            StoreHooks.CheckpointWriter failing = (file, image) -> {
+            StoreHooks.CheckpointWriter failing = (files, file, image) -> {
                 attempts.incrementAndGet();
                 throw new IOException("injected checkpoint failure");
             };
             Map<String, String> expected;
-            try (VmemStore store = open(JournalFiles.DEFAULT, failing)) {
+            try (VmemStore store = open(StoreFiles.DEFAULT, failing)) {
                 PersistentArena a = store.createArena(ArenaDefinition.of("a", 8));
                 a.addSpan(0, 1 << 16);
                 for (int i = 0; i < 20; i++) {
@@ -493,9 +493,9 @@ class StoreFaultTest {
                 throws IOException {
             AtomicInteger mode = new AtomicInteger(); // 0: real writer, 1: garbage
             Random rnd = new Random(42);
-            StoreHooks.CheckpointWriter writer = (file, image) -> {
+            StoreHooks.CheckpointWriter writer = (files, file, image) -> {
                 if (mode.get() == 0) {
-                    Checkpoint.write(file, image);
+                    Checkpoint.write(files, file, image);
                 } else {
                     byte[] junk = new byte[64 * 1024];
                     rnd.nextBytes(junk);
@@ -503,7 +503,7 @@ class StoreFaultTest {
                 }
             };
             StoreOptions opts = options(dir, 4096);
-            StoreHooks hooks = new StoreHooks(JournalFiles.DEFAULT, writer);
+            StoreHooks hooks = new StoreHooks(StoreFiles.DEFAULT, writer);
             Map<String, String> expected;
             VmemStore store = VmemStore.open(opts, hooks);
             try {
