@@ -45,6 +45,7 @@ final class Checkpoint {
         files.delete(file);
         files.syncDirectory(file.getParent());
         CRC32C crc = new CRC32C();
+        updateMeta(crc, StoreFormat.VERSION, image.seq, image.epoch, image.arenas.size());
         DB db = open(file, false);
         try {
             BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).createOrOpen();
@@ -133,11 +134,14 @@ final class Checkpoint {
         try {
             BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).open();
             Long version = meta.get(StoreFormat.META_VERSION);
-            if (version == null || version != StoreFormat.VERSION || !Long.valueOf(1).equals(meta.get(StoreFormat.META_COMPLETE))) {
+            Long seq = meta.get(StoreFormat.META_SEQ);
+            Long count = meta.get(StoreFormat.META_ARENAS);
+            if (version == null || !StoreFormat.readable(version) || !Long.valueOf(1).equals(meta.get(StoreFormat.META_COMPLETE))
+                    || seq == null || count == null) {
                 throw new StoreCorruptedException(file, -1, "checkpoint is incomplete or of format version "
                         + version);
             }
-            StoreImage image = new StoreImage(meta.get(StoreFormat.META_SEQ));
+            StoreImage image = new StoreImage(seq);
             Long epoch = meta.get(StoreFormat.META_EPOCH);
             image.epoch = epoch == null ? 0 : epoch;
             BTreeMap<Integer, byte[]> arenas = db.treeMap(StoreFormat.MAP_ARENAS, Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
@@ -145,6 +149,9 @@ final class Checkpoint {
             BTreeMap<long[], long[]> allocations = db.treeMap(StoreFormat.MAP_ALLOCATIONS, Serializer.LONG_ARRAY,
                     Serializer.LONG_ARRAY).open();
             CRC32C crc = new CRC32C();
+            if (version >= 2) {
+                updateMeta(crc, version, seq, image.epoch, count);
+            }
             for (Map.Entry<Integer, byte[]> e : arenas.entrySet()) {
                 int id = e.getKey();
                 byte[] header = e.getValue();
@@ -172,7 +179,7 @@ final class Checkpoint {
                 decodeArena(image, id, header, spanList, pairs, file);
             }
             Long expected = meta.get(StoreFormat.META_CHECKSUM);
-            if (expected == null || expected != crc.getValue() || image.arenas.size() != meta.get(StoreFormat.META_ARENAS)) {
+            if (expected == null || expected != crc.getValue() || image.arenas.size() != count) {
                 throw new StoreCorruptedException(file, -1, "checkpoint content does not match its checksum");
             }
             return image;
@@ -187,6 +194,15 @@ final class Checkpoint {
                 // Closing a read-only handle of a damaged file can fail too; the file is not used either way.
             }
         }
+    }
+
+    /**
+     * Starts a format 2 checksum with the meta map's numbers, so that editing any of them (a sequence
+     * number raised to skip journal records, an epoch raised to win over the other generation) fails it.
+     */
+    private static void updateMeta(CRC32C crc, long version, long seq, long epoch, long arenas) {
+        crc.update(ByteBuffer.allocate(StoreFormat.CHECKSUM_META_BYTES).putLong(version).putLong(seq).putLong(epoch)
+                .putLong(arenas).putLong(1).array());
     }
 
     /** Adds one checksum entry (layout: {@link StoreFormat}) to {@code crc}. */

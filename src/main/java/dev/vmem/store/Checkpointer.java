@@ -1,6 +1,8 @@
 package dev.vmem.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -120,7 +122,7 @@ final class Checkpointer implements AutoCloseable {
             generationSeqs[g] = image.seq;
             epoch = image.epoch;
             checkpointedFailures = failures;
-            journal.deleteThrough(Math.min(generationSeqs[0], generationSeqs[1]));
+            journal.checkpointed(image.seq, Math.min(generationSeqs[0], generationSeqs[1]));
             bytesSince.addAndGet(-pending);
             LOG.info("checkpoint {} of {} at journal sequence {} ({} arenas) in {} ms", g, dir, image.seq,
                     image.arenas.size(), (System.nanoTime() - started) / 1_000_000);
@@ -128,6 +130,38 @@ final class Checkpointer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("checkpoint {} of {} failed; the journal keeps every record and the store stays usable: {}",
                     g, dir, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Copies the newest generation over the other one, so that both hold everything and the journal can
+     * be emptied: what a store does at close. Returns whether it succeeded; failures are logged.
+     */
+    synchronized boolean mirror() {
+        int newest = generationSeqs[0] >= generationSeqs[1] ? 0 : 1;
+        long seq = generationSeqs[newest];
+        if (seq < 0 || generationSeqs[1 - newest] == seq) {
+            return seq >= 0;
+        }
+        Path from = dir.resolve(StoreFormat.checkpointName(newest));
+        Path to = dir.resolve(StoreFormat.checkpointName(1 - newest));
+        Path tmp = dir.resolve(StoreFormat.checkpointName(1 - newest) + ".tmp");
+        try {
+            try (StoreFiles.Channel ch = files.open(tmp)) {
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap(Files.readAllBytes(from)), 0);
+                ch.force();
+            }
+            generationSeqs[1 - newest] = -1;
+            files.move(tmp, to);
+            files.syncDirectory(dir);
+            generationSeqs[1 - newest] = seq;
+            journal.checkpointed(seq, seq);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("copying checkpoint {} of {} to generation {} failed; the journal keeps every record: {}", newest,
+                    dir, 1 - newest, e.toString());
             return false;
         }
     }

@@ -59,6 +59,11 @@ final class GroupCommit {
         this.durableSeq = durableSeq;
     }
 
+    /** The newest record known to be on disk. */
+    long durableSeq() {
+        return durableSeq;
+    }
+
     /** Returns once record {@code seq} and all before it are on disk. */
     void sync(long seq) throws IOException {
         assert seq <= log.writtenSeq() : "seq=" + seq + " is not written yet (writtenSeq=" + log.writtenSeq() + ")";

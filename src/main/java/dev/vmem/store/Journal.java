@@ -2,39 +2,59 @@ package dev.vmem.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The write-ahead journal: append-only segment files of checksummed records (layout: {@link StoreFormat}),
- * the store's durability point. Fsyncs are shared between callers by its {@link GroupCommit}.
+ * the store's durability point, and the store head that records how far it reached. Fsyncs are shared
+ * between callers by its {@link GroupCommit}.
  *
  * <h2>Assumptions and guarantees</h2>
- * {@link #append} is called by one thread at a time (the store serialises mutations); {@link #sync}
- * by any number at once. A record is durable once {@code sync(seq)} returns. After a failed write the
- * file is cut back to the last whole record, and the journal carries on; after a failed fsync, or a
- * failed cut, the journal fails every later call and the store must be reopened.
+ * {@link #append} is called by one thread at a time (the store serialises
+ * mutations); {@link #sync} by any number at once. A record is durable once {@code sync(seq)} returns.
+ * After a failed write the file is cut back to the last whole record, and the journal carries on; after a
+ * failed fsync, or a failed cut, the journal fails every later call and the store must be reopened. The
+ * head is brought up to date at every segment roll, at every checkpoint and every
+ * {@link #HEAD_INTERVAL_MS} ms while records become durable; a segment the head names is never deleted.
  */
 final class Journal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+
     /*
      * Preallocation. An fsync of a file that grew must also commit the new size (a file-system journal
      * commit and a second flush), which on ext4 costs about 40% more than an fsync of bytes written
      * over blocks the file already has. So the current segment is grown with zeros a chunk at a time,
      * ahead of the records: most group commits then write data only, and the one after each chunk
      * carries the size change for the next few thousand records. A crash leaves zeros after the last
-     * record of the last segment, which recovery reads as the end of the journal (a torn tail); a
-     * segment is cut back to its last record when it is closed or rolled over, so that every segment
-     * but the last ends exactly at a record, as the format requires.
+     * record of the last segment, which recovery reads as the end of the journal; a segment is cut back
+     * to its last record when it is closed or rolled over, so that every segment but the last ends
+     * exactly at a record. As the disk fills, the chunk shrinks to a share of what is left.
      */
     static final long PREALLOCATE_BYTES = 1 << 20;
+    /**
+     * Space held back for units that give space back: a unit that only frees, unspans or drops may use
+     * it; any other unit is refused with {@link StoreDiskFullException} when it would eat into it, so that
+     * a full store can still free (about a thousand single frees).
+     */
+    static final long RESERVE_BYTES = 64 << 10;
+    /** The head is brought up to date at least this often while records become durable. */
+    static final long HEAD_INTERVAL_MS = 1000;
 
     private final Path dir;
     private final StoreFiles files;
     private final long segmentBytes;
+    private final StoreHead head;
 
-    /** Segments on disk, oldest first: their first sequence numbers. */
+    /** Segments on disk, oldest first: their first sequence numbers. Guards rolls against deletions. */
     private final Deque<Long> segments = new ArrayDeque<>();
     private StoreFiles.Channel current;
     private long position;
@@ -42,22 +62,25 @@ final class Journal implements AutoCloseable {
     private long allocated;
     private long nextSeq;
     private volatile long writtenSeq;
+    /** Every record up to here is in both checkpoint generations. */
+    private volatile long coveredSeq;
+    /** A checkpoint asked for a new segment, so that the records it covers can be deleted soon. */
+    private volatile boolean rollRequested;
 
     private final GroupCommit commits;
+    private final ScheduledExecutorService headKeeper;
 
     /**
-     * Opens the journal for appending after recovery has read it.
-     *
-     * @param segmentFirstSeqs existing segments, oldest first (the last one may be appended to)
-     * @param nextSeq          the sequence number the next record gets
-     * @param tailSize         the valid length of the last segment (anything after it is cut off)
+     * Opens the journal for appending after recovery has read it: discards what the scan found to be
+     * never written, cuts the tail it found never durable, forces what is left (what recovery replayed
+     * must survive a power loss before new work builds on it) and brings the head up to date.
      */
-    Journal(Path dir, StoreFiles files, long segmentBytes, Deque<Long> segmentFirstSeqs, long nextSeq, long tailSize)
-            throws IOException {
+    Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head) throws IOException {
         this.dir = dir;
         this.files = files;
         this.segmentBytes = segmentBytes;
-        this.nextSeq = nextSeq;
+        this.head = head;
+        this.nextSeq = scan.nextSeq();
         this.writtenSeq = nextSeq - 1;
         this.commits = new GroupCommit(new GroupCommit.Log() {
             @Override
@@ -70,18 +93,41 @@ final class Journal implements AutoCloseable {
                 return current;
             }
         }, nextSeq - 1);
-        this.segments.addAll(segmentFirstSeqs);
-        if (segments.isEmpty()) {
+        for (Path p : scan.discard()) {
+            files.delete(p);
+        }
+        if (!scan.discard().isEmpty()) {
+            files.syncDirectory(dir);
+        }
+        this.segments.addAll(scan.segments());
+        if (segments.isEmpty() || scan.tailVersion() != StoreFormat.VERSION) {
+            if (!segments.isEmpty()) {
+                try (StoreFiles.Channel old = files.open(segmentFile(segments.getLast()))) {
+                    old.truncate(scan.tailSize());
+                    old.force();
+                }
+            }
             startSegment();
         } else {
-            current = files.open(dir.resolve(StoreFormat.segmentName(segments.getLast())));
-            if (current.size() != tailSize) {
-                current.truncate(tailSize);
-                current.force();
+            current = files.open(segmentFile(segments.getLast()));
+            if (current.size() != scan.tailSize()) {
+                current.truncate(scan.tailSize());
             }
-            position = tailSize;
-            allocated = tailSize;
+            current.force();
+            position = scan.tailSize();
+            allocated = position;
         }
+        head.advance(writtenSeq, segments.getLast(), 0);
+        this.headKeeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vmem-head " + dir.getParent().getFileName());
+            t.setDaemon(true);
+            return t;
+        });
+        headKeeper.scheduleWithFixedDelay(this::updateHead, HEAD_INTERVAL_MS, HEAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private Path segmentFile(long first) {
+        return dir.resolve(StoreFormat.segmentName(first));
     }
 
     /** The sequence number of the newest record written (durable or not). */
@@ -92,22 +138,22 @@ final class Journal implements AutoCloseable {
     /**
      * Writes one record. Not durable until {@link #sync}. Called by one thread at a time.
      *
+     * @param releasing whether the unit only gives space back: it may use the reserve
      * @return its sequence number
-     * @throws IOException if the write failed; the journal is then as it was before the call
+     * @throws IOException if the write failed ({@link DiskFull} when there is no room); the journal is
+     *         then as it was before the call
      */
-    long append(byte[] payload) throws IOException {
+    long append(byte[] payload, boolean releasing) throws IOException {
         commits.checkHealthy();
-        if (position >= segmentBytes) {
+        if (position >= segmentBytes || rollRequested && position > StoreFormat.SEGMENT_HEADER_BYTES) {
             rollOver();
         }
         long seq = nextSeq;
-        ByteBuffer frame = StoreFormat.record(seq, payload);
+        ByteBuffer frame = StoreFormat.record(seq, commits.durableSeq(), payload);
         long end = position + frame.limit();
         try {
-            if (end > allocated && end < segmentBytes) {
-                long size = Math.min(segmentBytes, end + PREALLOCATE_BYTES);
-                current.extend(size);
-                allocated = size;
+            if (end > allocated) {
+                grow(end, releasing);
             }
             current.write(frame, position);
         } catch (IOException e) {
@@ -118,13 +164,36 @@ final class Journal implements AutoCloseable {
                 e.addSuppressed(cut);
                 commits.fail(e);
             }
-            throw e;
+            throw e instanceof DiskFull ? e : DiskFull.ifShort(files, dir, end - position, e);
         }
         position = end;
         allocated = Math.max(allocated, end);
         nextSeq = seq + 1;
         writtenSeq = seq;
         return seq;
+    }
+
+    /**
+     * Grows the current segment to hold a record ending at {@code end}, preallocating ahead while space
+     * allows; refuses a unit that is not {@code releasing} when it would eat into the reserve.
+     */
+    private void grow(long end, boolean releasing) throws IOException {
+        long usable = files.usableSpace(dir);
+        long need = end - allocated;
+        if (!releasing && usable - need < RESERVE_BYTES) {
+            throw new DiskFull(dir, need, usable, null);
+        }
+        long ahead = Math.min(PREALLOCATE_BYTES, Math.max(0, (usable - RESERVE_BYTES) / 4));
+        long size = Math.min(Math.max(segmentBytes, end), end + ahead);
+        if (size > end) {
+            try {
+                current.extend(size);
+                allocated = size;
+            } catch (IOException e) {
+                // Preallocating is an optimisation: without room for it, the record itself may still fit.
+                current.truncate(allocated);
+            }
+        }
     }
 
     /** Returns once record {@code seq} and all before it are on disk. */
@@ -143,24 +212,43 @@ final class Journal implements AutoCloseable {
         });
     }
 
-    /** Starts a new segment once the current one is full; everything in the old one is made durable. */
+    /** Starts a new segment; everything in the old one is made durable first, and the head names the new one. */
     private void rollOver() throws IOException {
-        commits.exclusively(() -> {
-            commits.checkHealthy();
-            finishSegment();
-            current.close();
-            startSegment();
-        });
+        synchronized (segments) {
+            commits.exclusively(() -> {
+                commits.checkHealthy();
+                finishSegment();
+                StoreFiles.Channel old = current;
+                startSegment();
+                old.close();
+            });
+            rollRequested = false;
+            head.advance(commits.durableSeq(), segments.getLast(), 0);
+        }
     }
 
+    /**
+     * Creates the segment for the next record and makes it the current one. If that fails, the file is
+     * removed and the current segment stays current (it may grow past its size until a roll succeeds).
+     */
     private void startSegment() throws IOException {
         long first = nextSeq;
-        Path file = dir.resolve(StoreFormat.segmentName(first));
+        Path file = segmentFile(first);
         StoreFiles.Channel seg = files.open(file);
-        seg.truncate(0);
-        seg.write(StoreFormat.segmentHeader(first), 0);
-        seg.force();
-        files.syncDirectory(dir);
+        try {
+            seg.truncate(0);
+            seg.write(StoreFormat.segmentHeader(first), 0);
+            seg.force();
+            files.syncDirectory(dir);
+        } catch (IOException e) {
+            try {
+                seg.close();
+                files.delete(file);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         allocated = position;
@@ -178,24 +266,43 @@ final class Journal implements AutoCloseable {
     }
 
     /**
-     * Deletes every segment all of whose records have sequence numbers at or below {@code seq}: they
-     * are in a verified checkpoint (and in the older one too). The current segment is never deleted.
+     * After a verified checkpoint: the head records it, the segments all of whose records are at or below
+     * {@code coveredSeq} (in both generations) are deleted, and the next append starts a new segment so
+     * that this one can go after the next checkpoint. Neither the current segment nor the one the head
+     * names is ever deleted.
      */
-    void deleteThrough(long seq) throws IOException {
+    void checkpointed(long checkpointSeq, long coveredSeq) throws IOException {
         synchronized (segments) {
-            boolean deleted = false;
+            this.coveredSeq = coveredSeq;
+            head.advance(commits.durableSeq(), segments.getLast(), checkpointSeq);
+            List<Long> gone = new ArrayList<>();
             while (segments.size() > 1) {
                 long first = segments.removeFirst();
-                if (segments.getFirst() - 1 > seq) {
+                if (segments.getFirst() - 1 > coveredSeq || first >= head.state().segment()) {
                     segments.addFirst(first);
                     break;
                 }
-                files.delete(dir.resolve(StoreFormat.segmentName(first)));
-                deleted = true;
+                gone.add(first);
             }
-            if (deleted) {
+            for (long first : gone) {
+                files.delete(segmentFile(first));
+            }
+            if (!gone.isEmpty()) {
                 files.syncDirectory(dir);
             }
+            rollRequested = true;
+        }
+    }
+
+    /** Tells the head how far the journal is durable; runs every {@link #HEAD_INTERVAL_MS} ms. */
+    private void updateHead() {
+        try {
+            synchronized (segments) {
+                head.advance(commits.durableSeq(), segments.getLast(), 0);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("store head {} could not be updated (recovery can tell a lost journal tail only up to the "
+                    + "last head written): {}", head.file(), e.toString());
         }
     }
 
@@ -203,13 +310,67 @@ final class Journal implements AutoCloseable {
         return commits.failed();
     }
 
+    /** {@link #close(boolean) close(true)}. */
     @Override
     public void close() throws IOException {
-        commits.exclusively(() -> {
-            if (!commits.failed()) {
-                finishSegment();
+        close(true);
+    }
+
+    /**
+     * Forces the current segment and closes the journal. A {@code clean} close also brings the head up to
+     * date, and when every record is in both checkpoint generations it first empties the journal: a new
+     * segment holding no record replaces every old one, so a closed store keeps a few KiB of journal. An
+     * unclean one leaves files and head as a crashing process would (the crash tests' way to stop).
+     */
+    void close(boolean clean) throws IOException {
+        headKeeper.shutdownNow();
+        try {
+            headKeeper.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq && position > StoreFormat.SEGMENT_HEADER_BYTES;
+        if (empty) {
+            rollOver();
+            checkpointed(0, coveredSeq);
+        }
+        synchronized (segments) {
+            commits.exclusively(() -> {
+                if (!commits.failed()) {
+                    finishSegment();
+                    if (clean) {
+                        head.advance(commits.durableSeq(), segments.getLast(), 0);
+                    }
+                }
+                current.close();
+            });
+        }
+        head.close();
+    }
+
+    /** A write refused or failed for want of space: {@link UnitOfWork} reports it as {@link StoreDiskFullException}. */
+    static final class DiskFull extends IOException {
+        private static final long serialVersionUID = 1L;
+        final transient Path dir;
+        final long needed;
+        final long usable;
+
+        DiskFull(Path dir, long needed, long usable, Throwable cause) {
+            super("disk full: " + dir + " has " + usable + " bytes usable, " + needed + " needed", cause);
+            this.dir = dir;
+            this.needed = needed;
+            this.usable = usable;
+        }
+
+        /** {@code e} as a {@link DiskFull} if the file system has less than {@code needed} left, else {@code e}. */
+        static IOException ifShort(StoreFiles files, Path dir, long needed, IOException e) {
+            try {
+                long usable = files.usableSpace(dir);
+                return usable < needed + RESERVE_BYTES ? new DiskFull(dir, needed, usable, e) : e;
+            } catch (IOException unknown) {
+                e.addSuppressed(unknown);
+                return e;
             }
-            current.close();
-        });
+        }
     }
 }

@@ -8,22 +8,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restart: the newest checkpoint that verifies, plus a replay of the journal after it. A checkpoint
- * that fails is passed over for the older one (the journal still holds everything the older one
- * lacks) and reported so that it gets rebuilt.
+ * Restart: the newest checkpoint that verifies, plus a replay of the journal after it, checked against
+ * the store head. A checkpoint that fails is passed over for the older one (the journal still holds
+ * everything the older one lacks) and reported so that it gets rebuilt. Reads only: nothing on disk
+ * changes until the journal opens.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    /** What recovery produced. {@code generationSeqs[g]} is -1 for a missing or damaged generation. */
+    /**
+     * What recovery produced. {@code generationSeqs[g]} is -1 for a missing or damaged generation;
+     * {@code head} is null for a format 1 store, which has none.
+     */
     record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, long epoch,
-            boolean rebuildCheckpoint, int replayed) {
+            boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq) {
     }
 
     private Recovery() {
     }
 
-    static Result recover(Path dir) throws IOException {
+    /** @param version the store's format version, from its FORMAT file */
+    static Result recover(Path dir, int version) throws IOException {
+        StoreHead.State head = version >= 2 ? StoreHead.read(dir) : null;
         long[] seqs = new long[2];
         long[] epochs = new long[2];
         for (int g = 0; g < 2; g++) {
@@ -56,10 +62,11 @@ final class Recovery {
         if (image == null) {
             image = new StoreImage(0);
         }
+        long checkpointSeq = image.seq;
         StoreImage target = image;
         int[] replayed = {0};
         Path journalDir = dir.resolve(StoreFormat.JOURNAL_DIR);
-        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, (seq, payload, file, offset) -> {
+        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, head, (seq, payload, file, offset) -> {
             List<Op> ops;
             try {
                 ops = UnitCodec.decode(payload);
@@ -77,6 +84,6 @@ final class Recovery {
             target.seq = seq;
             replayed[0]++;
         });
-        return new Result(image, scan, seqs, epoch, damaged, replayed[0]);
+        return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq);
     }
 }

@@ -59,6 +59,9 @@ interface StoreFiles {
      */
     void writtenOutside(Path file) throws IOException;
 
+    /** The bytes this process may still write on the file system holding {@code dir}. */
+    long usableSpace(Path dir) throws IOException;
+
     /** Read-only, so that concurrent {@link Channel#extend} calls can share it through duplicates. */
     ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
@@ -135,6 +138,11 @@ interface StoreFiles {
 
         @Override
         public void writtenOutside(Path file) {
+        }
+
+        @Override
+        public long usableSpace(Path dir) throws IOException {
+            return Files.getFileStore(dir).getUsableSpace();
         }
     };
 }

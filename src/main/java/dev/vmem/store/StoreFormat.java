@@ -90,14 +90,17 @@ import java.util.zip.CRC32C;
  * matches that checksum.
  */
 public final class StoreFormat {
-    /** The format version this build writes and reads. */
-    public static final int VERSION = 1;
+    /** The format version this build writes. */
+    public static final int VERSION = 2;
+    /** The oldest format version this build reads (and upgrades to {@link #VERSION} when it opens it). */
+    public static final int OLDEST_READABLE_VERSION = 1;
 
     static final String FORMAT_FILE = "FORMAT";
     /** Written first and renamed to {@link #FORMAT_FILE}, so that a FORMAT file is always whole. */
     static final String FORMAT_TMP_FILE = FORMAT_FILE + ".tmp";
     static final String LOCK_FILE = "LOCK";
     static final String JOURNAL_DIR = "journal";
+    static final String HEAD_FILE = "HEAD";
     static final String FORMAT_LINE_PREFIX = "vmem-store format ";
 
     private static final Pattern SEGMENT_NAME = Pattern.compile("J(\\d{20})\\.wal");
@@ -112,8 +115,11 @@ public final class StoreFormat {
     static final int RECORD_LENGTH_OFFSET = 0;
     static final int RECORD_CRC_OFFSET = 4;
     static final int RECORD_SEQ_OFFSET = 8;
+    static final int RECORD_WATERMARK_OFFSET = 16;
     /** Also where the payload starts. */
-    static final int RECORD_HEADER_BYTES = 16;
+    static final int RECORD_HEADER_BYTES = 24;
+    /** A format 1 record has no watermark: its payload starts here. */
+    static final int RECORD_HEADER_BYTES_V1 = 16;
     /** Largest payload accepted: a unit of about 100,000 operations. */
     static final int MAX_PAYLOAD_BYTES = 4 << 20;
 
@@ -165,6 +171,22 @@ public final class StoreFormat {
     static final int ARENA_RELEASES_OFFSET = 40;
     static final int ARENA_TRAILER_BYTES = 48;
 
+    static final long HEAD_MAGIC = 0x564D454D48454144L; // "VMEMHEAD"
+    /** The two slots of the HEAD file start a page apart, so that a torn write of one leaves the other whole. */
+    static final int HEAD_SLOT_STRIDE = 4096;
+    static final int HEAD_MAGIC_OFFSET = 0;
+    static final int HEAD_VERSION_OFFSET = 8;
+    static final int HEAD_COUNT_OFFSET = 12;
+    static final int HEAD_DURABLE_SEQ_OFFSET = 20;
+    static final int HEAD_SEGMENT_OFFSET = 28;
+    static final int HEAD_CHECKPOINT_SEQ_OFFSET = 36;
+    static final int HEAD_REPAIRS_OFFSET = 44;
+    /** Also the number of slot bytes the slot's checksum covers. */
+    static final int HEAD_CRC_OFFSET = 48;
+    static final int HEAD_SLOT_BYTES = 52;
+
+    /** The meta numbers a format 2 checkpoint checksum starts with: version, seq, epoch, arenas, complete. */
+    static final int CHECKSUM_META_BYTES = 5 * Long.BYTES;
     /** A checksum entry: {@code id:int32 | key | values...}. */
     static final int CHECKSUM_ENTRY_HEAD_BYTES = Integer.BYTES + Long.BYTES;
 
@@ -195,6 +217,7 @@ public final class StoreFormat {
         return ARENA_NAME_OFFSET + nameBytes + ARENA_TRAILER_BYTES;
     }
 
+    /** The header of a new segment (of this version) whose first record is {@code firstSeq}. */
     static ByteBuffer segmentHeader(long firstSeq) {
         ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
         b.putLong(SEGMENT_MAGIC_OFFSET, SEGMENT_MAGIC)
@@ -204,14 +227,23 @@ public final class StoreFormat {
         return b;
     }
 
-    /** Whether {@code bytes} start with a whole header of this version for the segment starting at {@code first}. */
-    static boolean segmentHeaderValid(byte[] bytes, long first) {
+    /**
+     * The format version of a whole, readable header for the segment starting at {@code first} at the
+     * start of {@code bytes}, or -1.
+     */
+    static int segmentVersion(byte[] bytes, long first) {
         if (bytes.length < SEGMENT_HEADER_BYTES) {
-            return false;
+            return -1;
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        return b.getLong(SEGMENT_MAGIC_OFFSET) == SEGMENT_MAGIC && b.getInt(SEGMENT_VERSION_OFFSET) == VERSION
+        int version = b.getInt(SEGMENT_VERSION_OFFSET);
+        boolean valid = b.getLong(SEGMENT_MAGIC_OFFSET) == SEGMENT_MAGIC && readable(version)
                 && b.getLong(SEGMENT_FIRST_SEQ_OFFSET) == first && b.getInt(SEGMENT_CRC_OFFSET) == segmentHeaderCrc(bytes);
+        return valid ? version : -1;
+    }
+
+    static boolean readable(long version) {
+        return version >= OLDEST_READABLE_VERSION && version <= VERSION;
     }
 
     private static int segmentHeaderCrc(byte[] header) {
@@ -220,22 +252,71 @@ public final class StoreFormat {
         return (int) crc.getValue();
     }
 
-    /** A whole record: header and payload, ready to write. */
-    static ByteBuffer record(long seq, byte[] payload) {
+    /** Where a record's payload starts, in a segment of {@code version}. */
+    static int recordHeaderBytes(int version) {
+        return version == 1 ? RECORD_HEADER_BYTES_V1 : RECORD_HEADER_BYTES;
+    }
+
+    /** A whole record of this version: header and payload, ready to write. */
+    static ByteBuffer record(long seq, long watermark, byte[] payload) {
         ByteBuffer frame = ByteBuffer.allocate(RECORD_HEADER_BYTES + payload.length);
         frame.putInt(RECORD_LENGTH_OFFSET, payload.length)
-                .putInt(RECORD_CRC_OFFSET, recordCrc(payload.length, seq, payload, 0, payload.length))
                 .putLong(RECORD_SEQ_OFFSET, seq)
-                .put(RECORD_HEADER_BYTES, payload);
+                .putLong(RECORD_WATERMARK_OFFSET, watermark)
+                .put(RECORD_HEADER_BYTES, payload)
+                .putInt(RECORD_CRC_OFFSET, recordCrc(frame.array(), 0, VERSION, payload.length));
         return frame;
     }
 
-    /** The checksum of a record: over its length, sequence number and payload. */
-    static int recordCrc(int length, long seq, byte[] payload, int off, int len) {
+    /**
+     * The checksum of the record at {@code pos} in {@code bytes} whose payload is {@code length} bytes:
+     * over everything in it but the checksum itself (format 1: length, sequence number, payload; format
+     * 2 adds the watermark).
+     */
+    static int recordCrc(byte[] bytes, int pos, int version, int length) {
         CRC32C crc = new CRC32C();
-        ByteBuffer head = ByteBuffer.allocate(Integer.BYTES + Long.BYTES).putInt(length).putLong(seq);
-        crc.update(head.array());
-        crc.update(payload, off, len);
+        crc.update(bytes, pos + RECORD_LENGTH_OFFSET, Integer.BYTES);
+        crc.update(bytes, pos + RECORD_SEQ_OFFSET, recordHeaderBytes(version) - RECORD_SEQ_OFFSET + length);
+        return (int) crc.getValue();
+    }
+
+    /** One slot of the HEAD file, ready to write at {@link #headSlotOffset}. */
+    static ByteBuffer headSlot(StoreHead.State head) {
+        ByteBuffer b = ByteBuffer.allocate(HEAD_SLOT_BYTES);
+        b.putLong(HEAD_MAGIC_OFFSET, HEAD_MAGIC)
+                .putInt(HEAD_VERSION_OFFSET, VERSION)
+                .putLong(HEAD_COUNT_OFFSET, head.count())
+                .putLong(HEAD_DURABLE_SEQ_OFFSET, head.durableSeq())
+                .putLong(HEAD_SEGMENT_OFFSET, head.segment())
+                .putLong(HEAD_CHECKPOINT_SEQ_OFFSET, head.checkpointSeq())
+                .putInt(HEAD_REPAIRS_OFFSET, head.repairs())
+                .putInt(HEAD_CRC_OFFSET, headCrc(b.array(), 0));
+        return b;
+    }
+
+    /** Each head write goes to the slot the previous one did not use. */
+    static long headSlotOffset(long count) {
+        return (count & 1) * HEAD_SLOT_STRIDE;
+    }
+
+    /** The head in the slot at {@code offset} of {@code bytes}, or null if that slot is not whole. */
+    static StoreHead.State headFromSlot(byte[] bytes, int offset) {
+        if (bytes.length - offset < HEAD_SLOT_BYTES) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset)
+                || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
+            return null;
+        }
+        return new StoreHead.State(b.getLong(offset + HEAD_COUNT_OFFSET), b.getLong(offset + HEAD_DURABLE_SEQ_OFFSET),
+                b.getLong(offset + HEAD_SEGMENT_OFFSET), b.getLong(offset + HEAD_CHECKPOINT_SEQ_OFFSET),
+                b.getInt(offset + HEAD_REPAIRS_OFFSET));
+    }
+
+    private static int headCrc(byte[] bytes, int offset) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, HEAD_CRC_OFFSET);
         return (int) crc.getValue();
     }
 }

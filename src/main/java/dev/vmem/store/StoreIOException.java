@@ -8,7 +8,7 @@ package dev.vmem.store;
  * {@link StoreSyncFailedException}. A store that has stopped refuses every later mutation with this
  * exception (nothing happens); reopen it.
  */
-public sealed class StoreIOException extends StoreException permits StoreSyncFailedException {
+public sealed class StoreIOException extends StoreException permits StoreSyncFailedException, StoreDiskFullException {
     private static final long serialVersionUID = 1L;
 
     public StoreIOException(String message, Throwable cause) {

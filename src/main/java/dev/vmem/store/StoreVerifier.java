@@ -99,7 +99,7 @@ final class StoreVerifier {
         }
         Recovery.Result replay;
         try {
-            replay = Recovery.recover(dir);
+            replay = Recovery.recover(dir, StoreDirectory.checkFormat(dir));
         } catch (IOException | StoreException e) {
             problems.add("checkpoint and journal do not recover: " + e.getMessage());
             return;

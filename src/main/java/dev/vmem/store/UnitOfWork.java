@@ -1,5 +1,6 @@
 package dev.vmem.store;
 
+import dev.vmem.ArenaChange;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,9 +131,13 @@ final class UnitOfWork {
             throw e;
         }
         try {
-            long seq = journal.append(payload);
+            long seq = journal.append(payload, releasing(ops));
             written.accept(payload.length + StoreFormat.RECORD_HEADER_BYTES);
             return seq;
+        } catch (Journal.DiskFull e) {
+            StoreIOException failure = new StoreDiskFullException(e.dir, e.needed, e.usable, e);
+            revertFrom(0, failure);
+            throw failure;
         } catch (IOException e) {
             StoreIOException failure = new StoreIOException("journal write failed for " + dir
                     + "; the operation did not happen" + (journal.failed()
@@ -143,6 +148,18 @@ final class UnitOfWork {
             }
             throw failure;
         }
+    }
+
+    /** Whether a unit only gives space back (frees, removes spans, drops arenas): it may use the journal's reserve. */
+    private static boolean releasing(List<Op> ops) {
+        for (Op op : ops) {
+            boolean gives = op instanceof Op.Drop || op instanceof Op.Change c
+                    && (c.change() instanceof ArenaChange.Freed || c.change() instanceof ArenaChange.SpanRemoved);
+            if (!gives) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Takes back the steps from {@code mark} on, newest first. */

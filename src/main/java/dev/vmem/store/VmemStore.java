@@ -1,9 +1,9 @@
 package dev.vmem.store;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -47,10 +47,11 @@ public final class VmemStore implements AutoCloseable {
     private final Journal journal;
     private final Checkpointer checkpointer;
     private final UnitOfWork unit;
+    private final RecoveryReport recovery;
     private volatile boolean closed;
 
     private VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
-            Recovery.Result recovered) throws IOException {
+            Recovery.Result recovered, int version) throws IOException {
         this.dir = dir;
         this.lock = lock;
         this.registry = new ArenaRegistry(this, dir, this::record);
@@ -63,8 +64,12 @@ public final class VmemStore implements AutoCloseable {
             throw new StoreCorruptedException(dir, -1, "recovered state fails the invariant check: " + problems);
         }
         JournalReader.Scan scan = recovered.scan();
+        StoreHead head = recovered.head() != null ? StoreHead.open(hooks.files(), dir, recovered.head())
+                : StoreHead.create(hooks.files(), dir, new StoreHead.State(1, 0, 0, recovered.checkpointSeq(), 0));
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
-                options.journalSegmentBytes(), scan.segments(), scan.nextSeq(), scan.tailSize());
+                options.journalSegmentBytes(), scan, head);
+        this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), scan.nextSeq() - 1,
+                Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs());
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot);
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled);
@@ -94,13 +99,23 @@ public final class VmemStore implements AutoCloseable {
         Path dir = options.directory();
         long started = System.nanoTime();
         try {
-            StoreDirectory.prepare(dir, options.createIfMissing());
+            StoreDirectory.prepare(hooks.files(), dir, options.createIfMissing());
             DirectoryLock lock = DirectoryLock.acquire(dir);
             try {
-                StoreDirectory.checkFormat(dir);
-                Files.createDirectories(dir.resolve(StoreFormat.JOURNAL_DIR));
-                Recovery.Result recovered = Recovery.recover(dir);
-                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered);
+                if (!StoreDirectory.exists(dir) && options.createIfMissing()) {
+                    StoreDirectory.create(hooks.files(), dir);
+                }
+                int version = StoreDirectory.checkFormat(dir);
+                Recovery.Result recovered = Recovery.recover(dir, version);
+                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version);
+                if (version < StoreFormat.VERSION) {
+                    // The head exists and the journal writes a new-format segment: the store is now of this version.
+                    StoreDirectory.writeFormat(hooks.files(), dir);
+                    LOG.info("store {}: upgraded from format {} to {}", dir, version, StoreFormat.VERSION);
+                }
+                store.recovery.cut().ifPresent(cut -> LOG.warn("store {}: cut off a journal tail that was never"
+                        + " acknowledged as durable: {} record(s), sequence {} to {}, {} bytes from offset {} of {}",
+                        dir, cut.units(), cut.fromSeq(), cut.toSeq(), cut.bytes(), cut.offset(), cut.file()));
                 LOG.info("opened store {}: {} arenas, {} journal records replayed after checkpoint sequence {}, in {} ms",
                         dir, recovered.image().arenas.size(), recovered.replayed(),
                         recovered.image().seq - recovered.replayed(), (System.nanoTime() - started) / 1_000_000);
@@ -124,6 +139,11 @@ public final class VmemStore implements AutoCloseable {
 
     public Path directory() {
         return dir;
+    }
+
+    /** What opening this store recovered: where it started, what it replayed, and any tail it cut off. */
+    public RecoveryReport recovery() {
+        return recovery;
     }
 
     /**
@@ -276,10 +296,10 @@ public final class VmemStore implements AutoCloseable {
             mutation.unlock();
         }
         checkpointer.close();
-        if (!unit.stopped()) {
-            checkpointer.checkpoint();
+        if (!unit.stopped() && checkpointer.checkpoint()) {
+            checkpointer.mirror();
         }
-        release((what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
+        release(true, (what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
         LOG.info("closed store {}", dir);
     }
 
@@ -293,7 +313,7 @@ public final class VmemStore implements AutoCloseable {
     void closeWithoutCheckpoint() {
         checkpointer.close();
         IOException[] first = {null};
-        release((what, e) -> {
+        release(false, (what, e) -> {
             if (first[0] == null) {
                 first[0] = e;
             }
@@ -310,12 +330,12 @@ public final class VmemStore implements AutoCloseable {
     }
 
     /** Marks the store closed and releases the journal, the lock and the JMX beans, each whatever the others do. */
-    private void release(ReleaseFailure onFailure) {
+    private void release(boolean clean, ReleaseFailure onFailure) {
         mutation.lock();
         try {
             closed = true;
             try {
-                journal.close();
+                journal.close(clean);
             } catch (IOException e) {
                 onFailure.failed("closing the journal", e);
             }

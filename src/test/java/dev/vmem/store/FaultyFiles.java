@@ -26,6 +26,11 @@ final class FaultyFiles implements StoreFiles {
     volatile boolean dropUnsyncedOnForceFailure;
     volatile boolean failTruncate;
     volatile long forceDelayNanos;
+    /**
+     * A small file system: the bytes the store's files may still grow by. Growing past it fails as a full
+     * disk does (nothing written); shrinking and deleting files give bytes back. Unlimited by default.
+     */
+    final AtomicLong freeBytes = new AtomicLong(Long.MAX_VALUE / 4);
     final AtomicLong writes = new AtomicLong();
     final AtomicLong forces = new AtomicLong();
     final AtomicLong failedWrites = new AtomicLong();
@@ -50,6 +55,18 @@ final class FaultyFiles implements StoreFiles {
         return counter.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     }
 
+    /** Takes {@code size - current} bytes from {@link #freeBytes} (gives them back when negative), or fails. */
+    private void resize(long current, long size) throws IOException {
+        long grow = size - current;
+        if (grow > 0 && freeBytes.getAndUpdate(f -> f >= grow ? f - grow : f) < grow) {
+            throw new IOException("No space left on device (injected: " + freeBytes.get() + " bytes free, "
+                    + grow + " needed)");
+        }
+        if (grow < 0) {
+            freeBytes.addAndGet(-grow);
+        }
+    }
+
     @Override
     public Channel open(Path file) throws IOException {
         Channel d = DEFAULT.open(file);
@@ -72,6 +89,8 @@ final class FaultyFiles implements StoreFiles {
                     end.set(position + n);
                     throw new IOException("injected write failure (" + writeFault + ")");
                 }
+                long size = d.size();
+                resize(size, Math.max(size, position + bytes.remaining()));
                 writes.incrementAndGet();
                 end.set(position + bytes.remaining());
                 d.write(bytes, position);
@@ -79,6 +98,7 @@ final class FaultyFiles implements StoreFiles {
 
             @Override
             public void extend(long size) throws IOException {
+                resize(d.size(), Math.max(d.size(), size));
                 d.extend(size);
             }
 
@@ -104,6 +124,7 @@ final class FaultyFiles implements StoreFiles {
                 if (failTruncate) {
                     throw new IOException("injected truncate failure");
                 }
+                resize(d.size(), Math.min(d.size(), size));
                 d.truncate(size);
                 end.set(size);
                 synced.set(Math.min(synced.get(), size));
@@ -128,6 +149,9 @@ final class FaultyFiles implements StoreFiles {
 
     @Override
     public void delete(Path file) throws IOException {
+        if (java.nio.file.Files.isRegularFile(file)) {
+            resize(java.nio.file.Files.size(file), 0);
+        }
         DEFAULT.delete(file);
     }
 
@@ -144,5 +168,10 @@ final class FaultyFiles implements StoreFiles {
     @Override
     public void writtenOutside(Path file) throws IOException {
         DEFAULT.writtenOutside(file);
+    }
+
+    @Override
+    public long usableSpace(Path dir) throws IOException {
+        return Math.min(freeBytes.get(), DEFAULT.usableSpace(dir));
     }
 }

@@ -20,10 +20,15 @@ final class JournalForgery {
     private JournalForgery() {
     }
 
-    /** A whole record of a segment: where it starts, its payload length and sequence number. */
-    record Rec(long offset, int length, long seq) {
+    /** A whole record of a segment: where it starts, its header size, payload length and sequence number. */
+    record Rec(long offset, int headerBytes, int length, long seq) {
         long end() {
-            return offset + StoreFormat.RECORD_HEADER_BYTES + length;
+            return offset + headerBytes + length;
+        }
+
+        /** Where its payload starts. */
+        long payload() {
+            return offset + headerBytes;
         }
     }
 
@@ -49,13 +54,14 @@ final class JournalForgery {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         List<Rec> out = new ArrayList<>();
         int pos = StoreFormat.SEGMENT_HEADER_BYTES;
-        while (bytes.length - pos >= StoreFormat.RECORD_HEADER_BYTES) {
+        int header = StoreFormat.recordHeaderBytes(b.getInt(StoreFormat.SEGMENT_VERSION_OFFSET));
+        while (bytes.length - pos >= header) {
             int length = b.getInt(pos);
-            if (length <= 0 || length > bytes.length - pos - StoreFormat.RECORD_HEADER_BYTES) {
+            if (length <= 0 || length > bytes.length - pos - header) {
                 break;
             }
-            out.add(new Rec(pos, length, b.getLong(pos + 8)));
-            pos += StoreFormat.RECORD_HEADER_BYTES + length;
+            out.add(new Rec(pos, header, length, b.getLong(pos + StoreFormat.RECORD_SEQ_OFFSET)));
+            pos += header + length;
         }
         return out;
     }
@@ -133,10 +139,41 @@ final class JournalForgery {
                 : recs.get(recs.size() - 1).seq() + 1;
         long offset = recs.isEmpty() ? StoreFormat.SEGMENT_HEADER_BYTES : recs.get(recs.size() - 1).end();
         assertEquals(offset, Files.size(last), "the journal ends with a whole record");
-        ByteBuffer frame = ByteBuffer.allocate(StoreFormat.RECORD_HEADER_BYTES + payload.length);
-        frame.putInt(payload.length).putInt(StoreFormat.recordCrc(payload.length, seq, payload, 0, payload.length))
-                .putLong(seq).put(payload);
-        append(last, frame.array());
+        append(last, StoreFormat.record(seq, seq - 1, payload).array());
         return offset;
+    }
+
+    /**
+     * Appends to the last segment a copy of its last record under the next sequence number: a record that
+     * was written but never acknowledged (the store head and every record's watermark are behind it), as a
+     * crash during its write would leave it before a test tears it.
+     *
+     * @return the forged record
+     */
+    static Rec forgeUnacknowledged(Path store) throws IOException {
+        List<Path> segs = segments(store);
+        Path last = segs.get(segs.size() - 1);
+        List<Rec> recs = records(last);
+        Rec model = recs.get(recs.size() - 1);
+        byte[] payload = java.util.Arrays.copyOfRange(Files.readAllBytes(last), (int) model.payload(),
+                (int) model.end());
+        long offset = forgeRecord(store, payload);
+        List<Rec> after = records(last);
+        Rec forged = after.get(after.size() - 1);
+        assertEquals(offset, forged.offset());
+        return forged;
+    }
+
+    /**
+     * Rewrites the store head to say that only records up to {@code durableSeq} were durable: the head as it
+     * stands when the process dies before its next update (it lags the journal by up to a second).
+     */
+    static void rewindHead(Path store, long durableSeq) throws IOException {
+        StoreHead.State s = StoreHead.read(store);
+        StoreHead.State older = new StoreHead.State(s.count() + 1, durableSeq, s.segment(), s.checkpointSeq(),
+                s.repairs());
+        try (FileChannel ch = FileChannel.open(store.resolve(StoreFormat.HEAD_FILE), StandardOpenOption.WRITE)) {
+            ch.write(StoreFormat.headSlot(older), StoreFormat.headSlotOffset(older.count()));
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.vmem.store;
 
 import static dev.vmem.store.JournalForgery.overwrite;
+import static dev.vmem.store.JournalForgery.records;
+import static dev.vmem.store.JournalForgery.rewindHead;
 import static dev.vmem.store.JournalForgery.recordOffsets;
 import static dev.vmem.store.JournalForgery.recordsEnd;
 import static dev.vmem.store.JournalForgery.segments;
@@ -13,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
+import dev.vmem.store.JournalForgery.Rec;
 import dev.vmem.testing.StoreDirectories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -196,6 +199,8 @@ class JournalPreallocationTest {
                 crashCopy();
             }
             Path seg = segments(crashed).get(0);
+            List<Rec> recs = records(seg);
+            rewindHead(crashed, recs.get(recs.size() - 1).seq() - 1); // the head had not caught up yet
             List<Long> offsets = recordOffsets(seg);
             long last = offsets.get(offsets.size() - 2);
             long end = offsets.get(offsets.size() - 1);
@@ -210,8 +215,11 @@ class JournalPreallocationTest {
         /** Rollover cuts the zeros off a segment before the next one exists: zeros in an older one are damage. */
         @Test
         void zeroTail_inASegmentThatIsNotTheLast_isRefused() throws IOException {
-            try (VmemStore store = VmemStore.open(smallSegments(dir))) {
+            VmemStore store = VmemStore.open(smallSegments(dir));
+            try {
                 work(store, 600);
+            } finally {
+                StoreCrash.crash(store);
             }
             List<Path> segs = segments(dir);
             assertTrue(segs.size() >= 2, "segments: " + segs);

@@ -70,7 +70,7 @@ class StoreFaultTest {
 
     /** Where the last segment's records end: the file may run on in preallocated zeros. */
     private long journalEnd() throws IOException {
-        return JournalReader.scan(dir.resolve(StoreFormat.JOURNAL_DIR), 0, (seq, payload, file, offset) -> { })
+        return JournalReader.scan(dir.resolve(StoreFormat.JOURNAL_DIR), 0, null, (seq, payload, file, offset) -> { })
                 .tailSize();
     }
 

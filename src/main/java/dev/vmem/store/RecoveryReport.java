@@ -1,0 +1,33 @@
+package dev.vmem.store;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the last open of a store recovered, from {@link VmemStore#recovery()}.
+ *
+ * @param checkpointSeq the journal sequence number of the checkpoint recovery started from (0: none)
+ * @param replayed      journal records replayed after that checkpoint
+ * @param lastSeq       the sequence number of the newest record recovered: the store goes on after it
+ * @param cut           the journal tail that was cut off, if any: records that were written but never
+ *                      acknowledged as durable (a crash or power loss during their write)
+ * @param upgradedFrom  the format version the store had before this open upgraded it, or 0
+ * @param repairs       how many times a loss was accepted in this store with {@code vmem repair}
+ */
+public record RecoveryReport(long checkpointSeq, long replayed, long lastSeq, Optional<LostTail> cut,
+        int upgradedFrom, int repairs) {
+
+    /**
+     * A journal tail cut off at open. Nothing in it was acknowledged: a damaged record that any later
+     * record or the store head proves durable is never cut, the store refuses to open instead.
+     *
+     * @param file    the segment it was cut from
+     * @param offset  where the cut starts in that file
+     * @param fromSeq the first sequence number cut
+     * @param toSeq   the last sequence number seen in the cut part (at least {@code fromSeq})
+     * @param units   the records cut: the damaged one and the whole ones found after it
+     * @param bytes   the bytes cut, up to the last non-zero byte
+     */
+    public record LostTail(Path file, long offset, long fromSeq, long toSeq, long units, long bytes) {
+    }
+}
