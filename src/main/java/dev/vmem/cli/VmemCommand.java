@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
-                DemoCommand.class},
+                DemoCommand.class, RepairCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input; 3 exhausted;",
                 "            4 invalid free; 5 store locked; 6 store corrupted."})

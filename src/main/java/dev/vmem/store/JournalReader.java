@@ -58,7 +58,35 @@ final class JournalReader {
      * @throws StoreCorruptedException if anything other than a tail that was never durable is wrong
      */
     static Scan scan(Path dir, long afterSeq, StoreHead.State head, RecordConsumer consumer) throws IOException {
-        List<Long> firsts = listSegments(dir);
+        return scan(dir, afterSeq, head, consumer, null);
+    }
+
+    /**
+     * Repair's view of a scan: told of the first damage instead of refusing, then of every whole record
+     * found after it (which accepting the loss drops).
+     */
+    interface Salvage {
+        void damaged(StoreCorruptedException e);
+
+        void dropped(long seq, byte[] payload);
+    }
+
+    /**
+     * As {@link #scan(Path, long, StoreHead.State, RecordConsumer)}; with a {@code salvage}, damage stops
+     * the scan where it is found instead of refusing, and the head is not checked.
+     */
+    static Scan scan(Path dir, long afterSeq, StoreHead.State head, RecordConsumer consumer, Salvage salvage)
+            throws IOException {
+        List<Long> firsts;
+        try {
+            firsts = listSegments(dir);
+        } catch (StoreCorruptedException e) {
+            if (salvage == null) {
+                throw e;
+            }
+            salvage.damaged(e);
+            firsts = List.of();
+        }
         Deque<Long> kept = new ArrayDeque<>();
         List<Path> discard = new ArrayList<>();
         RecoveryReport.LostTail cut = null;
@@ -71,51 +99,72 @@ final class JournalReader {
             Path file = dir.resolve(StoreFormat.segmentName(first));
             byte[] bytes = Files.readAllBytes(file);
             int version = StoreFormat.segmentVersion(bytes, first);
-            if (version < 0) {
-                if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES && (head == null || head.segment() < first)) {
-                    // Crashed while creating this segment: it never held a record, and no head names it.
-                    discard.add(file);
-                    break;
-                }
-                throw new StoreCorruptedException(file, 0, "journal segment header is damaged or names another "
-                        + "sequence number, or a format version other than " + StoreFormat.OLDEST_READABLE_VERSION
-                        + " to " + StoreFormat.VERSION);
-            }
-            if (expected == -1 && first > afterSeq + 1) {
-                throw new StoreCorruptedException(file, 0, "the journal starts at sequence " + first
-                        + " but the checkpoint reflects only up to " + afterSeq + ": records are missing");
-            }
-            if (expected != -1 && first != expected) {
-                throw new StoreCorruptedException(file, 0, "journal segment starts at sequence " + first
-                        + " but the previous segment ends before " + expected + " (a segment is missing)");
-            }
-            expected = first;
-            int headerBytes = StoreFormat.recordHeaderBytes(version);
-            int pos = StoreFormat.SEGMENT_HEADER_BYTES;
-            while (pos < bytes.length) {
-                int length = recordLength(bytes, pos, expected, version);
-                if (length < 0) {
-                    if (!last) {
-                        throw new StoreCorruptedException(file, pos, "journal record " + expected + " is damaged in a"
-                                + " segment that was forced whole before the next one began");
+            long before = expected;
+            try {
+                if (version < 0) {
+                    if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES && (head == null || head.segment() < first)) {
+                        // Crashed while creating this segment: it never held a record, and no head names it.
+                        discard.add(file);
+                        break;
                     }
-                    cut = tornTail(file, bytes, pos, expected, version, head);
-                    break;
+                    throw new StoreCorruptedException(file, 0, "journal segment header is damaged or names another "
+                            + "sequence number, or a format version other than " + StoreFormat.OLDEST_READABLE_VERSION
+                            + " to " + StoreFormat.VERSION);
                 }
-                if (expected > afterSeq) {
-                    byte[] payload = new byte[length];
-                    System.arraycopy(bytes, pos + headerBytes, payload, 0, length);
-                    consumer.accept(expected, payload, file, pos);
+                if (expected == -1 && first > afterSeq + 1) {
+                    throw new StoreCorruptedException(file, 0, "the journal starts at sequence " + first
+                            + " but the checkpoint reflects only up to " + afterSeq + ": records are missing");
                 }
-                expected++;
-                pos += headerBytes + length;
+                if (expected != -1 && first != expected) {
+                    throw new StoreCorruptedException(file, 0, "journal segment starts at sequence " + first
+                            + " but the previous segment ends before " + expected + " (a segment is missing)");
+                }
+                expected = first;
+                int headerBytes = StoreFormat.recordHeaderBytes(version);
+                int pos = StoreFormat.SEGMENT_HEADER_BYTES;
+                while (pos < bytes.length) {
+                    int length = recordLength(bytes, pos, expected, version);
+                    if (length < 0) {
+                        if (!last) {
+                            throw new StoreCorruptedException(file, pos, "journal record " + expected + " is damaged in a"
+                                    + " segment that was forced whole before the next one began");
+                        }
+                        cut = tornTail(file, bytes, pos, expected, version, head);
+                        break;
+                    }
+                    if (expected > afterSeq) {
+                        byte[] payload = new byte[length];
+                        System.arraycopy(bytes, pos + headerBytes, payload, 0, length);
+                        consumer.accept(expected, payload, file, pos);
+                    }
+                    expected++;
+                    pos += headerBytes + length;
+                }
+                kept.addLast(first);
+                tailSize = Math.min(pos, bytes.length);
+                tailVersion = version;
+            } catch (StoreCorruptedException e) {
+                if (salvage == null) {
+                    throw e;
+                }
+                salvage.damaged(e);
+                long from = e.offset() > 0 ? e.offset() : StoreFormat.SEGMENT_HEADER_BYTES;
+                for (int j = i; j < firsts.size(); j++) {
+                    Path f = dir.resolve(StoreFormat.segmentName(firsts.get(j)));
+                    wholeRecords(j == i ? bytes : Files.readAllBytes(f), j == i ? from : StoreFormat.SEGMENT_HEADER_BYTES,
+                            salvage);
+                }
+                if (expected == -1) {
+                    expected = before;
+                }
+                break;
             }
-            kept.addLast(first);
-            tailSize = Math.min(pos, bytes.length);
-            tailVersion = version;
         }
         long firstSeq = kept.isEmpty() ? afterSeq + 1 : kept.getFirst();
         long nextSeq = expected == -1 ? afterSeq + 1 : expected;
+        if (salvage != null) {
+            return new Scan(kept, nextSeq, tailSize, tailVersion, discard, cut);
+        }
         if (firstSeq > afterSeq + 1) {
             throw new StoreCorruptedException(dir, -1, "the journal starts at sequence " + firstSeq
                     + " but the checkpoint reflects only up to " + afterSeq + ": records are missing");
@@ -190,6 +239,23 @@ final class JournalReader {
                     + " records that sequence " + head.durableSeq() + " was on disk");
         }
         return new RecoveryReport.LostTail(file, pos, seq, lastSeq, units, end - pos);
+    }
+
+    /** Hands every whole record found at or after {@code from} (of any sequence number) to {@code salvage}. */
+    private static void wholeRecords(byte[] bytes, long from, Salvage salvage) {
+        int version = bytes.length >= StoreFormat.SEGMENT_HEADER_BYTES
+                ? ByteBuffer.wrap(bytes).getInt(StoreFormat.SEGMENT_VERSION_OFFSET) : StoreFormat.VERSION;
+        version = StoreFormat.readable(version) ? version : StoreFormat.VERSION;
+        int headerBytes = StoreFormat.recordHeaderBytes(version);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        for (int p = (int) from; p <= bytes.length - headerBytes; p++) {
+            long seq = b.getLong(p + StoreFormat.RECORD_SEQ_OFFSET);
+            int length = recordLength(bytes, p, seq, version);
+            if (length >= 0) {
+                salvage.dropped(seq, java.util.Arrays.copyOfRange(bytes, p + headerBytes, p + headerBytes + length));
+                p += headerBytes + length - 1;
+            }
+        }
     }
 
     /** The first sequence numbers of the segments in {@code dir}, in order. */

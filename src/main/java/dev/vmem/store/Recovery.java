@@ -27,9 +27,33 @@ final class Recovery {
     private Recovery() {
     }
 
+    /** The store head, or null for a format 1 store; when salvaging, also null for a missing or damaged one. */
+    private static StoreHead.State headOf(Path dir, int version, JournalReader.Salvage salvage) throws IOException {
+        if (version < 2) {
+            return null;
+        }
+        try {
+            return StoreHead.read(dir);
+        } catch (StoreCorruptedException e) {
+            if (salvage == null) {
+                throw e;
+            }
+            salvage.damaged(e);
+            return null;
+        }
+    }
+
     /** @param version the store's format version, from its FORMAT file */
     static Result recover(Path dir, int version) throws IOException {
-        StoreHead.State head = version >= 2 ? StoreHead.read(dir) : null;
+        return recover(dir, version, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #recover(Path, int)}, for repair: with a {@code salvage}, damage stops the replay where it is
+     * found instead of refusing, no head is required, and no record at or above {@code limit} is replayed.
+     */
+    static Result recover(Path dir, int version, JournalReader.Salvage salvage, long limit) throws IOException {
+        StoreHead.State head = headOf(dir, version, salvage);
         long[] seqs = new long[2];
         long[] epochs = new long[2];
         for (int g = 0; g < 2; g++) {
@@ -66,7 +90,11 @@ final class Recovery {
         StoreImage target = image;
         int[] replayed = {0};
         Path journalDir = dir.resolve(StoreFormat.JOURNAL_DIR);
-        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, head, (seq, payload, file, offset) -> {
+        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, salvage == null ? head : null,
+                (seq, payload, file, offset) -> {
+            if (seq >= limit) {
+                throw new StoreCorruptedException(file, offset, "repair stops before journal record " + seq);
+            }
             List<Op> ops;
             try {
                 ops = UnitCodec.decode(payload);
@@ -83,7 +111,7 @@ final class Recovery {
             }
             target.seq = seq;
             replayed[0]++;
-        });
+        }, salvage);
         return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq);
     }
 }

@@ -102,6 +102,7 @@ public final class VmemStore implements AutoCloseable {
             StoreDirectory.prepare(hooks.files(), dir, options.createIfMissing());
             DirectoryLock lock = DirectoryLock.acquire(dir);
             try {
+                StoreRepair.finishInterrupted(hooks.files(), dir);
                 if (!StoreDirectory.exists(dir) && options.createIfMissing()) {
                     StoreDirectory.create(hooks.files(), dir);
                 }
