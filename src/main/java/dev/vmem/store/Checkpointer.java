@@ -148,12 +148,18 @@ final class Checkpointer implements AutoCloseable {
         Path to = dir.resolve(StoreFormat.checkpointName(1 - newest));
         Path tmp = dir.resolve(StoreFormat.checkpointName(1 - newest) + ".tmp");
         try {
+            // The other generation goes first: on a nearly full disk its space is what the copy needs.
+            generationSeqs[1 - newest] = -1;
+            files.delete(to);
+            files.syncDirectory(dir);
             try (StoreFiles.Channel ch = files.open(tmp)) {
                 ch.truncate(0);
                 ch.write(ByteBuffer.wrap(Files.readAllBytes(from)), 0);
                 ch.force();
+            } catch (IOException | RuntimeException e) {
+                files.delete(tmp);
+                throw e;
             }
-            generationSeqs[1 - newest] = -1;
             files.move(tmp, to);
             files.syncDirectory(dir);
             generationSeqs[1 - newest] = seq;

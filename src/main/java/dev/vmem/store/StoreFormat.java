@@ -7,18 +7,38 @@ import java.util.zip.CRC32C;
 
 /**
  * The on-disk format of a store, version {@value #VERSION}: the one place that defines file names,
- * every layout (FORMAT file, journal segment, record, payload, checkpoint) and the checksum rule. The
- * offset constants below are the diagrams' numbers; readers and writers use them, never bare numbers.
- * Every multi-byte number is big-endian.
+ * every layout (FORMAT file, store head, journal segment, record, payload, checkpoint) and the checksum
+ * rule. The offset constants below are the diagrams' numbers; readers and writers use them, never bare
+ * numbers. Every multi-byte number is big-endian. Format 1 (records without a watermark, no head, a
+ * checkpoint checksum that did not cover its meta numbers) is still read; opening a format 1 store creates
+ * its head, starts a format 2 segment and then rewrites FORMAT, so it is upgraded in place.
  *
  * <h2>Directory</h2>
  * <pre>
- *   FORMAT                    "vmem-store format 1\n": written once at creation (via FORMAT.tmp, renamed)
+ *   FORMAT                    "vmem-store format 2\n": written last at creation (via FORMAT.tmp, renamed)
  *   LOCK                      held with an OS file lock while the store is open
+ *   HEAD                      the store head: how far the journal reached (below)
  *   journal/J&lt;seq&gt;.wal        journal segments; &lt;seq&gt; = first sequence number, 20 digits
  *   checkpoint-0.db           MapDB checkpoint, generation 0
  *   checkpoint-1.db           MapDB checkpoint, generation 1 (the two are written in turn)
+ *   repair.tmp/, damaged-N/   only after {@code vmem repair}: the repair being moved in; the files it replaced
  * </pre>
+ * A new name is durable only once its directory is fsynced, so every create, rename and unlink is followed
+ * by an fsync of its directory; creation makes journal/, the first segment and HEAD durable before FORMAT.
+ *
+ * <h2>Store head (HEAD)</h2>
+ * Two slots of 52 bytes at offsets 0 and 4096 (a page apart), written in turn and forced; the whole slot
+ * with the higher count wins, so a write torn by a power loss leaves the previous head:
+ * <pre>
+ *   0        8        12       20           28        36              44       48
+ *   +--------+--------+--------+------------+---------+---------------+--------+--------+
+ *   | magic  | version| count  | durableSeq | segment | checkpointSeq | repairs| crc32c |
+ *   |"VMEMHEAD"       |        |            |         |               | int32  | of 0-47|
+ *   +--------+--------+--------+------------+---------+---------------+--------+--------+
+ * </pre>
+ * {@code durableSeq}: every record up to it was on disk; {@code segment}: the first sequence number of the
+ * newest segment, which exists. Updated at every segment roll, every checkpoint, at a clean close, and at
+ * least every second while records become durable.
  *
  * <h2>Journal segment</h2>
  * <pre>
@@ -28,17 +48,19 @@ import java.util.zip.CRC32C;
  *   |"VMEMJRNL"       |  seq   | of 0-20|
  *   +--------+--------+--------+--------+---------------------------
  * </pre>
+ * The header's version says how its records are laid out (a format 1 segment has format 1 records).
  *
  * <h2>Journal record</h2>
  * <pre>
- *   0        4        8                16
- *   +--------+--------+----------------+----------------------+
- *   | length | crc32c | sequence       | payload (length B)   |
- *   +--------+--------+----------------+----------------------+
+ *   0        4        8                16               24
+ *   +--------+--------+----------------+----------------+----------------------+
+ *   | length | crc32c | sequence       | watermark      | payload (length B)   |
+ *   +--------+--------+----------------+----------------+----------------------+
  * </pre>
- * {@code crc32c} covers the length, the sequence number and the payload (bytes 0-3 and 8 to the end).
- * Sequence numbers start at 1 and rise by exactly 1 across segments. A record is one unit: it is
- * acknowledged, replayed and lost as a whole.
+ * {@code crc32c} covers every byte of the record but itself. The watermark is the newest sequence number
+ * known to be on disk when the record was written (records that share an fsync all carry the watermark
+ * from before it). Sequence numbers start at 1 and rise by exactly 1 across segments. A record is one unit:
+ * it is acknowledged, replayed and lost as a whole. (Format 1: no watermark; the payload starts at 16.)
  *
  * <h2>Payload: a unit of operations</h2>
  * <pre>
@@ -74,20 +96,20 @@ import java.util.zip.CRC32C;
  *   | cursor | allocations | frees | failures | imports | releases |
  *   +--------+-------------+-------+----------+---------+----------+
  * </pre>
- * The checksum in {@code meta} is a CRC32C over, arena by arena in id order: the header; then each
- * span as the entry {@code id:int32 | base | size | imported}; then each allocation chunk as the entry
- * {@code id:int32 | first base | base0 | size0 | ...}.
+ * The checksum in {@code meta} is a CRC32C over: the meta numbers {@code version | seq | epoch | arenas |
+ * 1} (five int64s: so that editing any of them fails it; format 1 lacked them); then, arena by arena in id
+ * order, the header; each span as the entry {@code id:int32 | base | size | imported}; each allocation
+ * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...}.
  *
- * <h2>Checksum rule</h2>
- * CRC32C ({@link java.util.zip.CRC32C}) everywhere. A record whose checksum fails is torn if nothing
- * valid follows it in its segment and it is in the last segment (a crash during the final write: it is
- * cut off); otherwise the store is corrupted and refuses to open, naming the file and offset. The last
- * segment may end in zeros after its last record (the writer grows it ahead of its records, so that an
- * fsync need not commit a new file size): zeros hold no valid record, so by the same rule they are a
- * torn tail, and a damaged record before them is still refused if any valid record follows it. Every
- * other segment ends exactly at the end of its last record. A checkpoint stores the CRC32C of its
- * content, in the order it is written, and is used only if it opens, is marked complete and its content
- * matches that checksum.
+ * <h2>Checksum rule, and what recovery cuts</h2>
+ * CRC32C ({@link java.util.zip.CRC32C}) everywhere. Every segment but the last was forced whole before the
+ * next one was created: damage in one is corruption. In the last segment, a damaged record <i>n</i> is
+ * cut off with everything after it when no whole later record has a watermark of <i>n</i> or more and the
+ * head's {@code durableSeq} is below <i>n</i> (it was written after the last fsync, so never acknowledged);
+ * otherwise the store is corrupted and refuses to open, naming the file and offset. Zeros after the last
+ * record (the writer grows the segment ahead of its records) are the journal's end. A journal that ends
+ * before the head's {@code durableSeq}, or lacks the head's segment, is refused. A checkpoint is used only if
+ * it opens, is marked complete and its content matches its checksum.
  */
 public final class StoreFormat {
     /** The format version this build writes. */

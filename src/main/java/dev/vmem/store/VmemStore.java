@@ -27,7 +27,14 @@ import org.slf4j.LoggerFactory;
  *       the disk: reopen it, and recovery shows what did.</li>
  *   <li>One opener at a time: another process or another open in this JVM gets
  *       {@link StoreLockedException}. Damaged files are refused with {@link StoreCorruptedException}
- *       naming the file and offset; nothing is repaired by guessing.</li>
+ *       naming the file and offset; nothing is repaired by guessing. A journal tail that was written but
+ *       never acknowledged (a crash or power loss during its write) is cut off and reported at WARN and by
+ *       {@link #recovery()}; a journal that lost acknowledged records is refused, as far as the record
+ *       watermarks and the store head can prove (all but the last second of acknowledged work when the
+ *       newest segment's tail vanishes). {@link StoreRepair} accepts a loss only when asked.</li>
+ *   <li>A full file system refuses operations that need space with {@link StoreDiskFullException} (they
+ *       did not happen); frees keep working from a reserve, and work resumes when space returns. A closed
+ *       store holds its two checkpoints, its head and a journal segment without a record.</li>
  * </ul>
  *
  * <h2>Thread safety</h2>

@@ -13,9 +13,12 @@
  *   <li>{@code UnitOfWork}: the write path. A mutation's changes (reported by the arena's observer) are
  *       collected into one unit while batches nest, taken back newest first if it fails, encoded
  *       ({@code UnitCodec}) as one journal record, and acknowledged once that record is fsynced.</li>
- *   <li>{@code Journal}: the segment files; {@code GroupCommit}: concurrent callers sharing fsyncs.</li>
+ *   <li>{@code Journal}: the segment files; {@code GroupCommit}: concurrent callers sharing fsyncs;
+ *       {@code StoreHead}: the evidence outside the journal of how far it reached; {@code StoreFiles}: every
+ *       change to a file or directory (the seam the fault and power-loss tests use).</li>
  *   <li>{@code Checkpointer} and {@code Checkpoint}: the MapDB checkpoints; {@code Recovery},
- *       {@code JournalReader} and {@code StoreImage}: opening; {@code StoreVerifier}: {@code verify()}.</li>
+ *       {@code JournalReader} and {@code StoreImage}: opening; {@code StoreVerifier}: {@code verify()};
+ *       {@code StoreRepair}: {@code vmem repair}.</li>
  * </ul>
  *
  * <h2>The crash contract, as implemented</h2>
@@ -30,7 +33,11 @@
  *       whole or not at all, and the history as a prefix: an operation that was written but not yet
  *       acknowledged may appear (after {@code kill -9} its record is in the page cache) or not (after a
  *       power loss);</li>
- *   <li>passes the invariant check, or refuses to open;</li>
+ *   <li>passes the invariant check, or refuses to open: it refuses only when something acknowledged as
+ *       durable is damaged or missing, and never opens with less than it acknowledged, with one window:
+ *       when the newest segment's tail (or the whole segment) is lost and no record or head proves it
+ *       was there, which the head bounds to the last second of acknowledged work (a tail cut off by a
+ *       power loss is indistinguishable from one that was never written);</li>
  *   <li>may show a smaller {@code failures} counter: failed allocations change no state and are not
  *       journalled.</li>
  * </ol>
@@ -40,8 +47,10 @@
  *
  * <h2>Recovery</h2>
  * <ol>
- *   <li><b>Directory.</b> FORMAT must name version {@value dev.vmem.store.StoreFormat#VERSION}; the
- *       LOCK file is locked (a second opener is refused).</li>
+ *   <li><b>Directory.</b> FORMAT must name version 1 or {@value dev.vmem.store.StoreFormat#VERSION}
+ *       (a format 1 store is upgraded once it has opened); the LOCK file is locked (a second opener is
+ *       refused); a repair that a crash interrupted is finished (or, if incomplete, thrown away); HEAD must
+ *       hold a whole slot, and {@code journal/} must exist (a missing one is refused, never recreated).</li>
  *   <li><b>Checkpoint.</b> Of the two generations, only files marked complete are candidates; the one
  *       with the higher sequence number (then the higher epoch) is read first. It is used only if it
  *       opens and its content matches its checksum; otherwise the other generation is read, and the
@@ -50,22 +59,28 @@
  *       older generation's file, fsynced, read back and verified before the journal drops any segment,
  *       and a segment is dropped only once both generations hold all its records.</li>
  *   <li><b>Journal.</b> Every segment is read in order. A segment header that is damaged is refused,
- *       except in the last segment when the file holds no more than a header (a crash while creating
- *       it: the file is deleted). A gap between segments, a journal starting after the checkpoint's
+ *       except in the last segment when the file holds no more than a header and the head does not name
+ *       it (a crash while creating it: the file is deleted). A gap between segments, a journal starting after the checkpoint's
  *       sequence + 1, or one ending before it is refused. Each record after the checkpoint's sequence is
  *       decoded and applied to the checkpoint's image; an operation that does not fit the state (a free
  *       of something not allocated, an overlapping span, ...) is refused. Refusals are
  *       {@link dev.vmem.store.StoreCorruptedException}s naming the file and offset.</li>
- *   <li><b>Torn tail or corruption.</b> A record whose length, sequence number or checksum is wrong is
- *       a torn tail, and is cut off with everything after it, only if it is in the last segment and no
- *       valid record numbered at or after it starts anywhere after it there (zeros, which the journal
- *       writes ahead of its records, hold none). Otherwise it is corruption and the store refuses to open.
- *       The records carry no durable watermark yet, and nothing outside the journal records its end: the
- *       loss of a whole newest segment, or of records after the last valid one, is detected only when the
- *       checkpoint reflects records beyond what the journal still holds.</li>
+ *   <li><b>Cut tail or corruption.</b> A record whose length, sequence number or checksum is wrong is
+ *       cut off with everything after it (reported at WARN and by {@code VmemStore.recovery()}) only if it
+ *       is in the last segment, no whole later record carries a watermark at or above its sequence number,
+ *       and the head's durable sequence number is below it: it was written after the last fsync, so never
+ *       acknowledged. Otherwise it is corruption and the store refuses to open. A journal that ends before
+ *       the head's durable sequence number, or lacks the segment the head names, is refused.</li>
  *   <li><b>Arenas.</b> Each arena is rebuilt from the image and the whole store passes the invariant
  *       check (including imported spans matched in their sources), or the open is refused; only then is
- *       the last segment cut back to its last valid record, fsynced, and appended to.</li>
+ *       the last segment cut back to its last valid record, fsynced (so that what was replayed
+ *       survives a power loss before new work builds on it), the head brought up to date, and appended to.</li>
  * </ol>
+ *
+ * <h2>Space</h2>
+ * After each verified checkpoint the journal starts a new segment at its next record and deletes the
+ * segments both generations hold; a clean close writes the last checkpoint, copies it into the other
+ * generation and leaves one segment without a record. A full file system refuses work that grows the store
+ * ({@link dev.vmem.store.StoreDiskFullException}) while a reserve stays for frees.
  */
 package dev.vmem.store;

@@ -361,6 +361,34 @@ class VmemCommandIT {
             assertTrue(verbose.errLines().stream().anyMatch(l -> l.startsWith("\tat ")), verbose.describe());
             assertEquals(before, fingerprint(store), "a corrupted store is refused, not repaired or cut");
         }
+
+        @Test
+        void repairDescribesTheLossThenAcceptsItOnlyWhenAsked(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "ids", "--quantum", "1", "--span", "1:1000");
+            ok(work, store, "alloc", "ids", "1", "--policy", "next", "--count", "5");
+            Path wal;
+            try (Stream<Path> files = Files.list(store.resolve("journal"))) {
+                wal = files.filter(p -> p.getFileName().toString().endsWith(".wal")).findFirst().orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(wal);
+            bytes[9] ^= (byte) 0xFF; // the segment header the store head names
+            Files.write(wal, bytes);
+            assertEquals(6, run(work, store, "check").exit);
+
+            Result told = run(work, store, "repair");
+            assertEquals(1, told.exit, told.describe());
+            assertTrue(told.out.contains("accepting the loss drops") && told.out.contains("--accept-loss"), told.describe());
+            assertEquals(6, run(work, store, "check").exit, "describing changed nothing");
+
+            Result done = run(work, store, "repair", "--accept-loss");
+            assertEquals(0, done.exit, done.describe());
+            assertTrue(done.out.contains("repaired"), done.describe());
+            assertEquals(0, run(work, store, "check").exit);
+            List<String> next = ok(work, store, "alloc", "ids", "1", "--policy", "next").outLines();
+            assertEquals(List.of("6"), next, "the rotor goes on after the five IDs handed out before");
+            assertEquals(0, run(work, store, "repair").exit, "a sound store has nothing to repair");
+        }
     }
 
     /** alloc --count, NEXT_FIT across processes, map, demo, and where the store is by default. */
