@@ -4,6 +4,7 @@ import dev.vmem.ArenaState;
 import dev.vmem.ArenaStats;
 import dev.vmem.Segment;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +16,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import net.jpountz.xxhash.XXHashFactory;
 import org.mapdb.BTreeMap;
+import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.slf4j.LoggerFactory;
 
 /**
  * One checkpoint generation: a MapDB file holding a {@link StoreImage} (layout: {@link StoreFormat}).
@@ -33,6 +37,7 @@ final class Checkpoint {
     }
 
     private static DB open(Path file, boolean readOnly) {
+        JavaXxHash.beforeMapDb();
         DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).fileChannelEnable().fileLockDisable();
         if (readOnly) {
             maker = maker.readOnly();
@@ -255,5 +260,75 @@ final class Checkpoint {
                 b.getLong(StoreFormat.ARENA_QCACHE_MAX_OFFSET), b.getInt(StoreFormat.ARENA_SOURCE_OFFSET));
         long cursor = b.getLong(trailer + StoreFormat.ARENA_CURSOR_OFFSET);
         image.arenas.put(id, new StoreImage.ArenaImage(def, new ArenaState(spans, pairs, cursor, counters)));
+    }
+
+    /**
+     * Has MapDB hash with lz4-java's pure-Java xxhash instead of its JNI binding, so that a JVM that uses a store
+     * never unpacks lz4-java's native library.
+     *
+     * <p>MapDB's only use of lz4-java is {@code CC.HASH_FACTORY = XXHashFactory.fastestInstance()}, run once when
+     * {@code CC} initialises (as {@code DBMaker.make()} loads {@code DB}). Whenever lz4-java sits on the system
+     * class loader, {@code fastestInstance()} returns {@code nativeInstance()}, whose first call copies
+     * {@code liblz4-java-<random>.so} into {@code java.io.tmpdir} and loads it with {@code System.loadLibrary} and
+     * {@code System.load}. lz4-java deletes that file only at a clean exit, so every {@code kill -9} left one
+     * behind, and on Java 24 and later the load prints restricted-method warnings. lz4-java (1.14.0) has no
+     * switch that makes {@code fastestInstance()} prefer Java, and its pure-Java artifact is discontinued.
+     *
+     * <p>So before MapDB initialises {@code CC}, the cache behind {@code nativeInstance()} is seeded with
+     * {@link XXHashFactory#safeInstance()}, {@code CC} is initialised, and the cache is emptied again: MapDB keeps
+     * the Java instance, and the rest of the JVM sees lz4-java as before. The safe instance, not the
+     * {@code sun.misc.Unsafe} one, because Java 24 and later warn about {@code Unsafe} too. Every lz4-java
+     * implementation returns the same hashes, so files are read and written as before. Should lz4-java's
+     * internals change, this does nothing and MapDB picks as it always did; {@code NoNativeLeftBehindTest} then
+     * fails the build.
+     */
+    private static final class JavaXxHash {
+        /** lz4-java's cache of {@code XXHashFactory.nativeInstance()}, filled under the class's lock. */
+        private static final String NATIVE_CACHE = "NATIVE_INSTANCE";
+        private static final boolean IN_USE = initialiseMapDb();
+
+        private JavaXxHash() {
+        }
+
+        /**
+         * Call before MapDB's classes are used: the first call initialises MapDB's {@code CC}, later ones cost
+         * nothing. Returns whether MapDB hashes with lz4-java's Java xxhash.
+         */
+        static boolean beforeMapDb() {
+            return IN_USE;
+        }
+
+        private static boolean initialiseMapDb() {
+            XXHashFactory java = XXHashFactory.safeInstance();
+            Field cache = null;
+            try {
+                Field f = XXHashFactory.class.getDeclaredField(NATIVE_CACHE);
+                f.setAccessible(true);
+                synchronized (XXHashFactory.class) { // nativeInstance() is static synchronized
+                    if (f.get(null) == null) {
+                        f.set(null, java);
+                        cache = f;
+                    }
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LoggerFactory.getLogger(Checkpoint.class).debug(
+                        "cannot steer MapDB to lz4-java's Java xxhash; it may load lz4-java's native library", e);
+            }
+            try {
+                return CC.HASH_FACTORY == java;
+            } finally {
+                if (cache != null) {
+                    try {
+                        synchronized (XXHashFactory.class) {
+                            if (cache.get(null) == java) {
+                                cache.set(null, null);
+                            }
+                        }
+                    } catch (IllegalAccessException e) {
+                        throw new AssertionError("accessible a moment ago", e);
+                    }
+                }
+            }
+        }
     }
 }
