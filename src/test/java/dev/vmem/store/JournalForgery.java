@@ -132,6 +132,14 @@ final class JournalForgery {
     }
 
     static long forgeRecord(Path store, byte[] payload) throws IOException {
+        return forgeRecord(store, payload, -1);
+    }
+
+    /**
+     * As {@link #forgeRecord(Path, byte[])}, with the given durable watermark ({@code -1}: the sequence number
+     * before the record's, as a record written right after an fsync carries).
+     */
+    static long forgeRecord(Path store, byte[] payload, long watermark) throws IOException {
         List<Path> segs = segments(store);
         Path last = segs.get(segs.size() - 1);
         List<Rec> recs = records(last);
@@ -139,7 +147,7 @@ final class JournalForgery {
                 : recs.get(recs.size() - 1).seq() + 1;
         long offset = recs.isEmpty() ? StoreFormat.SEGMENT_HEADER_BYTES : recs.get(recs.size() - 1).end();
         assertEquals(offset, Files.size(last), "the journal ends with a whole record");
-        append(last, StoreFormat.record(seq, seq - 1, payload).array());
+        append(last, StoreFormat.record(seq, watermark < 0 ? seq - 1 : watermark, payload).array());
         return offset;
     }
 
