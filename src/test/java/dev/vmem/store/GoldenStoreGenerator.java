@@ -9,22 +9,26 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Writes the golden store of format version {@value StoreFormat#VERSION} that {@link GoldenFormatTest}
- * reads back. Run it only when the format version changes (a new version gets a new directory; the old
- * golden files stay, so that old stores keep being read):
+ * Writes the golden store of format version {@value StoreFormat#VERSION} that the golden-file tests
+ * ({@link GoldenFormatTest} for version 1, {@link GoldenFormat2Test} for version 2) read back. Run it only
+ * when the format version changes (a new version gets a new directory; the old golden files stay, so that
+ * old stores keep being read):
  *
  * <pre>
  *   mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *   java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.vmem.store.GoldenStoreGenerator
  * </pre>
  *
- * with the target directory as argument (default {@code src/test/resources/golden/v1},
- * relative to the project root). Everything it does is deterministic (regenerating gave byte-identical files,
- * checkpoints included), but the test relies only on what a store reads from the files.
+ * with the target directory as argument (default {@code src/test/resources/golden/v<VERSION>},
+ * relative to the project root). Regenerating gives byte-identical files, checkpoints included, except
+ * the HEAD file of format 2: the store also brings its head up to date every second, so how many heads a
+ * run writes (the count, which slot holds the newer one, and the durable sequence it reached) depends on
+ * how long the run takes. The tests rely only on what a store reads from the files.
  *
  * <p>The store: {@code disk} (quantum 4096, one span) is the source of {@code tenant} (quantum 4096,
- * import quantum 1 MiB); {@code pids} (quantum 1) is used with NEXT_FIT. Two checkpoint generations are
- * written (an explicit checkpoint, then the one at close), then the store is reopened and a few more
+ * import quantum 1 MiB); {@code pids} (quantum 1) is used with NEXT_FIT. A checkpoint is written after
+ * phase 1 and another at the close after phase 2 (from format 2 on, that close also copies it into the
+ * other generation and empties the journal into a new segment); then the store is reopened, a few more
  * operations are made and the store stops like a crash, so the journal holds a tail beyond the newest
  * checkpoint that recovery must replay.
  */
