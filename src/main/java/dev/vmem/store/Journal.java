@@ -331,8 +331,13 @@ final class Journal implements AutoCloseable {
         }
         boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq && position > StoreFormat.SEGMENT_HEADER_BYTES;
         if (empty) {
-            rollOver();
-            checkpointed(0, coveredSeq);
+            try {
+                rollOver();
+                checkpointed(0, coveredSeq);
+            } catch (IOException e) {
+                // Emptying saves space, nothing more (a full disk may not hold even a new segment's name).
+                LOG.info("journal {} keeps its last segment at close: {}", dir, e.toString());
+            }
         }
         synchronized (segments) {
             commits.exclusively(() -> {
