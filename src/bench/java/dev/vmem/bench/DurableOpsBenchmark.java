@@ -35,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Durable operations per second: a store's alloc or free (each acknowledged after fsync) against raw
- * writes + fsync of a record of the same size, 41 bytes (appending to a growing file, and writing into a
- * file filled with zeros beforehand, so that fdatasync has no file size to commit: the physical limit),
+ * writes + fsync of a record of the same size, 49 bytes in journal format 2 (appending to a growing file,
+ * and writing into a file filled with zeros beforehand, so that fdatasync has no file size to commit: the physical limit),
  * and the naive design (a MapDB put + commit per operation). Run with 1 and with 8 threads:
  *
  * <pre>
@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class DurableOpsBenchmark {
     /** Journal record of one alloc or free: 16-byte header + 25-byte payload. */
-    static final int RECORD_BYTES = 41;
+    static final int RECORD_BYTES = 49;
 
     @Param({"vmem", "raw-fsync", "raw-prealloc", "mapdb-commit"})
     public String peer;
