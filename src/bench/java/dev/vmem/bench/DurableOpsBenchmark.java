@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Durable operations per second: a store's alloc or free (each acknowledged after fsync) against raw
  * writes + fsync of a record of the same size, 49 bytes in journal format 2 (appending to a growing file,
- * and writing into a file filled with zeros beforehand, so that fdatasync has no file size to commit: the physical limit),
- * and the naive design (a MapDB put + commit per operation). Run with 1 and with 8 threads:
+ * and writing into a file filled with zeros beforehand, so that fdatasync has no file size to commit: the
+ * physical limit), and the naive design (a MapDB put + commit per operation). Run with 1 and with 8 threads:
  *
  * <pre>
  *   java -jar target/benchmarks.jar DurableOpsBenchmark -t 1
