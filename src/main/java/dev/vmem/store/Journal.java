@@ -329,7 +329,8 @@ final class Journal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq && position > StoreFormat.SEGMENT_HEADER_BYTES;
+        boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq
+                && position > StoreFormat.SEGMENT_HEADER_BYTES;
         if (empty) {
             try {
                 rollOver();

@@ -102,7 +102,8 @@ final class JournalReader {
             long before = expected;
             try {
                 if (version < 0) {
-                    if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES && (head == null || head.segment() < first)) {
+                    if (last && bytes.length <= StoreFormat.SEGMENT_HEADER_BYTES
+                            && (head == null || head.segment() < first)) {
                         // Crashed while creating this segment: it never held a record, and no head names it.
                         discard.add(file);
                         break;
@@ -126,8 +127,9 @@ final class JournalReader {
                     int length = recordLength(bytes, pos, expected, version);
                     if (length < 0) {
                         if (!last) {
-                            throw new StoreCorruptedException(file, pos, "journal record " + expected + " is damaged in a"
-                                    + " segment that was forced whole before the next one began");
+                            throw new StoreCorruptedException(file, pos, "journal record " + expected
+                                    + " is damaged in a segment that was forced whole before the next one"
+                                    + " began");
                         }
                         cut = tornTail(file, bytes, pos, expected, version, head);
                         break;
@@ -151,8 +153,8 @@ final class JournalReader {
                 long from = e.offset() > 0 ? e.offset() : StoreFormat.SEGMENT_HEADER_BYTES;
                 for (int j = i; j < firsts.size(); j++) {
                     Path f = dir.resolve(StoreFormat.segmentName(firsts.get(j)));
-                    wholeRecords(j == i ? bytes : Files.readAllBytes(f), j == i ? from : StoreFormat.SEGMENT_HEADER_BYTES,
-                            salvage);
+                    byte[] rest = j == i ? bytes : Files.readAllBytes(f);
+                    wholeRecords(rest, j == i ? from : StoreFormat.SEGMENT_HEADER_BYTES, salvage);
                 }
                 if (expected == -1) {
                     expected = before;

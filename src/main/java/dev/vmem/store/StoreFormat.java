@@ -327,8 +327,8 @@ public final class StoreFormat {
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset)
-                || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
+        if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC
+                || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset) || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
             return null;
         }
         return new StoreHead.State(b.getLong(offset + HEAD_COUNT_OFFSET), b.getLong(offset + HEAD_DURABLE_SEQ_OFFSET),

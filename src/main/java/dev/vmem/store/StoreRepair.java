@@ -185,7 +185,8 @@ public final class StoreRepair {
                 if (a.definition.name().equals(jump.arena())) {
                     String why = a.apply(new ArenaChange.CursorMoved(jump.from(), jump.to()));
                     if (why != null) {
-                        throw new StoreCorruptedException(dir, -1, "cannot move the rotor of '" + jump.arena() + "': " + why);
+                        throw new StoreCorruptedException(dir, -1, "cannot move the rotor of '" + jump.arena() + "': "
+                                + why);
                     }
                 }
             }
