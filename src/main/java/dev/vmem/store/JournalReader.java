@@ -126,6 +126,12 @@ final class JournalReader {
                 while (pos < bytes.length) {
                     int length = recordLength(bytes, pos, expected, version);
                     if (length < 0) {
+                        if (!last && allZero(bytes, pos)) {
+                            throw new StoreCorruptedException(file, pos, "journal segment " + file.getFileName()
+                                    + " runs on in " + (bytes.length - pos) + " zero bytes after its last record ("
+                                    + (expected - 1) + "), but it is not the last segment: it was cut to its last"
+                                    + " record and forced before the next one began, so it has been changed since");
+                        }
                         if (!last) {
                             throw new StoreCorruptedException(file, pos, "journal record " + expected
                                     + " is damaged in a segment that was forced whole before the next one"
@@ -241,6 +247,15 @@ final class JournalReader {
                     + " records that sequence " + head.durableSeq() + " was on disk");
         }
         return new RecoveryReport.LostTail(file, pos, seq, lastSeq, units, end - pos);
+    }
+
+    private static boolean allZero(byte[] bytes, int from) {
+        for (int p = from; p < bytes.length; p++) {
+            if (bytes[p] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Hands every whole record found at or after {@code from} (of any sequence number) to {@code salvage}. */

@@ -27,6 +27,25 @@ final class Recovery {
     private Recovery() {
     }
 
+    /**
+     * Refuses, naming the damaged checkpoint rather than the journal, when a checkpoint had to be passed over
+     * and the journal no longer reaches back to the one recovery fell back to.
+     */
+    private static void checkCoverage(Path dir, long fallbackSeq, StoreCorruptedException unusable) throws IOException {
+        List<Long> firsts;
+        try {
+            firsts = JournalReader.listSegments(dir.resolve(StoreFormat.JOURNAL_DIR));
+        } catch (StoreCorruptedException e) {
+            return; // reported by the scan
+        }
+        if (!firsts.isEmpty() && firsts.get(0) > fallbackSeq + 1) {
+            throw new StoreCorruptedException(unusable.file(), -1, "checkpoint " + unusable.file().getFileName()
+                    + " is damaged (" + unusable.getMessage() + "), and the journal starts at sequence " + firsts.get(0)
+                    + ", after what the checkpoint recovery fell back to reflects (" + fallbackSeq
+                    + "): the records between are missing from every file", unusable);
+        }
+    }
+
     /** The store head, or null for a format 1 store; when salvaging, also null for a missing or damaged one. */
     private static StoreHead.State headOf(Path dir, int version, JournalReader.Salvage salvage) throws IOException {
         if (version < 2) {
@@ -63,9 +82,15 @@ final class Recovery {
         }
         long epoch = Math.max(epochs[0], epochs[1]);
         boolean damaged = false;
+        StoreCorruptedException unusable = null;
         for (int g = 0; g < 2; g++) {
             // A generation file that does not even say which sequence it holds was torn while being written.
-            damaged |= seqs[g] < 0 && Files.exists(dir.resolve(StoreFormat.checkpointName(g)));
+            Path file = dir.resolve(StoreFormat.checkpointName(g));
+            if (seqs[g] < 0 && Files.exists(file)) {
+                damaged = true;
+                unusable = unusable != null ? unusable
+                        : new StoreCorruptedException(file, -1, "checkpoint does not open or is not marked complete");
+            }
         }
         StoreImage image = null;
         boolean zeroFirst = seqs[0] > seqs[1] || (seqs[0] == seqs[1] && epochs[0] >= epochs[1]);
@@ -79,6 +104,7 @@ final class Recovery {
                 break;
             } catch (StoreCorruptedException e) {
                 LOG.warn("checkpoint {} is unusable, falling back to the other generation: {}", file, e.getMessage());
+                unusable = unusable == null ? e : unusable;
                 seqs[g] = -1;
                 damaged = true;
             }
@@ -87,6 +113,9 @@ final class Recovery {
             image = new StoreImage(0);
         }
         long checkpointSeq = image.seq;
+        if (unusable != null && salvage == null) {
+            checkCoverage(dir, image.seq, unusable);
+        }
         StoreImage target = image;
         int[] replayed = {0};
         Path journalDir = dir.resolve(StoreFormat.JOURNAL_DIR);

@@ -153,6 +153,26 @@ class LostJournalTest {
         }
     }
 
+    @Nested
+    class CheckpointsLost {
+        @Test
+        void bothCheckpointsDamaged_afterACleanClose_isRefusedNamingTheCheckpoint() throws IOException {
+            StoreOptions opts = StoreFixture.options(dir);
+            try (VmemStore store = VmemStore.open(opts)) {
+                PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+                ids.addSpan(1, 1 << 20);
+                for (int i = 0; i < 50; i++) {
+                    ids.alloc(1, Policy.NEXT_FIT);
+                }
+            }
+            for (int g = 0; g < 2; g++) {
+                truncate(dir.resolve(StoreFormat.checkpointName(g)), 100);
+            }
+            StoreCorruptedException e = assertRefused(opts, "checkpoint-", "damaged", "journal starts at sequence 53");
+            assertTrue(e.file().getFileName().toString().startsWith("checkpoint-"), "names the checkpoint: " + e.file());
+        }
+    }
+
     /** The checkpoint's own numbers are under its checksum: editing one makes it unusable, never silently trusted. */
     @Nested
     class CheckpointNumbersEdited {
