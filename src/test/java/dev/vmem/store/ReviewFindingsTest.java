@@ -316,4 +316,85 @@ class ReviewFindingsTest {
             assertDoesNotThrow(() -> ids.alloc(1, Policy.NEXT_FIT), "the next caller, not interrupted");
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Finding 8 (wrong: a free reported as failed is durable). close() shuts the checkpointer's executor down
+    // before it marks the store closed; a mutation in that window that crosses checkpointBytes gets a
+    // RejectedExecutionException from Checkpointer.written(), after Journal.append succeeded. UnitOfWork.run does
+    // not take the unit back (the exception is not an IOException) and never syncs it, yet close forces it: the
+    // caller is told the free failed and keeps the ID, while the reopened store has it free to hand out again.
+    // ---------------------------------------------------------------------------------------------------------
+    @Test
+    void closeWhileMutating_neverReportsAFailureForAnOperationThatIsDurable() throws Exception {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(java.time.Duration.ZERO)
+                .checkpointBytes(4096).build();
+        List<Long> believedHeld = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Throwable> surprises = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Throwable> failedFrees = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int round = 0; round < 40 && failedFrees.isEmpty(); round++) {
+            VmemStore store = VmemStore.open(opts);
+            PersistentArena ids = store.arenas().isEmpty() ? store.createArena(ArenaDefinition.of("ids", 1))
+                    : store.arena("ids");
+            if (ids.segments().isEmpty()) {
+                ids.addSpan(0, 1 << 30);
+            }
+            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(200);
+            Thread mutator = new Thread(() -> {
+                while (true) {
+                    long id;
+                    try {
+                        id = ids.alloc(1, Policy.INSTANT_FIT);
+                    } catch (IllegalStateException closed) {
+                        return;
+                    } catch (RuntimeException e) {
+                        surprises.add(e); // an allocation that "failed"
+                        continue;
+                    }
+                    try {
+                        ids.free(id);
+                    } catch (IllegalStateException closed) {
+                        believedHeld.add(id);
+                        return;
+                    } catch (RuntimeException e) {
+                        surprises.add(e);
+                        failedFrees.add(e);
+                        believedHeld.add(id); // the free failed: the caller still holds the ID
+                        continue;
+                    }
+                    running.countDown();
+                }
+            });
+            mutator.start();
+            running.await();
+            store.close();
+            mutator.join();
+        }
+        try (VmemStore reopened = VmemStore.open(opts)) {
+            PersistentArena ids = reopened.arena("ids");
+            for (long id : believedHeld) {
+                assertDoesNotThrow(() -> ids.free(id), "the caller was told ID " + id + " was not freed ("
+                        + surprises + "), yet the reopened store has it free");
+            }
+        }
+        assertEquals(List.of(), surprises.stream().map(Throwable::toString).toList(),
+                "an operation failed with an undocumented exception during close");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Finding 9 (other). Repairing a format 1 store writes a format 2 head (counting the repair) but leaves FORMAT
+    // at 1; the open that follows ignores the head of a format 1 store and creates a new one: the repair count is
+    // lost (and with it the name of the next repair's damaged-repair-N directory, see finding 3).
+    // ---------------------------------------------------------------------------------------------------------
+    @Test
+    void repairOfAFormat1Store_isCountedInTheUpgradedStore() throws Exception {
+        Path store = GoldenStores.copy(1, tmp);
+        Path seg = store.resolve(StoreFormat.JOURNAL_DIR).resolve(StoreFormat.segmentName(1));
+        List<JournalForgery.Rec> recs = records(seg);
+        xorByte(seg, recs.get(recs.size() - 2).payload() + 1); // record 24 damaged, record 25 whole after it
+        assertThrows(StoreCorruptedException.class, () -> VmemStore.open(GoldenStores.options(store)));
+        StoreRepair.repair(store);
+        try (VmemStore s = VmemStore.open(GoldenStores.options(store))) {
+            assertEquals(1, s.recovery().repairs(), "the repair is counted");
+        }
+    }
 }
