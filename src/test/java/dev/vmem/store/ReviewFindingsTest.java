@@ -397,4 +397,108 @@ class ReviewFindingsTest {
             assertEquals(1, s.recovery().repairs(), "the repair is counted");
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Finding 10 (other). Journal.close stops the head keeper with shutdownNow(): when the keeper is inside the
+    // HEAD file's fsync, the interrupt makes FileChannel close the HEAD channel (ClosedByInterruptException).
+    // The clean close then cannot write its final head (durableSeq stays behind what it forced), throws out of
+    // commits.exclusively before current.close() (the segment's channel leaks), and the close is only logged.
+    // ---------------------------------------------------------------------------------------------------------
+    @Test
+    void cleanClose_whileTheHeadKeeperIsForcingTheHead_writesTheFinalHead() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch inForce = new java.util.concurrent.CountDownLatch(1);
+        StoreFiles slowHead = new StoreFiles() {
+            @Override
+            public Channel open(Path file) throws IOException {
+                Channel d = StoreFiles.DEFAULT.open(file);
+                boolean head = file.getFileName().toString().equals(StoreFormat.HEAD_FILE);
+                return new Channel() {
+                    @Override
+                    public void write(ByteBuffer bytes, long position) throws IOException {
+                        d.write(bytes, position);
+                    }
+
+                    @Override
+                    public void extend(long size) throws IOException {
+                        d.extend(size);
+                    }
+
+                    @Override
+                    public void force() throws IOException {
+                        if (head && armed.get() && Thread.currentThread().getName().startsWith("vmem-head")) {
+                            inForce.countDown(); // an fsync that takes a while: the disk is busy
+                            long until = System.nanoTime() + 5_000_000_000L;
+                            while (!Thread.currentThread().isInterrupted() && System.nanoTime() < until) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                            }
+                        }
+                        d.force();
+                    }
+
+                    @Override
+                    public void truncate(long size) throws IOException {
+                        d.truncate(size);
+                    }
+
+                    @Override
+                    public long size() throws IOException {
+                        return d.size();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        d.close();
+                    }
+                };
+            }
+
+            @Override
+            public void createDirectory(Path d) throws IOException {
+                StoreFiles.DEFAULT.createDirectory(d);
+            }
+
+            @Override
+            public void delete(Path file) throws IOException {
+                StoreFiles.DEFAULT.delete(file);
+            }
+
+            @Override
+            public void move(Path from, Path to) throws IOException {
+                StoreFiles.DEFAULT.move(from, to);
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                StoreFiles.DEFAULT.syncDirectory(d);
+            }
+
+            @Override
+            public void writtenOutside(Path file) throws IOException {
+                StoreFiles.DEFAULT.writtenOutside(file);
+            }
+
+            @Override
+            public long usableSpace(Path d) throws IOException {
+                return StoreFiles.DEFAULT.usableSpace(d);
+            }
+        };
+        // Checkpoints fail (a full disk, say), so the close goes straight to the journal.
+        StoreHooks hooks = new StoreHooks(slowHead, (files, file, image) -> {
+            throw new IOException("injected checkpoint failure");
+        });
+        VmemStore store = VmemStore.open(StoreFixture.options(dir), hooks);
+        PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+        ids.addSpan(0, 1 << 20);
+        armed.set(true);
+        for (int i = 0; i < 5; i++) {
+            ids.alloc(1, Policy.NEXT_FIT); // records 3..7: news for the head keeper
+        }
+        assertTrue(inForce.await(5, java.util.concurrent.TimeUnit.SECONDS), "the head keeper writes the head");
+        for (int i = 0; i < 3; i++) {
+            ids.alloc(1, Policy.NEXT_FIT); // records 8..10, acknowledged while the head's fsync runs
+        }
+        store.close();
+        assertEquals(10, StoreHead.read(dir).durableSeq(), "a clean close brings the head up to date");
+    }
 }
