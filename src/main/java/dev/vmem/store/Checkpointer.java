@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,7 +71,7 @@ final class Checkpointer implements AutoCloseable {
     /** Records journal growth; past the threshold, queues a checkpoint on the background thread. */
     void written(long bytes) {
         if (bytesSince.addAndGet(bytes) >= bytesThreshold && queued.compareAndSet(false, true)) {
-            executor.execute(() -> {
+            queueQuietly(() -> {
                 queued.set(false);
                 checkpoint();
             });
@@ -79,7 +80,19 @@ final class Checkpointer implements AutoCloseable {
 
     /** Queues a checkpoint on the background thread. */
     void requestSoon() {
-        executor.execute(this::checkpoint);
+        queueQuietly(this::checkpoint);
+    }
+
+    /**
+     * Queues background work, unless the store is closing: then the close writes the last checkpoint itself.
+     * Never throws, since it runs after a unit was written, when failing would misreport a durable unit.
+     */
+    private void queueQuietly(Runnable work) {
+        try {
+            executor.execute(work);
+        } catch (RejectedExecutionException closing) {
+            queued.set(false);
+        }
     }
 
     /** Sequence numbers of the two generations (-1 for none), for verification. */

@@ -101,7 +101,9 @@ final class Journal implements AutoCloseable {
         }
         this.segments.addAll(scan.segments());
         if (segments.isEmpty() || scan.tailVersion() != StoreFormat.VERSION) {
-            if (!segments.isEmpty()) {
+            if (!segments.isEmpty() && scan.tailSize() <= StoreFormat.SEGMENT_HEADER_BYTES) {
+                segments.removeLast(); // an older-format segment without a record: rewritten below, in this format
+            } else if (!segments.isEmpty()) {
                 try (StoreFiles.Channel old = files.open(segmentFile(segments.getLast()))) {
                     old.truncate(scan.tailSize());
                     old.force();
@@ -146,12 +148,24 @@ final class Journal implements AutoCloseable {
     long append(byte[] payload, boolean releasing) throws IOException {
         commits.checkHealthy();
         if (position >= segmentBytes || rollRequested && position > StoreFormat.SEGMENT_HEADER_BYTES) {
-            rollOver();
+            try {
+                rollOver();
+            } catch (IOException e) {
+                if (commits.failed()) {
+                    throw e;
+                }
+                // The current segment is whole and stays current (a full disk may hold no new file): it grows
+                // past its size, and the roll is tried again at the next record.
+                LOG.debug("journal {} could not start a new segment: {}", dir, e.toString());
+            }
         }
         long seq = nextSeq;
         ByteBuffer frame = StoreFormat.record(seq, commits.durableSeq(), payload);
         long end = position + frame.limit();
         try {
+            if (!releasing && allocated - end < RESERVE_BYTES) {
+                checkReserve(end);
+            }
             if (end > allocated) {
                 grow(end, releasing);
             }
@@ -160,6 +174,8 @@ final class Journal implements AutoCloseable {
             try {
                 current.truncate(position);
                 allocated = position;
+                // Forced, so that a record reported as not written cannot reach the disk after all.
+                current.force();
             } catch (IOException cut) {
                 e.addSuppressed(cut);
                 commits.fail(e);
@@ -171,6 +187,18 @@ final class Journal implements AutoCloseable {
         nextSeq = seq + 1;
         writtenSeq = seq;
         return seq;
+    }
+
+    /**
+     * Refuses a unit that does not only give space back when, after it, the file system and the zeros
+     * already ahead of the records would hold less than the reserve.
+     */
+    private void checkReserve(long end) throws IOException {
+        long usable = files.usableSpace(dir);
+        long room = Math.max(0, allocated - end);
+        if (usable + room < RESERVE_BYTES + Math.max(0, end - allocated)) {
+            throw new DiskFull(dir, end - position, usable, null);
+        }
     }
 
     /**
@@ -253,7 +281,9 @@ final class Journal implements AutoCloseable {
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         allocated = position;
         synchronized (segments) {
-            segments.addLast(first);
+            if (segments.isEmpty() || segments.getLast() != first) {
+                segments.addLast(first);
+            }
         }
     }
 
@@ -323,7 +353,7 @@ final class Journal implements AutoCloseable {
      * unclean one leaves files and head as a crashing process would (the crash tests' way to stop).
      */
     void close(boolean clean) throws IOException {
-        headKeeper.shutdownNow();
+        headKeeper.shutdown(); // not shutdownNow: an interrupt must not land inside the head's fsync
         try {
             headKeeper.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -138,6 +138,10 @@ final class JournalReader {
                                     + " began");
                         }
                         cut = tornTail(file, bytes, pos, expected, version, head);
+                        if (cut != null && salvage != null) {
+                            // Never acknowledged; a repair still moves rotors past them.
+                            wholeRecords(bytes, pos, salvage);
+                        }
                         break;
                     }
                     if (expected > afterSeq) {

@@ -119,7 +119,7 @@ final class Recovery {
         StoreImage target = image;
         int[] replayed = {0};
         Path journalDir = dir.resolve(StoreFormat.JOURNAL_DIR);
-        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, salvage == null ? head : null,
+        JournalReader.Scan scan = JournalReader.scan(journalDir, image.seq, head,
                 (seq, payload, file, offset) -> {
             if (seq >= limit) {
                 throw new StoreCorruptedException(file, offset, "repair stops before journal record " + seq);

@@ -62,6 +62,28 @@ interface StoreFiles {
     /** The bytes this process may still write on the file system holding {@code dir}. */
     long usableSpace(Path dir) throws IOException;
 
+    /** A file operation. */
+    @FunctionalInterface
+    interface IoCall {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with the thread's interrupt flag cleared, and sets it again afterwards. A
+     * {@link FileChannel} closes itself when a thread blocked in it is interrupted, which would fail the
+     * journal (or the head) for every caller because one caller's thread was cancelled.
+     */
+    static void uninterruptibly(IoCall call) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            call.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Read-only, so that concurrent {@link Channel#extend} calls can share it through duplicates. */
     ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
@@ -73,28 +95,32 @@ interface StoreFiles {
             return new Channel() {
                 @Override
                 public void write(ByteBuffer bytes, long position) throws IOException {
-                    for (long at = position; bytes.hasRemaining(); ) {
-                        at += ch.write(bytes, at);
-                    }
+                    uninterruptibly(() -> {
+                        for (long at = position; bytes.hasRemaining(); ) {
+                            at += ch.write(bytes, at);
+                        }
+                    });
                 }
 
                 @Override
                 public void extend(long size) throws IOException {
-                    for (long at = ch.size(); at < size; ) {
-                        ByteBuffer zeros = ZEROS.duplicate();
-                        zeros.limit((int) Math.min(zeros.capacity(), size - at));
-                        at += ch.write(zeros, at);
-                    }
+                    uninterruptibly(() -> {
+                        for (long at = ch.size(); at < size; ) {
+                            ByteBuffer zeros = ZEROS.duplicate();
+                            zeros.limit((int) Math.min(zeros.capacity(), size - at));
+                            at += ch.write(zeros, at);
+                        }
+                    });
                 }
 
                 @Override
                 public void force() throws IOException {
-                    ch.force(true);
+                    uninterruptibly(() -> ch.force(true));
                 }
 
                 @Override
                 public void truncate(long size) throws IOException {
-                    ch.truncate(size);
+                    uninterruptibly(() -> ch.truncate(size));
                 }
 
                 @Override

@@ -328,7 +328,8 @@ public final class StoreFormat {
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC
-                || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset) || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
+                || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset)
+                || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
             return null;
         }
         return new StoreHead.State(b.getLong(offset + HEAD_COUNT_OFFSET), b.getLong(offset + HEAD_DURABLE_SEQ_OFFSET),

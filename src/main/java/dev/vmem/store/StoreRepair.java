@@ -101,7 +101,8 @@ public final class StoreRepair {
     /** What the undamaged part recovers to, and what the damaged part held. */
     private static final class Salvaged implements JournalReader.Salvage {
         final List<StoreCorruptedException> damage = new ArrayList<>();
-        final Map<Integer, Long> reach = new HashMap<>();
+        /** Per arena: where the newest dropped record left its NEXT_FIT rotor. */
+        final Map<Integer, Long> rotor = new HashMap<>();
         long records;
         long operations;
         long allocations;
@@ -126,14 +127,12 @@ public final class StoreRepair {
             for (Op op : ops) {
                 operations++;
                 if (op instanceof Op.Change c) {
-                    long end = -1;
-                    if (c.change() instanceof ArenaChange.Allocated a) {
-                        end = a.base() + a.size();
-                    } else if (c.change() instanceof ArenaChange.CursorMoved m) {
-                        end = m.to();
-                    }
                     allocations += c.change() instanceof ArenaChange.Allocated ? 1 : 0;
-                    reach.merge(c.arena(), end, Math::max);
+                    if (c.change() instanceof ArenaChange.CursorMoved m) {
+                        // Records come in sequence order: the last move is where the rotor was left, even
+                        // when it wrapped; every value handed out since lies behind it.
+                        rotor.put(c.arena(), m.to());
+                    }
                 }
             }
         }
@@ -157,8 +156,8 @@ public final class StoreRepair {
             List<RotorJump> jumps = new ArrayList<>();
             for (Map.Entry<Integer, StoreImage.ArenaImage> e : result.image().arenas.entrySet()) {
                 long cursor = e.getValue().state().cursor();
-                long to = reach.getOrDefault(e.getKey(), -1L);
-                if (to > cursor) {
+                Long to = rotor.get(e.getKey());
+                if (to != null && to != cursor) {
                     jumps.add(new RotorJump(e.getValue().definition.name(), cursor, to));
                 }
             }
@@ -210,8 +209,12 @@ public final class StoreRepair {
         StoreHead.State old = s.result.head();
         int repairs = (old == null ? 0 : old.repairs()) + 1;
         StoreHead.create(files, staging, new StoreHead.State(1, image.seq, next, image.seq, repairs)).close();
+        String kept = "damaged-" + repairs;
+        for (int k = 2; Files.exists(dir.resolve(kept)); k++) {
+            kept = "damaged-" + repairs + "-" + k; // a head lost since an earlier repair restarts the count
+        }
         try (StoreFiles.Channel done = files.open(staging.resolve(COMPLETE))) {
-            done.write(ByteBuffer.wrap(("repair " + repairs + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            done.write(ByteBuffer.wrap((kept + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             done.force();
         }
         files.syncDirectory(staging);
@@ -240,7 +243,8 @@ public final class StoreRepair {
             files.syncDirectory(dir);
             return;
         }
-        Path damaged = dir.resolve("damaged-" + Files.readString(staging.resolve(COMPLETE)).strip().replace(' ', '-'));
+        // COMPLETE names the directory the replaced files go to, chosen when the repair was staged.
+        Path damaged = dir.resolve(Files.readString(staging.resolve(COMPLETE)).strip());
         if (!Files.isDirectory(damaged)) {
             files.createDirectory(damaged);
         }
@@ -255,10 +259,15 @@ public final class StoreRepair {
             }
             files.move(staged, current);
             files.syncDirectory(damaged);
+            files.syncDirectory(staging);
             files.syncDirectory(dir);
         }
         deleteTree(files, staging);
         files.syncDirectory(dir);
+        if (StoreDirectory.checkFormat(dir) < StoreFormat.VERSION) {
+            // What was moved in is of this format: a format 1 store is upgraded with it.
+            StoreDirectory.writeFormat(files, dir);
+        }
         LOG.warn("store {}: repaired; the files it replaced are in {}", dir, damaged);
     }
 

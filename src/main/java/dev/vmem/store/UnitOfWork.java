@@ -132,7 +132,12 @@ final class UnitOfWork {
         }
         try {
             long seq = journal.append(payload, releasing(ops));
-            written.accept(payload.length + StoreFormat.RECORD_HEADER_BYTES);
+            try {
+                written.accept(payload.length + StoreFormat.RECORD_HEADER_BYTES);
+            } catch (RuntimeException e) {
+                // The unit is written and will be synced: nothing after this point may report it as failed.
+                LOG.warn("store {}: could not count journal growth for the checkpointer: {}", dir, e.toString());
+            }
             return seq;
         } catch (Journal.DiskFull e) {
             StoreIOException failure = new StoreDiskFullException(e.dir, e.needed, e.usable, e);

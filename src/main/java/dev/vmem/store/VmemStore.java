@@ -118,7 +118,12 @@ public final class VmemStore implements AutoCloseable {
                 VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version);
                 if (version < StoreFormat.VERSION) {
                     // The head exists and the journal writes a new-format segment: the store is now of this version.
-                    StoreDirectory.writeFormat(hooks.files(), dir);
+                    try {
+                        StoreDirectory.writeFormat(hooks.files(), dir);
+                    } catch (IOException | RuntimeException e) {
+                        store.closeWithoutCheckpoint(); // stops its threads; the lock is released below
+                        throw e;
+                    }
                     LOG.info("store {}: upgraded from format {} to {}", dir, version, StoreFormat.VERSION);
                 }
                 store.recovery.cut().ifPresent(cut -> LOG.warn("store {}: cut off a journal tail that was never"

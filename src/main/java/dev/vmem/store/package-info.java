@@ -60,8 +60,8 @@
  *       and a segment is dropped only once both generations hold all its records.</li>
  *   <li><b>Journal.</b> Every segment is read in order. A segment header that is damaged is refused,
  *       except in the last segment when the file holds no more than a header and the head does not name
- *       it (a crash while creating it: the file is deleted). A gap between segments, a journal starting after the checkpoint's
- *       sequence + 1, or one ending before it is refused. Each record after the checkpoint's sequence is
+ *       it (a crash while creating it: the file is deleted). A gap between segments, a journal starting
+ *       after the checkpoint's sequence + 1, or one ending before it is refused. Each record after the checkpoint's sequence is
  *       decoded and applied to the checkpoint's image; an operation that does not fit the state (a free
  *       of something not allocated, an overlapping span, ...) is refused. Refusals are
  *       {@link dev.vmem.store.StoreCorruptedException}s naming the file and offset.</li>

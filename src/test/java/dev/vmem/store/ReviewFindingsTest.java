@@ -159,8 +159,8 @@ class ReviewFindingsTest {
         }
         Path seg = lastSegment(dir);
         xorByte(seg, records(seg).get(15).payload() + 1);
-        StoreRepair.repair(dir); // repair 1: the damaged files go to damaged-repair-1/
-        assertTrue(Files.isDirectory(dir.resolve("damaged-repair-1").resolve(StoreFormat.JOURNAL_DIR)));
+        StoreRepair.repair(dir); // repair 1: the damaged files go to damaged-1/
+        assertTrue(Files.isDirectory(dir.resolve("damaged-1").resolve(StoreFormat.JOURNAL_DIR)));
 
         store = VmemStore.open(StoreFixture.options(dir));
         try {
@@ -175,6 +175,8 @@ class ReviewFindingsTest {
 
         assertDoesNotThrow(() -> StoreRepair.repair(dir), "second repair");
         assertDoesNotThrow(() -> VmemStore.open(StoreFixture.options(dir)).close(), "open after the second repair");
+        assertTrue(Files.isDirectory(dir.resolve("damaged-1-2").resolve(StoreFormat.JOURNAL_DIR)),
+                "the second repair keeps its files beside the first one's");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -276,7 +278,9 @@ class ReviewFindingsTest {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 30);
             List<Long> live = new ArrayList<>();
-            live.add(ids.alloc(1, Policy.NEXT_FIT)); // the segment now runs on in 10,000 bytes of zeros
+            for (int i = 0; i < 20; i++) {
+                live.add(ids.alloc(1, Policy.NEXT_FIT)); // the segment now runs on in about 10,000 bytes of zeros
+            }
             files.freeBytes.set(0); // another program fills the file system
             int allocated = 0;
             try {
