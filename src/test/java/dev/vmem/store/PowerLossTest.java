@@ -1,0 +1,233 @@
+package dev.vmem.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.vmem.store.PowerLossCheck.Outcome;
+import dev.vmem.store.PowerLossCheck.Result;
+import dev.vmem.store.PowerLossLog.Event;
+import dev.vmem.store.PowerLossStates.Mode;
+import dev.vmem.store.PowerLossStates.Spec;
+import dev.vmem.store.PowerLossStates.State;
+import dev.vmem.testing.StoreDirectories;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The crash contract under power loss: one multi-threaded run of the store is recorded through
+ * {@link RecordingFiles}, then many states a power loss could have left at instants of that run
+ * ({@link PowerLossStates}) are opened and held to the contract ({@link PowerLossCheck}).
+ *
+ * <p>System properties: {@code vmem.powerloss.states} (default 500; {@code -Ptorture} sets 20,000),
+ * {@code vmem.powerloss.seed} (default random; printed). The recorded run is concurrent and so differs
+ * from one execution to the next; the seed fixes the run's random choices and every state's, and each
+ * failing state is kept, as built, under {@code target/powerloss-failures/}.
+ */
+class PowerLossTest {
+    private static final int THREADS = 3;
+    private static final Duration RUN = Duration.ofMillis(1500);
+    /** States opened at once: this machine has two cores, and each open is mostly CPU. */
+    private static final int CHECKERS = 2;
+    /** Failing states kept on disk, of each kind of failure; the rest are counted and listed. */
+    private static final int KEPT = 3;
+    private static final int LISTED = 30;
+    private static final Path FAILURES = Path.of("target", "powerloss-failures");
+
+    @Test
+    void everyStateAPowerLossCanLeaveOpensWithEveryAcknowledgedOperation() throws Exception {
+        long seed = Long.getLong("vmem.powerloss.seed", System.nanoTime());
+        int count = Integer.getInteger("vmem.powerloss.states", 500);
+        System.out.println("PowerLossTest: seed=" + seed + " states=" + count + " (-Dvmem.powerloss.seed=" + seed
+                + " repeats the random choices; the recorded run's thread interleaving differs each time)");
+        Path work = Path.of("target", "powerloss-work", "seed" + seed);
+        Path scratch = scratch().resolve("vmem-powerloss-seed" + seed);
+        StoreDirectories.delete(work);
+        StoreDirectories.delete(scratch);
+        Path runDir = work.resolve("run");
+        Files.createDirectories(runDir);
+        try {
+            long started = System.nanoTime();
+            PowerLossLog log = new PowerLossLog();
+            PowerLossWorkload.run(runDir, seed, THREADS, RUN, log);
+            List<Event> events = log.events();
+            long recorded = System.nanoTime();
+            System.out.printf("PowerLossTest: recorded %d events (%d acknowledgements) in %d ms%n", events.size(),
+                    events.stream().filter(e -> e instanceof PowerLossLog.Acked).count(),
+                    (recorded - started) / 1_000_000);
+
+            PowerLossStates states = new PowerLossStates(events, seed);
+            assertReplaysTheRun(states, runDir);
+            Tally tally = checkStates(states, events, IntStream.range(0, count).boxed().toList(), seed, scratch);
+            System.out.printf("PowerLossTest: %d states in %d ms%n%s", count,
+                    (System.nanoTime() - recorded) / 1_000_000, tally);
+            if (tally.failed() > 0) {
+                fail("seed=" + seed + ": " + tally.failed() + " of " + count + " power-loss states broke the crash "
+                        + "contract (failing states kept under " + FAILURES.toAbsolutePath() + "):\n" + tally);
+            }
+        } finally {
+            StoreDirectories.delete(work);
+            StoreDirectories.delete(scratch);
+        }
+    }
+
+    /**
+     * Where the states are opened: on a RAM file system where there is one. Their durability does not
+     * matter (a failing state is kept by writing it again from memory), and each open, probe and close
+     * fsyncs; the recorded run itself stays on the real disk, whose fsync timing shapes group commit.
+     */
+    private static Path scratch() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of("target", "powerloss-work");
+    }
+
+    /**
+     * The recorder and the model are faithful: the state that keeps everything written to the end of the
+     * run is the run's directory, byte for byte.
+     */
+    private static void assertReplaysTheRun(PowerLossStates states, Path runDir) throws IOException {
+        Map<String, byte[]> replayed = states.everythingWritten().files();
+        List<String> differ = new ArrayList<>();
+        for (Path f : StoreDirectories.files(runDir)) {
+            String path = runDir.relativize(f).toString().replace('\\', '/');
+            if (!Arrays.equals(Files.readAllBytes(f), replayed.get(path))) {
+                differ.add(path);
+            }
+        }
+        assertEquals(List.of(), differ, "replaying the recorded run gives other content for these files");
+        assertEquals(StoreDirectories.files(runDir).size(), replayed.size(), "replaying the recorded run gives "
+                + replayed.keySet());
+    }
+
+    /** Builds and checks the states, two at a time, and counts their outcomes. */
+    private static Tally checkStates(PowerLossStates states, List<Event> events, List<Integer> indices, long seed,
+            Path work) throws Exception {
+        Tally tally = new Tally();
+        ExecutorService pool = Executors.newFixedThreadPool(CHECKERS);
+        // States are built in order of their cuts by one replay; a few wait here while the pool opens others.
+        Semaphore queued = new Semaphore(2 * CHECKERS);
+        try {
+            states.build(indices, state -> {
+                queued.acquireUninterruptibly();
+                pool.execute(() -> {
+                    try {
+                        checkOne(state, events, seed, work, tally);
+                    } finally {
+                        queued.release();
+                    }
+                });
+            });
+        } finally {
+            pool.shutdown();
+            // Bounded: a state takes tens of milliseconds; one that hangs fails the test rather than the build.
+            long limit = 60_000 + 500L * indices.size();
+            assertTrue(pool.awaitTermination(limit, TimeUnit.MILLISECONDS), "checking the states did not finish in "
+                    + limit + " ms");
+        }
+        return tally;
+    }
+
+    private static void checkOne(State state, List<Event> events, long seed, Path work, Tally tally) {
+        Path dir = work.resolve("state-" + state.spec().index());
+        Result result;
+        try {
+            state.writeTo(dir);
+            result = PowerLossCheck.check(dir, PowerLossCheck.Acknowledged.before(events, state.spec().cut()),
+                    state.lostUnsynced());
+        } catch (IOException | RuntimeException | AssertionError e) {
+            result = new Result(Outcome.UNSOUND, "the test itself failed: " + e);
+        }
+        String kept = null;
+        if (result.outcome().failed() && tally.keep(result)) {
+            kept = keep(state, result, seed);
+        }
+        try {
+            StoreDirectories.delete(dir);
+        } catch (IOException e) {
+            if (!result.outcome().failed()) {
+                result = new Result(Outcome.UNSOUND, "the test itself failed: cannot delete " + dir + ": " + e);
+            }
+        }
+        tally.add(state.spec(), result, kept == null ? "" : " kept in " + kept);
+    }
+
+    /** Writes the failing state again, as built, with what went wrong; returns where. */
+    private static String keep(State state, Result result, long seed) {
+        Path dir = FAILURES.resolve("seed" + seed).resolve("state" + state.spec().index() + "-cut"
+                + state.spec().cut() + "-" + state.spec().mode());
+        try {
+            StoreDirectories.delete(dir);
+            state.writeTo(dir);
+            Files.writeString(dir.resolve("POWERLOSS.txt"), "seed=" + seed + "\n" + state.spec() + "\n"
+                    + result.outcome() + " (" + result.outcome().meaning + ")\n" + result.detail() + "\n",
+                    StandardCharsets.UTF_8);
+            return dir.toString();
+        } catch (IOException e) {
+            return "(not kept: " + e + ")";
+        }
+    }
+
+    /** Outcomes by mode, and the failures by kind. Thread-safe. */
+    private static final class Tally {
+        private final Map<Mode, Map<Outcome, Integer>> counts = new EnumMap<>(Mode.class);
+        private final Map<String, Integer> kinds = new TreeMap<>();
+        private final Map<Integer, String> failures = new TreeMap<>();
+        private final Map<String, Integer> kept = new HashMap<>();
+
+        /** A failure's kind: its outcome and message without numbers and paths, which differ from state to state. */
+        private static String kind(Result result) {
+            return result.outcome() + ": " + result.detail().replaceAll("\\S*/\\S*", "<file>").replaceAll("\\d+", "N");
+        }
+
+        /** Whether to keep this failing state on disk: the first few of each kind. */
+        synchronized boolean keep(Result result) {
+            return kept.merge(kind(result), 1, Integer::sum) <= KEPT;
+        }
+
+        synchronized void add(Spec spec, Result result, String where) {
+            counts.computeIfAbsent(spec.mode(), m -> new EnumMap<>(Outcome.class)).merge(result.outcome(), 1,
+                    Integer::sum);
+            if (result.outcome().failed()) {
+                kinds.merge(kind(result), 1, Integer::sum);
+                failures.put(spec.index(), spec + where + ": " + result.outcome() + ": " + result.detail());
+            }
+        }
+
+        synchronized int failed() {
+            return failures.size();
+        }
+
+        @Override
+        public synchronized String toString() {
+            StringBuilder sb = new StringBuilder();
+            for (Outcome o : Outcome.values()) {
+                sb.append(String.format("  %-9s %-58s %s%n", o, o.meaning, counts.entrySet().stream()
+                        .map(e -> e.getKey() + " " + e.getValue().getOrDefault(o, 0))
+                        .collect(Collectors.joining(", "))));
+            }
+            kinds.forEach((k, n) -> sb.append(String.format("  %5d x %s%n", n, k)));
+            failures.values().stream().limit(LISTED).forEach(f -> sb.append("  ").append(f).append('\n'));
+            if (failures.size() > LISTED) {
+                sb.append("  ... ").append(failures.size() - LISTED).append(" more\n");
+            }
+            return sb.toString();
+        }
+    }
+}
