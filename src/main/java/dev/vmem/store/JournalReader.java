@@ -40,7 +40,8 @@ final class JournalReader {
      * @param nextSeq     the sequence number the next record gets
      * @param tailSize    the valid length of the last kept segment
      * @param tailVersion the format version of the last kept segment (0 if none)
-     * @param discard     last segments that never got a whole header: created by a crash, holding nothing
+     * @param discard     segments to delete at open: those the checkpoint holds whole, and a last one that never
+     *                    got a whole header (created by a crash, holding nothing)
      * @param cut         the tail to cut off, or null
      */
     record Scan(Deque<Long> segments, long nextSeq, long tailSize, int tailVersion, List<Path> discard,
@@ -93,7 +94,16 @@ final class JournalReader {
         long expected = -1;
         long tailSize = 0;
         int tailVersion = 0;
-        for (int i = 0; i < firsts.size(); i++) {
+        // Segments that the checkpoint holds whole are not read: a checkpoint's deletion of several of them
+        // may reach the disk in any order (one directory fsync covers them all), leaving a gap among them.
+        // The segment the head names is always read: the one after it may be a roll that never finished.
+        int covered = 0;
+        while (covered + 1 < firsts.size() && firsts.get(covered + 1) <= afterSeq + 1
+                && (head == null || firsts.get(covered) < head.segment())) {
+            discard.add(dir.resolve(StoreFormat.segmentName(firsts.get(covered))));
+            covered++;
+        }
+        for (int i = covered; i < firsts.size(); i++) {
             long first = firsts.get(i);
             boolean last = i == firsts.size() - 1;
             Path file = dir.resolve(StoreFormat.segmentName(first));

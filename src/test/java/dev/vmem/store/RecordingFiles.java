@@ -291,4 +291,10 @@ final class RecordingFiles implements StoreFiles {
             }
         });
     }
+
+    /** A read: nothing to record. */
+    @Override
+    public long usableSpace(Path dir) throws IOException {
+        return DEFAULT.usableSpace(dir);
+    }
 }
