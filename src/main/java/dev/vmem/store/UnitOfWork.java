@@ -139,7 +139,7 @@ final class UnitOfWork {
                 LOG.warn("store {}: could not count journal growth for the checkpointer: {}", dir, e.toString());
             }
             return seq;
-        } catch (Journal.DiskFull e) {
+        } catch (DiskFull e) {
             StoreIOException failure = new StoreDiskFullException(e.dir, e.needed, e.usable, e);
             revertFrom(0, failure);
             throw failure;
