@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * Every change the store makes to its files and directories goes through here: the seam where tests
  * inject write, fsync and space failures, and record what a power loss could leave behind. The default,
- * {@link #DEFAULT}, is plain NIO.
+ * {@link #DEFAULT}, is NIO, with file channels that an interrupted caller cannot close
+ * ({@link InterruptSafeChannel}).
  *
  * <p>What survives a power loss is what the POSIX contract promises and no more: a file's bytes once
  * {@link Channel#force} returns, and a created, renamed or removed name once {@link #syncDirectory} of its
@@ -62,77 +63,13 @@ interface StoreFiles {
     /** The bytes this process may still write on the file system holding {@code dir}. */
     long usableSpace(Path dir) throws IOException;
 
-    /** A file operation. */
-    @FunctionalInterface
-    interface IoCall {
-        void run() throws IOException;
-    }
-
-    /**
-     * Runs {@code call} with the thread's interrupt flag cleared, and sets it again afterwards. A
-     * {@link FileChannel} closes itself when a thread blocked in it is interrupted, which would fail the
-     * journal (or the head) for every caller because one caller's thread was cancelled.
-     */
-    static void uninterruptibly(IoCall call) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            call.run();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /** Read-only, so that concurrent {@link Channel#extend} calls can share it through duplicates. */
     ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
     StoreFiles DEFAULT = new StoreFiles() {
         @Override
         public Channel open(Path file) throws IOException {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
-            return new Channel() {
-                @Override
-                public void write(ByteBuffer bytes, long position) throws IOException {
-                    uninterruptibly(() -> {
-                        for (long at = position; bytes.hasRemaining(); ) {
-                            at += ch.write(bytes, at);
-                        }
-                    });
-                }
-
-                @Override
-                public void extend(long size) throws IOException {
-                    uninterruptibly(() -> {
-                        for (long at = ch.size(); at < size; ) {
-                            ByteBuffer zeros = ZEROS.duplicate();
-                            zeros.limit((int) Math.min(zeros.capacity(), size - at));
-                            at += ch.write(zeros, at);
-                        }
-                    });
-                }
-
-                @Override
-                public void force() throws IOException {
-                    uninterruptibly(() -> ch.force(true));
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    uninterruptibly(() -> ch.truncate(size));
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return ch.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    ch.close();
-                }
-            };
+            return new InterruptSafeChannel(file);
         }
 
         @Override
