@@ -91,6 +91,13 @@ class VmemCommandIT {
     @Nested
     class HappyPaths {
         @Test
+        void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
+            Result version = ok(work, null, "--version");
+            assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 2"),
+                    version.describe());
+        }
+
+        @Test
         void everyCommandWorksOnAHealthyStoreWithHexAndDecimalNumbers(@TempDir Path work) throws Exception {
             Path store = work.resolve("store");
             Result created = ok(work, store, "create", "a", "--quantum", "0x10", "--span", "0x1000:0x1000",
