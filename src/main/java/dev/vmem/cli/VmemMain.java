@@ -49,7 +49,17 @@ public final class VmemMain {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied: " + e.getMessage();
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return "already exists, and is not a directory this command can use: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.NotDirectoryException f) {
+            return "not a directory: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            // Its message can be just a file name; say what failed in words, never by exception class.
+            return "cannot use " + f.getFile() + (f.getReason() == null ? "" : ": " + f.getReason());
+        }
+        String message = e.getMessage() == null ? "unexpected failure (--verbose shows where)" : e.getMessage();
         if (e instanceof StoreIOException && e.getCause() != null && e.getCause().getMessage() != null) {
             message += " (" + e.getCause().getMessage() + ")";
         }

@@ -370,6 +370,16 @@ class VmemCommandIT {
         }
 
         @Test
+        void aFileWhereADirectoryIsNeeded_isNamedInWords_notByExceptionClass(@TempDir Path work) throws Exception {
+            Path file = Files.writeString(work.resolve("afile"), "");
+            Result demo = run(work, null, "demo", "--dir", file.toString());
+            assertOneErrorLine(demo, 1, "not a directory: " + file);
+            Result list = run(work, file, "list");
+            assertTrue(list.exit != 0 && list.errLines().size() == 1 && list.err.contains(file.toString())
+                    && !list.err.contains("Exception"), list.describe());
+        }
+
+        @Test
         void repairDescribesTheLossThenAcceptsItOnlyWhenAsked(@TempDir Path work) throws Exception {
             Path store = work.resolve("store");
             ok(work, store, "create", "ids", "--quantum", "1", "--span", "1:1000");
