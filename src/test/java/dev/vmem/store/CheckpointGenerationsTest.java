@@ -84,4 +84,65 @@ class CheckpointGenerationsTest {
         JournalForgery.truncate(dir.resolve(StoreFormat.checkpointName(0)), 100);
         StoreFixture.assertOpensWith(StoreFixture.options(dir), expected);
     }
+
+    /**
+     * Without timed checkpoints, the journal growing by {@code checkpointBytes} queues one on the background
+     * thread, again and again: each moves recovery's starting point on (bounded wait, 10 s).
+     */
+    @Test
+    void journalGrowth_pastCheckpointBytes_checkpointsInTheBackground_everyTime() {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(java.time.Duration.ZERO)
+                .checkpointBytes(4096).build();
+        Map<String, String> acknowledged;
+        VmemStore store = VmemStore.open(opts);
+        try {
+            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(1, 1 << 20);
+            for (int round = 1; round <= 2; round++) {
+                for (int i = 0; i < 100; i++) { // about 7 KiB of journal
+                    ids.alloc(1, Policy.NEXT_FIT);
+                }
+                long written = 2 + 100L * round;
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (Math.max(peek(0), peek(1)) < written - 60) {
+                    assertTrue(System.nanoTime() < deadline, "round " + round + ": no background checkpoint past "
+                            + Math.max(peek(0), peek(1)));
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+                }
+            }
+            acknowledged = dumps(store);
+            StoreFixture.assertSound(store);
+        } finally {
+            StoreCrash.crash(store);
+        }
+        StoreFixture.assertOpensWith(opts, acknowledged);
+    }
+
+    /**
+     * Failed allocations are no journal record, only a count in the checkpoint: a checkpoint whose only news is
+     * that count is still written, even when both generations already hold the newest record.
+     */
+    @Test
+    void checkpointWhoseOnlyNewsIsTheFailureCount_isWritten_andSurvivesACrash() {
+        VmemStore store = VmemStore.open(StoreFixture.options(dir));
+        try {
+            PersistentArena small = store.createArena(ArenaDefinition.of("small", 1));
+            small.addSpan(0, 4);
+            assertTrue(store.checkpoint());
+            assertTrue(store.checkpoint());
+            assertEquals(2, peek(0));
+            assertEquals(2, peek(1), "both generations hold the newest record");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(dev.vmem.Arena.NONE, small.tryAlloc(100, Policy.INSTANT_FIT));
+            }
+            assertTrue(store.checkpoint());
+            StoreFixture.assertSound(store);
+        } finally {
+            StoreCrash.crash(store);
+        }
+        try (VmemStore reopened = VmemStore.open(StoreFixture.options(dir))) {
+            assertEquals(3, reopened.arena("small").stats().failures());
+            StoreFixture.assertSound(reopened);
+        }
+    }
 }
