@@ -1,6 +1,7 @@
 package dev.vmem.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
@@ -74,5 +75,39 @@ class InterruptedCallersTest {
             expected = StoreFixture.dumps(store);
         }
         StoreFixture.assertOpensWith(StoreFixture.options(dir), expected);
+    }
+
+    /** The channel clears a caller's interrupt flag only for the call: the caller finds it set again after. */
+    @Test
+    void callerInterruptedBeforeAChannelCall_keepsItsInterruptFlag_andTheCallSucceeds() throws Exception {
+        Path file = dir.resolve("channel");
+        InterruptSafeChannel ch = new InterruptSafeChannel(file);
+        try {
+            Thread.currentThread().interrupt();
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 5);
+            assertTrue(Thread.interrupted(), "the flag is set again after write");
+            Thread.currentThread().interrupt();
+            ch.force();
+            assertTrue(Thread.interrupted(), "the flag is set again after force");
+            Thread.currentThread().interrupt();
+            assertEquals(8, ch.size());
+            assertTrue(Thread.interrupted(), "the flag is set again after size");
+        } finally {
+            Thread.interrupted();
+            ch.close();
+        }
+        assertEquals(List.of((byte) 0, (byte) 0, (byte) 0, (byte) 0, (byte) 0, (byte) 1, (byte) 2, (byte) 3),
+                boxed(java.nio.file.Files.readAllBytes(file)));
+        InterruptSafeChannel closed = ch;
+        assertThrows(java.nio.channels.ClosedChannelException.class,
+                () -> closed.write(java.nio.ByteBuffer.wrap(new byte[] {4}), 0), "a channel closed on purpose stays closed");
+    }
+
+    private static List<Byte> boxed(byte[] bytes) {
+        List<Byte> out = new ArrayList<>();
+        for (byte b : bytes) {
+            out.add(b);
+        }
+        return out;
     }
 }

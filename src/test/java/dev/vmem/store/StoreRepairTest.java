@@ -137,4 +137,83 @@ class StoreRepairTest {
         StoreFixture.assertOpensWith(opts(), expected);
         assertFalse(Files.exists(staging));
     }
+
+    @Test
+    void soundStore_isDiagnosedAsKeepingEveryRecord() throws IOException {
+        handOut();
+        StoreRepair.Diagnosis d = StoreRepair.diagnose(dir);
+        assertTrue(d.sound(), d.problems().toString());
+        try (VmemStore store = VmemStore.open(opts())) {
+            assertEquals(store.recovery().lastSeq(), d.keptThroughSeq());
+            assertEquals(302, d.keptThroughSeq(), "create, span and 300 allocations");
+            StoreFixture.assertSound(store);
+        }
+    }
+
+    /**
+     * Damage in a segment that is not the last: every whole record after it, in that segment and in each later
+     * one, is counted once, with its operations and its allocations (frees among them are no allocations).
+     */
+    @Test
+    void damageInAnOlderSegment_countsWhatEveryLaterSegmentHolds_onceEach() throws IOException {
+        StoreOptions small = StoreFixture.options(dir, 4096);
+        VmemStore store = VmemStore.open(small);
+        try {
+            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(1, 1 << 20);
+            List<Long> live = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                if (i % 4 == 3) {
+                    ids.free(live.remove(0));
+                } else {
+                    live.add(ids.alloc(1, Policy.NEXT_FIT));
+                }
+            }
+        } finally {
+            StoreCrash.crash(store);
+        }
+        List<Path> segs = segments(dir);
+        assertTrue(segs.size() >= 3, "segments: " + segs);
+        List<JournalForgery.Rec> recs = records(segs.get(1));
+        JournalForgery.Rec victim = recs.get(recs.size() / 2);
+        xorByte(segs.get(1), victim.payload() + 2);
+        long records = 0;
+        long operations = 0;
+        long allocations = 0;
+        for (int s = 1; s < segs.size(); s++) {
+            byte[] bytes = Files.readAllBytes(segs.get(s));
+            for (JournalForgery.Rec r : records(segs.get(s))) {
+                if (r.seq() <= victim.seq()) {
+                    continue;
+                }
+                records++;
+                for (Op op : UnitCodec.decode(java.util.Arrays.copyOfRange(bytes, (int) r.payload(), (int) r.end()))) {
+                    operations++;
+                    allocations += op instanceof Op.Change c && c.change() instanceof dev.vmem.ArenaChange.Allocated
+                            ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(allocations < records && records < operations, records + " " + operations + " " + allocations);
+
+        StoreRepair.Diagnosis d = StoreRepair.diagnose(dir);
+        assertEquals(1, d.problems().size(), "one cause, said once: " + d.problems());
+        assertTrue(d.problems().get(0).contains("journal record " + victim.seq()), d.problems().toString());
+        assertEquals(victim.seq() - 1, d.keptThroughSeq());
+        assertEquals(records, d.droppedRecords());
+        assertEquals(operations, d.droppedOperations());
+        assertEquals(allocations, d.droppedAllocations());
+        assertEquals(0, d.unknownRecords());
+
+        assertEquals(d, StoreRepair.repair(dir));
+        for (int g = 0; g < 2; g++) {
+            assertEquals(d.keptThroughSeq(), Checkpoint.peekSeq(dir.resolve(StoreFormat.checkpointName(g))),
+                    "both generations hold the repaired state");
+        }
+        try (VmemStore repaired = VmemStore.open(small)) {
+            assertEquals(d.keptThroughSeq(), repaired.recovery().lastSeq());
+            assertEquals(1, repaired.recovery().repairs());
+            StoreFixture.assertSound(repaired);
+        }
+    }
 }
