@@ -77,6 +77,11 @@ final class Checkpoint {
                     allocations.put(new long[] {id, chunk[0]}, chunk);
                     update(crc, id, chunk[0], chunk);
                 }
+                long mark = e.getValue().mark;
+                if (mark != RotorMarks.NONE) {
+                    meta.put(StoreFormat.META_MARK_PREFIX + id, mark);
+                    update(crc, id, StoreFormat.CHECKSUM_MARK_KEY, new long[] {mark});
+                }
             }
             meta.put(StoreFormat.META_VERSION, (long) StoreFormat.VERSION);
             meta.put(StoreFormat.META_SEQ, image.seq);
@@ -182,6 +187,14 @@ final class Checkpoint {
                     at += chunk.length;
                 }
                 decodeArena(image, id, header, spanList, pairs, file);
+                Long mark = version >= 3 ? meta.get(StoreFormat.META_MARK_PREFIX + id) : null;
+                if (mark != null) {
+                    update(crc, id, StoreFormat.CHECKSUM_MARK_KEY, new long[] {mark});
+                    String problem = image.arenas.get(id).mark(mark);
+                    if (problem != null) {
+                        throw new StoreCorruptedException(file, -1, "arena " + id + ": " + problem);
+                    }
+                }
             }
             Long expected = meta.get(StoreFormat.META_CHECKSUM);
             if (expected == null || expected != crc.getValue() || image.arenas.size() != count) {

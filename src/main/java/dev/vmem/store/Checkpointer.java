@@ -35,6 +35,8 @@ final class Checkpointer implements AutoCloseable {
     private final long[] generationSeqs;
     /** Failed allocations (summed over arenas) in the newest checkpoint: they change no journalled state. */
     private long checkpointedFailures;
+    /** Rotor marks set in the newest checkpoint (none after recovery, which spends every mark it finds). */
+    private long checkpointedMarks;
     /** The epoch of the newest checkpoint written; each checkpoint gets the next one. */
     private long epoch;
     private final AtomicLong bytesSince = new AtomicLong();
@@ -118,7 +120,9 @@ final class Checkpointer implements AutoCloseable {
         }
         int g = generationSeqs[0] <= generationSeqs[1] ? 0 : 1;
         long failures = failuresIn(image);
-        if (image.seq == generationSeqs[1 - g] && generationSeqs[g] >= 0 && failures == checkpointedFailures) {
+        long marks = marksIn(image);
+        if (image.seq == generationSeqs[1 - g] && generationSeqs[g] >= 0 && failures == checkpointedFailures
+                && marks == checkpointedMarks) {
             bytesSince.addAndGet(-pending);
             return true;
         }
@@ -135,6 +139,7 @@ final class Checkpointer implements AutoCloseable {
             generationSeqs[g] = image.seq;
             epoch = image.epoch;
             checkpointedFailures = failures;
+            checkpointedMarks = marks;
             journal.checkpointed(image.seq, Math.min(generationSeqs[0], generationSeqs[1]));
             bytesSince.addAndGet(-pending);
             LOG.info("checkpoint {} of {} at journal sequence {} ({} arenas) in {} ms", g, dir, image.seq,
@@ -183,6 +188,15 @@ final class Checkpointer implements AutoCloseable {
                     dir, 1 - newest, e.toString());
             return false;
         }
+    }
+
+    /** Rotor marks set in an image: spending them all at close is news even without a new record. */
+    private static long marksIn(StoreImage image) {
+        long set = 0;
+        for (StoreImage.ArenaImage a : image.arenas.values()) {
+            set += a.mark != RotorMarks.NONE ? 1 : 0;
+        }
+        return set;
     }
 
     private static long failuresIn(StoreImage image) {

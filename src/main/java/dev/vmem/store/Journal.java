@@ -20,7 +20,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Assumptions and guarantees</h2>
  * {@link #append} is called by one thread at a time (the store serialises
- * mutations); {@link #sync} by any number at once. A record is durable once {@code sync(seq)} returns.
+ * mutations); {@link #sync} and {@link #flush} by any number at once. A record is durable once
+ * {@code sync(seq)} returns. A record appended as {@code buffered} waits in the journal's buffer until the
+ * buffer fills, a record that is not buffered follows it, or a flush; buffered records reach the file in
+ * their order, before any later record, so every crash leaves a prefix. A failed write of buffered
+ * records (acknowledged already) fails the journal.
  * After a failed write the file is cut back to the last whole record, and the journal carries on; after a
  * failed fsync, or a failed cut, the journal fails every later call and the store must be reopened. The
  * head is brought up to date at every segment roll, at every checkpoint and every
@@ -48,6 +52,8 @@ final class Journal implements AutoCloseable {
     static final long RESERVE_BYTES = 64 << 10;
     /** The head is brought up to date at least this often while records become durable. */
     static final long HEAD_INTERVAL_MS = 1000;
+    /** The buffer of records appended as buffered: written out when full (or earlier). */
+    static final int BUFFER_BYTES = 256 << 10;
 
     private final Path dir;
     private final StoreFiles files;
@@ -57,7 +63,14 @@ final class Journal implements AutoCloseable {
     /** Segments on disk, oldest first: their first sequence numbers. Guards rolls against deletions. */
     private final Deque<Long> segments = new ArrayDeque<>();
     private StoreFiles.Channel current;
+    /** Where the next write goes in the current segment: the end of its records written so far. */
     private long position;
+    /** Guards writes to the current segment: an append and a flush of the buffer from another thread. */
+    private final Object writes = new Object();
+    /** Records appended as buffered and not yet written: they go at {@link #position}. */
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+    /** The sequence number of the newest record appended, written or buffered. */
+    private volatile long appendedSeq;
     /** The size of the current segment's file: its records, then zeros up to here. */
     private long allocated;
     private long nextSeq;
@@ -76,12 +89,22 @@ final class Journal implements AutoCloseable {
      * must survive a power loss before new work builds on it) and brings the head up to date.
      */
     Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head) throws IOException {
+        this(dir, files, segmentBytes, scan, head, 0);
+    }
+
+    /**
+     * As {@link #Journal(Path, StoreFiles, long, JournalReader.Scan, StoreHead)}, with a flusher that writes and
+     * fsyncs every record appended at least every {@code flushIntervalMs} (0: none).
+     */
+    Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head,
+            long flushIntervalMs) throws IOException {
         this.dir = dir;
         this.files = files;
         this.segmentBytes = segmentBytes;
         this.head = head;
         this.nextSeq = scan.nextSeq();
         this.writtenSeq = nextSeq - 1;
+        this.appendedSeq = writtenSeq;
         this.commits = new GroupCommit(new GroupCommit.Log() {
             @Override
             public long writtenSeq() {
@@ -126,28 +149,63 @@ final class Journal implements AutoCloseable {
             return t;
         });
         headKeeper.scheduleWithFixedDelay(this::updateHead, HEAD_INTERVAL_MS, HEAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        if (flushIntervalMs > 0) {
+            headKeeper.scheduleWithFixedDelay(this::flushAndSync, flushIntervalMs, flushIntervalMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The flusher: makes every record appended so far durable, so that acknowledged work that was not
+     * synced (buffered or only written) is at risk for at most one interval.
+     */
+    private void flushAndSync() {
+        long seq = appendedSeq;
+        if (seq <= commits.durableSeq() || commits.failed()) {
+            return;
+        }
+        try {
+            sync(seq);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal {}: the background flush failed; acknowledged work since sequence {} may be lost"
+                    + " and the store stops: {}", dir, commits.durableSeq(), e.toString());
+        }
     }
 
     private Path segmentFile(long first) {
         return dir.resolve(StoreFormat.segmentName(first));
     }
 
-    /** The sequence number of the newest record written (durable or not). */
-    long writtenSeq() {
-        return writtenSeq;
+    /** The sequence number of the newest record appended (written, buffered; durable or not). */
+    long appendedSeq() {
+        return appendedSeq;
+    }
+
+    /** The newest record known to be on disk. */
+    long durableSeq() {
+        return commits.durableSeq();
     }
 
     /**
-     * Writes one record. Not durable until {@link #sync}. Called by one thread at a time.
+     * Appends one record. Not durable until {@link #sync}; with {@code buffered}, not even written to the
+     * operating system until then, until the buffer fills, or until a record that is not buffered follows.
+     * Called by one thread at a time.
      *
      * @param releasing whether the unit only gives space back: it may use the reserve
      * @return its sequence number
      * @throws IOException if the write failed ({@link DiskFull} when there is no room); the journal is
-     *         then as it was before the call
+     *         then as it was before the call, but for buffered records it wrote first
      */
-    long append(byte[] payload, boolean releasing) throws IOException {
+    long append(byte[] payload, boolean releasing, boolean buffered) throws IOException {
+        synchronized (writes) {
+            return appendLocked(payload, releasing, buffered);
+        }
+    }
+
+    private long appendLocked(byte[] payload, boolean releasing, boolean buffered) throws IOException {
         commits.checkHealthy();
-        if (position >= segmentBytes || rollRequested && position > StoreFormat.SEGMENT_HEADER_BYTES) {
+        long tail = position + buffer.position();
+        if (tail >= segmentBytes || rollRequested && tail > StoreFormat.SEGMENT_HEADER_BYTES) {
             try {
                 rollOver();
             } catch (IOException e) {
@@ -161,16 +219,29 @@ final class Journal implements AutoCloseable {
         }
         long seq = nextSeq;
         ByteBuffer frame = StoreFormat.record(seq, commits.durableSeq(), payload);
-        long end = position + frame.limit();
+        long start = position + buffer.position();
+        long end = start + frame.limit();
         try {
             if (!releasing && allocated - end < RESERVE_BYTES) {
-                checkReserve(end);
+                checkReserve(end, start);
             }
             if (end > allocated) {
                 grow(end, releasing);
             }
+            if (!buffered || frame.limit() > buffer.remaining()) {
+                writeBuffer(); // what was buffered goes first: the journal keeps the order of acknowledgement
+            }
+            if (buffered && frame.limit() <= buffer.remaining()) {
+                buffer.put(frame);
+                nextSeq = seq + 1;
+                appendedSeq = seq;
+                return seq;
+            }
             current.write(frame, position);
         } catch (IOException e) {
+            if (commits.failed()) {
+                throw e; // the buffer could not be written: the journal has stopped
+            }
             try {
                 current.truncate(position);
                 allocated = position;
@@ -186,18 +257,50 @@ final class Journal implements AutoCloseable {
         allocated = Math.max(allocated, end);
         nextSeq = seq + 1;
         writtenSeq = seq;
+        appendedSeq = seq;
         return seq;
+    }
+
+    /**
+     * Writes the buffered records to the current segment. Their units were acknowledged, so a failure fails
+     * the journal: the store stops, and recovery keeps what reached the disk (a prefix, as after a crash).
+     */
+    private void writeBuffer() throws IOException {
+        if (buffer.position() == 0) {
+            return;
+        }
+        buffer.flip();
+        long end = position + buffer.limit();
+        try {
+            current.write(buffer, position);
+        } catch (IOException e) {
+            commits.fail(e);
+            throw e;
+        } finally {
+            buffer.clear();
+        }
+        position = end;
+        allocated = Math.max(allocated, end);
+        writtenSeq = nextSeq - 1;
+    }
+
+    /** Writes every buffered record to the operating system (not durable until {@link #sync}). */
+    void flush() throws IOException {
+        synchronized (writes) {
+            commits.checkHealthy();
+            writeBuffer();
+        }
     }
 
     /**
      * Refuses a unit that does not only give space back when, after it, the file system and the zeros
      * already ahead of the records would hold less than the reserve.
      */
-    private void checkReserve(long end) throws IOException {
+    private void checkReserve(long end, long start) throws IOException {
         long usable = files.usableSpace(dir);
         long room = Math.max(0, allocated - end);
         if (usable + room < RESERVE_BYTES + Math.max(0, end - allocated)) {
-            throw new DiskFull(dir, end - position, usable, null);
+            throw new DiskFull(dir, end - start, usable, null);
         }
     }
 
@@ -226,6 +329,9 @@ final class Journal implements AutoCloseable {
 
     /** Returns once record {@code seq} and all before it are on disk. */
     void sync(long seq) throws IOException {
+        if (seq > writtenSeq) {
+            flush();
+        }
         commits.sync(seq);
     }
 
@@ -242,6 +348,7 @@ final class Journal implements AutoCloseable {
 
     /** Starts a new segment; everything in the old one is made durable first, and the head names the new one. */
     private void rollOver() throws IOException {
+        writeBuffer();
         synchronized (segments) {
             commits.exclusively(() -> {
                 commits.checkHealthy();
@@ -324,6 +431,16 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings the head up to date now, and fails if it cannot: for a record whose durability the head must
+     * be able to prove at once (a rotor mark).
+     */
+    void recordDurable() throws IOException {
+        synchronized (segments) {
+            head.advance(commits.durableSeq(), segments.getLast(), 0);
+        }
+    }
+
     /** Tells the head how far the journal is durable; runs every {@link #HEAD_INTERVAL_MS} ms. */
     private void updateHead() {
         try {
@@ -358,6 +475,15 @@ final class Journal implements AutoCloseable {
             headKeeper.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (writes) {
+            if (clean && !commits.failed()) {
+                writeBuffer();
+            } else {
+                buffer.clear(); // what a crash loses: records that never left the process
+                nextSeq = writtenSeq + 1;
+                appendedSeq = writtenSeq;
+            }
         }
         boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq
                 && position > StoreFormat.SEGMENT_HEADER_BYTES;

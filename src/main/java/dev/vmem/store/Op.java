@@ -2,7 +2,9 @@ package dev.vmem.store;
 
 import dev.vmem.ArenaChange;
 
-/** One operation of a journal unit: an arena defined or dropped, or a change one arena made. */
+/**
+ * One operation of a journal unit: an arena defined or dropped, a change one arena made, or a rotor mark.
+ */
 sealed interface Op {
 
     /** An arena was created with this definition. {@code source} is an arena id, or -1. */
@@ -12,6 +14,13 @@ sealed interface Op {
 
     /** An arena was dropped. */
     record Drop(int arena) implements Op {
+    }
+
+    /**
+     * Arena {@code arena}'s NEXT_FIT rotor may reach {@code mark} before another mark is journalled: after a
+     * crash, recovery starts the rotor there (see {@link RotorMarks}).
+     */
+    record Mark(int arena, long mark) implements Op {
     }
 
     /** Arena {@code arena} made {@code change}. */

@@ -1,8 +1,10 @@
 package dev.vmem.store;
 
+import dev.vmem.ArenaChange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,8 @@ final class Recovery {
      * {@code head} is null for a format 1 store, which has none.
      */
     record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, long epoch,
-            boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq) {
+            boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq,
+            List<RecoveryReport.RotorSkip> skips) {
     }
 
     private Recovery() {
@@ -141,6 +144,29 @@ final class Recovery {
             target.seq = seq;
             replayed[0]++;
         }, salvage);
-        return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq);
+        return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq, skipToMarks(image));
+    }
+
+    /**
+     * Moves the rotor of every arena whose mark is still set up to the mark ({@link RotorMarks}): every
+     * value a lost unit may have handed out lies behind it. The image then holds the rotor there, and the
+     * store journals the moves before it takes work.
+     */
+    private static List<RecoveryReport.RotorSkip> skipToMarks(StoreImage image) {
+        List<RecoveryReport.RotorSkip> skips = new ArrayList<>();
+        for (StoreImage.ArenaImage a : image.arenas.values()) {
+            long from = a.state().cursor();
+            long mark = a.mark;
+            if (mark != RotorMarks.NONE && mark > from) {
+                String problem = a.apply(new ArenaChange.CursorMoved(from, mark));
+                if (problem != null) {
+                    throw new IllegalStateException("rotor mark " + mark + " of '" + a.definition.name()
+                            + "' does not fit: " + problem);
+                }
+                skips.add(new RecoveryReport.RotorSkip(a.definition.name(), a.definition.arena(), from, mark));
+            }
+            a.mark = RotorMarks.NONE;
+        }
+        return List.copyOf(skips);
     }
 }

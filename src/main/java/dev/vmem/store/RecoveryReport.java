@@ -1,6 +1,7 @@
 package dev.vmem.store;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,9 +14,31 @@ import java.util.Optional;
  *                      acknowledged as durable (a crash or power loss during their write)
  * @param upgradedFrom  the format version the store had before this open upgraded it, or 0
  * @param repairs       how many times a loss was accepted in this store with {@code vmem repair}
+ * @param rotorSkips    the NEXT_FIT rotors recovery moved up to their durable mark, because units acknowledged
+ *                      before their fsync ({@link Durability#WRITE}, {@link Durability#BUFFERED}) may have handed
+ *                      out values the journal lost; empty after a clean close and for a store used only at
+ *                      {@link Durability#SYNC}
  */
 public record RecoveryReport(long checkpointSeq, long replayed, long lastSeq, Optional<LostTail> cut,
-        int upgradedFrom, int repairs) {
+        int upgradedFrom, int repairs, List<RotorSkip> rotorSkips) {
+
+    public RecoveryReport {
+        rotorSkips = List.copyOf(rotorSkips);
+    }
+
+    /**
+     * A NEXT_FIT rotor moved forward at recovery: the values in {@code [from, to)} are not handed out again
+     * until the rotor comes round. Some of them may have been handed out by units the crash took back (so
+     * they must not be reused); the rest, at most {@link StoreOptions#rotorReserve()} quanta, were never
+     * handed out.
+     *
+     * @param arena   the arena's name
+     * @param arenaId the arena's id in the store
+     * @param from    where the recovered journal left the rotor
+     * @param to      the durable mark, where the rotor now is
+     */
+    public record RotorSkip(String arena, int arenaId, long from, long to) {
+    }
 
     /**
      * A journal tail cut off at open. Nothing in it was acknowledged: a damaged record that any later

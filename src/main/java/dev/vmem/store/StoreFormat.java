@@ -10,12 +10,13 @@ import java.util.zip.CRC32C;
  * every layout (FORMAT file, store head, journal segment, record, payload, checkpoint) and the checksum
  * rule. The offset constants below are the diagrams' numbers; readers and writers use them, never bare
  * numbers. Every multi-byte number is big-endian. Format 1 (records without a watermark, no head, a
- * checkpoint checksum that did not cover its meta numbers) is still read; opening a format 1 store creates
- * its head, starts a format 2 segment and then rewrites FORMAT, so it is upgraded in place.
+ * checkpoint checksum that did not cover its meta numbers) and format 2 (no MARK operation, no rotor marks
+ * in checkpoints) are still read; opening an older store creates its head if it has none, starts a segment
+ * of this format and then rewrites FORMAT, so it is upgraded in place.
  *
  * <h2>Directory</h2>
  * <pre>
- *   FORMAT                    "vmem-store format 2\n": written last at creation (via FORMAT.tmp, renamed)
+ *   FORMAT                    "vmem-store format 3\n": written last at creation (via FORMAT.tmp, renamed)
  *   LOCK                      held with an OS file lock while the store is open
  *   HEAD                      the store head: how far the journal reached (below)
  *   journal/J&lt;seq&gt;.wal        journal segments; &lt;seq&gt; = first sequence number, 20 digits
@@ -72,14 +73,20 @@ import java.util.zip.CRC32C;
  *   ALLOC    5 | arena:int32 | base | size
  *   FREE     6 | arena:int32 | base | size
  *   CURSOR   7 | arena:int32 | from | to
+ *   MARK     8 | arena:int32 | mark                 (format 3)
  *   (the first field is an int8; unlabelled fields are int64)
  * </pre>
+ * MARK is the log-ahead NEXT_FIT rotor ({@code RotorMarks}): the arena's rotor may reach {@code mark} without
+ * another MARK. Replaying, a MARK sets the arena's mark; a CURSOR that wraps ({@code to <= from}) or reaches
+ * the mark ({@code to >= mark}) clears it. After recovery, an arena whose mark is still set has its rotor
+ * moved up to the mark, and that move is journalled as a CURSOR before the store takes work.
  *
  * <h2>Checkpoint</h2>
  * A MapDB file (MapDB's own transactions off) with four B-tree maps:
  * <pre>
  *   meta         String -&gt; Long     version, seq, epoch, arenas, checksum, complete (written last);
- *                                   epoch numbers checkpoints, so the newer of two at one seq wins
+ *                                   epoch numbers checkpoints, so the newer of two at one seq wins;
+ *                                   "mark:&lt;arena id&gt;" -&gt; the arena's rotor mark, if set (format 3)
  *   arenas       Integer -&gt; byte[]  arena header (below): definition, cursor and counters
  *   spans        {arena, base} -&gt; {size, imported (1 or 0)}
  *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048 pairs
@@ -99,7 +106,8 @@ import java.util.zip.CRC32C;
  * The checksum in {@code meta} is a CRC32C over: the meta numbers {@code version | seq | epoch | arenas |
  * 1} (five int64s: so that editing any of them fails it; format 1 lacked them); then, arena by arena in id
  * order, the header; each span as the entry {@code id:int32 | base | size | imported}; each allocation
- * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...}.
+ * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...}; (format 3) its rotor mark, if set,
+ * as the entry {@code id:int32 | Long.MIN_VALUE | mark}.
  *
  * <h2>Checksum rule, and what recovery cuts</h2>
  * CRC32C ({@link java.util.zip.CRC32C}) everywhere. Every segment but the last was forced whole before the
@@ -113,7 +121,7 @@ import java.util.zip.CRC32C;
  */
 public final class StoreFormat {
     /** The format version this build writes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format version this build reads (and upgrades to {@link #VERSION} when it opens it). */
     public static final int OLDEST_READABLE_VERSION = 1;
 
@@ -162,6 +170,9 @@ public final class StoreFormat {
     static final byte OP_ALLOC = 5;
     static final byte OP_FREE = 6;
     static final byte OP_CURSOR = 7;
+    /** Format 3: a rotor mark (one int64 after the head). */
+    static final byte OP_MARK = 8;
+    static final int OP_MARK_BYTES = Long.BYTES;
 
     static final String MAP_META = "meta";
     static final String MAP_ARENAS = "arenas";
@@ -174,6 +185,10 @@ public final class StoreFormat {
     static final String META_CHECKSUM = "checksum";
     /** Written last, as 1: a checkpoint without it was torn while being written. */
     static final String META_COMPLETE = "complete";
+    /** Format 3: the meta key of an arena's rotor mark is this, then the arena id. */
+    static final String META_MARK_PREFIX = "mark:";
+    /** The checksum entry key of an arena's rotor mark (no span or allocation starts below 0). */
+    static final long CHECKSUM_MARK_KEY = Long.MIN_VALUE;
     /** Allocation pairs per entry of the allocations map. */
     static final int CHUNK_PAIRS = 2048;
 

@@ -17,10 +17,17 @@ final class StoreImage {
     static final class ArenaImage {
         final Op.Create definition;
         private final ArenaReplay replay;
+        /** The rotor mark, or {@link RotorMarks#NONE}: what the journal so far says the rotor may reach. */
+        long mark = RotorMarks.NONE;
 
         ArenaImage(Op.Create definition, ArenaState state) {
             this.definition = definition;
             this.replay = new ArenaReplay(state, definition.quantum(), definition.source() != -1);
+        }
+
+        ArenaImage(Op.Create definition, ArenaState state, long mark) {
+            this(definition, state);
+            this.mark = mark;
         }
 
         ArenaState state() {
@@ -29,7 +36,20 @@ final class StoreImage {
 
         /** Applies one change, or returns why it does not fit the state (see {@link ArenaReplay}). */
         String apply(ArenaChange change) {
-            return replay.apply(change);
+            String problem = replay.apply(change);
+            if (problem == null && change instanceof ArenaChange.CursorMoved m) {
+                mark = RotorMarks.afterMove(mark, m);
+            }
+            return problem;
+        }
+
+        /** Applies a rotor mark, or returns why it does not fit. */
+        String mark(long value) {
+            if (value < 0 || value % definition.quantum() != 0) {
+                return "rotor mark " + value + " is negative or not a multiple of quantum=" + definition.quantum();
+            }
+            mark = value;
+            return null;
         }
     }
 
@@ -80,6 +100,10 @@ final class StoreImage {
             }
             arenas.remove(d.arena());
             return null;
+        }
+        if (op instanceof Op.Mark m) {
+            ArenaImage a = arenas.get(m.arena());
+            return a == null ? "arena " + m.arena() + " does not exist" : a.mark(m.mark());
         }
         Op.Change c = (Op.Change) op;
         ArenaImage a = arenas.get(c.arena());

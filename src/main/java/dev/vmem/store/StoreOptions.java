@@ -16,9 +16,23 @@ import java.util.Objects;
  *                           at close and on {@link VmemStore#checkpoint()}
  * @param checkpointBytes    the checkpointer also runs once the journal has grown by this much since the
  *                           last checkpoint (default 32 MiB)
+ * @param durability         when operations are acknowledged, unless a batch says otherwise (default
+ *                           {@link Durability#SYNC})
+ * @param flushInterval      at {@link Durability#WRITE} and {@link Durability#BUFFERED}, a background flusher
+ *                           writes and fsyncs the journal at least this often: what a crash may lose (default
+ *                           100 ms; from 1 ms to 1 minute)
+ * @param rotorReserve       how far, in quanta, the NEXT_FIT rotor of an arena may run ahead of its last
+ *                           fsynced mark: the most values the store never handed out that a crash can skip, per
+ *                           arena (default 65,536; the step adapts between 1/64 of it and all of it as the rate
+ *                           of allocation changes). Only allocations acknowledged before they are fsynced
+ *                           (WRITE, BUFFERED) use marks.
  */
 public record StoreOptions(Path directory, boolean createIfMissing, long journalSegmentBytes,
-        Duration checkpointInterval, long checkpointBytes) {
+        Duration checkpointInterval, long checkpointBytes, Durability durability, Duration flushInterval,
+        long rotorReserve) {
+
+    /** The longest {@link #flushInterval()} accepted. */
+    public static final Duration MAX_FLUSH_INTERVAL = Duration.ofMinutes(1);
 
     public StoreOptions {
         Objects.requireNonNull(directory, "directory");
@@ -31,6 +45,15 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
         }
         if (checkpointBytes < 4096) {
             throw new IllegalArgumentException("checkpointBytes=" + checkpointBytes + " is below 4096");
+        }
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(flushInterval, "flushInterval");
+        if (flushInterval.compareTo(Duration.ofMillis(1)) < 0 || flushInterval.compareTo(MAX_FLUSH_INTERVAL) > 0) {
+            throw new IllegalArgumentException("flushInterval=" + flushInterval + " is not between 1 ms and "
+                    + MAX_FLUSH_INTERVAL);
+        }
+        if (rotorReserve < 1) {
+            throw new IllegalArgumentException("rotorReserve=" + rotorReserve + " is not positive");
         }
     }
 
@@ -49,6 +72,9 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
         private long journalSegmentBytes = 64L << 20;
         private Duration checkpointInterval = Duration.ofSeconds(10);
         private long checkpointBytes = 32L << 20;
+        private Durability durability = Durability.SYNC;
+        private Duration flushInterval = Duration.ofMillis(100);
+        private long rotorReserve = 1 << 16;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -74,9 +100,24 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
             return this;
         }
 
+        public Builder durability(Durability durability) {
+            this.durability = durability;
+            return this;
+        }
+
+        public Builder flushInterval(Duration interval) {
+            this.flushInterval = interval;
+            return this;
+        }
+
+        public Builder rotorReserve(long quanta) {
+            this.rotorReserve = quanta;
+            return this;
+        }
+
         public StoreOptions build() {
             return new StoreOptions(directory, createIfMissing, journalSegmentBytes, checkpointInterval,
-                    checkpointBytes);
+                    checkpointBytes, durability, flushInterval, rotorReserve);
         }
     }
 }

@@ -33,6 +33,9 @@ final class UnitCodec {
         if (op instanceof Op.Drop) {
             return StoreFormat.OP_HEAD_BYTES;
         }
+        if (op instanceof Op.Mark) {
+            return StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_MARK_BYTES;
+        }
         ArenaChange change = ((Op.Change) op).change();
         return StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_CHANGE_BYTES
                 + (change instanceof ArenaChange.SpanAdded ? StoreFormat.OP_SPAN_FLAG_BYTES : 0);
@@ -45,6 +48,8 @@ final class UnitCodec {
                     .putLong(c.qcacheMax()).putInt(c.source()).putShort((short) name.length).put(name);
         } else if (op instanceof Op.Drop d) {
             b.put(StoreFormat.OP_DROP).putInt(d.arena());
+        } else if (op instanceof Op.Mark m) {
+            b.put(StoreFormat.OP_MARK).putInt(m.arena()).putLong(m.mark());
         } else {
             Op.Change c = (Op.Change) op;
             ArenaChange change = c.change();
@@ -123,6 +128,8 @@ final class UnitCodec {
                 return new Op.Change(arena, new ArenaChange.Freed(b.getLong(), b.getLong()));
             case StoreFormat.OP_CURSOR:
                 return new Op.Change(arena, new ArenaChange.CursorMoved(b.getLong(), b.getLong()));
+            case StoreFormat.OP_MARK:
+                return new Op.Mark(arena, b.getLong());
             default:
                 throw new IllegalArgumentException("unknown operation type " + type);
         }

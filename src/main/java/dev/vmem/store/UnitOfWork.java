@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * The store's write path: runs mutations one at a time under the store's lock, collects the operations
  * they record (with the action that takes each back) into one unit while mutations nest, takes them
  * back newest first when a mutation fails, and journals the unit as one record when the outermost
- * mutation ends, then waits for its fsync outside the lock.
+ * mutation ends; at {@link Durability#SYNC} it then waits for the record's fsync outside the lock. A unit
+ * at a weaker level is acknowledged once written or buffered, unless {@link RotorMarks} gives it a new
+ * rotor mark, which must be durable first.
  *
  * <h2>Assumptions and guarantees</h2>
  * {@link #record} is called only under the store's lock (by the arenas' observers and the registry).
@@ -35,21 +38,33 @@ final class UnitOfWork {
     private final Journal journal;
     private final LongConsumer written;
     private final Runnable settled;
+    private final RotorMarks marks;
+    private final Consumer<List<Integer>> extend;
+    private final Durability byDefault;
     private final List<Step> steps = new ArrayList<>();
     private int depth;
+    /** The strongest level asked for by the mutations of the unit being built. */
+    private Durability level = Durability.BUFFERED;
     private volatile boolean stopped;
 
     /**
      * @param lock    the store's lock, which every mutation holds while it runs
      * @param written told the size of each record appended
      * @param settled run under the lock whenever the outermost mutation ends, however it ends
+     * @param marks   the rotor marks, told of every unit
+     * @param extend  told (under the lock) which arenas' marks to extend in the background
+     * @param byDefault the level of a unit whose mutations ask for none
      */
-    UnitOfWork(Path dir, ReentrantLock lock, Journal journal, LongConsumer written, Runnable settled) {
+    UnitOfWork(Path dir, ReentrantLock lock, Journal journal, LongConsumer written, Runnable settled,
+            RotorMarks marks, Consumer<List<Integer>> extend, Durability byDefault) {
         this.dir = dir;
         this.lock = lock;
         this.journal = journal;
         this.written = written;
         this.settled = settled;
+        this.marks = marks;
+        this.extend = extend;
+        this.byDefault = byDefault;
     }
 
     /** Adds an operation to the unit being built, with the action that takes it back. */
@@ -65,20 +80,29 @@ final class UnitOfWork {
 
     /**
      * Runs {@code action} under the lock, after {@code guard}, as part of the current unit (or as a new
-     * one). The outermost mutation returns once its unit is durable.
+     * one). The outermost mutation returns once its unit is acknowledged at the strongest level any of
+     * the unit's mutations asked for ({@code asked}: null for none, which is the default level when the
+     * mutation starts the unit).
      *
      * @throws StoreIOException          if the unit's record cannot be written (it is taken back), or the
      *                                   store has stopped
      * @throws StoreSyncFailedException  if the fsync failed: the unit may or may not be durable
      */
-    <T> T run(Runnable guard, Supplier<T> action) {
+    <T> T run(Runnable guard, Supplier<T> action, Durability asked) {
         long seq = -1;
+        boolean wait = false;
+        boolean marked = false;
         T result;
         lock.lock();
         try {
             guard.run();
             ensureRunning();
             int mark = steps.size();
+            if (depth == 0) {
+                level = asked != null ? asked : byDefault;
+            } else if (asked != null) {
+                level = level.atLeast(asked);
+            }
             depth++;
             try {
                 result = action.get();
@@ -89,7 +113,22 @@ final class UnitOfWork {
                 depth--;
             }
             if (depth == 0 && !steps.isEmpty()) {
-                seq = append();
+                List<Op> ops = new ArrayList<>(steps.size() + 1);
+                for (Step s : steps) {
+                    ops.add(s.op());
+                }
+                RotorMarks.Plan plan = marks.plan(ops, level, journal.durableSeq());
+                ops.addAll(plan.marks());
+                wait = level == Durability.SYNC || plan.mustSync();
+                marked = !plan.marks().isEmpty() || ops.stream().anyMatch(Op.Mark.class::isInstance);
+                seq = append(ops, level == Durability.BUFFERED && !wait);
+                marks.appended(ops, seq);
+                if (level != Durability.SYNC) {
+                    List<Integer> due = marks.extensionsDue(ops);
+                    if (!due.isEmpty()) {
+                        extend.accept(due);
+                    }
+                }
             }
         } finally {
             if (depth == 0) {
@@ -98,17 +137,38 @@ final class UnitOfWork {
             }
             lock.unlock();
         }
-        if (seq > 0) {
+        if (wait) {
             try {
                 journal.sync(seq);
+                if (marked) {
+                    journal.recordDurable(); // the head too holds evidence of the mark's record
+                }
             } catch (IOException e) {
-                stopped = true;
-                throw new StoreSyncFailedException("journal sync failed for " + dir + " at sequence " + seq
-                        + ": whether the operation is durable is unknown; the store has stopped accepting work and"
-                        + " must be reopened (recovery keeps exactly what reached the disk)", e);
+                throw syncFailed(seq, e);
             }
         }
         return result;
+    }
+
+    private StoreSyncFailedException syncFailed(long seq, IOException e) {
+        stopped = true;
+        return new StoreSyncFailedException("journal sync failed for " + dir + " at sequence " + seq
+                + ": whether the operation is durable is unknown; the store has stopped accepting work and"
+                + " must be reopened (recovery keeps exactly what reached the disk)", e);
+    }
+
+    /** Makes every unit appended so far durable (the store's {@code sync()}). */
+    void syncAll() {
+        ensureRunning();
+        long seq = journal.appendedSeq();
+        if (seq <= journal.durableSeq()) {
+            return;
+        }
+        try {
+            journal.sync(seq);
+        } catch (IOException e) {
+            throw syncFailed(seq, e);
+        }
     }
 
     private void ensureRunning() {
@@ -117,11 +177,7 @@ final class UnitOfWork {
         }
     }
 
-    private long append() {
-        List<Op> ops = new ArrayList<>(steps.size());
-        for (Step s : steps) {
-            ops.add(s.op());
-        }
+    private long append(List<Op> ops, boolean buffered) {
         byte[] payload = UnitCodec.encode(ops);
         if (payload.length > StoreFormat.MAX_PAYLOAD_BYTES) {
             IllegalArgumentException e = new IllegalArgumentException("unit of " + ops.size()
@@ -131,7 +187,7 @@ final class UnitOfWork {
             throw e;
         }
         try {
-            long seq = journal.append(payload, releasing(ops));
+            long seq = journal.append(payload, releasing(ops), buffered);
             try {
                 written.accept(payload.length + StoreFormat.RECORD_HEADER_BYTES);
             } catch (RuntimeException e) {
@@ -158,7 +214,7 @@ final class UnitOfWork {
     /** Whether a unit only gives space back (frees, removes spans, drops arenas): it may use the journal's reserve. */
     private static boolean releasing(List<Op> ops) {
         for (Op op : ops) {
-            boolean gives = op instanceof Op.Drop || op instanceof Op.Change c
+            boolean gives = op instanceof Op.Drop || op instanceof Op.Mark || op instanceof Op.Change c
                     && (c.change() instanceof ArenaChange.Freed || c.change() instanceof ArenaChange.SpanRemoved);
             if (!gives) {
                 return false;

@@ -1,9 +1,16 @@
 package dev.vmem.store;
 
+import dev.vmem.ArenaChange;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -14,10 +21,18 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li>An operation returns only once its journal record is on disk (fsync); concurrent operations
- *       share fsyncs. After a crash ({@code kill -9}, power loss of a disk that honours fsync), reopening
- *       shows every acknowledged operation and no part of an unacknowledged one, passes the invariant
- *       check, and restores each NEXT_FIT rotor.</li>
+ *   <li>At {@link Durability#SYNC} (the default) an operation returns only once its journal record is on
+ *       disk (fsync); concurrent operations share fsyncs. After a crash ({@code kill -9}, power loss of a
+ *       disk that honours fsync), reopening shows every acknowledged operation and no part of an
+ *       unacknowledged one, passes the invariant check, and restores each NEXT_FIT rotor exactly.</li>
+ *   <li>At {@link Durability#WRITE} and {@link Durability#BUFFERED} an operation returns before its fsync,
+ *       and a crash may take back what was acknowledged in the last {@link StoreOptions#flushInterval()}
+ *       (WRITE: only a power loss or an operating-system crash; BUFFERED: any crash). Recovery then yields a
+ *       prefix of the acknowledged history (no holes, no reordering, batches whole or absent). No value a
+ *       NEXT_FIT allocation returned is handed out again before the rotor comes round: recovery starts the
+ *       rotor at its last durable mark, skipping at most {@link StoreOptions#rotorReserve()} values never
+ *       handed out, and reports it ({@link RecoveryReport#rotorSkips()}). {@link #sync()} makes everything
+ *       acknowledged before it durable.</li>
  *   <li>{@link #batch} makes several operations, across arenas, one unit; an import (the parent's
  *       allocation and the child's new span) is always one unit.</li>
  *   <li>A rejected operation changes nothing, in memory or on disk. If the journal write fails, the
@@ -55,6 +70,9 @@ public final class VmemStore implements AutoCloseable {
     private final Checkpointer checkpointer;
     private final UnitOfWork unit;
     private final RecoveryReport recovery;
+    private final RotorMarks marks;
+    /** Journals rotor marks ahead of the callers. */
+    private final ExecutorService extender;
     private volatile boolean closed;
 
     private VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
@@ -74,13 +92,84 @@ public final class VmemStore implements AutoCloseable {
         StoreHead head = recovered.head() != null ? StoreHead.open(hooks.files(), dir, recovered.head())
                 : StoreHead.create(hooks.files(), dir, new StoreHead.State(1, 0, 0, recovered.checkpointSeq(), 0));
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
-                options.journalSegmentBytes(), scan, head);
+                options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()));
         this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), scan.nextSeq() - 1,
-                Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs());
+                Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs(),
+                recovered.skips());
+        this.marks = new RotorMarks(options.rotorReserve(), System::nanoTime);
+        for (StoreImage.ArenaImage a : recovered.image().arenas.values()) {
+            marks.track(a.definition.arena(), a.definition.quantum());
+        }
+        journalSkips(recovered.skips());
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot);
-        this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled);
+        this.extender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "vmem-rotor-marks " + dir.getFileName());
+            t.setDaemon(true);
+            return t;
+        });
+        this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled, marks,
+                this::extendMarks, options.durability());
         jmx.sync(registry, true);
+    }
+
+    /**
+     * Journals, and makes durable, the rotor moves recovery made up to the marks (the arenas already hold
+     * them): a replay of the checkpoint and the journal then reproduces the rotors as they are.
+     */
+    private void journalSkips(List<RecoveryReport.RotorSkip> skips) throws IOException {
+        if (skips.isEmpty()) {
+            return;
+        }
+        List<Op> ops = new ArrayList<>();
+        for (RecoveryReport.RotorSkip skip : skips) {
+            ops.add(new Op.Change(skip.arenaId(), new ArenaChange.CursorMoved(skip.from(), skip.to())));
+            LOG.warn("store {}: the NEXT_FIT rotor of '{}' starts at its durable mark {}, not at {} where the journal"
+                    + " left it: values in between may have been handed out by acknowledged work the crash took back,"
+                    + " and are not handed out again until the rotor comes round", dir, skip.arena(), skip.to(),
+                    skip.from());
+        }
+        long seq = journal.append(UnitCodec.encode(ops), false, false);
+        marks.appended(ops, seq);
+        journal.sync(seq);
+        journal.recordDurable();
+    }
+
+    /** Queues background units that journal further marks for {@code arenas} (under the store's lock). */
+    private void extendMarks(List<Integer> arenas) {
+        try {
+            extender.execute(() -> {
+                for (int id : arenas) {
+                    extendMark(id);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            arenas.forEach(marks::extensionFailed);
+        }
+    }
+
+    private void extendMark(int id) {
+        try {
+            unit.run(this::ensureOpen, () -> {
+                ArenaRegistry.Entry e = registry.byId(id);
+                Op.Mark mark = e == null ? null : marks.extension(id, e.arena().nextFitCursor());
+                if (mark != null) {
+                    unit.record(mark, () -> { });
+                }
+                return null;
+            }, Durability.SYNC);
+        } catch (RuntimeException e) {
+            mutation.lock();
+            try {
+                marks.extensionFailed(id);
+            } finally {
+                mutation.unlock();
+            }
+            if (!closed) {
+                LOG.warn("store {}: a NEXT_FIT rotor mark could not be extended ahead of the callers (the next"
+                        + " allocation past it waits for one): {}", dir, e.toString());
+            }
+        }
     }
 
     /**
@@ -206,9 +295,10 @@ public final class VmemStore implements AutoCloseable {
 
     /**
      * Runs {@code work} as one unit: every change made by the arenas of this store inside it is
-     * journalled in one record and acknowledged when this method returns. If {@code work} throws,
-     * every change it made is taken back and the exception propagates. Batches may nest (the outermost
-     * one is the unit). Keep a batch short: the store applies no other mutation while it runs.
+     * journalled in one record and acknowledged when this method returns, at the store's
+     * {@link StoreOptions#durability()}. If {@code work} throws, every change it made is taken back and the
+     * exception propagates. Batches may nest (the outermost one is the unit). Keep a batch short: the store
+     * applies no other mutation while it runs.
      */
     public <T> T batch(Supplier<T> work) {
         return mutate(work);
@@ -216,10 +306,48 @@ public final class VmemStore implements AutoCloseable {
 
     /** As {@link #batch(Supplier)}, for work without a result. */
     public void batch(Runnable work) {
-        mutate(() -> {
+        batch(null, work);
+    }
+
+    /**
+     * As {@link #batch(Supplier)}, acknowledged at {@code durability} instead of the store's default. A batch
+     * nested in another is acknowledged with the outermost one, at the strongest level any of them asked for.
+     *
+     * @throws NullPointerException if {@code durability} is null
+     */
+    public <T> T batch(Durability durability, Supplier<T> work) {
+        return unit.run(this::ensureOpen, work, Objects.requireNonNull(durability, "durability"));
+    }
+
+    /** As {@link #batch(Durability, Supplier)}, for work without a result. */
+    public void batch(Durability durability, Runnable work) {
+        Supplier<Void> w = () -> {
             work.run();
             return null;
-        });
+        };
+        if (durability == null) {
+            mutate(w);
+        } else {
+            batch(durability, w);
+        }
+    }
+
+    /**
+     * Makes everything acknowledged before this call durable (written and fsynced), whatever its level: a
+     * storage engine's commit point. Cheap when there is nothing to do.
+     *
+     * @throws StoreIOException         if the store stopped after a journal failure
+     * @throws StoreSyncFailedException if the fsync failed: the store stops, as after a failed operation
+     * @throws IllegalStateException    if the store is closed
+     */
+    public void sync() {
+        ensureOpen();
+        unit.syncAll();
+    }
+
+    /** What the store has done since it opened: for monitoring, and for the durability trade-off. */
+    public StoreStats stats() {
+        return new StoreStats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
     }
 
     /** Runs an operation of {@code arena}, which must still belong to this store. */
@@ -230,8 +358,9 @@ public final class VmemStore implements AutoCloseable {
         });
     }
 
+    /** A mutation at the level of the unit it joins, or at the store's default when it starts one. */
     private <T> T mutate(Supplier<T> action) {
-        return unit.run(this::ensureOpen, action);
+        return unit.run(this::ensureOpen, action, null);
     }
 
     /**
@@ -264,7 +393,11 @@ public final class VmemStore implements AutoCloseable {
     }
 
     private StoreImage snapshot() {
-        return read(() -> registry.image(journal.writtenSeq()));
+        return read(() -> {
+            StoreImage image = registry.image(journal.appendedSeq());
+            image.arenas.forEach((id, a) -> a.mark = marks.logged(id));
+            return image;
+        });
     }
 
     /**
@@ -288,7 +421,7 @@ public final class VmemStore implements AutoCloseable {
     public List<String> verify(Progress progress) {
         ensureOpen();
         return checkpointer.paused(() -> read(
-                () -> verifier.verify(progress, checkpointer.generationSeqs(), journal.writtenSeq())));
+                () -> verifier.verify(progress, checkpointer.generationSeqs(), journal.appendedSeq())));
     }
 
     private void ensureOpen() {
@@ -308,9 +441,20 @@ public final class VmemStore implements AutoCloseable {
         } finally {
             mutation.unlock();
         }
+        stopExtender();
         checkpointer.close();
-        if (!unit.stopped() && checkpointer.checkpoint()) {
-            checkpointer.mirror();
+        if (!unit.stopped()) {
+            mutation.lock();
+            try {
+                // The last checkpoint first forces the journal: with every acknowledged unit durable, the exact
+                // rotor is kept, and the reopened store skips nothing.
+                marks.spendAll();
+            } finally {
+                mutation.unlock();
+            }
+            if (checkpointer.checkpoint()) {
+                checkpointer.mirror();
+            }
         }
         release(true, (what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
         LOG.info("closed store {}", dir);
@@ -324,6 +468,7 @@ public final class VmemStore implements AutoCloseable {
      * @throws StoreIOException if a file cannot be released
      */
     void closeWithoutCheckpoint() {
+        stopExtender();
         checkpointer.close();
         IOException[] first = {null};
         release(false, (what, e) -> {
@@ -333,6 +478,17 @@ public final class VmemStore implements AutoCloseable {
         });
         if (first[0] != null) {
             throw new StoreIOException("closing " + dir + " without a checkpoint failed", first[0]);
+        }
+    }
+
+    private void stopExtender() {
+        extender.shutdown();
+        try {
+            if (!extender.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("store {}: the rotor mark thread did not stop within 10 s", dir);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

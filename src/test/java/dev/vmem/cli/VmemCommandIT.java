@@ -93,7 +93,7 @@ class VmemCommandIT {
         @Test
         void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
             Result version = ok(work, null, "--version");
-            assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 2"),
+            assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 3"),
                     version.describe());
         }
 

@@ -58,7 +58,7 @@ class GoldenFormat2Test extends GoldenStoreContract {
 
     @Override
     int upgradedFrom() {
-        return 0;
+        return 2;
     }
 
     /** Both checkpoint generations hold the one written at the close after phase 2 (the close mirrored it). */

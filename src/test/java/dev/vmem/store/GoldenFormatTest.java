@@ -107,10 +107,10 @@ class GoldenFormatTest extends GoldenStoreContract {
         }
 
         @Test
-        void opening_upgradesToFormat2_andTheStoreReopensAsFormat2WithTheSameContents() throws IOException {
+        void opening_upgradesToTheCurrentFormat_andTheStoreReopensInItWithTheSameContents() throws IOException {
             try (VmemStore s = VmemStore.open(options())) {
                 assertEquals(1, s.recovery().upgradedFrom());
-                assertEquals("vmem-store format 2\n", format());
+                assertEquals("vmem-store format " + StoreFormat.VERSION + "\n", format());
                 StoreHead.State head = StoreHead.read(store);
                 assertEquals(GoldenStores.LAST_SEQ + 1, head.segment(), "the head names the new segment");
                 assertEquals(GoldenStores.LAST_SEQ, head.durableSeq());
@@ -121,16 +121,16 @@ class GoldenFormatTest extends GoldenStoreContract {
             assertEquals(List.of("FORMAT", "HEAD", "checkpoint-0.db", "checkpoint-1.db",
                     "journal/J00000000000000000026.wal"), GoldenStores.fileNames(store));
             byte[] segment = Files.readAllBytes(store.resolve("journal/J00000000000000000026.wal"));
-            assertEquals(List.of(), GoldenStores.decodeSegment(segment, 2, GoldenStores.LAST_SEQ + 1));
+            assertEquals(List.of(), GoldenStores.decodeSegment(segment, StoreFormat.VERSION, GoldenStores.LAST_SEQ + 1));
             try (VmemStore s = VmemStore.open(options())) {
-                assertEquals(0, s.recovery().upgradedFrom(), "already format 2");
-                GoldenStores.assertGoldenContents("v1 reopened as format 2", s);
+                assertEquals(0, s.recovery().upgradedFrom(), "already of this format");
+                GoldenStores.assertGoldenContents("v1 reopened in the current format", s);
             }
-            assertEquals("vmem-store format 2\n", format());
+            assertEquals("vmem-store format " + StoreFormat.VERSION + "\n", format());
         }
 
         @Test
-        void upgradedStore_journalsNewWorkInAFormat2Segment_afterTheFormat1One_andRecoversFromBoth() throws IOException {
+        void upgradedStore_journalsNewWorkInACurrentFormatSegment_afterTheFormat1One_andRecoversFromBoth() throws IOException {
             VmemStore upgraded = VmemStore.open(options());
             try {
                 assertEquals(312, upgraded.arena("pids").alloc(1, Policy.NEXT_FIT));
@@ -141,14 +141,14 @@ class GoldenFormatTest extends GoldenStoreContract {
                     Files.readAllBytes(store.resolve(FIRST_SEGMENT)), 1, 1);
             assertEquals(25, old.size(), "the format 1 segment is kept whole");
             List<GoldenStores.JournalRecord> added = GoldenStores.decodeSegment(
-                    Files.readAllBytes(store.resolve("journal/J00000000000000000026.wal")), 2, 26);
+                    Files.readAllBytes(store.resolve("journal/J00000000000000000026.wal")), StoreFormat.VERSION, 26);
             assertEquals(1, added.size());
             assertEquals(25, added.get(0).watermark(), "record 25 was durable when 26 was written");
             assertEquals(List.of(List.of(new Op.Change(2, new ArenaChange.Allocated(312, 1)),
                     new Op.Change(2, new ArenaChange.CursorMoved(312, 313)))), GoldenStores.units(added));
             try (VmemStore s = VmemStore.open(options())) {
                 assertEquals(0, s.recovery().upgradedFrom());
-                assertEquals(5, s.recovery().replayed(), "records 22 to 25 of format 1 and 26 of format 2");
+                assertEquals(5, s.recovery().replayed(), "records 22 to 25 of format 1 and 26 of the current format");
                 assertEquals(313, s.arena("pids").nextFitCursor());
                 assertEquals(List.of(), s.verify());
             }
@@ -178,7 +178,7 @@ class GoldenFormatTest extends GoldenStoreContract {
                 assertEquals(1, s.recovery().upgradedFrom());
                 GoldenStores.assertGoldenContents("v1 after an interrupted upgrade (" + stop + ")", s);
             }
-            assertEquals("vmem-store format 2\n", format());
+            assertEquals("vmem-store format " + StoreFormat.VERSION + "\n", format());
             assertFalse(Files.exists(store.resolve(StoreFormat.FORMAT_TMP_FILE)));
             try (VmemStore s = VmemStore.open(options())) {
                 assertEquals(0, s.recovery().upgradedFrom());

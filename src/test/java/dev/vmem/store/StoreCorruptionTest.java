@@ -530,18 +530,19 @@ class StoreCorruptionTest {
     @Nested
     class NotAStoreOrAnotherVersion {
         @Test
-        void formatVersion3_isRefused_namingTheVersion() throws IOException {
+        void aNewerFormatVersion_isRefused_namingTheVersion() throws IOException {
             try (VmemStore store = VmemStore.open(options())) {
                 store.createArena(ArenaDefinition.of("a", 1)).addSpan(0, 10);
             }
             Path format = dir.resolve(StoreFormat.FORMAT_FILE);
-            assertEquals("vmem-store format 2\n", Files.readString(format));
-            Files.writeString(format, "vmem-store format 3\n");
+            String current = "vmem-store format " + StoreFormat.VERSION + "\n";
+            assertEquals(current, Files.readString(format));
+            Files.writeString(format, "vmem-store format " + (StoreFormat.VERSION + 1) + "\n");
             NotAStoreException e = assertThrows(NotAStoreException.class, () -> VmemStore.open(options()));
-            assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+            assertTrue(e.getMessage().contains("version " + (StoreFormat.VERSION + 1)), e.getMessage());
             assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
             // The refusal released the lock and changed nothing.
-            Files.writeString(format, "vmem-store format 2\n");
+            Files.writeString(format, current);
             try (VmemStore store = VmemStore.open(options())) {
                 assertEquals(10, store.arena("a").stats().total());
             }
