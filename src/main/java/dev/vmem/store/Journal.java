@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +66,11 @@ final class Journal implements AutoCloseable {
     private StoreFiles.Channel current;
     /** Where the next write goes in the current segment: the end of its records written so far. */
     private long position;
-    /** Guards writes to the current segment: an append and a flush of the buffer from another thread. */
-    private final Object writes = new Object();
+    /**
+     * Guards writes to the current segment: an append and a flush of the buffer from another thread. Fair,
+     * so that a busy appender cannot keep the flusher out for longer than the flush interval.
+     */
+    private final ReentrantLock writes = new ReentrantLock(true);
     /** Records appended as buffered and not yet written: they go at {@link #position}. */
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
     /** The sequence number of the newest record appended, written or buffered. */
@@ -197,8 +201,11 @@ final class Journal implements AutoCloseable {
      *         then as it was before the call, but for buffered records it wrote first
      */
     long append(byte[] payload, boolean releasing, boolean buffered) throws IOException {
-        synchronized (writes) {
+        writes.lock();
+        try {
             return appendLocked(payload, releasing, buffered);
+        } finally {
+            writes.unlock();
         }
     }
 
@@ -224,6 +231,7 @@ final class Journal implements AutoCloseable {
         try {
             if (!releasing && allocated - end < RESERVE_BYTES) {
                 checkReserve(end, start);
+                growAhead(end + RESERVE_BYTES);
             }
             if (end > allocated) {
                 grow(end, releasing);
@@ -286,9 +294,12 @@ final class Journal implements AutoCloseable {
 
     /** Writes every buffered record to the operating system (not durable until {@link #sync}). */
     void flush() throws IOException {
-        synchronized (writes) {
+        writes.lock();
+        try {
             commits.checkHealthy();
             writeBuffer();
+        } finally {
+            writes.unlock();
         }
     }
 
@@ -323,6 +334,22 @@ final class Journal implements AutoCloseable {
             } catch (IOException e) {
                 // Preallocating is an optimisation: without room for it, the record itself may still fit.
                 current.truncate(allocated);
+            }
+        }
+    }
+
+    /**
+     * After a reserve check near the end of the zeros ahead: grows the segment now, so that the next appends
+     * find the reserve in the file and need no check of the file system (which costs a statfs and, in Java, a
+     * scan of the mount table) until the next chunk. Best effort: the record itself is still placed by
+     * {@link #grow}.
+     */
+    private void growAhead(long target) {
+        if (target > allocated) {
+            try {
+                grow(target, true);
+            } catch (IOException e) {
+                LOG.debug("journal {} could not preallocate ahead: {}", dir, e.toString());
             }
         }
     }
@@ -476,7 +503,8 @@ final class Journal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (writes) {
+        writes.lock();
+        try {
             if (clean && !commits.failed()) {
                 writeBuffer();
             } else {
@@ -484,6 +512,8 @@ final class Journal implements AutoCloseable {
                 nextSeq = writtenSeq + 1;
                 appendedSeq = writtenSeq;
             }
+        } finally {
+            writes.unlock();
         }
         boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq
                 && position > StoreFormat.SEGMENT_HEADER_BYTES;

@@ -23,8 +23,7 @@ final class Recovery {
      * {@code head} is null for a format 1 store, which has none.
      */
     record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, long epoch,
-            boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq,
-            List<RecoveryReport.RotorSkip> skips) {
+            boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq) {
     }
 
     private Recovery() {
@@ -144,15 +143,16 @@ final class Recovery {
             target.seq = seq;
             replayed[0]++;
         }, salvage);
-        return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq, skipToMarks(image));
+        return new Result(image, scan, seqs, epoch, damaged, replayed[0], head, checkpointSeq);
     }
 
     /**
-     * Moves the rotor of every arena whose mark is still set up to the mark ({@link RotorMarks}): every
-     * value a lost unit may have handed out lies behind it. The image then holds the rotor there, and the
-     * store journals the moves before it takes work.
+     * Moves the rotor of every arena of a recovered image whose mark is still set up to the mark
+     * ({@link RotorMarks}): every value a lost unit may have handed out lies behind it. The image then holds
+     * the rotor there, and whoever goes on from it journals (or checkpoints) the moves before taking work. Not
+     * part of the replay: {@link StoreVerifier} replays to compare with a running store, whose marks are live.
      */
-    private static List<RecoveryReport.RotorSkip> skipToMarks(StoreImage image) {
+    static List<RecoveryReport.RotorSkip> skipToMarks(StoreImage image) {
         List<RecoveryReport.RotorSkip> skips = new ArrayList<>();
         for (StoreImage.ArenaImage a : image.arenas.values()) {
             long from = a.state().cursor();

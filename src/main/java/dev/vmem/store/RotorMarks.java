@@ -92,7 +92,9 @@ final class RotorMarks {
 
     /** Starts the marks of a recovered arena (after recovery, every mark is spent: the rotor moved up to it). */
     void track(int arena, long quantum) {
-        arenas.put(arena, new State(quantum, Math.max(1, reserve / STEP_DIVISOR)));
+        State s = new State(quantum, Math.max(1, reserve / STEP_DIVISOR));
+        s.stepStarted = clock.getAsLong() - SLOW_STEP_NANOS; // the first mark keeps the smallest step
+        arenas.put(arena, s);
     }
 
     /**
@@ -106,7 +108,8 @@ final class RotorMarks {
         if (level == Durability.SYNC) {
             return Plan.NOTHING;
         }
-        Map<Integer, Long> lastTo = null;
+        Map<Integer, ArenaChange.CursorMoved> last = null;
+        Map<Integer, Long> after = null;
         List<Integer> unsafe = null;
         for (Op op : ops) {
             if (op instanceof Op.Change c && c.change() instanceof ArenaChange.CursorMoved m) {
@@ -114,11 +117,13 @@ final class RotorMarks {
                 if (s == null) {
                     continue; // created in this unit: tracked once appended
                 }
-                if (lastTo == null) {
-                    lastTo = new HashMap<>();
+                if (last == null) {
+                    last = new HashMap<>();
+                    after = new HashMap<>();
                     moves++;
                 }
-                lastTo.put(c.arena(), m.to());
+                last.put(c.arena(), m);
+                after.put(c.arena(), afterMove(after.getOrDefault(c.arena(), s.logged), m));
                 promote(s, durableSeq);
                 boolean safe = s.durable != NONE && m.to() > m.from() && m.to() < s.durable;
                 if (!safe) {
@@ -135,18 +140,20 @@ final class RotorMarks {
         List<Op.Mark> marks = new ArrayList<>(unsafe.size());
         for (int arena : unsafe) {
             State s = arenas.get(arena);
-            marks.add(new Op.Mark(arena, ahead(s, lastTo.get(arena))));
+            adapt(s);
+            // Never below the mark the unit leaves set; a mark the unit clears (it wraps or passes it) is spent.
+            marks.add(new Op.Mark(arena, ahead(s, last.get(arena).to(), after.get(arena))));
         }
         waits++;
         return new Plan(marks, true);
     }
 
-    /** A mark one step ahead of {@code rotor}, never below the arena's current one. */
-    private long ahead(State s, long rotor) {
+    /** A mark one step ahead of {@code rotor}, never below {@code current} (a mark still set, or {@link #NONE}). */
+    private static long ahead(State s, long rotor, long current) {
         long limit = Long.MAX_VALUE - Long.MAX_VALUE % s.quantum;
         long room = (limit - rotor) / s.quantum;
         long mark = s.step >= room ? limit : rotor + s.step * s.quantum;
-        return s.logged != NONE ? Math.max(mark, s.logged) : mark;
+        return Math.max(mark, current);
     }
 
     /** The mark recorded at {@code loggedSeq} becomes durable once the journal is durable past it. */
@@ -165,9 +172,6 @@ final class RotorMarks {
                 arenas.remove(d.arena());
             } else if (op instanceof Op.Mark m) {
                 State s = arenas.get(m.arena());
-                if (s.logged == NONE || s.durable == NONE) {
-                    s.stepStarted = clock.getAsLong();
-                }
                 s.logged = m.mark();
                 s.loggedSeq = seq;
                 s.extending = false;
@@ -193,7 +197,7 @@ final class RotorMarks {
             if (op instanceof Op.Change c && c.change() instanceof ArenaChange.CursorMoved m) {
                 State s = arenas.get(c.arena());
                 if (s != null && !s.extending && s.logged != NONE
-                        && m.to() >= s.logged - Math.min(s.logged, s.step / 2 * s.quantum)) {
+                        && m.to() >= s.logged - Math.min(s.logged, Math.max(1, s.step / 2) * s.quantum)) {
                     s.extending = true;
                     due = due == null ? new ArrayList<>() : due;
                     due.add(c.arena());
@@ -215,6 +219,12 @@ final class RotorMarks {
             }
             return null;
         }
+        adapt(s);
+        return new Op.Mark(arena, ahead(s, rotor, s.logged)); // a mark still set lies past the rotor
+    }
+
+    /** Before a new mark: doubles the step when the last one lasted under a second, halves it past 30 s. */
+    private void adapt(State s) {
         long now = clock.getAsLong();
         long lasted = now - s.stepStarted;
         if (lasted < FAST_STEP_NANOS) {
@@ -223,7 +233,6 @@ final class RotorMarks {
             s.step = Math.max(Math.max(1, reserve / STEP_DIVISOR), s.step / 2);
         }
         s.stepStarted = now;
-        return new Op.Mark(arena, ahead(s, rotor));
     }
 
     /** A background extension did not happen: the next unit that needs one asks again. */

@@ -156,8 +156,13 @@ public final class StoreRepair {
             List<RotorJump> jumps = new ArrayList<>();
             for (Map.Entry<Integer, StoreImage.ArenaImage> e : result.image().arenas.entrySet()) {
                 long cursor = e.getValue().state().cursor();
-                Long to = rotor.get(e.getKey());
-                if (to != null && to != cursor) {
+                Long seen = rotor.get(e.getKey());
+                long to = seen != null ? seen : cursor;
+                long mark = e.getValue().mark;
+                if (mark != RotorMarks.NONE && mark > cursor && (to == cursor || to > cursor && mark > to)) {
+                    to = mark; // the durable mark covers what lost units may have handed out
+                }
+                if (to != cursor) {
                     jumps.add(new RotorJump(e.getValue().definition.name(), cursor, to));
                 }
             }
@@ -190,6 +195,8 @@ public final class StoreRepair {
                 }
             }
         }
+        // A rotor mark the salvaged journal still sets covers values that lost units may have handed out.
+        Recovery.skipToMarks(image);
         image.epoch = s.result.epoch() + 1;
         Path staging = dir.resolve(STAGING);
         if (Files.exists(staging)) {

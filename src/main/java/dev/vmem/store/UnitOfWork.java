@@ -120,7 +120,7 @@ final class UnitOfWork {
                 RotorMarks.Plan plan = marks.plan(ops, level, journal.durableSeq());
                 ops.addAll(plan.marks());
                 wait = level == Durability.SYNC || plan.mustSync();
-                marked = !plan.marks().isEmpty() || ops.stream().anyMatch(Op.Mark.class::isInstance);
+                marked = !plan.marks().isEmpty() || steps.get(0).op() instanceof Op.Mark; // an extension unit
                 seq = append(ops, level == Durability.BUFFERED && !wait);
                 marks.appended(ops, seq);
                 if (level != Durability.SYNC) {

@@ -82,6 +82,7 @@ public final class VmemStore implements AutoCloseable {
         this.registry = new ArenaRegistry(this, dir, this::record);
         this.verifier = new StoreVerifier(dir, registry);
         this.jmx = new ArenaJmx(dir);
+        List<RecoveryReport.RotorSkip> skips = Recovery.skipToMarks(recovered.image());
         // Rebuild and check the arenas before the journal opens: opening it cuts the journal's tail.
         registry.restore(recovered.image());
         List<String> problems = verifier.checkArenas();
@@ -95,12 +96,12 @@ public final class VmemStore implements AutoCloseable {
                 options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()));
         this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), scan.nextSeq() - 1,
                 Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs(),
-                recovered.skips());
+                skips);
         this.marks = new RotorMarks(options.rotorReserve(), System::nanoTime);
         for (StoreImage.ArenaImage a : recovered.image().arenas.values()) {
             marks.track(a.definition.arena(), a.definition.quantum());
         }
-        journalSkips(recovered.skips());
+        journalSkips(skips);
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot);
         this.extender = Executors.newSingleThreadExecutor(r -> {
@@ -420,8 +421,14 @@ public final class VmemStore implements AutoCloseable {
     /** As {@link #verify()}, reporting progress (for a progress bar on a big store). */
     public List<String> verify(Progress progress) {
         ensureOpen();
-        return checkpointer.paused(() -> read(
-                () -> verifier.verify(progress, checkpointer.generationSeqs(), journal.appendedSeq())));
+        return checkpointer.paused(() -> read(() -> {
+            try {
+                journal.flush(); // the replay reads the files: buffered records must be in them
+            } catch (IOException e) {
+                return List.of("the journal's buffered records cannot be written for the check: " + e);
+            }
+            return verifier.verify(progress, checkpointer.generationSeqs(), journal.appendedSeq());
+        }));
     }
 
     private void ensureOpen() {

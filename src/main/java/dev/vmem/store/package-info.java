@@ -12,7 +12,8 @@
  *       restore, revert, source).</li>
  *   <li>{@code UnitOfWork}: the write path. A mutation's changes (reported by the arena's observer) are
  *       collected into one unit while batches nest, taken back newest first if it fails, encoded
- *       ({@code UnitCodec}) as one journal record, and acknowledged once that record is fsynced.</li>
+ *       ({@code UnitCodec}) as one journal record, and acknowledged at the unit's durability level;
+ *       {@code RotorMarks}: the log-ahead NEXT_FIT rotor, which decides when a unit must wait for a mark.</li>
  *   <li>{@code Journal}: the segment files; {@code GroupCommit}: concurrent callers sharing fsyncs;
  *       {@code StoreHead}: the evidence outside the journal of how far it reached; {@code StoreFiles}: every
  *       change to a file or directory (the seam the fault and power-loss tests use).</li>
@@ -22,10 +23,15 @@
  * </ul>
  *
  * <h2>The crash contract, as implemented</h2>
- * There is one durability level today: an operation (or a {@code batch}) returns only after its journal
- * record has been written and fsynced. Concurrent callers share fsyncs, and none returns before the
- * fsync that covers its own record. Given a disk that honours fsync, after {@code kill -9} or a power
- * loss at any instant, reopening the store:
+ * Three durability levels ({@link dev.vmem.store.Durability}). At {@code SYNC} (the default) an operation
+ * (or a {@code batch}) returns only after its journal record has been written and fsynced; concurrent
+ * callers share fsyncs, and none returns before the fsync that covers its own record. At {@code WRITE} it
+ * returns once the record is written to the operating system, at {@code BUFFERED} once it is in the
+ * journal's buffer; a flusher fsyncs at least every {@code flushInterval}, and {@code sync()} is a barrier.
+ * {@code RotorMarks} keeps NEXT_FIT values from coming back at those levels. Given a disk that honours
+ * fsync, after {@code kill -9} or a power loss at any instant, reopening the store (the list is for
+ * {@code SYNC}; at the weaker levels point 1 holds for the prefix the level keeps, and the rotor starts at
+ * its durable mark):
  * <ol>
  *   <li>shows every acknowledged operation, with its NEXT_FIT rotor move (journalled in the same record),
  *       so a NEXT_FIT value handed out before the crash is not handed out again before the rotor wraps;</li>
@@ -47,8 +53,8 @@
  *
  * <h2>Recovery</h2>
  * <ol>
- *   <li><b>Directory.</b> FORMAT must name version 1 or {@value dev.vmem.store.StoreFormat#VERSION}
- *       (a format 1 store is upgraded once it has opened); the LOCK file is locked (a second opener is
+ *   <li><b>Directory.</b> FORMAT must name a version from 1 to {@value dev.vmem.store.StoreFormat#VERSION}
+ *       (an older store is upgraded once it has opened); the LOCK file is locked (a second opener is
  *       refused); a repair that a crash interrupted is finished (or, if incomplete, thrown away); HEAD must
  *       hold a whole slot, and {@code journal/} must exist (a missing one is refused, never recreated).</li>
  *   <li><b>Checkpoint.</b> Of the two generations, only files marked complete are candidates; the one
@@ -71,6 +77,9 @@
  *       and the head's durable sequence number is below it: it was written after the last fsync, so never
  *       acknowledged. Otherwise it is corruption and the store refuses to open. A journal that ends before
  *       the head's durable sequence number, or lacks the segment the head names, is refused.</li>
+ *   <li><b>Rotor marks.</b> An arena whose rotor mark the replay leaves set (a MARK not since passed or
+ *       wrapped by its rotor) gets its rotor moved up to the mark: values lost units may have handed out
+ *       lie behind it. The move is reported, and journalled and fsynced before the store takes work.</li>
  *   <li><b>Arenas.</b> Each arena is rebuilt from the image and the whole store passes the invariant
  *       check (including imported spans matched in their sources), or the open is refused; only then is
  *       the last segment cut back to its last valid record, fsynced (so that what was replayed
