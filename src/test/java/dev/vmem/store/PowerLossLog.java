@@ -135,6 +135,16 @@ final class PowerLossLog {
         }
     }
 
+    /** Appends {@code all} at once: no instant falls between them. */
+    void appendAll(List<? extends Event> all) {
+        lock.lock();
+        try {
+            events.addAll(all);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Appends the event {@code make} builds from a fresh id (a channel, fsync or directory sync number). */
     int appendNumbered(IntFunction<Event> make) {
         lock.lock();

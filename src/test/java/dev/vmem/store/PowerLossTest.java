@@ -79,13 +79,14 @@ class PowerLossTest {
         try {
             long started = System.nanoTime();
             PowerLossLog log = new PowerLossLog();
-            PowerLossWorkload.run(runDir, seed, THREADS, RUN, setting, log);
+            List<StoreStats> phases = PowerLossWorkload.run(runDir, seed, THREADS, RUN, setting, log);
             List<Event> events = log.events();
             long recorded = System.nanoTime();
             System.out.printf("PowerLossTest: %s: recorded %d events (%d acknowledgements, %d sync() barriers) in %d"
-                    + " ms%n", level, events.size(), events.stream().filter(e -> e instanceof PowerLossLog.Acked)
-                    .count(), events.stream().filter(e -> e instanceof PowerLossLog.SyncReturned).count(),
-                    (recorded - started) / 1_000_000);
+                    + " ms; the phases ended with %s%n", level, events.size(), events.stream()
+                    .filter(e -> e instanceof PowerLossLog.Acked).count(), events.stream()
+                    .filter(e -> e instanceof PowerLossLog.SyncReturned).count(), (recorded - started) / 1_000_000,
+                    phases);
 
             PowerLossStates states = new PowerLossStates(events, seed);
             assertReplaysTheRun(states, runDir);

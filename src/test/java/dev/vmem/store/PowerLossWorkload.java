@@ -42,13 +42,13 @@ import java.util.function.BiConsumer;
  * NEXT_FIT request has a min or max, so every value NEXT_FIT acknowledged stays behind its rotor. Each
  * thread frees only what it allocated. {@value #RING} is the opposite: {@value #RING_SIZE} identifiers,
  * allocated with NEXT_FIT only and by thread 1 only (so the order of its acknowledgements is the order of
- * its records), whose rotor comes round every few dozen allocations.
+ * its records), whose rotor comes round every two hundred allocations or so.
  *
  * <h2>Durability</h2>
  * The run is at one {@link Durability} level: the store's default ({@link Setting}). About a batch in three
  * asks for a level of its own, and now and then a thread calls {@link VmemStore#sync()}, which the log
  * records as a barrier ({@link PowerLossLog.SyncCalled}), as is each clean close. The rotor reserve is
- * small (tens of quanta), so that below SYNC rotor marks are journalled, waited for and extended in the
+ * small (8 to 256 quanta), so that below SYNC rotor marks are journalled, waited for and extended in the
  * background all the time, and the ring's rotor wraps past them.
  */
 final class PowerLossWorkload {
@@ -56,7 +56,7 @@ final class PowerLossWorkload {
     static final String DISK = "disk";
     static final String TENANT = "tenant";
     static final String RING = "ring";
-    static final long RING_SIZE = 256;
+    static final long RING_SIZE = 1024;
     /** The only thread that uses {@value #RING}. */
     static final int RING_THREAD = 1;
     static final long PAGE = 4096;
@@ -76,7 +76,9 @@ final class PowerLossWorkload {
     record Setting(Durability level, Duration flushInterval, long rotorReserve) {
         static Setting of(long seed, Durability level) {
             Random r = new Random(seed ^ 0x5DEECE66DL * (level.ordinal() + 1));
-            return new Setting(level, Duration.ofMillis(20 + r.nextInt(81)), 8L << r.nextInt(4));
+            // From 128 the first step is 2 quanta and marks are extended in the background at half use; below,
+            // the step is 1 and every unit below SYNC that moves a rotor waits for its mark.
+            return new Setting(level, Duration.ofMillis(20 + r.nextInt(81)), r.nextInt(3) == 0 ? 8 : 128L << r.nextInt(2));
         }
     }
 
@@ -96,8 +98,9 @@ final class PowerLossWorkload {
     /**
      * Creates a store in the empty directory {@code dir} through a {@link RecordingFiles}, runs
      * {@code threads} threads on it for {@code length} in all, and closes it, all recorded in {@code log}.
+     * Returns the store's statistics at the end of each phase of work.
      */
-    static void run(Path dir, long seed, int threads, Duration length, Setting setting, PowerLossLog log)
+    static List<StoreStats> run(Path dir, long seed, int threads, Duration length, Setting setting, PowerLossLog log)
             throws Exception {
         // StoreDirectory.prepare writes FORMAT outside the seam, forces it and fsyncs the directory itself.
         RecordingFiles files = new RecordingFiles(dir, log, Set.of(StoreFormat.FORMAT_FILE));
@@ -114,14 +117,17 @@ final class PowerLossWorkload {
         } finally {
             closeAsBarrier(created, log);
         }
+        List<StoreStats> stats = new ArrayList<>();
         for (long segmentBytes : SEGMENT_BYTES) {
             VmemStore store = VmemStore.open(options(dir, segmentBytes, setting), files.hooks());
             try {
                 runPhase(store, workers, System.nanoTime() + length.toNanos() / SEGMENT_BYTES.length);
+                stats.add(store.stats());
             } finally {
                 closeAsBarrier(store, log);
             }
         }
+        return stats;
     }
 
     /** A clean close makes everything acknowledged durable: the log records it as a barrier. */
@@ -263,7 +269,7 @@ final class PowerLossWorkload {
             List<long[]> mine = own.get(arena);
             int available = mine.size() - freeing.size();
             if (arena.equals(RING)) {
-                // At most 24 blocks of at most 8: the ring never fills, and its rotor comes round often.
+                // At most 24 blocks of at most 8: the ring never fills, and its rotor comes round every ~200.
                 if (available >= 6 && (available >= 24 || rnd.nextBoolean())) {
                     long[] b = mine.get(rnd.nextInt(mine.size()));
                     if (freeing.contains(b)) {
@@ -346,9 +352,14 @@ final class PowerLossWorkload {
                 log.append(new Failed(unit));
                 return; // nothing changed; a free started above may be taken as gone, which is allowed
             }
+            // The call returned for all the items at once: a cut between their events would leave some in flight.
+            List<Acked> acked = new ArrayList<>();
             for (Item it : items) {
-                log.append(new Acked(tid, unit, level, it.free ? AckKind.FREE : AckKind.ALLOC, it.arena, it.policy,
+                acked.add(new Acked(tid, unit, level, it.free ? AckKind.FREE : AckKind.ALLOC, it.arena, it.policy,
                         it.base, it.rounded()));
+            }
+            log.appendAll(acked);
+            for (Item it : items) {
                 List<long[]> mine = own.get(it.arena);
                 if (it.free) {
                     mine.removeIf(b -> b[0] == it.base);
