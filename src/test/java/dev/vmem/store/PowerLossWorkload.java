@@ -42,7 +42,7 @@ import java.util.function.BiConsumer;
  * NEXT_FIT request has a min or max, so every value NEXT_FIT acknowledged stays behind its rotor. Each
  * thread frees only what it allocated. {@value #RING} is the opposite: {@value #RING_SIZE} identifiers,
  * allocated with NEXT_FIT only and by thread 1 only (so the order of its acknowledgements is the order of
- * its records), whose rotor comes round every two hundred allocations or so.
+ * its records), whose rotor comes round every fifty allocations or so.
  *
  * <h2>Durability</h2>
  * The run is at one {@link Durability} level: the store's default ({@link Setting}). About a batch in three
@@ -56,7 +56,7 @@ final class PowerLossWorkload {
     static final String DISK = "disk";
     static final String TENANT = "tenant";
     static final String RING = "ring";
-    static final long RING_SIZE = 1024;
+    static final long RING_SIZE = 256;
     /** The only thread that uses {@value #RING}. */
     static final int RING_THREAD = 1;
     static final long PAGE = 4096;
@@ -269,7 +269,7 @@ final class PowerLossWorkload {
             List<long[]> mine = own.get(arena);
             int available = mine.size() - freeing.size();
             if (arena.equals(RING)) {
-                // At most 24 blocks of at most 8: the ring never fills, and its rotor comes round every ~200.
+                // At most 24 blocks of at most 8: the ring never fills, and its rotor comes round every ~50.
                 if (available >= 6 && (available >= 24 || rnd.nextBoolean())) {
                     long[] b = mine.get(rnd.nextInt(mine.size()));
                     if (freeing.contains(b)) {
