@@ -3,6 +3,7 @@ package dev.vmem.store;
 import dev.vmem.Policy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 
@@ -85,10 +86,35 @@ final class PowerLossLog {
     }
 
     /**
-     * The workload's call returned: for CREATE the arena; for SPAN, ALLOC and FREE the range
-     * {@code [base, base + size)} (size rounded to the quantum) and, for ALLOC, the policy.
+     * The workload is about to run unit {@code unit} (one call, or one batch) acknowledged at {@code level};
+     * {@code nextFit} bounds, per arena, the bytes its NEXT_FIT allocations may hand out. From here on the
+     * unit may be in the journal; it was started after every unit acknowledged before this event, so its
+     * record follows theirs.
      */
-    record Acked(int thread, AckKind kind, String arena, Policy policy, long base, long size) implements Event {
+    record Began(int thread, int unit, Durability level, Map<String, Long> nextFit) implements Event {
+    }
+
+    /**
+     * The workload's call returned: one of unit {@code unit}'s items, acknowledged at {@code level} (the
+     * unit's). For CREATE the arena; for SPAN, ALLOC and FREE the range {@code [base, base + size)} (size
+     * rounded to the quantum) and, for ALLOC, the policy.
+     */
+    record Acked(int thread, int unit, Durability level, AckKind kind, String arena, Policy policy, long base,
+            long size) implements Event {
+    }
+
+    /** Unit {@code unit} threw (the arena was exhausted): nothing it did happened. */
+    record Failed(int unit) implements Event {
+    }
+
+    /**
+     * {@code store.sync()} (or a clean close) was called: once the matching {@link SyncReturned} is recorded,
+     * everything acknowledged before this event is durable, whatever its level.
+     */
+    record SyncCalled(int thread, int barrier) implements Event {
+    }
+
+    record SyncReturned(int barrier) implements Event {
     }
 
     /** The workload is about to free {@code [base, base + size)}: from here on it may be gone. */
@@ -104,6 +130,16 @@ final class PowerLossLog {
         lock.lock();
         try {
             events.add(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Appends {@code all} at once: no instant falls between them. */
+    void appendAll(List<? extends Event> all) {
+        lock.lock();
+        try {
+            events.addAll(all);
         } finally {
             lock.unlock();
         }

@@ -10,6 +10,7 @@ import dev.vmem.store.PowerLossLog.Event;
 import dev.vmem.store.PowerLossStates.Mode;
 import dev.vmem.store.PowerLossStates.Spec;
 import dev.vmem.store.PowerLossStates.State;
+import dev.vmem.store.PowerLossWorkload.Setting;
 import dev.vmem.testing.StoreDirectories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -29,21 +31,27 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The crash contract under power loss: one multi-threaded run of the store is recorded through
  * {@link RecordingFiles}, then many states a power loss could have left at instants of that run
  * ({@link PowerLossStates}) are opened and held to the contract ({@link PowerLossCheck}).
  *
- * <p>System properties: {@code vmem.powerloss.states} (default 500; {@code -Ptorture} sets 20,000),
- * {@code vmem.powerloss.seed} (default random; printed). The recorded run is concurrent and so differs
+ * <p>One run per {@link Durability} level, the store's default ({@link Setting}; batches override it and
+ * threads call {@code sync()}). System properties: {@code vmem.powerloss.states} (default 500 at SYNC and
+ * {@value #WEAK_STATES} at the others; {@code -Ptorture} sets 20,000 for each), {@code vmem.powerloss.seed}
+ * (default random; printed), {@code vmem.powerloss.levels} (default all, e.g. {@code WRITE,BUFFERED}). The recorded run is concurrent and so differs
  * from one execution to the next; the seed fixes the run's random choices and every state's, and each
  * failing state is kept, as built, under {@code target/powerloss-failures/}.
  */
 class PowerLossTest {
     private static final int THREADS = 3;
     private static final Duration RUN = Duration.ofMillis(1500);
+    /** States per run at WRITE and BUFFERED by default: with SYNC's 500, about a minute in all. */
+    private static final int WEAK_STATES = 200;
     /** States opened at once: this machine has two cores, and each open is mostly CPU. */
     private static final int CHECKERS = 2;
     /** Failing states kept on disk, of each kind of failure; the rest are counted and listed. */
@@ -51,14 +59,19 @@ class PowerLossTest {
     private static final int LISTED = 30;
     private static final Path FAILURES = Path.of("target", "powerloss-failures");
 
-    @Test
-    void everyStateAPowerLossCanLeaveOpensWithEveryAcknowledgedOperation() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Durability.class)
+    void everyStateAPowerLossCanLeaveOpensWithEveryAcknowledgedOperation(Durability level) throws Exception {
         long seed = Long.getLong("vmem.powerloss.seed", System.nanoTime());
-        int count = Integer.getInteger("vmem.powerloss.states", 500);
-        System.out.println("PowerLossTest: seed=" + seed + " states=" + count + " (-Dvmem.powerloss.seed=" + seed
-                + " repeats the random choices; the recorded run's thread interleaving differs each time)");
-        Path work = Path.of("target", "powerloss-work", "seed" + seed);
-        Path scratch = scratch().resolve("vmem-powerloss-seed" + seed);
+        int count = Integer.getInteger("vmem.powerloss.states", level == Durability.SYNC ? 500 : WEAK_STATES);
+        Assumptions.assumeTrue(System.getProperty("vmem.powerloss.levels", level.name()).toUpperCase(Locale.ROOT)
+                .contains(level.name()), "vmem.powerloss.levels leaves out " + level);
+        Setting setting = Setting.of(seed, level);
+        System.out.println("PowerLossTest: " + setting + " seed=" + seed + " states=" + count
+                + " (-Dvmem.powerloss.seed=" + seed + " repeats the random choices; the recorded run's thread"
+                + " interleaving differs each time)");
+        Path work = Path.of("target", "powerloss-work", level + "-seed" + seed);
+        Path scratch = scratch().resolve("vmem-powerloss-" + level + "-seed" + seed);
         StoreDirectories.delete(work);
         StoreDirectories.delete(scratch);
         Path runDir = work.resolve("run");
@@ -66,21 +79,25 @@ class PowerLossTest {
         try {
             long started = System.nanoTime();
             PowerLossLog log = new PowerLossLog();
-            PowerLossWorkload.run(runDir, seed, THREADS, RUN, log);
+            List<StoreStats> phases = PowerLossWorkload.run(runDir, seed, THREADS, RUN, setting, log);
             List<Event> events = log.events();
             long recorded = System.nanoTime();
-            System.out.printf("PowerLossTest: recorded %d events (%d acknowledgements) in %d ms%n", events.size(),
-                    events.stream().filter(e -> e instanceof PowerLossLog.Acked).count(),
-                    (recorded - started) / 1_000_000);
+            System.out.printf("PowerLossTest: %s: recorded %d events (%d acknowledgements, %d sync() barriers) in %d"
+                    + " ms; the phases ended with %s%n", level, events.size(), events.stream()
+                    .filter(e -> e instanceof PowerLossLog.Acked).count(), events.stream()
+                    .filter(e -> e instanceof PowerLossLog.SyncReturned).count(), (recorded - started) / 1_000_000,
+                    phases);
 
             PowerLossStates states = new PowerLossStates(events, seed);
             assertReplaysTheRun(states, runDir);
-            Tally tally = checkStates(states, events, IntStream.range(0, count).boxed().toList(), seed, scratch);
-            System.out.printf("PowerLossTest: %d states in %d ms%n%s", count,
+            Tally tally = checkStates(states, events, IntStream.range(0, count).boxed().toList(), seed, setting,
+                    scratch);
+            System.out.printf("PowerLossTest: %s: %d states in %d ms%n%s", level, count,
                     (System.nanoTime() - recorded) / 1_000_000, tally);
+            assertTrue(tally.opened() > 0, "no state opened: the check cannot have checked anything");
             if (tally.failed() > 0) {
-                fail("seed=" + seed + ": " + tally.failed() + " of " + count + " power-loss states broke the crash "
-                        + "contract (failing states kept under " + FAILURES.toAbsolutePath() + "):\n" + tally);
+                fail(setting + " seed=" + seed + ": " + tally.failed() + " of " + count + " power-loss states broke the"
+                        + " crash contract (failing states kept under " + FAILURES.toAbsolutePath() + "):\n" + tally);
             }
         } finally {
             StoreDirectories.delete(work);
@@ -118,7 +135,7 @@ class PowerLossTest {
 
     /** Builds and checks the states, two at a time, and counts their outcomes. */
     private static Tally checkStates(PowerLossStates states, List<Event> events, List<Integer> indices, long seed,
-            Path work) throws Exception {
+            Setting setting, Path work) throws Exception {
         Tally tally = new Tally();
         ExecutorService pool = Executors.newFixedThreadPool(CHECKERS);
         // States are built in order of their cuts by one replay; a few wait here while the pool opens others.
@@ -128,7 +145,7 @@ class PowerLossTest {
                 queued.acquireUninterruptibly();
                 pool.execute(() -> {
                     try {
-                        checkOne(state, events, seed, work, tally);
+                        checkOne(state, events, seed, setting, work, tally);
                     } finally {
                         queued.release();
                     }
@@ -144,19 +161,20 @@ class PowerLossTest {
         return tally;
     }
 
-    private static void checkOne(State state, List<Event> events, long seed, Path work, Tally tally) {
+    private static void checkOne(State state, List<Event> events, long seed, Setting setting, Path work,
+            Tally tally) {
         Path dir = work.resolve("state-" + state.spec().index());
         Result result;
         try {
             state.writeTo(dir);
-            result = PowerLossCheck.check(dir, PowerLossCheck.Acknowledged.before(events, state.spec().cut()),
-                    state.lostUnsynced());
+            result = PowerLossCheck.check(dir, PowerLossAcks.before(events, state.spec().cut()),
+                    state.lostUnsynced(), setting.rotorReserve());
         } catch (IOException | RuntimeException | AssertionError e) {
             result = new Result(Outcome.UNSOUND, "the test itself failed: " + e);
         }
         String kept = null;
         if (result.outcome().failed() && tally.keep(result)) {
-            kept = keep(state, result, seed);
+            kept = keep(state, result, seed, setting);
         }
         try {
             StoreDirectories.delete(dir);
@@ -169,13 +187,13 @@ class PowerLossTest {
     }
 
     /** Writes the failing state again, as built, with what went wrong; returns where. */
-    private static String keep(State state, Result result, long seed) {
-        Path dir = FAILURES.resolve("seed" + seed).resolve("state" + state.spec().index() + "-cut"
+    private static String keep(State state, Result result, long seed, Setting setting) {
+        Path dir = FAILURES.resolve(setting.level() + "-seed" + seed).resolve("state" + state.spec().index() + "-cut"
                 + state.spec().cut() + "-" + state.spec().mode());
         try {
             StoreDirectories.delete(dir);
             state.writeTo(dir);
-            Files.writeString(dir.resolve("POWERLOSS.txt"), "seed=" + seed + "\n" + state.spec() + "\n"
+            Files.writeString(dir.resolve("POWERLOSS.txt"), "seed=" + seed + "\n" + setting + "\n" + state.spec() + "\n"
                     + result.outcome() + " (" + result.outcome().meaning + ")\n" + result.detail() + "\n",
                     StandardCharsets.UTF_8);
             return dir.toString();
@@ -190,6 +208,8 @@ class PowerLossTest {
         private final Map<String, Integer> kinds = new TreeMap<>();
         private final Map<Integer, String> failures = new TreeMap<>();
         private final Map<String, Integer> kept = new HashMap<>();
+        /** Per arena: rotor skips seen, quanta never handed out they skipped in all, and the most in one. */
+        private final Map<String, long[]> skips = new TreeMap<>();
 
         /** A failure's kind: its outcome and message without numbers and paths, which differ from state to state. */
         private static String kind(Result result) {
@@ -204,6 +224,12 @@ class PowerLossTest {
         synchronized void add(Spec spec, Result result, String where) {
             counts.computeIfAbsent(spec.mode(), m -> new EnumMap<>(Outcome.class)).merge(result.outcome(), 1,
                     Integer::sum);
+            result.skipped().forEach((arena, never) -> {
+                long[] s = skips.computeIfAbsent(arena, a -> new long[3]);
+                s[0]++;
+                s[1] += never;
+                s[2] = Math.max(s[2], never);
+            });
             if (result.outcome().failed()) {
                 kinds.merge(kind(result), 1, Integer::sum);
                 failures.put(spec.index(), spec + where + ": " + result.outcome() + ": " + result.detail());
@@ -214,6 +240,11 @@ class PowerLossTest {
             return failures.size();
         }
 
+        synchronized int opened() {
+            return counts.values().stream().mapToInt(m -> m.getOrDefault(Outcome.INTACT, 0)
+                    + m.getOrDefault(Outcome.TAIL_CUT, 0) + m.getOrDefault(Outcome.ACK_CUT, 0)).sum();
+        }
+
         @Override
         public synchronized String toString() {
             StringBuilder sb = new StringBuilder();
@@ -222,6 +253,8 @@ class PowerLossTest {
                         .map(e -> e.getKey() + " " + e.getValue().getOrDefault(o, 0))
                         .collect(Collectors.joining(", "))));
             }
+            skips.forEach((arena, s) -> sb.append(String.format("  rotor skips in '%s': %d states, never-handed-out"
+                    + " quanta skipped: mean %.1f, max %d%n", arena, s[0], (double) s[1] / s[0], s[2])));
             kinds.forEach((k, n) -> sb.append(String.format("  %5d x %s%n", n, k)));
             failures.values().stream().limit(LISTED).forEach(f -> sb.append("  ").append(f).append('\n'));
             if (failures.size() > LISTED) {
