@@ -1,5 +1,6 @@
 package dev.vmem.cli;
 
+import dev.vmem.store.Durability;
 import dev.vmem.store.StoreOptions;
 import dev.vmem.store.VmemStore;
 import java.io.IOException;
@@ -60,8 +61,9 @@ final class VmemCommand {
     }
 
     /** Opens the store; the command's defaults (config/vmem.properties) shape the options. */
-    VmemStore openStore(boolean createIfMissing) {
-        StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing).build();
+    VmemStore openStore(boolean createIfMissing, Durability durability) {
+        StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing)
+                .durability(durability).build();
         return VmemStore.open(options);
     }
 
