@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "alloc", description = {"Allocate SIZE values; prints each base in decimal on its own line as soon "
-        + "as that allocation is acknowledged: at sync, once it is durable. At write and buffered the command "
-        + "syncs the store after the last allocation, so when it exits 0 every base it printed is durable."})
+        + "as that allocation is acknowledged.",
+        "At sync that is once it is durable. At write and buffered, after the last allocation the command syncs the "
+                + "store (store.sync()) before it exits, so when it exits 0 every base it printed is durable."})
 final class AllocCommand extends WritingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;

@@ -24,10 +24,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "demo", description = {"The main job, restart-safe PID allocation, at each durability level: a child "
-        + "JVM hands out PIDs with NEXT_FIT, printing each once acknowledged, and is killed with SIGKILL in full "
-        + "flight; the store is reopened and carries on. Shows the rate of each level, what the kill took back, "
-        + "how far the rotor skipped, and that no printed PID is handed out again. Takes a few seconds."})
+@Command(name = "demo", description = {"The main job, restart-safe PID allocation, at each durability level.",
+        "For each level a child JVM hands out PIDs with NEXT_FIT, printing each once acknowledged, and is killed "
+                + "with SIGKILL while it allocates; the store is reopened and carries on. Shows each level's rate, "
+                + "what the kill took back, how far the rotor skipped (RecoveryReport.rotorSkips), and that no "
+                + "printed PID is handed out again. Takes a few seconds."})
 final class DemoCommand implements Callable<Integer> {
     static final long FIRST_PID = 300;
     /** Linux's largest pid_max: room for the fastest level's run without the rotor coming round. */
@@ -66,8 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = root.out();
         Path base = prepare();
         out.println("Restart-safe PIDs at each durability level. Per level: a fresh store (" + base + "/LEVEL)");
-        out.println("with an arena 'pids' of [" + FIRST_PID + ", " + PID_LIMIT + ") handed out with NEXT_FIT; a child JVM "
-                + "allocates PIDs at that level,");
+        out.println("with an arena 'pids' of [" + FIRST_PID + ", " + PID_LIMIT + ") handed out with NEXT_FIT; a child "
+                + "JVM allocates PIDs at that level,");
         out.println("printing each once acknowledged, times the first " + RUN_PIDS + " (or " + runMillis + " ms), goes "
                 + "on until it is killed");
         out.println("with SIGKILL, and the store is reopened.");
@@ -135,12 +136,12 @@ final class DemoCommand implements Callable<Integer> {
         static ChildRun killInFlight(Path storeDir, Durability level, long runMillis) throws Exception {
             // C1 only and the serial collector: the child starts sooner, and a run this short never reaches C2.
             Process child = new ProcessBuilder(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-                    System.getProperty("java.class.path"), DemoWorker.class.getName(), storeDir.toString(), level.name(), "" + RUN_PIDS, "" + runMillis)
+                    System.getProperty("java.class.path"), DemoWorker.class.getName(), storeDir.toString(),
+                    level.name(), "" + RUN_PIDS, "" + runMillis)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             Set<Long> pids = new HashSet<>();
             double[] rate = {Double.NaN};
-            CountDownLatch ready = new CountDownLatch(1);
-            CountDownLatch timed = new CountDownLatch(1);
+            CountDownLatch timedOrGone = new CountDownLatch(1);
             Thread reader = new Thread(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -150,22 +151,20 @@ final class DemoCommand implements Callable<Integer> {
                         } else if (line.startsWith("rate ")) {
                             String[] f = line.split(" ");
                             rate[0] = Long.parseLong(f[1]) * 1e9 / Math.max(1, Long.parseLong(f[2]));
-                            timed.countDown();
-                        } else if (line.equals("ready")) {
-                            ready.countDown();
+                            timedOrGone.countDown();
                         }
                     }
                 } catch (java.io.IOException e) {
                     // The pipe ends when the child is killed; every whole line before that was read.
+                } finally {
+                    timedOrGone.countDown();
                 }
             }, "demo-child-output");
             reader.start();
             try {
-                if (!ready.await(30, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the demo's child process did not start within 30 s");
-                }
-                if (!timed.await(runMillis + 30_000, TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException("the demo's child process did not finish its timed run");
+                if (!timedOrGone.await(runMillis + 60_000, TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the demo's child process did not finish its timed run in "
+                            + (runMillis + 60_000) + " ms");
                 }
             } finally {
                 // SIGKILL while it allocates: no shutdown hook, no flush, no checkpoint. Through the handle, since
@@ -176,6 +175,10 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (reader.isAlive()) {
                 throw new IllegalStateException("the demo's child process was killed, but its output did not end");
+            }
+            if (Double.isNaN(rate[0])) {
+                throw new IllegalStateException("the demo's child process ended before its timed run (exit status "
+                        + child.exitValue() + "; its errors are above)");
             }
             return new ChildRun(rate[0], Set.copyOf(pids)); // the reader has ended: join published what it wrote
         }

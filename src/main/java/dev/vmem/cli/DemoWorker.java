@@ -30,8 +30,6 @@ final class DemoWorker {
         VmemStore store = VmemStore.open(StoreOptions.builder(Path.of(args[0])).createIfMissing(false)
                 .durability(level).build());
         PersistentArena pids = store.arena("pids");
-        out.print("ready\n");
-        out.flush();
         long started = System.nanoTime();
         long n = 0;
         long elapsed = 0;

@@ -12,12 +12,13 @@ import picocli.CommandLine.Option;
 final class DurabilityOption {
     @Option(names = "--durability", paramLabel = "sync|write|buffered", defaultValue = "sync",
             converter = Parse.class,
-            description = {"When each operation is acknowledged (any case; default: sync). sync: once fsynced, "
-                    + "it survives a power loss. write: once written to the operating system, it survives a "
-                    + "kill of the process; a power loss may take back the last 100 ms. buffered: once in the "
-                    + "store's buffer; any crash may take back the last 100 ms. At every level a crash never "
-                    + "lets NEXT_FIT hand out again a value it returned, and a command that exits 0 has made "
-                    + "all it did durable."})
+            description = {"When each operation is acknowledged (any case; default: sync):",
+                    "  sync: once fsynced; it survives a power loss.",
+                    "  write: once written to the operating system; it survives a kill of the process, a power "
+                            + "loss may take back the last 100 ms.",
+                    "  buffered: once in the store's buffer; any crash may take back the last 100 ms.",
+                    "At every level, a crash never makes NEXT_FIT hand out again a value it returned before (until "
+                            + "the rotor comes round), and when the command exits 0 all it did is durable."})
     Durability level;
 
     /** Durability.parse, reported as a bad option value (exit 2, one line naming the value and the choices). */

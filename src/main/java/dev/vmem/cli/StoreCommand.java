@@ -39,7 +39,8 @@ abstract class StoreCommand implements Callable<Integer> {
         Path dir = root.storeDirectory();
         boolean fresh = createsStore() && !Files.exists(dir.resolve("FORMAT"));
         boolean dirExisted = Files.exists(dir);
-        VmemStore opened = root.openStore(createsStore(), durability()); // a failure here removes nothing: it may not be ours
+        // A failure to open removes nothing: the directory may not be ours.
+        VmemStore opened = root.openStore(createsStore(), durability());
         try (VmemStore store = opened) {
             return run(store);
         } catch (Exception | Error e) {

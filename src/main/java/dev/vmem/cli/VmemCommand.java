@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
                 DemoCommand.class, RepairCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",
-                "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input; 3 exhausted;",
-                "            4 invalid free; 5 store locked; 6 store corrupted."})
+                "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
+                "            3 exhausted; 4 invalid free; 5 store locked; 6 store corrupted."})
 final class VmemCommand {
     static final Path CONFIG = Path.of("config", "vmem.properties");
 
