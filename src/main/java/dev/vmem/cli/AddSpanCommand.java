@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "add-span", description = "Give an arena the range [BASE, BASE + SIZE).")
-final class AddSpanCommand extends StoreCommand {
+final class AddSpanCommand extends WritingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

@@ -2,6 +2,7 @@ package dev.vmem.cli;
 
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
+import dev.vmem.store.Durability;
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
 import java.io.PrintWriter;
@@ -11,8 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "alloc", description = {"Allocate SIZE values; prints each base in decimal on its own line as soon "
-        + "as that allocation is durable."})
-final class AllocCommand extends StoreCommand {
+        + "as that allocation is acknowledged.",
+        "At sync that is once it is durable. At write and buffered, after the last allocation the command syncs the "
+                + "store (store.sync()) before it exits, so when it exits 0 every base it printed is durable."})
+final class AllocCommand extends WritingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -78,6 +81,9 @@ final class AllocCommand extends StoreCommand {
                 }
                 progress.step();
             }
+        }
+        if (durability() != Durability.SYNC) {
+            store.sync();
         }
         return 0;
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "create", description = "Create an arena (and the store, if missing), with its spans, as one unit.")
-final class CreateCommand extends StoreCommand {
+final class CreateCommand extends WritingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

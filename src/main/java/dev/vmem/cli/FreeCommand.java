@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "free", description = "Free the allocation that starts at BASE.")
-final class FreeCommand extends StoreCommand {
+final class FreeCommand extends WritingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

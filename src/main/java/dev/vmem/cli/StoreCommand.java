@@ -1,5 +1,6 @@
 package dev.vmem.cli;
 
+import dev.vmem.store.Durability;
 import dev.vmem.store.VmemStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +22,11 @@ abstract class StoreCommand implements Callable<Integer> {
         return false;
     }
 
+    /** The level the store acknowledges this command's operations at: SYNC unless the command writes and asks. */
+    Durability durability() {
+        return Durability.SYNC;
+    }
+
     abstract int run(VmemStore store) throws Exception;
 
     /** Checks the arguments before the store is opened; throws IllegalArgumentException naming the value. */
@@ -33,7 +39,8 @@ abstract class StoreCommand implements Callable<Integer> {
         Path dir = root.storeDirectory();
         boolean fresh = createsStore() && !Files.exists(dir.resolve("FORMAT"));
         boolean dirExisted = Files.exists(dir);
-        VmemStore opened = root.openStore(createsStore()); // a failure here removes nothing: it may not be ours
+        // A failure to open removes nothing: the directory may not be ours.
+        VmemStore opened = root.openStore(createsStore(), durability());
         try (VmemStore store = opened) {
             return run(store);
         } catch (Exception | Error e) {

@@ -1,5 +1,6 @@
 package dev.vmem.cli;
 
+import dev.vmem.store.Durability;
 import dev.vmem.store.StoreOptions;
 import dev.vmem.store.VmemStore;
 import java.io.IOException;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Spec;
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
                 DemoCommand.class, RepairCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",
-                "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input; 3 exhausted;",
-                "            4 invalid free; 5 store locked; 6 store corrupted."})
+                "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
+                "            3 exhausted; 4 invalid free; 5 store locked; 6 store corrupted."})
 final class VmemCommand {
     static final Path CONFIG = Path.of("config", "vmem.properties");
 
@@ -60,8 +61,9 @@ final class VmemCommand {
     }
 
     /** Opens the store; the command's defaults (config/vmem.properties) shape the options. */
-    VmemStore openStore(boolean createIfMissing) {
-        StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing).build();
+    VmemStore openStore(boolean createIfMissing, Durability durability) {
+        StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing)
+                .durability(durability).build();
         return VmemStore.open(options);
     }
 

@@ -21,6 +21,11 @@ public final class VmemMain {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         configureLogging(verbose);
         CommandLine cl = new CommandLine(new VmemCommand());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            // Every error points at 'vmem COMMAND --help': each subcommand answers it (and -h) with its usage.
+            sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, badArgs) -> {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vmem.Segment;
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
 import dev.vmem.testing.StoreDirectories;
@@ -245,7 +246,8 @@ class VmemCommandIT {
                     bad("free inside an allocation", 4, "4100", "free", "a", "4100"),
                     bad("wrong --size", 4, "32", "free", "a", "4096", "--size", "32"),
                     bad("exhausted", 3, "65536", "alloc", "a", "0x10000"),
-                    bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"));
+                    bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"),
+                    bad("unknown durability", 2, "fast", "alloc", "a", "16", "--durability", "fast"));
         }
 
         private static BadInput bad(String label, int exit, String value, String... args) {
@@ -288,6 +290,15 @@ class VmemCommandIT {
                 out.keySet().removeIf(name -> name.startsWith("checkpoint-"));
             }
             return out;
+        }
+
+        @Test
+        void aBadDurabilityNamesTheValueAndTheChoices(@TempDir Path work) throws Exception {
+            Path store = work.resolve("new-store");
+            Result r = run(work, store, "create", "x", "--quantum", "1", "--durability", "syncd");
+            assertOneErrorLine(r, 2, "syncd");
+            assertTrue(r.err.contains("sync, write, buffered"), "the choices are named: " + r.describe());
+            assertFalse(Files.exists(store.resolve("FORMAT")), "rejected before the store is touched: " + listFiles(store));
         }
 
         @Test
@@ -464,6 +475,58 @@ class VmemCommandIT {
         }
 
         @Test
+        void everyCommandThatWritesTakesDurabilityInAnyCase_andTheHelpSaysWhatEachLevelPromises(@TempDir Path work)
+                throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "a", "--quantum", "1", "--span", "0:100", "--durability", "WRITE");
+            ok(work, store, "add-span", "a", "1000", "100", "--durability", "Buffered");
+            long base = single(ok(work, store, "alloc", "a", "10", "--durability", "buffered"));
+            ok(work, store, "free", "a", "" + base, "--durability", "sync");
+            Map<?, ?> a = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
+            assertEquals(200, num(a.get("total")), "create and add-span at write and buffered are durable: " + a);
+            assertEquals(1, num(a.get("allocations")), a.toString());
+            assertEquals(0, num(a.get("live")), "the free at sync is durable: " + a);
+
+            for (String command : List.of("create", "add-span", "alloc", "free")) {
+                String help = ok(work, null, command, "--help").out.replaceAll("\\s+", " ");
+                assertTrue(help.contains("--durability=sync|write|buffered") && help.contains("it survives a power loss")
+                        && help.contains("it survives a kill of the process") && help.contains("any crash may take back")
+                        && help.contains("when the command exits 0 all it did is durable"), command + " --help: " + help);
+            }
+            String alloc = ok(work, null, "alloc", "--help").out.replaceAll("\\s+", " ");
+            assertTrue(alloc.contains("At write and buffered, after the last allocation the command syncs the store "
+                    + "(store.sync()) before it exits"), alloc);
+        }
+
+        /**
+         * At write and buffered each base is printed once acknowledged, before it is durable; the command syncs
+         * before it exits, so a run that exits 0 leaves every printed base allocated in the store.
+         */
+        @Test
+        void allocCountAtWriteAndBufferedLeavesEveryPrintedBaseInTheStore(@TempDir Path work) throws Exception {
+            int count = 3000;
+            for (String level : List.of("write", "buffered")) {
+                Path store = work.resolve(level);
+                ok(work, store, "create", "ids", "--quantum", "1", "--span", "1:1000000", "--durability", level);
+                List<Long> bases = ok(work, store, "alloc", "ids", "1", "--policy", "next", "--count", "" + count,
+                        "--durability", level).outLines().stream().map(Long::parseLong).toList();
+                assertEquals(count, new HashSet<>(bases).size(), level + ": distinct bases");
+                try (VmemStore s = VmemStore.open(store)) {
+                    assertTrue(s.recovery().rotorSkips().isEmpty(), level + ": a clean exit spends the rotor marks: "
+                            + s.recovery());
+                    PersistentArena ids = s.arena("ids");
+                    assertEquals(count, ids.stats().liveAllocations(), level + ": every printed base is allocated");
+                    List<Long> allocated = ids.segments().stream()
+                            .filter(seg -> seg.kind() == Segment.Kind.ALLOCATED).map(Segment::base).toList();
+                    assertEquals(bases, allocated, level + ": exactly the printed bases, in order");
+                    assertEquals(count + 1, ids.nextFitCursor(), level + ": the rotor is exactly after the last base");
+                    assertEquals(List.of(), ids.checkInvariants());
+                    assertEquals(List.of(), s.verify());
+                }
+            }
+        }
+
+        @Test
         void nextFitContinuesAcrossProcessesEvenAfterAFree(@TempDir Path work) throws Exception {
             Path store = work.resolve("store");
             ok(work, store, "create", "pids", "--quantum", "1", "--span", "300:32468");
@@ -508,18 +571,47 @@ class VmemCommandIT {
             assertTrue(text.contains("2 spans"), text);
         }
 
+        /**
+         * The demo at each level: a row per level whose child was killed in flight, sync and write losing nothing
+         * it printed, no printed PID handed out again, every store sound, and nothing on stderr.
+         */
         @Test
-        void demoShowsRestartSafePidAllocation(@TempDir Path work) throws Exception {
+        void demoShowsEachDurabilityLevelKilledInFlightWithoutReuse(@TempDir Path work) throws Exception {
             Path dir = work.resolve("demo");
             long started = System.nanoTime();
-            Result r = run(work, null, Duration.ofSeconds(30), "demo", "--dir", dir.toString());
+            Result r = run(work, null, Duration.ofSeconds(60), "demo", "--dir", dir.toString());
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             assertEquals(0, r.exit, r.describe());
-            assertTrue(seconds < 30, "demo took " + seconds + " s");
-            assertTrue(r.out.contains("none of them was running"), r.describe());
-            assertFalse(r.out.contains("REUSED"), r.describe());
-            assertTrue(r.out.contains("sound"), r.describe());
-            assertTrue(Files.isRegularFile(dir.resolve("FORMAT")), "the demo's store is in --dir");
+            assertTrue(seconds < 60, "demo took " + seconds + " s");
+            // LEVEL PIDS/S PRINTED RECOVERED ROTOR-SKIP NEXT-PID REUSED
+            Pattern row = Pattern.compile("(sync|write|buffered) +([\\d,]+) +([\\d,]+) +([\\d,]+) +([\\d,]+) +(\\d+) +(.+)");
+            Map<String, long[]> rows = new TreeMap<>();
+            for (String line : r.outLines()) {
+                java.util.regex.Matcher m = row.matcher(line);
+                if (m.matches()) {
+                    assertEquals("none", m.group(7), "no printed PID handed out again: " + r.describe());
+                    long[] numbers = new long[5];
+                    for (int i = 0; i < 5; i++) {
+                        numbers[i] = Long.parseLong(m.group(i + 2).replace(",", ""));
+                    }
+                    rows.put(m.group(1), numbers);
+                }
+            }
+            assertEquals(List.of("buffered", "sync", "write"), List.copyOf(rows.keySet()), "a row per level: "
+                    + r.describe());
+            rows.forEach((level, n) -> assertAll(level,
+                    () -> assertTrue(n[0] > 0 && n[1] > 0, "a rate, and PIDs printed: " + r.describe()),
+                    () -> assertTrue(level.equals("buffered") || n[2] >= n[1], "sync and write lose nothing "
+                            + "acknowledged to a kill: " + r.describe()),
+                    () -> assertTrue(level.equals("sync") ? n[3] == 0 : n[3] > 0, "only the levels below sync use "
+                            + "rotor marks, and a kill leaves them set: " + r.describe()),
+                    () -> assertTrue(n[4] > n[1] + DemoCommand.FIRST_PID - 1, "the next PID is past every printed one: "
+                            + r.describe())));
+            assertTrue(r.out.contains("No PID printed before a kill was handed out again, and every store is sound."),
+                    r.describe());
+            for (String level : List.of("sync", "write", "buffered")) {
+                assertTrue(Files.isRegularFile(dir.resolve(level).resolve("FORMAT")), "the demo's stores are in --dir");
+            }
             assertEquals("", r.err, "demo writes nothing on stderr");
         }
 
