@@ -9,6 +9,8 @@ import dev.vmem.store.StoreOptions;
 import dev.vmem.store.StoreStats;
 import dev.vmem.store.VmemStore;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -41,9 +43,13 @@ import org.openjdk.jmh.runner.IterationType;
  * setup costs a few hundred fsyncs rather than a million and the measurement does not start with a
  * checkpoint of a million segments pending.
  *
- * <p>Reported besides the score: for WRITE and BUFFERED, the fraction of rotor-moving units that waited for
- * an fsync of a new rotor mark during the measurement iterations ({@code rotorWaits / rotorMoves} of
- * {@link VmemStore#stats()}, warm-up excluded), printed at the end of each trial as {@code rotor waits}.
+ * <p>Reported besides the score, at the end of each trial, over the measurement iterations only: for WRITE and
+ * BUFFERED, the fraction of rotor-moving units that waited for an fsync of a new rotor mark
+ * ({@code rotorWaits / rotorMoves} of {@link VmemStore#stats()}), as {@code rotor waits}; and for every
+ * variant the CPU time per operation of the benchmark thread and of the whole JVM (the store's background
+ * threads included), as {@code cpu}. On a shared machine the CPU times vary much less than the scores, since
+ * time spent waiting for a core is not counted: they give the in-process cost ratios when the scores are
+ * noisy.
  *
  * <pre>
  *   java -jar target/benchmarks.jar DurabilityLevelsBenchmark -f 1 -wi 2 -w 2s -i 5 -r 2s
@@ -73,6 +79,15 @@ public class DurabilityLevelsBenchmark {
     long measuredMoves;
     long measuredWaits;
     long measuredUnits;
+    /** Operations so far, and CPU time (ns) of this thread and of the JVM, when the current measurement iteration began. */
+    long ops;
+    long startOps = -1;
+    long startThreadCpu;
+    long startProcessCpu;
+    long measuredOps;
+    long measuredThreadCpu;
+    long measuredProcessCpu;
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -122,11 +137,25 @@ public class DurabilityLevelsBenchmark {
 
     @Setup(Level.Iteration)
     public void startIteration(IterationParams params) {
-        iterationStart = store != null && params.getType() == IterationType.MEASUREMENT ? store.stats() : null;
+        boolean measured = params.getType() == IterationType.MEASUREMENT;
+        iterationStart = store != null && measured ? store.stats() : null;
+        startOps = measured ? ops : -1;
+        startThreadCpu = THREADS.getCurrentThreadCpuTime();
+        startProcessCpu = processCpuNanos();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     @TearDown(Level.Iteration)
     public void endIteration() {
+        if (startOps >= 0) {
+            measuredOps += ops - startOps;
+            measuredThreadCpu += THREADS.getCurrentThreadCpuTime() - startThreadCpu;
+            measuredProcessCpu += processCpuNanos() - startProcessCpu;
+        }
         if (iterationStart != null) {
             StoreStats now = store.stats();
             measuredMoves += now.rotorMoves() - iterationStart.rotorMoves();
@@ -137,6 +166,11 @@ public class DurabilityLevelsBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (measuredOps > 0) {
+            System.out.printf("%ncpu (%s, measurement): %d ops, %.0f ns/op on the benchmark thread, %.0f ns/op in the"
+                    + " JVM%n", level, measuredOps, (double) measuredThreadCpu / measuredOps,
+                    (double) measuredProcessCpu / measuredOps);
+        }
         if (store == null) {
             return;
         }
@@ -153,6 +187,7 @@ public class DurabilityLevelsBenchmark {
 
     @Benchmark
     public long step() {
+        ops++;
         int i = rnd.nextInt(live.length);
         arena.free(live[i], 1);
         long id = arena.alloc(1, Policy.NEXT_FIT);
