@@ -277,7 +277,8 @@ final class ReopenCheck {
 
             // (4) the NEXT_FIT rotors.
             Map<String, RecoveryReport.RotorSkip> skips = skips(ctx, store);
-            Map<String, Long> lostRotor = lostRotors(log, kept);
+            List<Unit> lost = lost(log, kept);
+            Map<String, Long> lostRotor = lostRotors(lost);
             for (String a : ARENAS) {
                 if (!arenas.containsKey(a)) {
                     continue;
@@ -315,7 +316,8 @@ final class ReopenCheck {
             }
             assertTrue(skips.isEmpty(), ctx + " rotor skips reported for arenas the store does not have: " + skips);
             if (arenas.containsKey(PIDS) && !mustSpan.getOrDefault(PIDS, Set.of()).isEmpty()) {
-                probePids(ctx, log, store, arenas.get(PIDS), reopened.get(PIDS), rotorFromModel.contains(PIDS));
+                probePids(ctx, log, store, arenas.get(PIDS), reopened.get(PIDS), rotorFromModel.contains(PIDS),
+                        lostPids(lost));
             }
             stats.maxLivePids = Math.max(stats.maxLivePids, reopened.get(PIDS).size());
 
@@ -369,6 +371,36 @@ final class ReopenCheck {
         return found;
     }
 
+    /** The acknowledged units the crash took back, in journal order. */
+    private static List<Unit> lost(AckLog log, List<Unit> kept) {
+        List<Unit> lost = new ArrayList<>();
+        if (kept.size() < log.acked.size()) {
+            Set<Unit> keptSet = new HashSet<>(kept);
+            for (Unit u : log.acked) {
+                if (!keptSet.contains(u)) {
+                    lost.add(u);
+                }
+            }
+            lost.sort(Comparator.comparingLong(Unit::ticket));
+        }
+        return lost;
+    }
+
+    /** The PIDs acknowledged by NEXT_FIT allocations the crash took back. */
+    private static Set<Long> lostPids(List<Unit> lost) {
+        Set<Long> out = new HashSet<>();
+        for (Unit u : lost) {
+            for (Item it : u.items()) {
+                if (it.arena.equals(PIDS) && it.policy == Policy.NEXT_FIT && it.kind != 'f') {
+                    for (long v = it.base; v < it.block().end(); v++) {
+                        out.add(v);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The rotor skips recovery reported, by arena: none unless the store ran below SYNC. */
     private Map<String, RecoveryReport.RotorSkip> skips(String ctx, VmemStore store) {
         Map<String, RecoveryReport.RotorSkip> skips = new HashMap<>();
@@ -401,19 +433,8 @@ final class ReopenCheck {
      * took back, when they moved its rotor forward only (a wrap waits for its fsync, so a crash cannot take one
      * back): the rotor must stand at least there.
      */
-    private Map<String, Long> lostRotors(AckLog log, List<Unit> kept) {
+    private Map<String, Long> lostRotors(List<Unit> lost) {
         Map<String, Long> out = new HashMap<>();
-        if (kept.size() == log.acked.size()) {
-            return out;
-        }
-        Set<Unit> keptSet = new HashSet<>(kept);
-        List<Unit> lost = new ArrayList<>();
-        for (Unit u : log.acked) {
-            if (!keptSet.contains(u)) {
-                lost.add(u);
-            }
-        }
-        lost.sort(Comparator.comparingLong(Unit::ticket));
         Set<String> wrapped = new HashSet<>();
         for (Unit u : lost) {
             for (Item it : u.items()) {
@@ -614,7 +635,7 @@ final class ReopenCheck {
      * of them a PID acknowledged in the rotor's current lap.
      */
     private void probePids(String ctx, AckLog log, VmemStore store, PersistentArena pids, Set<Block> live,
-            boolean rotorFromModel) {
+            boolean rotorFromModel, Set<Long> lostPids) {
         long rotor = pids.nextFitCursor();
         String before = pids.dump();
         List<Long> fromRotor = new ArrayList<>();
@@ -683,6 +704,10 @@ final class ReopenCheck {
         }
         for (int i = 0; i < probes.size(); i++) {
             long v = probes.get(i);
+            // Wrapped or not: a skip that ran the rotor past the span's end does not make a lost value free to go.
+            assertTrue(!lostPids.contains(v), ctx + " NEXT_FIT handed out PID " + v + " again: it was acknowledged"
+                    + " by a unit the crash took back (rotor reopened at " + rotor + ", skips "
+                    + store.recovery().rotorSkips() + ")");
             boolean wrapped = i > 0 && v < probes.get(i - 1) || i == 0 && v < rotor;
             if (wrapped) {
                 assertTrue(i >= fromRotor.size(), ctx + " NEXT_FIT wrapped to " + v + " after " + i
