@@ -307,10 +307,10 @@ final class ReopenCheck {
                 if (skip != null) {
                     checkSkip(ctx, skip, rotor, arenas.get(a).quantum());
                 }
-                Long lost = lostRotor.get(a);
-                if (lost != null && recovered == model) {
-                    assertTrue(rotor >= lost, ctx + " arena '" + a + "': the crash took back acknowledged NEXT_FIT"
-                            + " allocations up to " + lost + ", but the rotor stands at " + rotor + " (recovered at "
+                Long lostEnd = lostRotor.get(a);
+                if (lostEnd != null && recovered == model) {
+                    assertTrue(rotor >= lostEnd, ctx + " arena '" + a + "': the crash took back acknowledged NEXT_FIT"
+                            + " allocations up to " + lostEnd + ", but the rotor stands at " + rotor + " (recovered at "
                             + recovered + ", skip " + skip + "): they would be handed out again");
                 }
             }
