@@ -131,6 +131,10 @@ public final class CrashWorker {
             b.journalSegmentBytes(64 << 10).checkpointBytes(256 << 10)
                     .checkpointInterval(Duration.ofMillis(20 + rnd.nextInt(31)));
         }
+        if (run != null && run.level() == Durability.BUFFERED && !mode.equals("tiny")) {
+            // A checkpoint syncs the journal: fewer of them leave BUFFERED more to lose.
+            b.checkpointInterval(Duration.ofMillis(100 + rnd.nextInt(900)));
+        }
         return b.build();
     }
 
