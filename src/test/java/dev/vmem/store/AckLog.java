@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * The acknowledgement log: a killed {@link CrashWorker}'s stdout, parsed (its line format is documented on
  * {@link CrashWorker}). It says which units were acknowledged ({@code K} lines, in order), which were in
  * flight at the kill ({@code S} without its {@code K} or {@code N}), whether the worker got past set-up
- * ({@code READY}) and whether the kill landed inside a checkpoint write ({@code CB} without {@code CE}).
+ * ({@code READY}), whether the kill landed inside a checkpoint write ({@code CB} without {@code CE}), and
+ * which units a completed {@code sync()} covered ({@code SY} ... {@code Y}: those acknowledged before the SY).
  * A line the format does not know fails the test.
  */
 final class AckLog {
@@ -33,6 +34,10 @@ final class AckLog {
     int rejected;
     int checkpointsBegun;
     boolean inCheckpointWrite;
+    /** How many of {@link #acked} a completed {@code sync()} covers: those printed before its SY. */
+    int syncedAcked;
+    int syncsCompleted;
+    private int syncCalledAt = -1;
 
     AckLog(List<String> lines) {
         this.lines = lines;
@@ -54,6 +59,17 @@ final class AckLog {
                 case "CE":
                     log.inCheckpointWrite = false;
                     break;
+                case "SY":
+                    log.syncCalledAt = log.acked.size();
+                    break;
+                case "Y":
+                    if (log.syncCalledAt < 0) {
+                        fail(ctx + " worker line " + (n + 1) + ": a sync returned that was never called");
+                    }
+                    log.syncedAcked = log.syncCalledAt;
+                    log.syncsCompleted++;
+                    log.syncCalledAt = -1;
+                    break;
                 case "S": {
                     int tid = Integer.parseInt(head[1]);
                     log.inFlightByThread.put(tid, items(line.substring(line.indexOf(' ', 2) + 1), ctx));
@@ -61,9 +77,11 @@ final class AckLog {
                 }
                 case "K": {
                     int tid = Integer.parseInt(head[1]);
-                    long ticket = head[2].equals("-") ? -1 : Long.parseLong(head[2]);
+                    String[] ticketAt = head[2].split("@");
+                    long ticket = ticketAt[0].equals("-") ? -1 : Long.parseLong(ticketAt[0]);
+                    Durability asked = ticketAt.length > 1 ? Durability.valueOf(ticketAt[1]) : null;
                     log.inFlightByThread.remove(tid);
-                    log.acked.add(new Unit(tid, ticket, items(head[3], ctx), n + 1));
+                    log.acked.add(new Unit(tid, ticket, asked, items(head[3], ctx), n + 1));
                     log.anyAck = true;
                     break;
                 }
@@ -91,6 +109,22 @@ final class AckLog {
         Map<Integer, List<Item>> out = new TreeMap<>(inFlightByThread);
         out.remove(0);
         return out;
+    }
+
+    /**
+     * The highest ticket that must survive a process crash at BUFFERED, or -1: that of a unit acknowledged before
+     * a completed {@code sync()} was called, or of a unit that asked for WRITE or SYNC itself. Every unit with
+     * a ticket up to it was journalled before it, so it must survive too.
+     */
+    long mustSurviveTicket() {
+        long bound = -1;
+        for (int i = 0; i < acked.size(); i++) {
+            Unit u = acked.get(i);
+            if (i < syncedAcked || u.asked() != null) {
+                bound = Math.max(bound, u.ticket());
+            }
+        }
+        return bound;
     }
 
     /** The worker lines that mention {@code b}'s base in arena {@code a}, for failure messages. */
@@ -193,11 +227,12 @@ final class AckLog {
         }
     }
 
-    /** An acknowledged unit. */
-    record Unit(int tid, long ticket, List<Item> items, int line) {
+    /** An acknowledged unit; {@code asked}: the level the batch asked for, or null for the store's. */
+    record Unit(int tid, long ticket, Durability asked, List<Item> items, int line) {
         @Override
         public String toString() {
-            return "line " + line + " thread " + tid + " ticket " + ticket + " " + items;
+            return "line " + line + " thread " + tid + " ticket " + ticket + (asked == null ? "" : "@" + asked) + " "
+                    + items;
         }
     }
 }

@@ -38,27 +38,41 @@ final class CrashHistory {
     /** Where the worker's output and the copies of the store go. */
     private final Path scratch;
     private final ReopenCheck check;
+    /** The level every worker of this history opens the store at, or null: the classic worker, at SYNC. */
+    private final Durability level;
+    private final long rotorReserve;
     private ReopenCheck.Baseline baseline = new ReopenCheck.Baseline();
     private long lastReadyMillis = 700;
 
     CrashHistory(Path dir, String name, CrashStats stats, Path scratch) {
+        this(dir, name, stats, scratch, null, 0);
+    }
+
+    /** A history whose workers open the store at {@code level} with {@code rotorReserve}. */
+    CrashHistory(Path dir, String name, CrashStats stats, Path scratch, Durability level, long rotorReserve) {
         this.dir = dir;
         this.name = name;
         this.stats = stats;
         this.seed = stats.seed;
         this.scratch = scratch;
-        this.check = new ReopenCheck(dir, stats);
+        this.level = level;
+        this.rotorReserve = rotorReserve;
+        this.check = new ReopenCheck(dir, stats, level, rotorReserve);
     }
 
     void round(int round, long roundSeed, Plan plan, Random rnd) throws Exception {
         CrashHarness.checkNotStopped();
         String mode = CrashWorker.MODES[Math.floorMod(roundSeed, CrashWorker.MODES.length)];
+        // A flush interval of 1 s lets BUFFERED lose far more than the default's 100 ms.
+        CrashWorker.LevelRun run = level == null ? null
+                : new CrashWorker.LevelRun(level, rotorReserve, rnd.nextInt(3) == 0 ? 1000 : 100);
         String ctx = "[seed=" + seed + " history=" + name + " round=" + round + " roundSeed=" + roundSeed
-                + " mode=" + mode + " plan=" + plan + " dir=" + dir + "]";
+                + " mode=" + mode + " plan=" + plan + (run == null ? "" : " level=" + level + " rotorReserve="
+                + rotorReserve + " flush=" + run.flushMillis() + "ms") + " dir=" + dir + "]";
         Path stderr = scratch.resolve(name + "-stderr.txt");
         Path stdout = scratch.resolve(name + "-stdout.txt");
         Files.createDirectories(dir);
-        ForkedWorker worker = ForkedWorker.start(dir, roundSeed, mode, stdout, stderr);
+        ForkedWorker worker = ForkedWorker.start(dir, roundSeed, mode, run, stdout, stderr);
         int exit;
         try {
             switch (plan) {

@@ -27,6 +27,15 @@ final class CrashStats {
     long readyMillis;
     int readyCount;
     long checkMillis;
+    // The level campaigns (CrashByDurabilityTest).
+    long lostUnits;
+    long maxLostUnits;
+    int killsWithLoss;
+    long syncs;
+    int rotorSkips;
+    long skippedQuanta;
+    long maxSkippedQuanta;
+    int lostNextFitWraps;
 
     CrashStats(String name, long seed) {
         this.name = name;
@@ -48,6 +57,11 @@ final class CrashStats {
                 scratchDrops, inFlightAtKill,
                 inFlightPresent, killsBeforeReady, killsInCheckpointWrite, damagedCheckpointFiles,
                 checkpointsBegun, partialLines, rotorWraps, maxLivePids, readyMillis / Math.max(1, readyCount),
-                checkMillis / Math.max(1, kills));
+                checkMillis / Math.max(1, kills)) + (rotorSkips + killsWithLoss + syncs == 0 ? ""
+                : String.format("; %d acknowledged units lost in %d kills (%.1f per kill, at most %d), %d syncs"
+                        + " completed; %d rotor skips of %.1f quanta on average, at most %d; %d lost wraps",
+                        lostUnits, killsWithLoss, lostUnits / (double) Math.max(1, kills), maxLostUnits, syncs,
+                        rotorSkips, skippedQuanta / (double) Math.max(1, rotorSkips), maxSkippedQuanta,
+                        lostNextFitWraps));
     }
 }

@@ -18,12 +18,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The process {@link CrashRecoveryTest} kills with {@code kill -9}: opens a store, creates its arenas
  * if they are missing, and runs random operations from several threads until it is killed.
  *
- * <p>Arguments: {@code <store directory> <seed> <mode>}, mode one of {@link #MODES}.
+ * <p>Arguments: {@code <store directory> <seed> <mode> [<durability> <rotor reserve> <flush millis>]}, mode one
+ * of {@link #MODES}. With a durability (the level campaigns of {@link CrashByDurabilityTest}) the store opens at
+ * that level with that rotor reserve and flush interval, the set-up runs at SYNC, every unit is a batch whose
+ * ticket is the journal sequence number it gets (drawn under the store's lock: the next record), and at
+ * BUFFERED a few batches ask for WRITE or SYNC and a thread calls {@link VmemStore#sync()} now and then.
  *
  * <h2>What it prints on stdout, one flushed line per event</h2>
  * <pre>
@@ -33,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   READY                 set-up done, the worker threads start
  *   CB seq file / CE seq  a checkpoint write begins / ends
  *   BUG tid text          an unexpected exception (the process then halts with status 3)
+ *   SY / Y                a sync() is called / returned (level campaigns at BUFFERED)
  * </pre>
  * Items are separated by {@code " ; "}; a line with several items is one {@link VmemStore#batch}:
  * <pre>
@@ -44,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   f arena base size                                  free (size of the block)
  * </pre>
  * {@code ticket} is "-" for a call outside a batch, or the number drawn inside the batch, i.e. under the
- * store's mutation lock: tickets order batches as the store applied them. Every NEXT_FIT allocation runs
+ * store's mutation lock: tickets order batches as the store applied them. A batch that asked for a level of
+ * its own has it after the ticket: {@code 1234@SYNC}. Every NEXT_FIT allocation runs
  * inside a batch (of one, if alone) so that the test knows the order of the rotor's moves. Each thread frees
  * only blocks it allocated itself or adopted at start, so a line never races with another thread's line about
  * the same block, except for a value freed by one thread and allocated again by another. Thread 1 alone
@@ -100,31 +107,53 @@ public final class CrashWorker {
         emit("CE " + image.seq);
     });
 
-    static StoreOptions options(Path dir, String mode, Random rnd) {
+    /** The level campaign a worker runs in, or none (the store's default level, SYNC). */
+    record LevelRun(Durability level, long rotorReserve, long flushMillis) {
+        static LevelRun parse(String[] args) {
+            return args.length == 3 ? null : new LevelRun(Durability.parse(args[3]), Long.parseLong(args[4]),
+                    Long.parseLong(args[5]));
+        }
+
+        List<String> args() {
+            return List.of(level.name(), Long.toString(rotorReserve), Long.toString(flushMillis));
+        }
+    }
+
+    static StoreOptions options(Path dir, String mode, Random rnd, LevelRun run) {
         StoreOptions.Builder b = StoreOptions.builder(dir);
+        if (run != null) {
+            b.durability(run.level()).rotorReserve(run.rotorReserve())
+                    .flushInterval(Duration.ofMillis(run.flushMillis()));
+        }
         if (mode.equals("tiny")) {
             b.journalSegmentBytes(4096).checkpointBytes(4096).checkpointInterval(Duration.ofMillis(20));
         } else {
             b.journalSegmentBytes(64 << 10).checkpointBytes(256 << 10)
                     .checkpointInterval(Duration.ofMillis(20 + rnd.nextInt(31)));
         }
+        if (run != null && run.level() == Durability.BUFFERED && !mode.equals("tiny")) {
+            // A checkpoint syncs the journal: fewer of them leave BUFFERED more to lose.
+            b.checkpointInterval(Duration.ofMillis(100 + rnd.nextInt(900)));
+        }
         return b.build();
     }
 
     public static void main(String[] args) {
-        if (args.length != 3 || !List.of(MODES).contains(args[2])) {
-            System.err.println("usage: CrashWorker <store directory> <seed> <" + String.join("|", MODES) + ">");
+        if (args.length != 3 && args.length != 6 || !List.of(MODES).contains(args[2])) {
+            System.err.println("usage: CrashWorker <store directory> <seed> <" + String.join("|", MODES) + ">"
+                    + " [<durability> <rotor reserve> <flush millis>]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
         String mode = args[2];
+        LevelRun run = LevelRun.parse(args);
         Random rnd = new Random(seed);
         VmemStore store;
         Map<String, List<long[]>> adopted = new HashMap<>();
         try {
-            store = VmemStore.open(options(dir, mode, rnd), HOOKS);
-            setUp(store);
+            store = VmemStore.open(options(dir, mode, rnd, run), HOOKS);
+            setUp(store, run != null);
             adopted.put(PIDS, allocations(store.arena(PIDS), List.of()));
             List<PersistentArena> importers = new ArrayList<>(List.of(store.arena(TENANT)));
             if (exists(store, SCRATCH)) {
@@ -139,7 +168,7 @@ public final class CrashWorker {
         }
         List<Thread> threads = new ArrayList<>();
         for (int t = 1; t <= THREADS; t++) {
-            Runner r = new Runner(store, t, new Random(seed * 1_000_003L + t), mode);
+            Runner r = new Runner(store, t, new Random(seed * 1_000_003L + t), mode, run);
             for (Map.Entry<String, List<long[]>> e : adopted.entrySet()) {
                 List<long[]> blocks = e.getValue();
                 if (e.getKey().equals(SCRATCH)) {
@@ -155,6 +184,9 @@ public final class CrashWorker {
             Thread th = new Thread(r, "crash-worker-" + t);
             threads.add(th);
         }
+        if (run != null && run.level() == Durability.BUFFERED) {
+            threads.add(new Thread(new Syncer(store, new Random(seed ^ 0x5A5A5A5AL)), "crash-worker-sync"));
+        }
         emit("READY");
         for (Thread th : threads) {
             th.start();
@@ -169,32 +201,68 @@ public final class CrashWorker {
         }
     }
 
-    /** Creates whatever the arenas lack, one acknowledged step at a time. */
-    private static void setUp(VmemStore store) {
+    /**
+     * Creates whatever the arenas lack, one acknowledged step at a time; {@code durably}: each step a batch at
+     * SYNC, so that the set-up survives any crash whatever the store's level.
+     */
+    private static void setUp(VmemStore store, boolean durably) {
         if (!exists(store, PIDS)) {
-            emit("S 0 c " + PIDS);
-            store.createArena(ArenaDefinition.of(PIDS, 1));
-            emit("K 0 - c " + PIDS);
+            setUpStep(store, durably, "c " + PIDS, () -> store.createArena(ArenaDefinition.of(PIDS, 1)));
         }
         if (!hasSpan(store.arena(PIDS))) {
-            emit("S 0 s " + PIDS + " " + PID_BASE + " " + (PID_END - PID_BASE));
-            store.arena(PIDS).addSpan(PID_BASE, PID_END - PID_BASE);
-            emit("K 0 - s " + PIDS + " " + PID_BASE + " " + (PID_END - PID_BASE));
+            setUpStep(store, durably, "s " + PIDS + " " + PID_BASE + " " + (PID_END - PID_BASE),
+                    () -> store.arena(PIDS).addSpan(PID_BASE, PID_END - PID_BASE));
         }
         if (!exists(store, DISK)) {
-            emit("S 0 c " + DISK);
-            store.createArena(ArenaDefinition.of(DISK, PAGE));
-            emit("K 0 - c " + DISK);
+            setUpStep(store, durably, "c " + DISK, () -> store.createArena(ArenaDefinition.of(DISK, PAGE)));
         }
         if (!hasSpan(store.arena(DISK))) {
-            emit("S 0 s " + DISK + " " + DISK_BASE + " " + DISK_SIZE);
-            store.arena(DISK).addSpan(DISK_BASE, DISK_SIZE);
-            emit("K 0 - s " + DISK + " " + DISK_BASE + " " + DISK_SIZE);
+            setUpStep(store, durably, "s " + DISK + " " + DISK_BASE + " " + DISK_SIZE,
+                    () -> store.arena(DISK).addSpan(DISK_BASE, DISK_SIZE));
         }
         if (!exists(store, TENANT)) {
-            emit("S 0 c " + TENANT);
-            store.createArena(ArenaDefinition.of(TENANT, PAGE).withSource(DISK, TENANT_IMPORT_QUANTUM));
-            emit("K 0 - c " + TENANT);
+            setUpStep(store, durably, "c " + TENANT, () -> store.createArena(ArenaDefinition.of(TENANT, PAGE)
+                    .withSource(DISK, TENANT_IMPORT_QUANTUM)));
+        }
+    }
+
+    private static void setUpStep(VmemStore store, boolean durably, String item, Runnable step) {
+        emit("S 0 " + item);
+        if (durably) {
+            store.batch(Durability.SYNC, step);
+        } else {
+            step.run();
+        }
+        emit("K 0 - " + item);
+    }
+
+    /**
+     * Calls {@code sync()} every 5 to 150 ms, printing SY before and Y after: every unit acknowledged (its K line
+     * printed) before an SY whose Y was printed must survive any crash.
+     */
+    static final class Syncer implements Runnable {
+        private final VmemStore store;
+        private final Random rnd;
+
+        Syncer(VmemStore store, Random rnd) {
+            this.store = store;
+            this.rnd = rnd;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    Thread.sleep(5 + rnd.nextInt(146));
+                    emit("SY");
+                    store.sync();
+                    emit("Y");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | Error e) {
+                bug(4, e);
+            }
         }
     }
 
@@ -312,14 +380,16 @@ public final class CrashWorker {
         private final int tid;
         private final Random rnd;
         private final String mode;
+        private final LevelRun levelRun;
         private final Map<String, PersistentArena> arenas = new HashMap<>();
         final Map<String, List<long[]>> own = new HashMap<>();
 
-        Runner(VmemStore store, int tid, Random rnd, String mode) {
+        Runner(VmemStore store, int tid, Random rnd, String mode, LevelRun levelRun) {
             this.store = store;
             this.tid = tid;
             this.rnd = rnd;
             this.mode = mode;
+            this.levelRun = levelRun;
             for (String name : List.of(PIDS, DISK, TENANT)) {
                 arenas.put(name, store.arena(name));
                 own.put(name, new ArrayList<>());
@@ -558,8 +628,25 @@ public final class CrashWorker {
             emit("S " + tid + " " + describe(items));
             long[] results = new long[items.size()];
             long ticket;
+            Durability asked = null;
             try {
-                if (asBatch) {
+                if (levelRun != null) {
+                    // The ticket is the sequence number the unit's record will get: the next one, as the
+                    // store's lock is held from here until the record is appended.
+                    Supplier<Long> work = () -> {
+                        long t = store.stats().appendedSeq() + 1;
+                        for (int i = 0; i < items.size(); i++) {
+                            results[i] = exec(items.get(i));
+                        }
+                        return t;
+                    };
+                    if (levelRun.level() == Durability.BUFFERED && rnd.nextInt(50) == 0) {
+                        asked = rnd.nextBoolean() ? Durability.WRITE : Durability.SYNC;
+                        ticket = store.batch(asked, work);
+                    } else {
+                        ticket = store.batch(work);
+                    }
+                } else if (asBatch) {
                     ticket = store.batch(() -> {
                         long t = TICKETS.incrementAndGet();
                         for (int i = 0; i < items.size(); i++) {
@@ -586,7 +673,8 @@ public final class CrashWorker {
             for (int i = 0; i < items.size(); i++) {
                 items.get(i).base = results[i];
             }
-            emit("K " + tid + " " + (ticket < 0 ? "-" : Long.toString(ticket)) + " " + describe(items));
+            emit("K " + tid + " " + (ticket < 0 ? "-" : Long.toString(ticket)) + (asked == null ? "" : "@" + asked)
+                    + " " + describe(items));
             for (Item it : items) {
                 List<long[]> mine = own.get(it.arena);
                 if (it.kind == 'c') {

@@ -40,11 +40,19 @@ final class ForkedWorker {
         this.stderr = stderr;
     }
 
-    /** Starts a worker on {@code dir}: stdout to {@code stdout}, followed line by line; stderr to {@code stderr}. */
-    static ForkedWorker start(Path dir, long seed, String mode, Path stdout, Path stderr) throws IOException {
-        List<String> command = List.of(javaCommand(), "-ea", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Xshare:auto", "-XX:-UsePerfData", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                CrashWorker.class.getName(), dir.toString(), Long.toString(seed), mode);
+    /**
+     * Starts a worker on {@code dir}: stdout to {@code stdout}, followed line by line; stderr to {@code stderr}.
+     * {@code run}: the level campaign the worker is part of, or null.
+     */
+    static ForkedWorker start(Path dir, long seed, String mode, CrashWorker.LevelRun run, Path stdout, Path stderr)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaCommand(), "-ea", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xmx256m", "-cp",
+                System.getProperty("java.class.path"), CrashWorker.class.getName(), dir.toString(),
+                Long.toString(seed), mode));
+        if (run != null) {
+            command.addAll(run.args());
+        }
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile())
                 .redirectOutput(stdout.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         long spawned = System.nanoTime();

@@ -32,6 +32,13 @@ import java.util.TreeSet;
  * Compares a store reopened after a {@code kill -9} with the worker's {@link AckLog} and the state the previous
  * round left (the {@link Baseline}): the four points of the crash contract that {@link CrashRecoveryTest} states,
  * each marked where it is checked.
+ *
+ * <p>With a durability level ({@link CrashByDurabilityTest}) the worker's tickets are journal sequence numbers,
+ * and the acknowledged units the reopened store must hold are those up to the last sequence number recovery
+ * reports: all of them at SYNC and WRITE (a process crash loses nothing written to the OS), at BUFFERED at
+ * least those a completed {@code sync()} or a WRITE or SYNC batch covered. Point (2) then holds for that
+ * prefix, which makes a hole fail it. Point (4) lets the rotor stand ahead of the recovered one by a reported
+ * skip of at most the rotor reserve, which must be past every NEXT_FIT value the crash took back.
  */
 final class ReopenCheck {
     private static final List<String> ARENAS = List.of(PIDS, DISK, TENANT, SCRATCH);
@@ -41,10 +48,15 @@ final class ReopenCheck {
 
     private final Path dir;
     private final CrashStats stats;
+    /** The level the worker's store runs at, or null for the classic worker (SYNC, tickets of its own). */
+    private final Durability level;
+    private final long rotorReserve;
 
-    ReopenCheck(Path dir, CrashStats stats) {
+    ReopenCheck(Path dir, CrashStats stats, Durability level, long rotorReserve) {
         this.dir = dir;
         this.stats = stats;
+        this.level = level;
+        this.rotorReserve = rotorReserve;
     }
 
     /** What the test knows about a store between rounds: the state it found at the last reopen. */
@@ -91,83 +103,6 @@ final class ReopenCheck {
             }
         }
 
-        // The model: the baseline plus every acknowledged unit. A block's count must end at 0 or 1.
-        Map<String, Map<Block, Integer>> count = new HashMap<>();
-        for (String a : ARENAS) {
-            Map<Block, Integer> m = new HashMap<>();
-            for (Block b : baseline.live(a)) {
-                m.put(b, 1);
-            }
-            count.put(a, m);
-        }
-        Set<String> mustExist = new HashSet<>(baseline.arenas);
-        mustExist.remove(SCRATCH);
-        boolean scratchExists = baseline.arenas.contains(SCRATCH);
-        Set<String> rotorReset = new HashSet<>();
-        Map<String, Set<Block>> mustSpan = new HashMap<>();
-        baseline.spans.forEach((a, s) -> mustSpan.put(a, new HashSet<>(s)));
-        Map<String, Unit> lastNextFit = new HashMap<>();
-        for (Unit u : log.acked) {
-            for (Item it : u.items()) {
-                switch (it.kind) {
-                    case 'c':
-                        if (it.arena.equals(SCRATCH)) {
-                            stats.scratchCreates++;
-                            scratchExists = true;
-                            count.put(SCRATCH, new HashMap<>());
-                            lastNextFit.remove(SCRATCH);
-                            rotorReset.add(SCRATCH);
-                        } else {
-                            mustExist.add(it.arena);
-                        }
-                        break;
-                    case 'd':
-                        stats.scratchDrops++;
-                        scratchExists = false;
-                        count.put(SCRATCH, new HashMap<>());
-                        lastNextFit.remove(SCRATCH);
-                        rotorReset.add(SCRATCH);
-                        break;
-                    case 's':
-                        mustSpan.computeIfAbsent(it.arena, k -> new HashSet<>()).add(new Block(it.base, it.size));
-                        break;
-                    case 'f':
-                        count.get(it.arena).merge(it.block(), -1, Integer::sum);
-                        break;
-                    default:
-                        count.get(it.arena).merge(it.block(), 1, Integer::sum);
-                        if (it.policy == Policy.NEXT_FIT) {
-                            assertTrue(u.ticket() >= 0, ctx + " a NEXT_FIT unit without a ticket: " + u);
-                            Unit last = lastNextFit.get(it.arena);
-                            if (last == null || last.ticket() < u.ticket()) {
-                                lastNextFit.put(it.arena, u);
-                            }
-                        }
-                        break;
-                }
-            }
-        }
-        // A count of 2 is fine only if an in-flight unit frees the block: another thread's acknowledged
-        // allocation of it ran after that free, which must therefore be on disk too (explain() sees to it).
-        Set<String> inFlightFrees = new HashSet<>();
-        for (List<Item> unit : log.inFlight().values()) {
-            for (Item it : unit) {
-                if (it.kind == 'f') {
-                    inFlightFrees.add(it.arena + " " + it.block());
-                }
-            }
-        }
-        for (String a : ARENAS) {
-            for (Map.Entry<Block, Integer> c : count.get(a).entrySet()) {
-                int n = c.getValue();
-                if (n < 0 || n > 2 || n == 2 && !inFlightFrees.contains(a + " " + c.getKey())) {
-                    fail(ctx + " acknowledged lines make block " + c.getKey() + " of '" + a + "' live " + n
-                            + " times: the store handed out a live block twice or freed a free one\n"
-                            + log.linesAbout(a, c.getKey()));
-                }
-            }
-        }
-
         // (1) it opens.
         StoreOptions options = StoreOptions.builder(dir).createIfMissing(!log.anyAck && baseline.arenas.isEmpty())
                 .checkpointInterval(Duration.ZERO).build();
@@ -177,9 +112,125 @@ final class ReopenCheck {
         } catch (RuntimeException e) {
             throw new AssertionError(ctx + " the store does not reopen after kill -9: " + e, e);
         }
+        return check(baseline, ctx, log, store, options, rnd);
+    }
+
+    /** The acknowledged units the reopened store must hold: all, or at BUFFERED a prefix (see the class). */
+    private List<Unit> kept(String ctx, AckLog log, VmemStore store) {
+        if (level == null) {
+            return log.acked;
+        }
+        long lastSeq = store.recovery().lastSeq();
+        List<Unit> kept = new ArrayList<>();
+        Unit firstLost = null;
+        for (Unit u : log.acked) {
+            if (u.ticket() <= lastSeq) {
+                kept.add(u);
+            } else if (firstLost == null || u.ticket() < firstLost.ticket()) {
+                firstLost = u;
+            }
+        }
+        if (level == Durability.BUFFERED) {
+            long must = log.mustSurviveTicket();
+            assertTrue(must <= lastSeq, ctx + " BUFFERED: recovery ends at sequence " + lastSeq + ", but the unit"
+                    + " with ticket " + must + " was made durable by a completed sync() or a WRITE/SYNC batch (" +
+                    log.syncsCompleted + " syncs completed); first unit lost: " + firstLost);
+            int lost = log.acked.size() - kept.size();
+            stats.lostUnits += lost;
+            stats.maxLostUnits = Math.max(stats.maxLostUnits, lost);
+            stats.killsWithLoss += lost > 0 ? 1 : 0;
+            stats.syncs += log.syncsCompleted;
+        } else {
+            assertTrue(firstLost == null, ctx + " " + level + ": an acknowledged unit is not in the recovered"
+                    + " journal (recovery ends at sequence " + lastSeq + "): " + firstLost);
+        }
+        return kept;
+    }
+
+    /** Checks the open {@code store} and closes it (cleanly or as by a crash), however the check ends. */
+    private Baseline check(Baseline baseline, String ctx, AckLog log, VmemStore store, StoreOptions options,
+            Random rnd) throws Exception {
         boolean closed = false;
         Baseline found;
         try {
+            List<Unit> kept = kept(ctx, log, store);
+            // The model: the baseline plus every acknowledged unit kept. A block's count must end at 0 or 1.
+            Map<String, Map<Block, Integer>> count = new HashMap<>();
+            for (String a : ARENAS) {
+                Map<Block, Integer> m = new HashMap<>();
+                for (Block b : baseline.live(a)) {
+                    m.put(b, 1);
+                }
+                count.put(a, m);
+            }
+            Set<String> mustExist = new HashSet<>(baseline.arenas);
+            mustExist.remove(SCRATCH);
+            boolean scratchExists = baseline.arenas.contains(SCRATCH);
+            Set<String> rotorReset = new HashSet<>();
+            Map<String, Set<Block>> mustSpan = new HashMap<>();
+            baseline.spans.forEach((a, s) -> mustSpan.put(a, new HashSet<>(s)));
+            Map<String, Unit> lastNextFit = new HashMap<>();
+            for (Unit u : kept) {
+                for (Item it : u.items()) {
+                    switch (it.kind) {
+                        case 'c':
+                            if (it.arena.equals(SCRATCH)) {
+                                stats.scratchCreates++;
+                                scratchExists = true;
+                                count.put(SCRATCH, new HashMap<>());
+                                lastNextFit.remove(SCRATCH);
+                                rotorReset.add(SCRATCH);
+                            } else {
+                                mustExist.add(it.arena);
+                            }
+                            break;
+                        case 'd':
+                            stats.scratchDrops++;
+                            scratchExists = false;
+                            count.put(SCRATCH, new HashMap<>());
+                            lastNextFit.remove(SCRATCH);
+                            rotorReset.add(SCRATCH);
+                            break;
+                        case 's':
+                            mustSpan.computeIfAbsent(it.arena, k -> new HashSet<>()).add(new Block(it.base, it.size));
+                            break;
+                        case 'f':
+                            count.get(it.arena).merge(it.block(), -1, Integer::sum);
+                            break;
+                        default:
+                            count.get(it.arena).merge(it.block(), 1, Integer::sum);
+                            if (it.policy == Policy.NEXT_FIT) {
+                                assertTrue(u.ticket() >= 0, ctx + " a NEXT_FIT unit without a ticket: " + u);
+                                Unit last = lastNextFit.get(it.arena);
+                                if (last == null || last.ticket() < u.ticket()) {
+                                    lastNextFit.put(it.arena, u);
+                                }
+                            }
+                            break;
+                    }
+                }
+            }
+            // A count of 2 is fine only if an in-flight unit frees the block: another thread's acknowledged
+            // allocation of it ran after that free, which must therefore be on disk too (explain() sees to it).
+            Set<String> inFlightFrees = new HashSet<>();
+            for (List<Item> unit : log.inFlight().values()) {
+                for (Item it : unit) {
+                    if (it.kind == 'f') {
+                        inFlightFrees.add(it.arena + " " + it.block());
+                    }
+                }
+            }
+            for (String a : ARENAS) {
+                for (Map.Entry<Block, Integer> c : count.get(a).entrySet()) {
+                    int n = c.getValue();
+                    if (n < 0 || n > 2 || n == 2 && !inFlightFrees.contains(a + " " + c.getKey())) {
+                        fail(ctx + " acknowledged lines make block " + c.getKey() + " of '" + a + "' live " + n
+                                + " times: the store handed out a live block twice or freed a free one\n"
+                                + log.linesAbout(a, c.getKey()));
+                    }
+                }
+            }
+
             Map<String, PersistentArena> arenas = new LinkedHashMap<>();
             for (PersistentArena a : store.arenas()) {
                 arenas.put(a.name(), a);
@@ -225,6 +276,9 @@ final class ReopenCheck {
             stats.inFlightPresent += present;
 
             // (4) the NEXT_FIT rotors.
+            Map<String, RecoveryReport.RotorSkip> skips = skips(ctx, store);
+            List<Unit> lost = lost(log, kept);
+            Map<String, Long> lostRotor = lostRotors(lost);
             for (String a : ARENAS) {
                 if (!arenas.containsKey(a)) {
                     continue;
@@ -241,15 +295,29 @@ final class ReopenCheck {
                 Set<Long> allowed = new TreeSet<>(rotorCandidates.getOrDefault(a, Set.of()));
                 allowed.add(model);
                 long rotor = arenas.get(a).nextFitCursor();
-                if (rotor == model) {
+                RecoveryReport.RotorSkip skip = skips.remove(a);
+                long recovered = skip == null ? rotor : skip.from();
+                if (recovered == model) {
                     rotorFromModel.add(a);
                 }
-                assertTrue(allowed.contains(rotor), ctx + " arena '" + a + "': NEXT_FIT rotor reopened at " + rotor
-                        + ", but the last acknowledged next-fit allocation " + last + " left it at " + model
+                assertTrue(allowed.contains(recovered), ctx + " arena '" + a + "': NEXT_FIT rotor recovered at "
+                        + recovered + (skip == null ? "" : " (then moved to " + rotor + ")") + ", but the last"
+                        + " acknowledged next-fit allocation kept " + last + " left it at " + model
                         + " (allowed with in-flight units: " + allowed + ")");
+                if (skip != null) {
+                    checkSkip(ctx, skip, rotor, arenas.get(a).quantum());
+                }
+                Long lostEnd = lostRotor.get(a);
+                if (lostEnd != null && recovered == model) {
+                    assertTrue(rotor >= lostEnd, ctx + " arena '" + a + "': the crash took back acknowledged NEXT_FIT"
+                            + " allocations up to " + lostEnd + ", but the rotor stands at " + rotor + " (recovered at "
+                            + recovered + ", skip " + skip + "): they would be handed out again");
+                }
             }
+            assertTrue(skips.isEmpty(), ctx + " rotor skips reported for arenas the store does not have: " + skips);
             if (arenas.containsKey(PIDS) && !mustSpan.getOrDefault(PIDS, Set.of()).isEmpty()) {
-                probePids(ctx, log, store, arenas.get(PIDS), reopened.get(PIDS), rotorFromModel.contains(PIDS));
+                probePids(ctx, log, store, arenas.get(PIDS), reopened.get(PIDS), rotorFromModel.contains(PIDS),
+                        lostPids(lost));
             }
             stats.maxLivePids = Math.max(stats.maxLivePids, reopened.get(PIDS).size());
 
@@ -267,6 +335,8 @@ final class ReopenCheck {
                 store = VmemStore.open(options);
                 closed = false;
                 assertEquals(dumps, StoreFixture.dumps(store), ctx + " reopening twice gives another state");
+                assertEquals(List.of(), store.recovery().rotorSkips(), ctx + " the first reopen journalled its"
+                        + " rotor moves: the second must skip nothing");
                 assertEquals(List.of(), store.verify(), ctx + " verify() after the second reopen");
             }
 
@@ -299,6 +369,86 @@ final class ReopenCheck {
             }
         }
         return found;
+    }
+
+    /** The acknowledged units the crash took back, in journal order. */
+    private static List<Unit> lost(AckLog log, List<Unit> kept) {
+        List<Unit> lost = new ArrayList<>();
+        if (kept.size() < log.acked.size()) {
+            Set<Unit> keptSet = new HashSet<>(kept);
+            for (Unit u : log.acked) {
+                if (!keptSet.contains(u)) {
+                    lost.add(u);
+                }
+            }
+            lost.sort(Comparator.comparingLong(Unit::ticket));
+        }
+        return lost;
+    }
+
+    /** The PIDs acknowledged by NEXT_FIT allocations the crash took back. */
+    private static Set<Long> lostPids(List<Unit> lost) {
+        Set<Long> out = new HashSet<>();
+        for (Unit u : lost) {
+            for (Item it : u.items()) {
+                if (it.arena.equals(PIDS) && it.policy == Policy.NEXT_FIT && it.kind != 'f') {
+                    for (long v = it.base; v < it.block().end(); v++) {
+                        out.add(v);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The rotor skips recovery reported, by arena: none unless the store ran below SYNC. */
+    private Map<String, RecoveryReport.RotorSkip> skips(String ctx, VmemStore store) {
+        Map<String, RecoveryReport.RotorSkip> skips = new HashMap<>();
+        for (RecoveryReport.RotorSkip k : store.recovery().rotorSkips()) {
+            assertTrue(skips.put(k.arena(), k) == null, ctx + " two rotor skips for '" + k.arena() + "': "
+                    + store.recovery().rotorSkips());
+        }
+        assertTrue(skips.isEmpty() || level == Durability.WRITE || level == Durability.BUFFERED, ctx + " a store"
+                + " used only at SYNC writes no rotor mark, yet recovery skipped " + skips.values());
+        return skips;
+    }
+
+    /**
+     * A skip runs from the recovered rotor to the mark, where the rotor now stands, and covers at most the
+     * reserve: the mark was set at most one step (at most the reserve) ahead of a rotor position that the
+     * journal kept, since the mark's record follows the unit that left the rotor there.
+     */
+    private void checkSkip(String ctx, RecoveryReport.RotorSkip skip, long rotor, long quantum) {
+        assertEquals(rotor, skip.to(), ctx + " " + skip + ": the rotor does not stand where the skip says");
+        long quanta = (skip.to() - skip.from()) / quantum;
+        assertTrue(skip.from() < skip.to() && quanta <= rotorReserve, ctx + " " + skip + " skips " + quanta
+                + " quanta; the rotor reserve is " + rotorReserve);
+        stats.rotorSkips++;
+        stats.skippedQuanta += quanta;
+        stats.maxSkippedQuanta = Math.max(stats.maxSkippedQuanta, quanta);
+    }
+
+    /**
+     * For each arena but scratch, the end of the last NEXT_FIT allocation among the acknowledged units the crash
+     * took back, when they moved its rotor forward only (a wrap waits for its fsync, so a crash cannot take one
+     * back): the rotor must stand at least there.
+     */
+    private Map<String, Long> lostRotors(List<Unit> lost) {
+        Map<String, Long> out = new HashMap<>();
+        Set<String> wrapped = new HashSet<>();
+        for (Unit u : lost) {
+            for (Item it : u.items()) {
+                if (it.policy == Policy.NEXT_FIT && it.kind != 'f' && !it.arena.equals(SCRATCH)) {
+                    Long before = out.put(it.arena, it.block().end());
+                    if (before != null && before >= it.block().end()) {
+                        wrapped.add(it.arena);
+                    }
+                }
+            }
+        }
+        stats.lostNextFitWraps += wrapped.size();
+        wrapped.forEach(out::remove);
+        return out;
     }
 
     private void checkArenasAndSpans(String ctx, AckLog log, Map<String, PersistentArena> arenas,
@@ -485,7 +635,7 @@ final class ReopenCheck {
      * of them a PID acknowledged in the rotor's current lap.
      */
     private void probePids(String ctx, AckLog log, VmemStore store, PersistentArena pids, Set<Block> live,
-            boolean rotorFromModel) {
+            boolean rotorFromModel, Set<Long> lostPids) {
         long rotor = pids.nextFitCursor();
         String before = pids.dump();
         List<Long> fromRotor = new ArrayList<>();
@@ -554,6 +704,10 @@ final class ReopenCheck {
         }
         for (int i = 0; i < probes.size(); i++) {
             long v = probes.get(i);
+            // Wrapped or not: a skip that ran the rotor past the span's end does not make a lost value free to go.
+            assertTrue(!lostPids.contains(v), ctx + " NEXT_FIT handed out PID " + v + " again: it was acknowledged"
+                    + " by a unit the crash took back (rotor reopened at " + rotor + ", skips "
+                    + store.recovery().rotorSkips() + ")");
             boolean wrapped = i > 0 && v < probes.get(i - 1) || i == 0 && v < rotor;
             if (wrapped) {
                 assertTrue(i >= fromRotor.size(), ctx + " NEXT_FIT wrapped to " + v + " after " + i
