@@ -225,9 +225,9 @@ final class Journal implements AutoCloseable {
             }
         }
         long seq = nextSeq;
-        ByteBuffer frame = StoreFormat.record(seq, commits.durableSeq(), payload);
+        int length = StoreFormat.RECORD_HEADER_BYTES + payload.length;
         long start = position + buffer.position();
-        long end = start + frame.limit();
+        long end = start + length;
         try {
             if (!releasing && allocated - end < RESERVE_BYTES) {
                 checkReserve(end, start);
@@ -236,16 +236,16 @@ final class Journal implements AutoCloseable {
             if (end > allocated) {
                 grow(end, releasing);
             }
-            if (!buffered || frame.limit() > buffer.remaining()) {
+            if (!buffered || length > buffer.remaining()) {
                 writeBuffer(); // what was buffered goes first: the journal keeps the order of acknowledgement
             }
-            if (buffered && frame.limit() <= buffer.remaining()) {
-                buffer.put(frame);
+            if (buffered && length <= buffer.remaining()) {
+                StoreFormat.putRecord(buffer, seq, commits.durableSeq(), payload);
                 nextSeq = seq + 1;
                 appendedSeq = seq;
                 return seq;
             }
-            current.write(frame, position);
+            current.write(StoreFormat.record(seq, commits.durableSeq(), payload), position);
         } catch (IOException e) {
             if (commits.failed()) {
                 throw e; // the buffer could not be written: the journal has stopped

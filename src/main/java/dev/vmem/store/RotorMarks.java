@@ -47,6 +47,7 @@ final class RotorMarks {
 
     /** One arena's marks. */
     private static final class State {
+        final int id;
         final long quantum;
         /** The mark as the journal appended so far sets it (what a replay of everything appended gives). */
         long logged = NONE;
@@ -58,8 +59,13 @@ final class RotorMarks {
         long step;
         long stepStarted;
         boolean extending;
+        /* What plan() found in the unit it is looking at. */
+        long unitTo;
+        long unitAfter;
+        boolean unitUnsafe;
 
-        State(long quantum, long step) {
+        State(int id, long quantum, long step) {
+            this.id = id;
             this.quantum = quantum;
             this.step = step;
         }
@@ -73,6 +79,8 @@ final class RotorMarks {
     private final long reserve;
     private final LongSupplier clock;
     private final Map<Integer, State> arenas = new HashMap<>();
+    /** The arenas whose rotor the unit being planned moves (reused, unit after unit). */
+    private final List<State> touched = new ArrayList<>(2);
     private volatile long waits;
     private volatile long moves;
 
@@ -92,7 +100,7 @@ final class RotorMarks {
 
     /** Starts the marks of a recovered arena (after recovery, every mark is spent: the rotor moved up to it). */
     void track(int arena, long quantum) {
-        State s = new State(quantum, Math.max(1, reserve / STEP_DIVISOR));
+        State s = new State(arena, quantum, Math.max(1, reserve / STEP_DIVISOR));
         s.stepStarted = clock.getAsLong() - SLOW_STEP_NANOS; // the first mark keeps the smallest step
         arenas.put(arena, s);
     }
@@ -108,41 +116,41 @@ final class RotorMarks {
         if (level == Durability.SYNC) {
             return Plan.NOTHING;
         }
-        Map<Integer, ArenaChange.CursorMoved> last = null;
-        Map<Integer, Long> after = null;
-        List<Integer> unsafe = null;
+        touched.clear();
+        boolean anyUnsafe = false;
         for (Op op : ops) {
             if (op instanceof Op.Change c && c.change() instanceof ArenaChange.CursorMoved m) {
                 State s = arenas.get(c.arena());
                 if (s == null) {
                     continue; // created in this unit: tracked once appended
                 }
-                if (last == null) {
-                    last = new HashMap<>();
-                    after = new HashMap<>();
-                    moves++;
+                if (!touched.contains(s)) {
+                    touched.add(s);
+                    s.unitAfter = s.logged;
+                    s.unitUnsafe = false;
+                    promote(s, durableSeq);
                 }
-                last.put(c.arena(), m);
-                after.put(c.arena(), afterMove(after.getOrDefault(c.arena(), s.logged), m));
-                promote(s, durableSeq);
-                boolean safe = s.durable != NONE && m.to() > m.from() && m.to() < s.durable;
-                if (!safe) {
-                    unsafe = unsafe == null ? new ArrayList<>() : unsafe;
-                    if (!unsafe.contains(c.arena())) {
-                        unsafe.add(c.arena());
-                    }
+                s.unitTo = m.to();
+                s.unitAfter = afterMove(s.unitAfter, m);
+                if (s.durable == NONE || m.to() <= m.from() || m.to() >= s.durable) {
+                    s.unitUnsafe = true;
+                    anyUnsafe = true;
                 }
             }
         }
-        if (unsafe == null) {
+        if (!touched.isEmpty()) {
+            moves++;
+        }
+        if (!anyUnsafe) {
             return Plan.NOTHING;
         }
-        List<Op.Mark> marks = new ArrayList<>(unsafe.size());
-        for (int arena : unsafe) {
-            State s = arenas.get(arena);
-            adapt(s);
-            // Never below the mark the unit leaves set; a mark the unit clears (it wraps or passes it) is spent.
-            marks.add(new Op.Mark(arena, ahead(s, last.get(arena).to(), after.get(arena))));
+        List<Op.Mark> marks = new ArrayList<>(1);
+        for (State s : touched) {
+            if (s.unitUnsafe) {
+                adapt(s);
+                // Never below the mark the unit leaves set; a mark the unit clears (it wraps or passes it) is spent.
+                marks.add(new Op.Mark(s.id, ahead(s, s.unitTo, s.unitAfter)));
+            }
         }
         waits++;
         return new Plan(marks, true);

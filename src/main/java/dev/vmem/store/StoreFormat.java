@@ -297,12 +297,22 @@ public final class StoreFormat {
     /** A whole record of this version: header and payload, ready to write. */
     static ByteBuffer record(long seq, long watermark, byte[] payload) {
         ByteBuffer frame = ByteBuffer.allocate(RECORD_HEADER_BYTES + payload.length);
-        frame.putInt(RECORD_LENGTH_OFFSET, payload.length)
-                .putLong(RECORD_SEQ_OFFSET, seq)
-                .putLong(RECORD_WATERMARK_OFFSET, watermark)
-                .put(RECORD_HEADER_BYTES, payload)
-                .putInt(RECORD_CRC_OFFSET, recordCrc(frame.array(), 0, VERSION, payload.length));
-        return frame;
+        putRecord(frame, seq, watermark, payload);
+        return frame.flip();
+    }
+
+    /**
+     * Puts a whole record of this version into {@code into} (a heap buffer with room for it) at its position,
+     * and moves the position past it.
+     */
+    static void putRecord(ByteBuffer into, long seq, long watermark, byte[] payload) {
+        int at = into.position();
+        into.putInt(at + RECORD_LENGTH_OFFSET, payload.length)
+                .putLong(at + RECORD_SEQ_OFFSET, seq)
+                .putLong(at + RECORD_WATERMARK_OFFSET, watermark)
+                .put(at + RECORD_HEADER_BYTES, payload)
+                .putInt(at + RECORD_CRC_OFFSET, recordCrc(into.array(), into.arrayOffset() + at, VERSION, payload.length))
+                .position(at + RECORD_HEADER_BYTES + payload.length);
     }
 
     /**

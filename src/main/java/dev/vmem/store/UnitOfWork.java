@@ -42,6 +42,8 @@ final class UnitOfWork {
     private final Consumer<List<Integer>> extend;
     private final Durability byDefault;
     private final List<Step> steps = new ArrayList<>();
+    /** The operations of {@link #steps}, in order: the unit as it is journalled (reused, unit after unit). */
+    private final List<Op> ops = new ArrayList<>();
     private int depth;
     /** The strongest level asked for by the mutations of the unit being built. */
     private Durability level = Durability.BUFFERED;
@@ -71,6 +73,7 @@ final class UnitOfWork {
     void record(Op op, Runnable undo) {
         assert lock.isHeldByCurrentThread() : "arena changed outside the store's lock";
         steps.add(new Step(op, undo));
+        ops.add(op);
     }
 
     /** Whether the store has stopped accepting work after a journal failure. */
@@ -113,15 +116,11 @@ final class UnitOfWork {
                 depth--;
             }
             if (depth == 0 && !steps.isEmpty()) {
-                List<Op> ops = new ArrayList<>(steps.size() + 1);
-                for (Step s : steps) {
-                    ops.add(s.op());
-                }
                 RotorMarks.Plan plan = marks.plan(ops, level, journal.durableSeq());
                 ops.addAll(plan.marks());
                 wait = level == Durability.SYNC || plan.mustSync();
-                marked = !plan.marks().isEmpty() || steps.get(0).op() instanceof Op.Mark; // an extension unit
-                seq = append(ops, level == Durability.BUFFERED && !wait);
+                marked = !plan.marks().isEmpty() || ops.get(0) instanceof Op.Mark; // an extension unit
+                seq = append(level == Durability.BUFFERED && !wait);
                 marks.appended(ops, seq);
                 if (level != Durability.SYNC) {
                     List<Integer> due = marks.extensionsDue(ops);
@@ -133,6 +132,7 @@ final class UnitOfWork {
         } finally {
             if (depth == 0) {
                 steps.clear();
+                ops.clear();
                 settled.run();
             }
             lock.unlock();
@@ -177,7 +177,7 @@ final class UnitOfWork {
         }
     }
 
-    private long append(List<Op> ops, boolean buffered) {
+    private long append(boolean buffered) {
         byte[] payload = UnitCodec.encode(ops);
         if (payload.length > StoreFormat.MAX_PAYLOAD_BYTES) {
             IllegalArgumentException e = new IllegalArgumentException("unit of " + ops.size()
@@ -235,6 +235,8 @@ final class UnitOfWork {
             stopped = true;
             cause.addSuppressed(e);
             LOG.error("store {}: could not take back a failed operation; the store has stopped", dir, e);
+        } finally {
+            ops.subList(steps.size(), ops.size()).clear(); // the steps taken back, and any mark planned for them
         }
     }
 }
