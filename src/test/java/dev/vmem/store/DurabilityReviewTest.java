@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,5 +53,67 @@ class DurabilityReviewTest {
             assertSound(store);
         }
         assertEquals(List.of(), problems, "before the crash, the journal replays to the state in memory");
+    }
+
+    /**
+     * A failed open leaves nothing running. The constructor of {@link VmemStore} opens the {@link Journal} (which
+     * starts the head keeper and the flusher, a thread named {@code vmem-head <store>}, and holds the segment and
+     * HEAD open), then journals recovery's rotor skips ({@code journalSkips}): when that append or its fsync
+     * fails, the constructor throws, {@code open} releases the directory lock, and nobody closes the journal.
+     * Each fsync of such an open is failed in turn, on a fresh copy of a store crashed with its marks set.
+     */
+    @Test
+    void anOpenThatFailsWhileJournallingRotorSkips_leavesNoThreadRunning() throws Exception {
+        Path crashed = dir.resolve("crashed");
+        StoreOptions opts = StoreOptions.builder(crashed).checkpointInterval(Duration.ZERO)
+                .durability(Durability.WRITE).flushInterval(NEVER).rotorReserve(64).build();
+        try (VmemStore store = VmemStore.open(opts)) {
+            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(0, 1000);
+            for (int i = 0; i < 10; i++) {
+                ids.alloc(1, Policy.NEXT_FIT);
+            }
+            StoreCrash.crash(store);
+        }
+        List<String> leaks = new ArrayList<>();
+        int failedOpens = 0;
+        for (int good = 0; good < 12; good++) {
+            Path copy = dir.resolve("copy" + good);
+            copyTree(crashed, copy);
+            FaultyFiles files = new FaultyFiles();
+            files.failForcesAfter(good, 1);
+            StoreOptions copyOpts = StoreOptions.builder(copy).checkpointInterval(Duration.ZERO)
+                    .durability(Durability.WRITE).flushInterval(NEVER).rotorReserve(64).build();
+            try {
+                VmemStore.open(copyOpts, files.hooks()).close();
+            } catch (StoreException e) {
+                failedOpens++;
+                String name = copy.getFileName().toString();
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.isAlive() && t.getName().endsWith(" " + name)) {
+                        leaks.add(t.getName() + " (open failed after " + good + " good fsyncs: " + e.getMessage() + ")");
+                    }
+                }
+            }
+        }
+        assertTrue(failedOpens > 0, "some open failed");
+        assertEquals(List.of(), leaks, "threads left running by failed opens");
+        try (VmemStore store = VmemStore.open(opts)) {
+            assertTrue(!store.recovery().rotorSkips().isEmpty(), "the crashed store had a mark to skip to");
+            assertSound(store);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals(StoreFormat.LOCK_FILE)) {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 }
