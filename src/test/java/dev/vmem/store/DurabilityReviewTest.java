@@ -104,6 +104,42 @@ class DurabilityReviewTest {
         }
     }
 
+    /**
+     * A batch below SYNC that moves an arena's rotor and then drops the arena: {@code RotorMarks.plan} gives the
+     * unit a mark for the arena, and {@code UnitOfWork.run} appends the marks after the unit's operations, so the
+     * record says DROP then MARK of the dropped arena. {@code RotorMarks.appended} then finds no state for it,
+     * and a replay ({@code verify()}, recovery) refuses the record: "arena does not exist".
+     */
+    @Test
+    void aBatchThatMovesARotorAndThenDropsTheArena_belowSync_isJournalledSoThatItReplays() {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.WRITE).flushInterval(NEVER).rotorReserve(64).build();
+        List<String> problems;
+        Throwable thrown = null;
+        try (VmemStore store = VmemStore.open(opts)) {
+            store.batch(Durability.SYNC, () -> store.createArena(ArenaDefinition.of("tmp", 1)).addSpan(0, 100));
+            store.batch(Durability.SYNC, () -> store.createArena(ArenaDefinition.of("keep", 1)).addSpan(0, 100));
+            PersistentArena tmp = store.arena("tmp");
+            try {
+                store.batch(() -> {
+                    tmp.alloc(1, Policy.NEXT_FIT);
+                    store.dropArena("tmp");
+                });
+            } catch (RuntimeException e) {
+                thrown = e;
+            }
+            store.arena("keep").alloc(1, Policy.INSTANT_FIT);
+            problems = store.verify();
+            StoreCrash.crash(store);
+        }
+        try (VmemStore store = assertDoesNotThrow(() -> VmemStore.open(opts), "reopen after a crash")) {
+            assertEquals(List.of("keep"), store.arenas().stream().map(PersistentArena::name).toList());
+            assertSound(store);
+        }
+        assertEquals(null, thrown, "the batch is acknowledged");
+        assertEquals(List.of(), problems, "before the crash, the journal replays to the state in memory");
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
