@@ -3,6 +3,8 @@ package dev.vmem.store;
 import static dev.vmem.store.StoreFixture.assertSound;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
@@ -138,6 +140,52 @@ class DurabilityReviewTest {
         }
         assertEquals(null, thrown, "the batch is acknowledged");
         assertEquals(List.of(), problems, "before the crash, the journal replays to the state in memory");
+    }
+
+    /**
+     * Repair keeps the promise of the rotor marks: no NEXT_FIT value acknowledged before the loss is handed out
+     * again. {@code StoreRepair.Salvaged.dropped} reads the whole records after the damage for their rotor moves
+     * but ignores their MARKs, and {@code diagnosis} only uses the mark of the salvaged image (older): when a
+     * dropped record set a newer durable mark, units acknowledged at WRITE/BUFFERED under it and lost in the crash
+     * handed out values past the last move the dropped records show, and the repaired rotor hands them out again.
+     */
+    @Test
+    void repair_ofAStoreWhoseDroppedRecordsSetANewerMark_movesTheRotorPastValuesLostUnitsHandedOut()
+            throws IOException {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.BUFFERED).flushInterval(NEVER).rotorReserve(64 * 64).build();
+        List<Long> handedOut = new ArrayList<>();
+        long victimSeq;
+        try (VmemStore store = VmemStore.open(opts)) {
+            store.batch(Durability.SYNC, () -> {
+                store.createArena(ArenaDefinition.of("ids", 1)).addSpan(1, 1 << 20);
+                store.createArena(ArenaDefinition.of("other", 1)).addSpan(0, 100);
+            });
+            PersistentArena ids = store.arena("ids");
+            handedOut.add(ids.alloc(1, Policy.NEXT_FIT)); // the first mark, fsynced
+            store.batch(Durability.SYNC, () -> store.arena("other").alloc(1, Policy.INSTANT_FIT));
+            victimSeq = store.stats().appendedSeq(); // damaged below: the records after it are dropped
+            long big = ids.alloc(64, Policy.NEXT_FIT); // reaches the first mark: a newer one, fsynced
+            for (long v = big; v < big + 64; v++) {
+                handedOut.add(v);
+            }
+            for (int i = 0; i < 20; i++) {
+                handedOut.add(ids.alloc(1, Policy.NEXT_FIT)); // under the newer mark: buffered, lost in the crash
+            }
+            StoreCrash.crash(store);
+        }
+        Path seg = JournalForgery.segments(dir).get(0);
+        JournalForgery.Rec victim = JournalForgery.records(seg).stream().filter(r -> r.seq() == victimSeq)
+                .findFirst().orElseThrow();
+        JournalForgery.xorByte(seg, victim.payload() + 2);
+        assertThrows(StoreCorruptedException.class, () -> VmemStore.open(opts), "a record proven durable is damaged");
+        StoreRepair.Diagnosis d = StoreRepair.repair(dir);
+        try (VmemStore store = VmemStore.open(opts)) {
+            long next = store.arena("ids").alloc(1, Policy.NEXT_FIT);
+            assertFalse(handedOut.contains(next), next + " was handed out before the crash (rotor jumps "
+                    + d.rotorJumps() + ", handed out " + handedOut + ")");
+            assertSound(store);
+        }
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
