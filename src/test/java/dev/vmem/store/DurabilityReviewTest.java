@@ -188,6 +188,29 @@ class DurabilityReviewTest {
         }
     }
 
+    /**
+     * {@code batch(Durability, Runnable)} is documented "as {@link VmemStore#batch(Durability, java.util.function.Supplier)}",
+     * which throws {@link NullPointerException} for a null level; the Runnable form instead runs the work at the
+     * store's default level ({@code VmemStore.batch(Durability, Runnable)}: {@code if (durability == null) mutate(w)}),
+     * so a caller who meant SYNC and passed a null variable gets BUFFERED silently.
+     */
+    @Test
+    void aRunnableBatchWithoutALevel_isRefusedAsTheSupplierFormIs() {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.BUFFERED).flushInterval(NEVER).build();
+        try (VmemStore store = VmemStore.open(opts)) {
+            store.batch(Durability.SYNC, () -> store.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 10));
+            PersistentArena ids = store.arena("ids");
+            assertThrows(NullPointerException.class, () -> store.batch(null, () -> 1));
+            Durability unset = null;
+            long before = store.stats().durableSeq();
+            assertThrows(NullPointerException.class, () -> store.batch(unset, () -> {
+                ids.alloc(1, Policy.INSTANT_FIT);
+            }), "batch(null, Runnable) ran at the store's default level (durable through " + before + ")");
+            assertSound(store);
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
