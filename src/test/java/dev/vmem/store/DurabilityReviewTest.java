@@ -211,6 +211,36 @@ class DurabilityReviewTest {
         }
     }
 
+    /**
+     * A checkpoint asked for inside a batch (same thread: the store's lock is reentrant) snapshots the batch's
+     * changes that are not journalled yet, at the journal's current sequence number. When the batch then throws,
+     * memory takes its changes back but the checkpoint keeps them: the checkpoint holds a state no prefix of the
+     * journal ever had.
+     */
+    @Test
+    void aCheckpointInsideABatchThatFails_doesNotKeepTheBatchsChanges() {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.BUFFERED).flushInterval(NEVER).build();
+        java.util.Map<String, String> expected;
+        try (VmemStore store = VmemStore.open(opts)) {
+            store.batch(Durability.SYNC, () -> store.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 100));
+            PersistentArena ids = store.arena("ids");
+            ids.alloc(1, Policy.NEXT_FIT);
+            assertThrows(IllegalStateException.class, () -> store.batch(() -> {
+                ids.alloc(10, Policy.NEXT_FIT);
+                store.checkpoint();
+                throw new IllegalStateException("the batch fails");
+            }));
+            expected = StoreFixture.dumps(store);
+            assertEquals(List.of(), store.verify(), "checkpoint and journal replay to memory");
+            StoreCrash.crash(store);
+        }
+        try (VmemStore store = VmemStore.open(opts)) {
+            assertEquals(expected.get("ids"), StoreFixture.dumps(store).get("ids"));
+            assertSound(store);
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
