@@ -344,6 +344,41 @@ class DurabilityReviewTest {
         }
     }
 
+    /** Close, and the in-process crash, stop every thread the store started (flusher, head keeper, marks, checkpointer). */
+    @Test
+    void closeAndCrash_leaveNoThreadOfTheStoreRunning() throws InterruptedException {
+        for (boolean clean : new boolean[] {true, false}) {
+            Path store = dir.resolve(clean ? "closed" : "crashed");
+            StoreOptions opts = StoreOptions.builder(store).checkpointInterval(Duration.ofMillis(10))
+                    .durability(Durability.BUFFERED).flushInterval(Duration.ofMillis(1)).rotorReserve(128).build();
+            VmemStore s = VmemStore.open(opts);
+            PersistentArena ids = s.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(0, 1 << 20);
+            for (int i = 0; i < 2000; i++) {
+                ids.alloc(1, Policy.NEXT_FIT); // marks extended in the background
+            }
+            if (clean) {
+                s.close();
+            } else {
+                StoreCrash.crash(s);
+            }
+            String name = " " + store.getFileName();
+            List<String> alive = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().endsWith(name)) {
+                    t.join(2000);
+                    if (t.isAlive()) {
+                        alive.add(t.getName());
+                    }
+                }
+            }
+            assertEquals(List.of(), alive, clean ? "after close" : "after a crash");
+            try (VmemStore again = VmemStore.open(opts)) {
+                assertSound(again);
+            }
+        }
+    }
+
     /** Records a NEXT_FIT value; the rotor never comes round in these tests, so no value may come twice. */
     private static void handedOut(java.util.Set<Long> ever, long v, long seed) {
         if (!ever.add(v)) {
