@@ -7,9 +7,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,23 +31,10 @@ import org.slf4j.LoggerFactory;
 final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
 
-    /*
-     * Preallocation. An fsync of a file that grew must also commit the new size (a file-system journal
-     * commit and a second flush), which on ext4 costs about 40% more than an fsync of bytes written
-     * over blocks the file already has. So the current segment is grown with zeros a chunk at a time,
-     * ahead of the records: most group commits then write data only, and the one after each chunk
-     * carries the size change for the next few thousand records. A crash leaves zeros after the last
-     * record of the last segment, which recovery reads as the end of the journal; a segment is cut back
-     * to its last record when it is closed or rolled over, so that every segment but the last ends
-     * exactly at a record. As the disk fills, the chunk shrinks to a share of what is left.
-     */
-    static final long PREALLOCATE_BYTES = 1 << 20;
-    /**
-     * Space held back for units that give space back: a unit that only frees, unspans or drops may use
-     * it; any other unit is refused with {@link StoreDiskFullException} when it would eat into it, so that
-     * a full store can still free (about a thousand single frees).
-     */
-    static final long RESERVE_BYTES = 64 << 10;
+    /** Space held back for units that only give space back (see {@link SegmentSpace}). */
+    static final long RESERVE_BYTES = SegmentSpace.RESERVE_BYTES;
+    /** The preallocation chunk (see {@link SegmentSpace}). */
+    static final long PREALLOCATE_BYTES = SegmentSpace.PREALLOCATE_BYTES;
     /** The head is brought up to date at least this often while records become durable. */
     static final long HEAD_INTERVAL_MS = 1000;
     /** The buffer of records appended as buffered: written out when full (or earlier). */
@@ -75,8 +59,8 @@ final class Journal implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
     /** The sequence number of the newest record appended, written or buffered. */
     private volatile long appendedSeq;
-    /** The size of the current segment's file: its records, then zeros up to here. */
-    private long allocated;
+    /** The room ahead of the records in the current segment. */
+    private final SegmentSpace space;
     private long nextSeq;
     private volatile long writtenSeq;
     /** Every record up to here is in both checkpoint generations. */
@@ -85,26 +69,20 @@ final class Journal implements AutoCloseable {
     private volatile boolean rollRequested;
 
     private final GroupCommit commits;
-    private final ScheduledExecutorService headKeeper;
+    private final JournalTimer timer;
 
     /**
      * Opens the journal for appending after recovery has read it: discards what the scan found to be
      * never written, cuts the tail it found never durable, forces what is left (what recovery replayed
-     * must survive a power loss before new work builds on it) and brings the head up to date.
-     */
-    Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head) throws IOException {
-        this(dir, files, segmentBytes, scan, head, 0);
-    }
-
-    /**
-     * As {@link #Journal(Path, StoreFiles, long, JournalReader.Scan, StoreHead)}, with a flusher that writes and
-     * fsyncs every record appended at least every {@code flushIntervalMs} (0: none).
+     * must survive a power loss before new work builds on it) and brings the head up to date. A flusher
+     * makes every record appended durable at least every {@code flushIntervalMs}.
      */
     Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head,
             long flushIntervalMs) throws IOException {
         this.dir = dir;
         this.files = files;
         this.segmentBytes = segmentBytes;
+        this.space = new SegmentSpace(dir, files, segmentBytes);
         this.head = head;
         this.nextSeq = scan.nextSeq();
         this.writtenSeq = nextSeq - 1;
@@ -144,19 +122,11 @@ final class Journal implements AutoCloseable {
             }
             current.force();
             position = scan.tailSize();
-            allocated = position;
+            space.follow(current, position);
         }
         head.advance(writtenSeq, segments.getLast(), 0);
-        this.headKeeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vmem-head " + dir.getParent().getFileName());
-            t.setDaemon(true);
-            return t;
-        });
-        headKeeper.scheduleWithFixedDelay(this::updateHead, HEAD_INTERVAL_MS, HEAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
-        if (flushIntervalMs > 0) {
-            headKeeper.scheduleWithFixedDelay(this::flushAndSync, flushIntervalMs, flushIntervalMs,
-                    TimeUnit.MILLISECONDS);
-        }
+        this.timer = new JournalTimer("vmem-head " + dir.getParent().getFileName(), this::updateHead,
+                HEAD_INTERVAL_MS, this::flushAndSync, flushIntervalMs);
     }
 
     /**
@@ -229,13 +199,7 @@ final class Journal implements AutoCloseable {
         long start = position + buffer.position();
         long end = start + length;
         try {
-            if (!releasing && allocated - end < RESERVE_BYTES) {
-                checkReserve(end, start);
-                growAhead(end + RESERVE_BYTES);
-            }
-            if (end > allocated) {
-                grow(end, releasing);
-            }
+            space.makeRoom(start, end, releasing);
             if (!buffered || length > buffer.remaining()) {
                 writeBuffer(); // what was buffered goes first: the journal keeps the order of acknowledgement
             }
@@ -252,7 +216,7 @@ final class Journal implements AutoCloseable {
             }
             try {
                 current.truncate(position);
-                allocated = position;
+                space.cutBack(position);
                 // Forced, so that a record reported as not written cannot reach the disk after all.
                 current.force();
             } catch (IOException cut) {
@@ -262,7 +226,7 @@ final class Journal implements AutoCloseable {
             throw e instanceof DiskFull ? e : DiskFull.ifShort(files, dir, end - position, e);
         }
         position = end;
-        allocated = Math.max(allocated, end);
+        space.written(end);
         nextSeq = seq + 1;
         writtenSeq = seq;
         appendedSeq = seq;
@@ -288,7 +252,7 @@ final class Journal implements AutoCloseable {
             buffer.clear();
         }
         position = end;
-        allocated = Math.max(allocated, end);
+        space.written(end);
         writtenSeq = nextSeq - 1;
     }
 
@@ -300,57 +264,6 @@ final class Journal implements AutoCloseable {
             writeBuffer();
         } finally {
             writes.unlock();
-        }
-    }
-
-    /**
-     * Refuses a unit that does not only give space back when, after it, the file system and the zeros
-     * already ahead of the records would hold less than the reserve.
-     */
-    private void checkReserve(long end, long start) throws IOException {
-        long usable = files.usableSpace(dir);
-        long room = Math.max(0, allocated - end);
-        if (usable + room < RESERVE_BYTES + Math.max(0, end - allocated)) {
-            throw new DiskFull(dir, end - start, usable, null);
-        }
-    }
-
-    /**
-     * Grows the current segment to hold a record ending at {@code end}, preallocating ahead while space
-     * allows; refuses a unit that is not {@code releasing} when it would eat into the reserve.
-     */
-    private void grow(long end, boolean releasing) throws IOException {
-        long usable = files.usableSpace(dir);
-        long need = end - allocated;
-        if (!releasing && usable - need < RESERVE_BYTES) {
-            throw new DiskFull(dir, need, usable, null);
-        }
-        long ahead = Math.min(PREALLOCATE_BYTES, Math.max(0, (usable - RESERVE_BYTES) / 4));
-        long size = Math.min(Math.max(segmentBytes, end), end + ahead);
-        if (size > end) {
-            try {
-                current.extend(size);
-                allocated = size;
-            } catch (IOException e) {
-                // Preallocating is an optimisation: without room for it, the record itself may still fit.
-                current.truncate(allocated);
-            }
-        }
-    }
-
-    /**
-     * After a reserve check near the end of the zeros ahead: grows the segment now, so that the next appends
-     * find the reserve in the file and need no check of the file system (which costs a statfs and, in Java, a
-     * scan of the mount table) until the next chunk. Best effort: the record itself is still placed by
-     * {@link #grow}.
-     */
-    private void growAhead(long target) {
-        if (target > allocated) {
-            try {
-                grow(target, true);
-            } catch (IOException e) {
-                LOG.debug("journal {} could not preallocate ahead: {}", dir, e.toString());
-            }
         }
     }
 
@@ -368,7 +281,7 @@ final class Journal implements AutoCloseable {
      */
     private void finishSegment() throws IOException {
         commits.forceNow(() -> {
-            trim();
+            space.cutTo(position);
             current.force();
         });
     }
@@ -413,19 +326,11 @@ final class Journal implements AutoCloseable {
         }
         current = seg;
         position = StoreFormat.SEGMENT_HEADER_BYTES;
-        allocated = position;
+        space.follow(current, position);
         synchronized (segments) {
             if (segments.isEmpty() || segments.getLast() != first) {
                 segments.addLast(first);
             }
-        }
-    }
-
-    /** Cuts the zeros after the last record off the current segment (not durable until forced). */
-    private void trim() throws IOException {
-        if (allocated > position) {
-            current.truncate(position);
-            allocated = position;
         }
     }
 
@@ -497,12 +402,7 @@ final class Journal implements AutoCloseable {
      * unclean one leaves files and head as a crashing process would (the crash tests' way to stop).
      */
     void close(boolean clean) throws IOException {
-        headKeeper.shutdown(); // not shutdownNow: an interrupt must not land inside the head's fsync
-        try {
-            headKeeper.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        timer.close();
         writes.lock();
         try {
             if (clean && !commits.failed()) {

@@ -156,6 +156,24 @@ final class RotorMarks {
         return new Plan(marks, true);
     }
 
+    /**
+     * Adds a plan's marks to its unit: each at the end, or just before the unit drops its arena (a replay
+     * must find the arena the mark names). A mark for an arena the unit drops still matters: if the unit is
+     * lost, the arena comes back with the rotor the mark must cover.
+     */
+    static void insert(List<Op> ops, List<Op.Mark> marks) {
+        for (Op.Mark mark : marks) {
+            int at = ops.size();
+            for (int i = 0; i < ops.size(); i++) {
+                if (ops.get(i) instanceof Op.Drop d && d.arena() == mark.arena()) {
+                    at = i;
+                    break;
+                }
+            }
+            ops.add(at, mark);
+        }
+    }
+
     /** A mark one step ahead of {@code rotor}, never below {@code current} (a mark still set, or {@link #NONE}). */
     private static long ahead(State s, long rotor, long current) {
         long limit = Long.MAX_VALUE - Long.MAX_VALUE % s.quantum;
@@ -180,6 +198,9 @@ final class RotorMarks {
                 arenas.remove(d.arena());
             } else if (op instanceof Op.Mark m) {
                 State s = arenas.get(m.arena());
+                if (s == null) {
+                    continue; // an arena the unit created and drops again
+                }
                 s.logged = m.mark();
                 s.loggedSeq = seq;
                 s.extending = false;
@@ -204,8 +225,7 @@ final class RotorMarks {
         for (Op op : ops) {
             if (op instanceof Op.Change c && c.change() instanceof ArenaChange.CursorMoved m) {
                 State s = arenas.get(c.arena());
-                if (s != null && !s.extending && s.logged != NONE
-                        && m.to() >= s.logged - Math.min(s.logged, Math.max(1, s.step / 2) * s.quantum)) {
+                if (s != null && !s.extending && s.logged != NONE && m.to() >= s.logged - halfStep(s)) {
                     s.extending = true;
                     due = due == null ? new ArrayList<>() : due;
                     due.add(c.arena());
@@ -213,6 +233,12 @@ final class RotorMarks {
             }
         }
         return due == null ? List.of() : due;
+    }
+
+    /** Half the step in values (at least one quantum), no further back than 0 from the mark. */
+    private static long halfStep(State s) {
+        long half = Math.max(1, s.step / 2);
+        return half > s.logged / s.quantum ? s.logged : half * s.quantum;
     }
 
     /**
@@ -236,7 +262,7 @@ final class RotorMarks {
         long now = clock.getAsLong();
         long lasted = now - s.stepStarted;
         if (lasted < FAST_STEP_NANOS) {
-            s.step = Math.min(reserve, s.step * 2);
+            s.step = s.step > reserve / 2 ? reserve : s.step * 2;
         } else if (lasted > SLOW_STEP_NANOS) {
             s.step = Math.max(Math.max(1, reserve / STEP_DIVISOR), s.step / 2);
         }

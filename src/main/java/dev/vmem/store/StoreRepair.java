@@ -103,6 +103,8 @@ public final class StoreRepair {
         final List<StoreCorruptedException> damage = new ArrayList<>();
         /** Per arena: where the newest dropped record left its NEXT_FIT rotor. */
         final Map<Integer, Long> rotor = new HashMap<>();
+        /** Per arena: the rotor marks and moves of the dropped records, in order, to follow its mark through them. */
+        final Map<Integer, List<Op>> markOps = new HashMap<>();
         long records;
         long operations;
         long allocations;
@@ -126,15 +128,32 @@ public final class StoreRepair {
             newestDropped = Math.max(newestDropped, seq);
             for (Op op : ops) {
                 operations++;
+                if (op instanceof Op.Mark m) {
+                    markOps.computeIfAbsent(m.arena(), k -> new ArrayList<>()).add(m);
+                }
                 if (op instanceof Op.Change c) {
                     allocations += c.change() instanceof ArenaChange.Allocated ? 1 : 0;
                     if (c.change() instanceof ArenaChange.CursorMoved m) {
                         // Records come in sequence order: the last move is where the rotor was left, even
                         // when it wrapped; every value handed out since lies behind it.
                         rotor.put(c.arena(), m.to());
+                        markOps.computeIfAbsent(c.arena(), k -> new ArrayList<>()).add(c);
                     }
                 }
             }
+        }
+
+        /**
+         * The mark of an arena once the dropped records are followed too (as replay follows them): a MARK a
+         * dropped record made durable covers values that units after it, lost with the damage, may have handed out.
+         */
+        long markAfterDropped(int arena, long kept) {
+            long mark = kept;
+            for (Op op : markOps.getOrDefault(arena, List.of())) {
+                mark = op instanceof Op.Mark m ? m.mark()
+                        : RotorMarks.afterMove(mark, (ArenaChange.CursorMoved) ((Op.Change) op).change());
+            }
+            return mark;
         }
 
         Diagnosis diagnosis(Path dir, StoreCorruptedException refused) {
@@ -158,9 +177,9 @@ public final class StoreRepair {
                 long cursor = e.getValue().state().cursor();
                 Long seen = rotor.get(e.getKey());
                 long to = seen != null ? seen : cursor;
-                long mark = e.getValue().mark;
-                if (mark != RotorMarks.NONE && mark > cursor && (to == cursor || to > cursor && mark > to)) {
-                    to = mark; // the durable mark covers what lost units may have handed out
+                long mark = markAfterDropped(e.getKey(), e.getValue().mark);
+                if (mark != RotorMarks.NONE && mark > to) {
+                    to = mark; // a mark still set lies past the rotor, and covers what lost units may have handed out
                 }
                 if (to != cursor) {
                     jumps.add(new RotorJump(e.getValue().definition.name(), cursor, to));

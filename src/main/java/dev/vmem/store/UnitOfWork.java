@@ -117,7 +117,7 @@ final class UnitOfWork {
             }
             if (depth == 0 && !steps.isEmpty()) {
                 RotorMarks.Plan plan = marks.plan(ops, level, journal.durableSeq());
-                ops.addAll(plan.marks());
+                RotorMarks.insert(ops, plan.marks());
                 wait = level == Durability.SYNC || plan.mustSync();
                 marked = !plan.marks().isEmpty() || ops.get(0) instanceof Op.Mark; // an extension unit
                 seq = append(level == Durability.BUFFERED && !wait);
@@ -236,7 +236,11 @@ final class UnitOfWork {
             cause.addSuppressed(e);
             LOG.error("store {}: could not take back a failed operation; the store has stopped", dir, e);
         } finally {
-            ops.subList(steps.size(), ops.size()).clear(); // the steps taken back, and any mark planned for them
+            if (mark == 0) {
+                ops.clear(); // with any mark planned for the unit
+            } else {
+                ops.subList(mark, ops.size()).clear();
+            }
         }
     }
 }

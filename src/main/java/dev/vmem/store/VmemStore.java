@@ -1,16 +1,10 @@
 package dev.vmem.store;
 
-import dev.vmem.ArenaChange;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -72,10 +66,10 @@ public final class VmemStore implements AutoCloseable {
     private final RecoveryReport recovery;
     private final RotorMarks marks;
     /** Journals rotor marks ahead of the callers. */
-    private final ExecutorService extender;
+    private final RotorMarkKeeper keeper;
     private volatile boolean closed;
 
-    private VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
+    VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
             Recovery.Result recovered, int version) throws IOException {
         this.dir = dir;
         this.lock = lock;
@@ -101,76 +95,26 @@ public final class VmemStore implements AutoCloseable {
         for (StoreImage.ArenaImage a : recovered.image().arenas.values()) {
             marks.track(a.definition.arena(), a.definition.quantum());
         }
-        journalSkips(skips);
+        try {
+            RotorMarkKeeper.journalSkips(dir, journal, marks, skips);
+        } catch (IOException | RuntimeException e) {
+            try {
+                journal.close(false); // stops its threads and closes its files; the open fails
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot);
-        this.extender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "vmem-rotor-marks " + dir.getFileName());
-            t.setDaemon(true);
-            return t;
+        this.keeper = new RotorMarkKeeper(dir, marks, mutation, id -> {
+            ArenaRegistry.Entry e = registry.byId(id);
+            return e == null ? null : e.arena();
         });
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled, marks,
-                this::extendMarks, options.durability());
+                keeper::extend, options.durability());
+        keeper.start(unit, this::ensureOpen);
         jmx.sync(registry, true);
-    }
-
-    /**
-     * Journals, and makes durable, the rotor moves recovery made up to the marks (the arenas already hold
-     * them): a replay of the checkpoint and the journal then reproduces the rotors as they are.
-     */
-    private void journalSkips(List<RecoveryReport.RotorSkip> skips) throws IOException {
-        if (skips.isEmpty()) {
-            return;
-        }
-        List<Op> ops = new ArrayList<>();
-        for (RecoveryReport.RotorSkip skip : skips) {
-            ops.add(new Op.Change(skip.arenaId(), new ArenaChange.CursorMoved(skip.from(), skip.to())));
-            LOG.warn("store {}: the NEXT_FIT rotor of '{}' starts at its durable mark {}, not at {} where the journal"
-                    + " left it: values in between may have been handed out by acknowledged work the crash took back,"
-                    + " and are not handed out again until the rotor comes round", dir, skip.arena(), skip.to(),
-                    skip.from());
-        }
-        long seq = journal.append(UnitCodec.encode(ops), false, false);
-        marks.appended(ops, seq);
-        journal.sync(seq);
-        journal.recordDurable();
-    }
-
-    /** Queues background units that journal further marks for {@code arenas} (under the store's lock). */
-    private void extendMarks(List<Integer> arenas) {
-        try {
-            extender.execute(() -> {
-                for (int id : arenas) {
-                    extendMark(id);
-                }
-            });
-        } catch (RejectedExecutionException closing) {
-            arenas.forEach(marks::extensionFailed);
-        }
-    }
-
-    private void extendMark(int id) {
-        try {
-            unit.run(this::ensureOpen, () -> {
-                ArenaRegistry.Entry e = registry.byId(id);
-                Op.Mark mark = e == null ? null : marks.extension(id, e.arena().nextFitCursor());
-                if (mark != null) {
-                    unit.record(mark, () -> { });
-                }
-                return null;
-            }, Durability.SYNC);
-        } catch (RuntimeException e) {
-            mutation.lock();
-            try {
-                marks.extensionFailed(id);
-            } finally {
-                mutation.unlock();
-            }
-            if (!closed) {
-                LOG.warn("store {}: a NEXT_FIT rotor mark could not be extended ahead of the callers (the next"
-                        + " allocation past it waits for one): {}", dir, e.toString());
-            }
-        }
     }
 
     /**
@@ -193,51 +137,12 @@ public final class VmemStore implements AutoCloseable {
 
     /** As {@link #open(StoreOptions)}, with the journal's files and the checkpoint writer of {@code hooks}. */
     static VmemStore open(StoreOptions options, StoreHooks hooks) {
-        Path dir = options.directory();
-        long started = System.nanoTime();
-        try {
-            StoreDirectory.prepare(hooks.files(), dir, options.createIfMissing());
-            DirectoryLock lock = DirectoryLock.acquire(dir);
-            try {
-                StoreRepair.finishInterrupted(hooks.files(), dir);
-                if (!StoreDirectory.exists(dir) && options.createIfMissing()) {
-                    StoreDirectory.create(hooks.files(), dir);
-                }
-                int version = StoreDirectory.checkFormat(dir);
-                Recovery.Result recovered = Recovery.recover(dir, version);
-                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version);
-                if (version < StoreFormat.VERSION) {
-                    // The head exists and the journal writes a new-format segment: the store is now of this version.
-                    try {
-                        StoreDirectory.writeFormat(hooks.files(), dir);
-                    } catch (IOException | RuntimeException e) {
-                        store.closeWithoutCheckpoint(); // stops its threads; the lock is released below
-                        throw e;
-                    }
-                    LOG.info("store {}: upgraded from format {} to {}", dir, version, StoreFormat.VERSION);
-                }
-                store.recovery.cut().ifPresent(cut -> LOG.warn("store {}: cut off a journal tail that was never"
-                        + " acknowledged as durable: {} record(s), sequence {} to {}, {} bytes from offset {} of {}",
-                        dir, cut.units(), cut.fromSeq(), cut.toSeq(), cut.bytes(), cut.offset(), cut.file()));
-                LOG.info("opened store {}: {} arenas, {} journal records replayed after checkpoint sequence {}, in {} ms",
-                        dir, recovered.image().arenas.size(), recovered.replayed(),
-                        recovered.image().seq - recovered.replayed(), (System.nanoTime() - started) / 1_000_000);
-                if (recovered.rebuildCheckpoint()) {
-                    LOG.warn("store {}: rebuilding a damaged checkpoint from the other generation and the journal", dir);
-                    store.checkpointer.requestSoon();
-                }
-                return store;
-            } catch (IOException | RuntimeException e) {
-                try {
-                    lock.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            }
-        } catch (IOException e) {
-            throw new StoreIOException("cannot open store " + dir + ": " + e, e);
-        }
+        return StoreOpening.open(options, hooks);
+    }
+
+    /** After a recovery that passed over a damaged checkpoint generation: rebuild it soon. */
+    void rebuildCheckpointSoon() {
+        checkpointer.requestSoon();
     }
 
     public Path directory() {
@@ -307,7 +212,10 @@ public final class VmemStore implements AutoCloseable {
 
     /** As {@link #batch(Supplier)}, for work without a result. */
     public void batch(Runnable work) {
-        batch(null, work);
+        mutate(() -> {
+            work.run();
+            return null;
+        });
     }
 
     /**
@@ -322,15 +230,10 @@ public final class VmemStore implements AutoCloseable {
 
     /** As {@link #batch(Durability, Supplier)}, for work without a result. */
     public void batch(Durability durability, Runnable work) {
-        Supplier<Void> w = () -> {
+        batch(durability, () -> {
             work.run();
             return null;
-        };
-        if (durability == null) {
-            mutate(w);
-        } else {
-            batch(durability, w);
-        }
+        });
     }
 
     /**
@@ -387,10 +290,23 @@ public final class VmemStore implements AutoCloseable {
         }
     }
 
-    /** Brings the checkpoint up to date now. Returns whether it succeeded (failures are also logged). */
+    /**
+     * Brings the checkpoint up to date now. Returns whether it succeeded (failures are also logged).
+     *
+     * @throws IllegalStateException if the store is closed, or if called inside a batch (the batch's changes
+     *         are not journalled yet, and a checkpoint must hold only what the journal does)
+     */
     public boolean checkpoint() {
         ensureOpen();
+        ensureOutsideBatch("checkpoint()");
         return checkpointer.checkpoint();
+    }
+
+    /** Refuses {@code what} on a thread that is inside a batch: it would see the batch's unjournalled changes. */
+    private void ensureOutsideBatch(String what) {
+        if (mutation.isHeldByCurrentThread()) {
+            throw new IllegalStateException(what + " inside a batch of store " + dir + ": call it after the batch");
+        }
     }
 
     private StoreImage snapshot() {
@@ -421,6 +337,7 @@ public final class VmemStore implements AutoCloseable {
     /** As {@link #verify()}, reporting progress (for a progress bar on a big store). */
     public List<String> verify(Progress progress) {
         ensureOpen();
+        ensureOutsideBatch("verify()");
         return checkpointer.paused(() -> read(() -> {
             try {
                 journal.flush(); // the replay reads the files: buffered records must be in them
@@ -448,7 +365,7 @@ public final class VmemStore implements AutoCloseable {
         } finally {
             mutation.unlock();
         }
-        stopExtender();
+        keeper.close();
         checkpointer.close();
         if (!unit.stopped()) {
             mutation.lock();
@@ -475,7 +392,7 @@ public final class VmemStore implements AutoCloseable {
      * @throws StoreIOException if a file cannot be released
      */
     void closeWithoutCheckpoint() {
-        stopExtender();
+        keeper.close();
         checkpointer.close();
         IOException[] first = {null};
         release(false, (what, e) -> {
@@ -485,17 +402,6 @@ public final class VmemStore implements AutoCloseable {
         });
         if (first[0] != null) {
             throw new StoreIOException("closing " + dir + " without a checkpoint failed", first[0]);
-        }
-    }
-
-    private void stopExtender() {
-        extender.shutdown();
-        try {
-            if (!extender.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("store {}: the rotor mark thread did not stop within 10 s", dir);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -226,17 +226,19 @@ class DurabilityReviewTest {
             store.batch(Durability.SYNC, () -> store.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 100));
             PersistentArena ids = store.arena("ids");
             ids.alloc(1, Policy.NEXT_FIT);
-            assertThrows(IllegalStateException.class, () -> store.batch(() -> {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> store.batch(() -> {
                 ids.alloc(10, Policy.NEXT_FIT);
                 store.checkpoint();
                 throw new IllegalStateException("the batch fails");
             }));
-            expected = StoreFixture.dumps(store);
+            assertTrue(refused.getMessage().contains("checkpoint() inside a batch"), refused.getMessage());
+            expected = java.util.Map.of("ids", ids.segments().toString());
             assertEquals(List.of(), store.verify(), "checkpoint and journal replay to memory");
             StoreCrash.crash(store);
         }
         try (VmemStore store = VmemStore.open(opts)) {
-            assertEquals(expected.get("ids"), StoreFixture.dumps(store).get("ids"));
+            // The rotor may start at its mark (BUFFERED); the allocations are exactly those before the batch.
+            assertEquals(expected.get("ids"), store.arena("ids").segments().toString());
             assertSound(store);
         }
     }
