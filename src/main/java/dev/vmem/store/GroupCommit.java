@@ -273,15 +273,26 @@ final class GroupCommit {
         }
     }
 
-    /** Fails the journal: every later call fails with {@code e} as the cause. The first failure is kept. */
+    /**
+     * Fails the journal: every later call fails with {@code e} as the cause. The first failure is kept.
+     * Every waiter is woken to report it: now if no fsync runs (a gathering has no leader that would
+     * wake them at its end), else by the fsync's caller when it ends.
+     */
     void fail(IOException e) {
+        List<Waiter> woken = new ArrayList<>();
         lock.lock();
         try {
             if (failure == null) {
                 failure = e;
             }
+            if (!syncing) {
+                release(woken);
+            }
         } finally {
             lock.unlock();
+            for (Waiter w : woken) {
+                LockSupport.unpark(w.thread);
+            }
         }
     }
 
