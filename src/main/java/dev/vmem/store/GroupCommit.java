@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Group commit: the callers that need the journal's records durable share fsyncs. One caller forces
  * the file for every record written before it started; the others wait for it without holding any
- * lock, and wake when an fsync covers them (see {@link #gather} for when the next fsync starts).
+ * lock, and wake when an fsync covers them (see {@link #sync} for when the next fsync starts).
  *
  * <h2>Assumptions and guarantees</h2>
  * {@link #sync} may be called by any number of threads at once. A record is durable once
@@ -40,15 +40,17 @@ final class GroupCommit {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when an fsync ends: {@link #exclusively} waits for the one running. */
     private final Condition synced = lock.newCondition();
-    /** Signalled when the record that ends a gathering is written. */
-    private final Condition gathered = lock.newCondition();
     /** Callers parked until an fsync covers their record. */
     private final List<Waiter> waiters = new ArrayList<>();
     private volatile long durableSeq;
-    /** A caller is gathering records for an fsync or running it. */
+    /** A caller is running an fsync. */
     private boolean syncing;
-    /** The sequence number whose writing ends a gathering (see {@link #gather}). */
+    /** The sequence number whose writing ends a gathering (see {@link #sync}). */
     private long gatherUntil;
+    /** When the gathering under way ends at the latest ({@link System#nanoTime}); 0 when none is. */
+    private long gatherDeadline;
+    /** The waiter that wakes at {@link #gatherDeadline} to run the fsync if no caller did; null when none. */
+    private Waiter gatherTimer;
     /** How long an fsync takes, smoothed over the last few. */
     private long forceNanos;
     private volatile IOException failure;
@@ -64,33 +66,81 @@ final class GroupCommit {
         return durableSeq;
     }
 
-    /** Returns once record {@code seq} and all before it are on disk. */
+    /**
+     * Returns once record {@code seq} and all before it are on disk.
+     *
+     * <p>When to force: as soon as as many records wait as the last fsync covered plus those written
+     * while it ran, or half an fsync after the first of them, whichever comes first. With a steady set
+     * of callers that is all of them: the callers the last fsync released have written again, and one
+     * fsync covers everyone. Forcing at once would cover only the callers that wrote while the last
+     * fsync ran; with N callers in a loop the fsyncs then take turns between two halves of N and each
+     * caller waits for two of them (measured on 2 cores, 8 callers: 4 records per fsync against 8). A
+     * lone caller finds its own record is the whole target and does not wait. The cost, when callers do
+     * not come back (fewer of them, or work between operations), is at most half an fsync of extra
+     * latency, after which the target follows the smaller batch.
+     *
+     * <p>The caller whose record completes the batch runs the fsync itself, at once: it is on a CPU,
+     * while a caller that waited for the batch would first have to be woken (a wake-up on the path of
+     * every fsync). Until then the callers wait parked, the first of them only until the deadline.
+     */
     void sync(long seq) throws IOException {
         assert seq <= log.writtenSeq() : "seq=" + seq + " is not written yet (writtenSeq=" + log.writtenSeq() + ")";
         boolean interrupted = false;
+        Waiter waiter = null;
         try {
             while (durableSeq < seq) {
-                Waiter waiter;
+                List<Waiter> woken = null;
                 lock.lock();
                 try {
+                    if (waiter != null && !waiter.woken) {
+                        waiters.remove(waiter); // its gathering deadline passed: it may have to force
+                    }
+                    if (waiter == gatherTimer) {
+                        gatherTimer = null;
+                    }
+                    waiter = null;
                     if (durableSeq >= seq) {
                         return;
                     }
                     checkHealthy();
+                    long deadline = 0;
                     if (!syncing) {
-                        groupCommit();
-                        continue;
+                        long now = System.nanoTime();
+                        if (log.writtenSeq() >= gatherUntil || gatherDeadline != 0 && now - gatherDeadline >= 0) {
+                            woken = new ArrayList<>();
+                            groupCommit(woken);
+                            continue;
+                        }
+                        if (gatherDeadline == 0) {
+                            gatherDeadline = now + forceNanos / 2;
+                        }
+                        if (gatherTimer == null) {
+                            deadline = gatherDeadline;
+                        }
                     }
-                    waiter = new Waiter(Thread.currentThread(), seq);
+                    waiter = new Waiter(Thread.currentThread(), seq, deadline);
+                    if (deadline != 0) {
+                        gatherTimer = waiter;
+                    }
                     waiters.add(waiter);
-                    if (seq >= gatherUntil) {
-                        gathered.signal();
-                    }
                 } finally {
                     lock.unlock();
+                    if (woken != null) {
+                        for (Waiter w : woken) {
+                            LockSupport.unpark(w.thread);
+                        }
+                    }
                 }
                 while (!waiter.woken) {
-                    LockSupport.park(this);
+                    if (waiter.deadline == 0) {
+                        LockSupport.park(this);
+                    } else {
+                        long left = waiter.deadline - System.nanoTime();
+                        if (left <= 0) {
+                            break;
+                        }
+                        LockSupport.parkNanos(this, left);
+                    }
                     interrupted |= Thread.interrupted();
                 }
             }
@@ -101,26 +151,33 @@ final class GroupCommit {
         }
     }
 
-    /** A caller of {@link #sync} parked until an fsync covers its record or it is to run the next one. */
+    /**
+     * A caller of {@link #sync} parked until an fsync covers its record or it is to run the next one, or
+     * (the gathering's timer) until the gathering's deadline.
+     */
     private static final class Waiter {
         final Thread thread;
         final long seq;
+        /** When to stop waiting and look whether to force ({@link System#nanoTime}); 0: never. */
+        final long deadline;
         volatile boolean woken;
 
-        Waiter(Thread thread, long seq) {
+        Waiter(Thread thread, long seq, long deadline) {
             this.thread = thread;
             this.seq = seq;
+            this.deadline = deadline;
         }
     }
 
     /**
-     * Runs one fsync for every record written so far and wakes the callers it covers, plus one that
-     * it does not (to run the next fsync). Called with the lock held and no fsync running; releases
-     * the lock while forcing, so that writers and new waiters queue up behind this one.
+     * Runs one fsync for every record written so far and marks woken the callers it covers, plus one
+     * that it does not (to run the next fsync), adding them to {@code woken} for the caller to unpark
+     * once it released the lock. Called with the lock held and no fsync running; releases the lock
+     * while forcing, so that writers and new waiters queue up behind this one.
      */
-    private void groupCommit() throws IOException {
+    private void groupCommit(List<Waiter> woken) throws IOException {
         syncing = true;
-        gather();
+        endGathering();
         long target = log.writtenSeq();
         StoreFiles.Channel segment = log.current();
         IOException error = null;
@@ -143,18 +200,24 @@ final class GroupCommit {
         } else {
             fail(error);
         }
-        release();
+        release(woken);
         if (error != null) {
             throw error;
         }
     }
 
+    /** The records gathered so far are about to be forced: the next gathering starts afresh. */
+    private void endGathering() {
+        gatherDeadline = 0;
+        gatherTimer = null;
+    }
+
     /**
-     * Wakes the waiters whose records are durable, and one whose record is not, to run the next fsync
-     * (all of them once the journal has failed, to report it). Called with the lock held and no fsync
-     * running.
+     * Marks woken the waiters whose records are durable, and one whose record is not, to run the next
+     * fsync (all of them once the journal has failed, to report it), and adds them to {@code woken}.
+     * Called with the lock held and no fsync running.
      */
-    private void release() {
+    private void release(List<Waiter> woken) {
         boolean leaderWoken = false;
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
@@ -162,34 +225,7 @@ final class GroupCommit {
                 leaderWoken |= w.seq > durableSeq;
                 it.remove();
                 w.woken = true;
-                LockSupport.unpark(w.thread);
-            }
-        }
-    }
-
-    /**
-     * Before an fsync: waits, for at most half an fsync, until as many records are waiting as the last
-     * fsync covered plus those written while it ran. With a steady set of callers that is all of them:
-     * the callers the last fsync released have written again, and one fsync covers everyone. Forcing
-     * at once would cover only the callers that wrote while the last fsync ran; with N callers in a
-     * loop the fsyncs then take turns between two halves of N and each caller waits for two of them
-     * (measured on 2 cores, 8 callers: 4 records per fsync against 8). A lone caller finds its own
-     * record is the whole target and does not wait. The cost, when callers do not come back (fewer
-     * of them, or work between operations), is at most half an fsync of extra latency, after which
-     * the target follows the smaller batch.
-     */
-    private void gather() {
-        long deadline = System.nanoTime() + forceNanos / 2;
-        while (log.writtenSeq() < gatherUntil) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            try {
-                gathered.awaitNanos(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                woken.add(w);
             }
         }
     }
@@ -213,6 +249,8 @@ final class GroupCommit {
      */
     void forceNow(IoAction force) throws IOException {
         assert lock.isHeldByCurrentThread() && !syncing : "forceNow outside exclusively";
+        endGathering();
+        List<Waiter> woken = new ArrayList<>();
         try {
             force.run();
             durableSeq = log.writtenSeq();
@@ -220,7 +258,10 @@ final class GroupCommit {
             fail(e);
             throw e;
         } finally {
-            release();
+            release(woken);
+            for (Waiter w : woken) {
+                LockSupport.unpark(w.thread); // under the lock: segment rolls and closes are rare
+            }
         }
     }
 
@@ -232,15 +273,26 @@ final class GroupCommit {
         }
     }
 
-    /** Fails the journal: every later call fails with {@code e} as the cause. The first failure is kept. */
+    /**
+     * Fails the journal: every later call fails with {@code e} as the cause. The first failure is kept.
+     * Every waiter is woken to report it: now if no fsync runs (a gathering has no leader that would
+     * wake them at its end), else by the fsync's caller when it ends.
+     */
     void fail(IOException e) {
+        List<Waiter> woken = new ArrayList<>();
         lock.lock();
         try {
             if (failure == null) {
                 failure = e;
             }
+            if (!syncing) {
+                release(woken);
+            }
         } finally {
             lock.unlock();
+            for (Waiter w : woken) {
+                LockSupport.unpark(w.thread);
+            }
         }
     }
 
