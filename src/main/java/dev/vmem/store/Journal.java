@@ -59,6 +59,8 @@ final class Journal implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
     /** The sequence number of the newest record appended, written or buffered. */
     private volatile long appendedSeq;
+    /** The newest record of a unit acknowledged before its fsync: the head records it (see {@link StoreHead}). */
+    private volatile long acknowledgedSeq;
     /** The room ahead of the records in the current segment. */
     private final SegmentSpace space;
     private long nextSeq;
@@ -124,7 +126,7 @@ final class Journal implements AutoCloseable {
             position = scan.tailSize();
             space.follow(current, position);
         }
-        head.advance(writtenSeq, segments.getLast(), 0);
+        head.reopened(writtenSeq, segments.getLast());
         this.timer = new JournalTimer("vmem-head " + dir.getParent().getFileName(), this::updateHead,
                 HEAD_INTERVAL_MS, this::flushAndSync, flushIntervalMs);
     }
@@ -153,6 +155,11 @@ final class Journal implements AutoCloseable {
     /** The sequence number of the newest record appended (written, buffered; durable or not). */
     long appendedSeq() {
         return appendedSeq;
+    }
+
+    /** Record {@code seq}'s unit is acknowledged before its fsync; called in sequence order. */
+    void acknowledged(long seq) {
+        acknowledgedSeq = seq;
     }
 
     /** The newest record known to be on disk. */
@@ -369,7 +376,7 @@ final class Journal implements AutoCloseable {
      */
     void recordDurable() throws IOException {
         synchronized (segments) {
-            head.advance(commits.durableSeq(), segments.getLast(), 0);
+            head.advance(commits.durableSeq(), segments.getLast(), 0, acknowledgedSeq);
         }
     }
 
@@ -377,7 +384,7 @@ final class Journal implements AutoCloseable {
     private void updateHead() {
         try {
             synchronized (segments) {
-                head.advance(commits.durableSeq(), segments.getLast(), 0);
+                head.advance(commits.durableSeq(), segments.getLast(), 0, acknowledgedSeq);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("store head {} could not be updated (recovery can tell a lost journal tail only up to the "
@@ -431,7 +438,7 @@ final class Journal implements AutoCloseable {
                 if (!commits.failed()) {
                     finishSegment();
                     if (clean) {
-                        head.advance(commits.durableSeq(), segments.getLast(), 0);
+                        head.advance(commits.durableSeq(), segments.getLast(), 0, acknowledgedSeq);
                     }
                 }
                 current.close();

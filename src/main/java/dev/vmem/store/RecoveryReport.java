@@ -18,9 +18,12 @@ import java.util.Optional;
  *                      before their fsync ({@link Durability#WRITE}, {@link Durability#BUFFERED}) may have handed
  *                      out values the journal lost; empty after a clean close and for a store used only at
  *                      {@link Durability#SYNC}
+ * @param lostAcknowledged acknowledged work the crash took back, as far as the store head knew of it: units
+ *                      acknowledged before their fsync ({@link Durability#WRITE}, {@link Durability#BUFFERED}) that
+ *                      the journal lost, as its level allows
  */
 public record RecoveryReport(long checkpointSeq, long replayed, long lastSeq, Optional<LostTail> cut,
-        int upgradedFrom, int repairs, List<RotorSkip> rotorSkips) {
+        int upgradedFrom, int repairs, List<RotorSkip> rotorSkips, Optional<LostUnits> lostAcknowledged) {
 
     public RecoveryReport {
         rotorSkips = List.copyOf(rotorSkips);
@@ -38,6 +41,22 @@ public record RecoveryReport(long checkpointSeq, long replayed, long lastSeq, Op
      * @param to      the durable mark, where the rotor now is
      */
     public record RotorSkip(String arena, int arenaId, long from, long to) {
+    }
+
+    /**
+     * Units lost by a crash that were acknowledged before their fsync. The store head records the newest such
+     * unit at least once a second, so the range is known up to its last update: later ones may be lost too,
+     * and a record that never reached the disk leaves nothing else to count. The numbers are used again by
+     * the units that follow the recovery.
+     *
+     * @param fromSeq the first sequence number lost (the journal ends just before it)
+     * @param toSeq   the newest unit the head knew was acknowledged
+     */
+    public record LostUnits(long fromSeq, long toSeq) {
+        /** How many units the range holds (some may have been SYNC units not yet acknowledged). */
+        public long units() {
+            return toSeq - fromSeq + 1;
+        }
     }
 
     /**

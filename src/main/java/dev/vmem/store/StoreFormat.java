@@ -28,15 +28,19 @@ import java.util.zip.CRC32C;
  * by an fsync of its directory; creation makes journal/, the first segment and HEAD durable before FORMAT.
  *
  * <h2>Store head (HEAD)</h2>
- * Two slots of 52 bytes at offsets 0 and 4096 (a page apart), written in turn and forced; the whole slot
+ * Two slots of 60 bytes at offsets 0 and 4096 (a page apart), written in turn and forced; the whole slot
  * with the higher count wins, so a write torn by a power loss leaves the previous head:
  * <pre>
- *   0        8        12       20           28        36              44       48
- *   +--------+--------+--------+------------+---------+---------------+--------+--------+
- *   | magic  | version| count  | durableSeq | segment | checkpointSeq | repairs| crc32c |
- *   |"VMEMHEAD"       |        |            |         |               | int32  | of 0-47|
- *   +--------+--------+--------+------------+---------+---------------+--------+--------+
+ *   0        8        12       20           28        36              44       48               56
+ *   +--------+--------+--------+------------+---------+---------------+--------+----------------+--------+
+ *   | magic  | version| count  | durableSeq | segment | checkpointSeq | repairs| acknowledgedSeq| crc32c |
+ *   |"VMEMHEAD"       |        |            |         |               | int32  |                | of 0-55|
+ *   +--------+--------+--------+------------+---------+---------------+--------+----------------+--------+
  * </pre>
+ * {@code acknowledgedSeq} (format 3): the newest record of a unit acknowledged before its fsync
+ * ({@code WRITE}, {@code BUFFERED}); a journal that ends before it lost acknowledged work, which recovery
+ * reports (the store opens: those levels allow the loss). Reset to the journal's end at every open. A format 2
+ * slot ends with its crc32c at 48 (52 bytes) and has no {@code acknowledgedSeq}.
  * {@code durableSeq}: every record up to it was on disk; {@code segment}: the first sequence number of the
  * newest segment, which exists. Updated at every segment roll, every checkpoint, at a clean close, and at
  * least every second while records become durable.
@@ -218,9 +222,13 @@ public final class StoreFormat {
     static final int HEAD_SEGMENT_OFFSET = 28;
     static final int HEAD_CHECKPOINT_SEQ_OFFSET = 36;
     static final int HEAD_REPAIRS_OFFSET = 44;
+    static final int HEAD_ACKNOWLEDGED_SEQ_OFFSET = 48;
     /** Also the number of slot bytes the slot's checksum covers. */
-    static final int HEAD_CRC_OFFSET = 48;
-    static final int HEAD_SLOT_BYTES = 52;
+    static final int HEAD_CRC_OFFSET = 56;
+    static final int HEAD_SLOT_BYTES = 60;
+    /** A format 1 or 2 slot: no acknowledgedSeq, the checksum at 48. */
+    static final int HEAD_CRC_OFFSET_V2 = 48;
+    static final int HEAD_SLOT_BYTES_V2 = 52;
 
     /** The meta numbers a format 2 checkpoint checksum starts with: version, seq, epoch, arenas, complete. */
     static final int CHECKSUM_META_BYTES = 5 * Long.BYTES;
@@ -337,7 +345,8 @@ public final class StoreFormat {
                 .putLong(HEAD_SEGMENT_OFFSET, head.segment())
                 .putLong(HEAD_CHECKPOINT_SEQ_OFFSET, head.checkpointSeq())
                 .putInt(HEAD_REPAIRS_OFFSET, head.repairs())
-                .putInt(HEAD_CRC_OFFSET, headCrc(b.array(), 0));
+                .putLong(HEAD_ACKNOWLEDGED_SEQ_OFFSET, head.acknowledgedSeq())
+                .putInt(HEAD_CRC_OFFSET, headCrc(b.array(), 0, HEAD_CRC_OFFSET));
         return b;
     }
 
@@ -348,23 +357,26 @@ public final class StoreFormat {
 
     /** The head in the slot at {@code offset} of {@code bytes}, or null if that slot is not whole. */
     static StoreHead.State headFromSlot(byte[] bytes, int offset) {
-        if (bytes.length - offset < HEAD_SLOT_BYTES) {
+        if (bytes.length - offset < HEAD_SLOT_BYTES_V2) {
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC
-                || b.getInt(offset + HEAD_CRC_OFFSET) != headCrc(bytes, offset)
-                || !readable(b.getInt(offset + HEAD_VERSION_OFFSET))) {
+        int version = b.getInt(offset + HEAD_VERSION_OFFSET);
+        boolean v2 = version < 3;
+        int crcAt = v2 ? HEAD_CRC_OFFSET_V2 : HEAD_CRC_OFFSET;
+        if (b.getLong(offset + HEAD_MAGIC_OFFSET) != HEAD_MAGIC || !readable(version)
+                || bytes.length - offset < crcAt + Integer.BYTES
+                || b.getInt(offset + crcAt) != headCrc(bytes, offset, crcAt)) {
             return null;
         }
         return new StoreHead.State(b.getLong(offset + HEAD_COUNT_OFFSET), b.getLong(offset + HEAD_DURABLE_SEQ_OFFSET),
                 b.getLong(offset + HEAD_SEGMENT_OFFSET), b.getLong(offset + HEAD_CHECKPOINT_SEQ_OFFSET),
-                b.getInt(offset + HEAD_REPAIRS_OFFSET));
+                b.getInt(offset + HEAD_REPAIRS_OFFSET), v2 ? 0 : b.getLong(offset + HEAD_ACKNOWLEDGED_SEQ_OFFSET));
     }
 
-    private static int headCrc(byte[] bytes, int offset) {
+    private static int headCrc(byte[] bytes, int offset, int covered) {
         CRC32C crc = new CRC32C();
-        crc.update(bytes, offset, HEAD_CRC_OFFSET);
+        crc.update(bytes, offset, covered);
         return (int) crc.getValue();
     }
 }

@@ -27,11 +27,17 @@ final class StoreHead implements AutoCloseable {
      * @param segment       the first sequence number of the newest journal segment: that file exists
      * @param checkpointSeq the sequence number of the newest verified checkpoint (0 for none)
      * @param repairs       how many times {@code vmem repair} accepted a loss in this store
+     * @param acknowledgedSeq the newest record of a unit acknowledged before its fsync (0 for none, or unknown)
      */
-    record State(long count, long durableSeq, long segment, long checkpointSeq, int repairs) {
-        State advance(long durable, long newestSegment, long checkpoint) {
+    record State(long count, long durableSeq, long segment, long checkpointSeq, int repairs, long acknowledgedSeq) {
+        /** A head without an acknowledged sequence number (format 2's, or one that knows none yet). */
+        State(long count, long durableSeq, long segment, long checkpointSeq, int repairs) {
+            this(count, durableSeq, segment, checkpointSeq, repairs, 0);
+        }
+
+        State advance(long durable, long newestSegment, long checkpoint, long acknowledged) {
             return new State(count + 1, Math.max(durableSeq, durable), Math.max(segment, newestSegment),
-                    Math.max(checkpointSeq, checkpoint), repairs);
+                    Math.max(checkpointSeq, checkpoint), repairs, Math.max(acknowledgedSeq, acknowledged));
         }
     }
 
@@ -98,20 +104,38 @@ final class StoreHead implements AutoCloseable {
      * that a checkpoint at {@code checkpointSeq} is verified, if any of it is news; forced before it returns.
      */
     synchronized void advance(long durableSeq, long segment, long checkpointSeq) throws IOException {
-        if (durableSeq > state.durableSeq() || segment > state.segment() || checkpointSeq > state.checkpointSeq()) {
-            write(state.advance(durableSeq, segment, checkpointSeq));
+        advance(durableSeq, segment, checkpointSeq, 0);
+    }
+
+    /** As {@link #advance(long, long, long)}, recording also the newest unit acknowledged before its fsync. */
+    synchronized void advance(long durableSeq, long segment, long checkpointSeq, long acknowledgedSeq)
+            throws IOException {
+        if (durableSeq > state.durableSeq() || segment > state.segment() || checkpointSeq > state.checkpointSeq()
+                || acknowledgedSeq > state.acknowledgedSeq()) {
+            write(state.advance(durableSeq, segment, checkpointSeq, acknowledgedSeq));
         }
+    }
+
+    /**
+     * At open, once recovery has reported what it found: the journal goes on after {@code lastSeq}, so the
+     * sequence numbers of any units it lost will be used again, and the head must no longer claim them.
+     */
+    synchronized void reopened(long lastSeq, long segment) throws IOException {
+        State s = state.advance(lastSeq, segment, 0, 0);
+        write(new State(s.count(), s.durableSeq(), s.segment(), s.checkpointSeq(), s.repairs(),
+                Math.min(s.acknowledgedSeq(), lastSeq)));
     }
 
     /** Records one more accepted loss. */
     synchronized void repaired() throws IOException {
         State s = state;
-        write(new State(s.count() + 1, s.durableSeq(), s.segment(), s.checkpointSeq(), s.repairs() + 1));
+        write(new State(s.count() + 1, s.durableSeq(), s.segment(), s.checkpointSeq(), s.repairs() + 1,
+                s.acknowledgedSeq()));
     }
 
     private void write(State next) throws IOException {
         State written = new State(Math.max(next.count(), state.count() + 1), next.durableSeq(), next.segment(),
-                next.checkpointSeq(), next.repairs());
+                next.checkpointSeq(), next.repairs(), next.acknowledgedSeq());
         channel.write(StoreFormat.headSlot(written), StoreFormat.headSlotOffset(written.count()));
         channel.force();
         state = written;

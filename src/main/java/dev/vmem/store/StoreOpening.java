@@ -42,6 +42,9 @@ final class StoreOpening {
                     }
                     LOG.info("store {}: upgraded from format {} to {}", dir, version, StoreFormat.VERSION);
                 }
+                store.recovery().lostAcknowledged().ifPresent(lost -> LOG.warn("store {}: the crash took back {}"
+                        + " unit(s) acknowledged before their fsync, sequence {} to {} as far as the store head knew"
+                        + " (their durability level allows it)", dir, lost.units(), lost.fromSeq(), lost.toSeq()));
                 store.recovery().cut().ifPresent(cut -> LOG.warn("store {}: cut off a journal tail that was never"
                         + " acknowledged as durable: {} record(s), sequence {} to {}, {} bytes from offset {} of {}",
                         dir, cut.units(), cut.fromSeq(), cut.toSeq(), cut.bytes(), cut.offset(), cut.file()));

@@ -121,6 +121,9 @@ final class UnitOfWork {
                 wait = level == Durability.SYNC || plan.mustSync();
                 marked = !plan.marks().isEmpty() || ops.get(0) instanceof Op.Mark; // an extension unit
                 seq = append(level == Durability.BUFFERED && !wait);
+                if (!wait) {
+                    journal.acknowledged(seq);
+                }
                 marks.appended(ops, seq);
                 if (level != Durability.SYNC) {
                     List<Integer> due = marks.extensionsDue(ops);

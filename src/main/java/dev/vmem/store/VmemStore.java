@@ -88,9 +88,12 @@ public final class VmemStore implements AutoCloseable {
                 : StoreHead.create(hooks.files(), dir, new StoreHead.State(1, 0, 0, recovered.checkpointSeq(), 0));
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
                 options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()));
-        this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), scan.nextSeq() - 1,
+        long lastSeq = scan.nextSeq() - 1;
+        long acknowledged = recovered.head() == null ? 0 : recovered.head().acknowledgedSeq();
+        this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), lastSeq,
                 Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs(),
-                skips);
+                skips, acknowledged > lastSeq ? Optional.of(new RecoveryReport.LostUnits(lastSeq + 1, acknowledged))
+                        : Optional.empty());
         this.marks = new RotorMarks(options.rotorReserve(), System::nanoTime);
         for (StoreImage.ArenaImage a : recovered.image().arenas.values()) {
             marks.track(a.definition.arena(), a.definition.quantum());

@@ -137,6 +137,43 @@ class DurabilityLevelsTest {
             }
         }
 
+        @Test
+        void lostAcknowledgedUnits_areReported_asFarAsTheHeadKnewOfThem() throws InterruptedException {
+            long appended;
+            long synced;
+            try (VmemStore store = storeWithIds(options(Durability.BUFFERED), 10_000)) {
+                PersistentArena ids = store.arena("ids");
+                ids.alloc(1, Policy.INSTANT_FIT);
+                store.sync();
+                synced = store.stats().durableSeq();
+                for (int i = 0; i < 20; i++) {
+                    ids.alloc(1, Policy.INSTANT_FIT);
+                }
+                appended = store.stats().appendedSeq();
+                // The head records the newest unit acknowledged before its fsync once a second.
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (StoreHead.read(dir).acknowledgedSeq() < appended && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                StoreCrash.crash(store);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            try (VmemStore store = VmemStore.open(options(Durability.BUFFERED))) {
+                RecoveryReport r = store.recovery();
+                assertEquals(synced, r.lastSeq(), "the journal ends where sync() left it");
+                assertEquals(java.util.Optional.of(new RecoveryReport.LostUnits(synced + 1, appended)),
+                        r.lostAcknowledged());
+                assertEquals(20, r.lostAcknowledged().orElseThrow().units());
+                assertSound(store);
+            }
+            try (VmemStore store = VmemStore.open(options(Durability.BUFFERED))) {
+                assertEquals(java.util.Optional.empty(), store.recovery().lostAcknowledged(),
+                        "reported once: the reopen reset the head");
+                assertSound(store);
+            }
+        }
+
         @ParameterizedTest
         @EnumSource(Durability.class)
         void sync_makesEverythingAcknowledgedBeforeIt_durable(Durability level) {

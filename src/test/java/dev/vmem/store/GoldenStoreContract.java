@@ -81,7 +81,7 @@ abstract class GoldenStoreContract {
             try (VmemStore s = VmemStore.open(options())) {
                 GoldenStores.assertGoldenContents(version(), s);
                 assertEquals(new RecoveryReport(GoldenStores.CHECKPOINT_SEQ, GoldenStores.TAIL.size(),
-                        GoldenStores.LAST_SEQ, Optional.empty(), upgradedFrom(), 0, List.of()), s.recovery(), version());
+                        GoldenStores.LAST_SEQ, Optional.empty(), upgradedFrom(), 0, List.of(), Optional.empty()), s.recovery(), version());
             }
         }
 
