@@ -121,9 +121,12 @@ final class StoreHead implements AutoCloseable {
      * sequence numbers of any units it lost will be used again, and the head must no longer claim them.
      */
     synchronized void reopened(long lastSeq, long segment) throws IOException {
+        if (state.acknowledgedSeq() <= lastSeq) {
+            advance(lastSeq, segment, 0); // written only if it is news: an open that changes nothing writes nothing
+            return;
+        }
         State s = state.advance(lastSeq, segment, 0, 0);
-        write(new State(s.count(), s.durableSeq(), s.segment(), s.checkpointSeq(), s.repairs(),
-                Math.min(s.acknowledgedSeq(), lastSeq)));
+        write(new State(s.count(), s.durableSeq(), s.segment(), s.checkpointSeq(), s.repairs(), lastSeq));
     }
 
     /** Records one more accepted loss. */
