@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "vmem", mixinStandardHelpOptions = true, versionProvider = VmemCommand.Version.class,
         description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
+                DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
                 DemoCommand.class, RepairCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",

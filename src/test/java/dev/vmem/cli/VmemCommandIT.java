@@ -92,6 +92,27 @@ class VmemCommandIT {
     @Nested
     class HappyPaths {
         @Test
+        void drop_isRefusedForASourceAndForLiveAllocations_unlessForced_andGivesImportsBack(@TempDir Path work)
+                throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "p", "--quantum", "16", "--span", "0x1000:0x1000");
+            ok(work, store, "create", "c", "--quantum", "16", "--source", "p");
+            ok(work, store, "alloc", "c", "32");
+            assertOneErrorLine(run(work, store, "drop", "p"), 2, "c");
+            assertOneErrorLine(run(work, store, "drop", "c"), 2, "c");
+            assertEquals("", ok(work, store, "drop", "c", "--force", "--durability", "write").out);
+            List<String> left = ok(work, store, "list").outLines();
+            assertEquals(2, left.size(), "header and p: " + left);
+            assertEquals("p", words(left.get(1)).get(0));
+            Map<?, ?> p = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
+            assertEquals(0, num(p.get("allocated")), "the import went back to p");
+            assertEquals("", ok(work, store, "drop", "p").out, "nothing live, nobody imports: no --force needed");
+            assertEquals(1, ok(work, store, "list").outLines().size(), "the header alone");
+            assertEquals(0, run(work, store, "check").exit);
+            assertTrue(ok(work, null, "drop", "--help").out.contains("Example: vmem drop scratch --force"));
+        }
+
+        @Test
         void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
             Result version = ok(work, null, "--version");
             assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 3"),
@@ -247,7 +268,9 @@ class VmemCommandIT {
                     bad("wrong --size", 4, "32", "free", "a", "4096", "--size", "32"),
                     bad("exhausted", 3, "65536", "alloc", "a", "0x10000"),
                     bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"),
-                    bad("unknown durability", 2, "fast", "alloc", "a", "16", "--durability", "fast"));
+                    bad("unknown durability", 2, "fast", "alloc", "a", "16", "--durability", "fast"),
+                    bad("drop of an unknown arena", 2, "nosuch", "drop", "nosuch"),
+                    bad("drop of an arena with live allocations", 2, "a", "drop", "a"));
         }
 
         private static BadInput bad(String label, int exit, String value, String... args) {
