@@ -42,7 +42,7 @@ final class AllocCommand extends WritingCommand {
             description = "Exclusive bound of the block's end.")
     long max;
 
-    @Option(names = "--count", paramLabel = "K", defaultValue = "1",
+    @Option(names = "--count", paramLabel = "K", defaultValue = "1", converter = Numbers.Count.class,
             description = "Allocate K blocks (default 1).")
     int count;
 

@@ -2,7 +2,11 @@ package dev.vmem.cli;
 
 import picocli.CommandLine;
 
-/** Numbers on the command line: decimal, or hexadecimal with a 0x prefix. */
+/**
+ * Numbers on the command line: decimal, or hexadecimal with a 0x prefix, either with an optional binary size
+ * suffix as in {@code dd} and {@code numfmt --from=iec}: K (or k) = 1024, M = 1024^2, G = 1024^3, T = 1024^4
+ * ({@code 4k}, {@code 64K}, {@code 0x10M}). A value that does not fit in 64 bits is refused, naming it.
+ */
 final class Numbers implements CommandLine.ITypeConverter<Long> {
 
     @Override
@@ -12,17 +16,40 @@ final class Numbers implements CommandLine.ITypeConverter<Long> {
 
     static long parse(String text) {
         String t = text.strip();
+        int shift = t.isEmpty() ? 0 : switch (Character.toUpperCase(t.charAt(t.length() - 1))) {
+            case 'K' -> 10;
+            case 'M' -> 20;
+            case 'G' -> 30;
+            case 'T' -> 40;
+            default -> 0;
+        };
+        String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
         try {
-            if (t.startsWith("0x") || t.startsWith("0X")) {
-                return Long.parseLong(t.substring(2), 16);
+            long value;
+            if (digits.startsWith("0x") || digits.startsWith("0X")) {
+                value = Long.parseLong(digits.substring(2), 16);
+            } else if (digits.startsWith("-0x") || digits.startsWith("-0X")) {
+                value = -Long.parseLong(digits.substring(3), 16);
+            } else {
+                value = Long.parseLong(digits);
             }
-            if (t.startsWith("-0x") || t.startsWith("-0X")) {
-                return -Long.parseLong(t.substring(3), 16);
+            return Math.multiplyExact(value, 1L << shift);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a number (decimal, or hexadecimal"
+                    + " with 0x, optionally with K, M, G or T for 1024^1..4) that fits in 64 bits");
+        }
+    }
+
+    /** A count: a number as above, from 1 to {@link Integer#MAX_VALUE}. */
+    static final class Count implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            long value = parse(text);
+            if (value < 1 || value > Integer.MAX_VALUE) {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not a count from 1 to "
+                        + Integer.MAX_VALUE);
             }
-            return Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            throw new CommandLine.TypeConversionException("'" + text
-                    + "' is not a number (decimal, or hexadecimal with 0x) that fits in 64 bits");
+            return (int) value;
         }
     }
 

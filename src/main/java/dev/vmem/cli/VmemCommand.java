@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
                 DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
                 DemoCommand.class, RepairCommand.class},
-        footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal.",
+        footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal, optionally with K, M, G or T",
+                "(powers of 1024): 4k, 64K, 0x10M.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
                 "            3 exhausted; 4 invalid free; 5 store locked; 6 store corrupted."})
 final class VmemCommand {

@@ -113,6 +113,15 @@ class VmemCommandIT {
         }
 
         @Test
+        void sizeSuffixesAndHex_areReadEverywhereANumberIs(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "s", "--quantum", "1k", "--span", "0x100000:1M");
+            assertEquals(List.of("1048576", "1052672", "1056768"),
+                    ok(work, store, "alloc", "s", "4K", "--count", "0x3", "--align", "4k").outLines());
+            assertOneErrorLine(run(work, store, "alloc", "s", "4k", "--count", "3G"), 2, "3G");
+        }
+
+        @Test
         void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
             Result version = ok(work, null, "--version");
             assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 3"),
