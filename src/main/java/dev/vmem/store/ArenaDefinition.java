@@ -1,23 +1,25 @@
 package dev.vmem.store;
 
 import dev.vmem.Arena;
-import java.util.Objects;
 
 /**
  * What a persistent arena is: everything but its contents. Validated when the store creates the arena,
  * and again when recovery reads it back, by {@link #validate()}: the store's own rule on names, and the
  * core's rules on the rest ({@link Arena.Builder#validate()}).
  *
- * @param name          unique within the store; 1 to 200 characters
+ * @param name          unique within the store: 1 to 200 characters of printable text, no white space at
+ *                      either end, held in Unicode NFC form (the rule: {@code ArenaNames})
  * @param quantum       power of two
- * @param source        name of another arena of the same store to import from, or null
+ * @param source        name of another arena of the same store to import from, or null (NFC form)
  * @param importQuantum least an import asks for; 0 means the quantum
  * @param qcacheMax     largest size served by quantum caches; 0 for none
  */
 public record ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax) {
 
+    /** @throws IllegalArgumentException if the name breaks the rule (the message names it and the rule) */
     public ArenaDefinition {
-        checkName(name);
+        name = ArenaNames.forNewArena(name);
+        source = source == null ? null : ArenaNames.normal(source);
     }
 
     /**
@@ -31,15 +33,8 @@ public record ArenaDefinition(String name, long quantum, String source, long imp
 
     /** As {@link #validate()}, for a definition read back from disk. */
     static void validate(String name, long quantum, long importQuantum, long qcacheMax) {
-        checkName(name);
+        ArenaNames.checkStored(name);
         Arena.builder(name).quantum(quantum).importQuantum(importQuantum).qcacheMax(qcacheMax).validate();
-    }
-
-    private static void checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > 200) {
-            throw new IllegalArgumentException("arena name '" + name + "' must have 1 to 200 characters");
-        }
     }
 
     /** An arena named {@code name} with quantum {@code quantum} and no source. */

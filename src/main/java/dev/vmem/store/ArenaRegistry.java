@@ -136,7 +136,7 @@ final class ArenaRegistry {
             byId.put(back.id(), back);
         });
         dropped.put(e.id(), e);
-        byName.remove(name);
+        byName.remove(e.definition().name());
         byId.remove(e.id());
     }
 
@@ -161,9 +161,9 @@ final class ArenaRegistry {
     }
 
     private Entry entry(String name) {
-        Entry e = byName.get(name);
+        Entry e = byName.get(ArenaNames.normal(name));
         if (e == null) {
-            throw new IllegalArgumentException("arena '" + name + "' does not exist in " + dir);
+            throw new IllegalArgumentException("arena " + ArenaNames.shown(name) + " does not exist in " + dir);
         }
         return e;
     }

@@ -279,6 +279,7 @@ class VmemCommandIT {
                     bad("exhausted under NEXT_FIT", 3, "65536", "alloc", "a", "0x10000", "--policy", "next"),
                     bad("unknown durability", 2, "fast", "alloc", "a", "16", "--durability", "fast"),
                     bad("drop of an unknown arena", 2, "nosuch", "drop", "nosuch"),
+                    bad("arena name with a tab", 2, "U+0009", "create", "x\ty", "--quantum", "16"),
                     bad("drop of an arena with live allocations", 2, "a", "drop", "a"));
         }
 
