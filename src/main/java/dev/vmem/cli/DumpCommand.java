@@ -31,7 +31,7 @@ final class DumpCommand extends StoreCommand {
             for (Segment s : arena.segments()) {
                 j.beginObject().field("start", s.base()).field("size", s.size()).field("type", type(s));
                 if (s.kind().isSpan()) {
-                    j.field("imported", s.kind() == Segment.Kind.IMPORTED_SPAN ? 1 : 0);
+                    j.field("imported", s.kind() == Segment.Kind.IMPORTED_SPAN);
                 }
                 j.endObject();
             }

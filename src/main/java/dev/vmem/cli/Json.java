@@ -1,6 +1,6 @@
 package dev.vmem.cli;
 
-/** Just enough JSON for the command's output: objects and arrays of strings and numbers. */
+/** Just enough JSON for the command's output: objects and arrays of strings, numbers and booleans. */
 final class Json {
     private final StringBuilder sb = new StringBuilder();
     private boolean first = true;
@@ -34,6 +34,21 @@ final class Json {
     Json field(String name, long value) {
         key(name);
         sb.append(value);
+        first = false;
+        return this;
+    }
+
+    Json field(String name, boolean value) {
+        key(name);
+        sb.append(value);
+        first = false;
+        return this;
+    }
+
+    /** A string as the next element of an array. */
+    Json element(String value) {
+        comma();
+        string(value);
         first = false;
         return this;
     }

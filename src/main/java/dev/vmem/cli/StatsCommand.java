@@ -24,7 +24,7 @@ final class StatsCommand extends StoreCommand {
         if (json) {
             Json j = new Json().beginObject().beginArray("arenas");
             for (PersistentArena a : arenas) {
-                j.beginObject().field("name", a.name());
+                j.beginObject().field("name", a.name()).field("quantum", a.quantum()).field("source", a.sourceName());
                 fields(j, a.stats()).field("cursor", a.nextFitCursor()).endObject();
             }
             out.println(j.endArray().endObject());

@@ -156,6 +156,18 @@ class VmemCommandIT {
             // a: 3 spans of 4096; live 64 + 64 + 112 (100 rounded up to the quantum) + 256 imported by child.
             assertEquals(List.of("a", "16", "-", "12288", "496", "11792"), words(list.get(1)));
             assertEquals(List.of("child", "16", "a", "256", "32", "224"), words(list.get(2)));
+            List<?> listed = arr(obj(JsonReader.parse(ok(work, store, "list", "--json").out)).get("arenas"));
+            assertEquals(2, listed.size());
+            assertEquals(6, obj(listed.get(0)).size(), "name, quantum, source, total, allocated, free: " + listed);
+            assertEquals("a", obj(listed.get(0)).get("name"));
+            assertEquals(null, obj(listed.get(0)).get("source"));
+            assertEquals("a", obj(listed.get(1)).get("source"));
+            assertEquals(16, num(obj(listed.get(1)).get("quantum")));
+            assertEquals(496, num(obj(listed.get(0)).get("allocated")));
+            Map<?, ?> checked = obj(JsonReader.parse(ok(work, store, "check", "--json").out));
+            assertEquals(Boolean.TRUE, checked.get("sound"));
+            assertEquals(2, num(checked.get("arenas")));
+            assertEquals(List.of(), arr(checked.get("problems")));
 
             // stats --json: every field, with the numbers the workload implies.
             Map<?, ?> stats = obj(JsonReader.parse(ok(work, store, "stats", "--json").out));
@@ -165,6 +177,9 @@ class VmemCommandIT {
             Map<?, ?> c = obj(arenas.get(1));
             assertEquals("a", a.get("name"));
             assertEquals("child", c.get("name"));
+            assertEquals(16, num(a.get("quantum")));
+            assertEquals(null, a.get("source"));
+            assertEquals("a", c.get("source"));
             for (String field : List.of("total", "allocated", "free", "imported", "spans", "segments", "live",
                     "allocations", "frees", "failures", "imports", "releases", "cursor")) {
                 assertTrue(a.containsKey(field) && c.containsKey(field), "stats --json has '" + field + "': " + stats);
@@ -228,7 +243,7 @@ class VmemCommandIT {
             Map<?, ?> childDump = obj(JsonReader.parse(ok(work, store, "dump", "child", "--json").out));
             Map<?, ?> importedSpan = obj(arr(childDump.get("segments")).get(0));
             assertEquals("span", importedSpan.get("type"));
-            assertEquals(1, num(importedSpan.get("imported")), "child's span was imported: " + childDump);
+            assertEquals(Boolean.TRUE, importedSpan.get("imported"), "child's span was imported: " + childDump);
             long importedBase = num(importedSpan.get("start"));
             assertTrue(child >= importedBase && child + 32 <= importedBase + 256, "child's block is in its import");
             assertEquals(Map.of(bases.get(0), 64L, bases.get(2), 64L, aligned, 112L, importedBase, 256L), allocated,
