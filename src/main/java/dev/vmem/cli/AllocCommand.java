@@ -68,18 +68,41 @@ final class AllocCommand extends WritingCommand {
         Constraints constraints = new Constraints(size, align, phase, nocross, min, max);
         PersistentArena arena = store.arena(name);
         PrintWriter out = root.out();
+        // SIGTERM or Ctrl-C runs this hook while the loop may be between an allocation and its line: the hook
+        // waits for the step to end (each step allocates and prints, or neither), then makes the rest durable.
+        Object step = new Object();
+        boolean[] stopping = {false};
+        Thread hook = new Thread(() -> {
+            synchronized (step) {
+                stopping[0] = true;
+            }
+            store.close();
+        }, "vmem-alloc-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Progress progress = Progress.start("alloc", count)) {
             for (int i = 0; i < count; i++) {
-                long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
-                progress.clear();
-                out.println(base);
-                out.flush();
-                if (out.checkError()) {
-                    // Nobody reads the bases any more: stop rather than hand out values no one will ever free.
-                    throw new IllegalStateException("standard output was closed; stopped after " + (i + 1)
-                            + " allocations, the last at base=" + base + " (durable but not printed)");
+                synchronized (step) {
+                    if (stopping[0]) {
+                        return ExitCode.FAILURE.code;
+                    }
+                    long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
+                    progress.clear();
+                    out.println(base);
+                    out.flush();
+                    if (out.checkError()) {
+                        // Nobody reads the bases any more: take back the one no one saw, rather than leak it.
+                        arena.free(base);
+                        throw new IllegalStateException("standard output was closed; stopped after " + i
+                                + " printed allocations (the unprinted one, base=" + base + ", was freed)");
+                    }
                 }
                 progress.step();
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or has run: it closes the store.
             }
         }
         if (durability() != Durability.SYNC) {

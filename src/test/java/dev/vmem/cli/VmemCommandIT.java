@@ -522,6 +522,49 @@ class VmemCommandIT {
             assertEquals(count, num(stats.get("live")), "every printed base is durable");
         }
 
+        /** SIGTERM in the middle of alloc --count: every allocation in the store was printed, and none more. */
+        @Test
+        void allocCount_stoppedBySigterm_leavesExactlyWhatItPrinted(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "p", "--quantum", "1", "--span", "0:10M");
+            for (String level : List.of("sync", "buffered")) {
+                Path err = io.resolve("term-" + RUNS.incrementAndGet() + ".err");
+                Process p = new ProcessBuilder(commandLine(store, "alloc", "p", "1", "--policy", "next", "--count",
+                        "5M", "--durability", level)).directory(work.toFile()).redirectError(err.toFile()).start();
+                List<String> printed = new ArrayList<>();
+                try {
+                    p.getOutputStream().close();
+                    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                            StandardCharsets.UTF_8))) {
+                        for (String line; printed.size() < 300 && (line = in.readLine()) != null; ) {
+                            printed.add(line);
+                        }
+                        p.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of the pipe)
+                        for (String line; (line = in.readLine()) != null; ) {
+                            printed.add(line);
+                        }
+                    }
+                    assertTrue(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "alloc did not stop on SIGTERM");
+                } finally {
+                    destroy(p);
+                }
+                Map<?, ?> stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out))
+                        .get("arenas")).get(0));
+                List<?> segments = arr(obj(JsonReader.parse(ok(work, store, "dump", "p", "--json").out)).get("segments"));
+                long live = segments.stream().map(JsonReader::obj).filter(seg -> "allocated".equals(seg.get("type")))
+                        .count();
+                assertEquals(live, num(stats.get("live")));
+                assertTrue(printed.size() >= 300, level + ": " + printed.size());
+                long before = printedSoFar;
+                printedSoFar += printed.size();
+                assertEquals(printedSoFar, live, level + ": every allocation in the store was printed, and none"
+                        + " more (this run printed " + printed.size() + ", earlier runs " + before + ")");
+                ok(work, store, "check");
+            }
+        }
+
+        private long printedSoFar;
+
         @Test
         void everyCommandThatWritesTakesDurabilityInAnyCase_andTheHelpSaysWhatEachLevelPromises(@TempDir Path work)
                 throws Exception {
