@@ -6,6 +6,9 @@ import dev.vmem.store.Durability;
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
 import java.io.PrintWriter;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,6 +62,9 @@ final class AllocCommand extends WritingCommand {
         }
     }
 
+    /** How long a SIGTERM or Ctrl-C waits for the allocation in progress to be printed. */
+    static final long STOP_WAIT_SECONDS = 5;
+
     @Override
     int run(VmemStore store) {
         Policy p = policy(policy);
@@ -70,19 +76,31 @@ final class AllocCommand extends WritingCommand {
         PrintWriter out = root.out();
         // SIGTERM or Ctrl-C runs this hook while the loop may be between an allocation and its line: the hook
         // waits for the step to end (each step allocates and prints, or neither), then makes the rest durable.
-        Object step = new Object();
-        boolean[] stopping = {false};
+        // It waits at most STOP_WAIT_SECONDS: a step blocked on a full pipe must not keep the process alive.
+        ReentrantLock step = new ReentrantLock();
+        AtomicBoolean stopping = new AtomicBoolean();
         Thread hook = new Thread(() -> {
-            synchronized (step) {
-                stopping[0] = true;
+            stopping.set(true);
+            boolean locked = false;
+            try {
+                locked = step.tryLock(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            store.close();
+            try {
+                store.close();
+            } finally {
+                if (locked) {
+                    step.unlock();
+                }
+            }
         }, "vmem-alloc-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Progress progress = Progress.start("alloc", count)) {
             for (int i = 0; i < count; i++) {
-                synchronized (step) {
-                    if (stopping[0]) {
+                step.lock();
+                try {
+                    if (stopping.get()) {
                         return ExitCode.FAILURE.code;
                     }
                     long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
@@ -95,6 +113,8 @@ final class AllocCommand extends WritingCommand {
                         throw new IllegalStateException("standard output was closed; stopped after " + i
                                 + " printed allocations (the unprinted one, base=" + base + ", was freed)");
                     }
+                } finally {
+                    step.unlock();
                 }
                 progress.step();
             }
