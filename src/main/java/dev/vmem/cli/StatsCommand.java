@@ -17,15 +17,38 @@ final class StatsCommand extends StoreCommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--fragmentation", description = "Also the free space's shape: largest free extent, and free "
+            + "extents by power of two (count and values).")
+    boolean fragmentation;
+
+    @Option(names = "--request", paramLabel = "SIZE", converter = Numbers.class, description = "With "
+            + "--fragmentation: the share of free space in extents too small for a block of SIZE values.")
+    long request;
+
     @Override
     int run(VmemStore store) {
+        if (request < 0 || request > 0 && !fragmentation) {
+            throw new IllegalArgumentException("--request=" + request + " needs --fragmentation and a size of at"
+                    + " least 1");
+        }
         List<PersistentArena> arenas = name == null ? store.arenas() : List.of(store.arena(name));
         PrintWriter out = root.out();
         if (json) {
             Json j = new Json().beginObject().beginArray("arenas");
             for (PersistentArena a : arenas) {
                 j.beginObject().field("name", a.name()).field("quantum", a.quantum()).field("source", a.sourceName());
-                fields(j, a.stats()).field("cursor", a.nextFitCursor()).endObject();
+                fields(j, a.stats()).field("cursor", a.nextFitCursor());
+                if (fragmentation) {
+                    Fragmentation f = Fragmentation.of(a.segments(), request);
+                    j.object("fragmentation").field("largest_free", f.largest()).field("request", request)
+                            .field("too_small", f.tooSmall()).beginArray("by_order");
+                    for (int k = 0; k <= f.topOrder(); k++) {
+                        j.beginObject().field("order", k).field("count", f.counts()[k]).field("values", f.sizes()[k])
+                                .endObject();
+                    }
+                    j.endArray().endObject();
+                }
+                j.endObject();
             }
             out.println(j.endArray().endObject());
             return 0;
@@ -37,6 +60,15 @@ final class StatsCommand extends StoreCommand {
                     a.name(), s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
                     s.liveAllocations(), s.allocations(), s.frees(), s.failures(), s.imports(), s.releases(),
                     a.nextFitCursor());
+            if (fragmentation) {
+                Fragmentation f = Fragmentation.of(a.segments(), request);
+                out.printf("  largest free extent %d of %d free values%s%n", f.largest(), f.free(), request > 0
+                        ? "; " + f.tooSmallPercent() + "% of free values are in extents smaller than " + request : "");
+                out.printf("  %-22s %12s %20s%n", "FREE EXTENT SIZE", "COUNT", "VALUES");
+                for (int k = 0; k <= f.topOrder(); k++) {
+                    out.printf("  %-22s %12d %20d%n", "[2^" + k + ", 2^" + (k + 1) + ")", f.counts()[k], f.sizes()[k]);
+                }
+            }
         }
         return 0;
     }

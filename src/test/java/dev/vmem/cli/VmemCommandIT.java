@@ -122,6 +122,28 @@ class VmemCommandIT {
         }
 
         @Test
+        void statsFragmentation_showsTheLargestFreeExtent_theOrders_andWhatIsTooSmall(@TempDir Path work)
+                throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "a", "--quantum", "1", "--span", "0:1000");
+            ok(work, store, "alloc", "a", "10", "--count", "5");
+            ok(work, store, "free", "a", "10");
+            ok(work, store, "free", "a", "30");
+            Map<?, ?> f = obj(obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "a", "--json", "--fragmentation",
+                    "--request", "64").out)).get("arenas")).get(0)).get("fragmentation"));
+            assertEquals(950, num(f.get("largest_free")));
+            assertEquals(20, num(f.get("too_small")), "the two freed blocks of 10");
+            List<?> orders = arr(f.get("by_order"));
+            assertEquals(10, orders.size(), "orders 0 to 9: " + orders);
+            assertEquals(2, num(obj(orders.get(3)).get("count")));
+            assertEquals(950, num(obj(orders.get(9)).get("values")));
+            String text = ok(work, store, "stats", "a", "--fragmentation", "--request", "64").out;
+            assertTrue(text.contains("largest free extent 950 of 970 free values; 2.1% of free values are in extents"
+                    + " smaller than 64"), text);
+            assertOneErrorLine(run(work, store, "stats", "a", "--request", "64"), 2, "--request=64");
+        }
+
+        @Test
         void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
             Result version = ok(work, null, "--version");
             assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 3"),
