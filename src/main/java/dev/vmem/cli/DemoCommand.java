@@ -9,6 +9,7 @@ import dev.vmem.store.StoreOptions;
 import dev.vmem.store.VmemStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,6 +67,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = root.out();
         Path base = prepare();
+        try {
+            return show(out, base);
+        } finally {
+            if (dir == null) {
+                deleteTree(base); // a demo leaves nothing behind unless --dir asks it to
+            }
+        }
+    }
+
+    private int show(PrintWriter out, Path base) throws Exception {
         out.println("Restart-safe PIDs at each durability level. Per level: a fresh store (" + base + "/LEVEL)");
         out.println("with an arena 'pids' of [" + FIRST_PID + ", " + PID_LIMIT + ") handed out with NEXT_FIT; a child "
                 + "JVM allocates PIDs at that level,");
@@ -104,7 +115,21 @@ final class DemoCommand implements Callable<Integer> {
         out.println(anyReused ? "A PID PRINTED BEFORE A KILL WAS HANDED OUT AGAIN."
                 : "No PID printed before a kill was handed out again" + (allKept ? ", and every store is sound."
                 : ", but a level broke its promise (above)."));
+        if (dir == null) {
+            out.println("The stores were in a temporary directory, removed now; --dir DIR keeps them.");
+        }
         return allKept ? ExitCode.OK.code : ExitCode.FAILURE.code;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** One level: a fresh store, a child killed in full flight, and the reopened store carrying on. */

@@ -688,6 +688,29 @@ class VmemCommandIT {
          * The demo at each level: a row per level whose child was killed in flight, sync and write losing nothing
          * it printed, no printed PID handed out again, every store sound, and nothing on stderr.
          */
+        /** Without --dir, the demo's stores go in a temporary directory that it removes at the end. */
+        @Test
+        void demoWithoutADirectory_leavesNothingInTheTemporaryDirectory(@TempDir Path work) throws Exception {
+            Path tmp = Files.createDirectories(work.resolve("tmp"));
+            List<String> cmd = new ArrayList<>(commandLine(null, "demo", "--run-millis", "100"));
+            cmd.add(1, "-Djava.io.tmpdir=" + tmp);
+            Path out = io.resolve("demo-tmp-" + RUNS.incrementAndGet() + ".out");
+            Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                p.getOutputStream().close();
+                assertTrue(p.waitFor(90, TimeUnit.SECONDS), "demo did not finish");
+            } finally {
+                destroy(p);
+            }
+            String printed = Files.readString(out);
+            assertEquals(0, p.exitValue(), printed);
+            assertTrue(printed.contains("The stores were in a temporary directory, removed now"), printed);
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(List.of(), left.toList(), "the demo left files in java.io.tmpdir");
+            }
+        }
+
         @Test
         void demoShowsEachDurabilityLevelKilledInFlightWithoutReuse(@TempDir Path work) throws Exception {
             Path dir = work.resolve("demo");
