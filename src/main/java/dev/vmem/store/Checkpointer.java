@@ -54,11 +54,8 @@ final class Checkpointer implements AutoCloseable {
         this.writer = hooks.checkpointWriter();
         this.snapshot = snapshot;
         this.bytesThreshold = options.checkpointBytes();
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vmem-checkpointer " + dir.getFileName());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named("vmem-checkpointer " + dir.getFileName()));
         Duration interval = options.checkpointInterval();
         if (!interval.isZero()) {
             long ms = Math.max(1, interval.toMillis());
@@ -210,13 +207,8 @@ final class Checkpointer implements AutoCloseable {
     /** Stops the background thread, waiting for a checkpoint in progress. */
     @Override
     public void close() {
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("checkpointer of {} did not stop within 60 s", dir);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!DaemonThreads.stop(executor, 60) && !Thread.currentThread().isInterrupted()) {
+            LOG.warn("checkpointer of {} did not stop within 60 s", dir);
         }
     }
 }

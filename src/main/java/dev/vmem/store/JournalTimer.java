@@ -18,11 +18,7 @@ final class JournalTimer implements AutoCloseable {
      * @param flushEveryMs    how often {@code flush} runs (0: never)
      */
     JournalTimer(String name, Runnable head, long headEveryMs, Runnable flush, long flushEveryMs) {
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(name));
         thread.scheduleWithFixedDelay(head, headEveryMs, headEveryMs, TimeUnit.MILLISECONDS);
         if (flushEveryMs > 0) {
             thread.scheduleWithFixedDelay(flush, flushEveryMs, flushEveryMs, TimeUnit.MILLISECONDS);
@@ -32,11 +28,6 @@ final class JournalTimer implements AutoCloseable {
     /** Stops the thread, waiting up to 10 s for a run in progress. */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        DaemonThreads.stop(thread, 10);
     }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -39,11 +38,7 @@ final class RotorMarkKeeper implements AutoCloseable {
         this.marks = marks;
         this.lock = lock;
         this.arenaById = arenaById;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "vmem-rotor-marks " + dir.getFileName());
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(DaemonThreads.named("vmem-rotor-marks " + dir.getFileName()));
     }
 
     /**
@@ -118,13 +113,8 @@ final class RotorMarkKeeper implements AutoCloseable {
     /** Stops the thread, letting an extension in progress end (up to 10 s). */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("store {}: the rotor mark thread did not stop within 10 s", dir);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!DaemonThreads.stop(thread, 10) && !Thread.currentThread().isInterrupted()) {
+            LOG.warn("store {}: the rotor mark thread did not stop within 10 s", dir);
         }
     }
 }

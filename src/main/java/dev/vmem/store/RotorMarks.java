@@ -189,14 +189,20 @@ final class RotorMarks {
         }
     }
 
-    /** Follows a unit appended at {@code seq}: its rotor moves clear marks, its marks set them. */
-    void appended(List<Op> ops, long seq) {
+    /**
+     * Follows a unit appended at {@code seq}: its rotor moves clear marks, its marks set them.
+     *
+     * @return whether the unit carries a mark (its durability must then be provable from the head too)
+     */
+    boolean appended(List<Op> ops, long seq) {
+        boolean marked = false;
         for (Op op : ops) {
             if (op instanceof Op.Create c) {
                 track(c.arena(), c.quantum());
             } else if (op instanceof Op.Drop d) {
                 arenas.remove(d.arena());
             } else if (op instanceof Op.Mark m) {
+                marked = true;
                 State s = arenas.get(m.arena());
                 if (s == null) {
                     continue; // an arena the unit created and drops again
@@ -214,6 +220,7 @@ final class RotorMarks {
                 }
             }
         }
+        return marked;
     }
 
     /**

@@ -119,12 +119,11 @@ final class UnitOfWork {
                 RotorMarks.Plan plan = marks.plan(ops, level, journal.durableSeq());
                 RotorMarks.insert(ops, plan.marks());
                 wait = level == Durability.SYNC || plan.mustSync();
-                marked = !plan.marks().isEmpty() || ops.get(0) instanceof Op.Mark; // an extension unit
                 seq = append(level == Durability.BUFFERED && !wait);
                 if (!wait) {
                     journal.acknowledged(seq);
                 }
-                marks.appended(ops, seq);
+                marked = marks.appended(ops, seq);
                 if (level != Durability.SYNC) {
                     List<Integer> due = marks.extensionsDue(ops);
                     if (!due.isEmpty()) {
