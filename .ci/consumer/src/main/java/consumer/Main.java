@@ -7,11 +7,28 @@ import dev.vmem.store.VmemStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** Opens a store, hands out IDs, reopens it and checks the rotor went on; exits non-zero if anything is off. */
 public final class Main {
     private Main() {
+    }
+
+    /**
+     * As a module, the library exports its two public packages and nothing else: the command's classes
+     * (dev.vmem.cli) ship in vmem.jar only.
+     */
+    private static void checkLibraryModule() {
+        Module library = VmemStore.class.getModule();
+        if (!library.isNamed()) {
+            return;
+        }
+        Set<String> packages = new TreeSet<>(library.getPackages());
+        if (!"dev.vmem".equals(library.getName()) || !packages.equals(Set.of("dev.vmem", "dev.vmem.store"))) {
+            throw new IllegalStateException("module " + library.getName() + " has packages " + packages);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -31,6 +48,7 @@ public final class Main {
             if (next != 3) {
                 throw new IllegalStateException("expected ID 3 after a reopen, got " + next);
             }
+            checkLibraryModule();
             System.out.println("consumer: ok, ID " + next + " after a reopen"
                     + (Main.class.getModule().isNamed() ? " (as module " + Main.class.getModule().getName() + ")"
                     : " (on the class path)"));
