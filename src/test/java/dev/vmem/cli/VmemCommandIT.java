@@ -684,10 +684,6 @@ class VmemCommandIT {
             assertTrue(text.contains("2 spans"), text);
         }
 
-        /**
-         * The demo at each level: a row per level whose child was killed in flight, sync and write losing nothing
-         * it printed, no printed PID handed out again, every store sound, and nothing on stderr.
-         */
         /** Without --dir, the demo's stores go in a temporary directory that it removes at the end. */
         @Test
         void demoWithoutADirectory_leavesNothingInTheTemporaryDirectory(@TempDir Path work) throws Exception {
@@ -711,6 +707,10 @@ class VmemCommandIT {
             }
         }
 
+        /**
+         * The demo at each level: a row per level whose child was killed in flight, sync and write losing nothing
+         * it printed, no printed PID handed out again, every store sound, and nothing on stderr.
+         */
         @Test
         void demoShowsEachDurabilityLevelKilledInFlightWithoutReuse(@TempDir Path work) throws Exception {
             Path dir = work.resolve("demo");
