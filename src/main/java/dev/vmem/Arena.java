@@ -228,7 +228,7 @@ public final class Arena implements VmemArena, AutoCloseable {
             if (caches != null && caches.freeLocked(base, size)) {
                 return;
             }
-            engine.release(engine.lookup(base, size));
+            engine.free(base, size);
         } finally {
             lock.unlock();
         }
@@ -316,7 +316,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         return locked(() -> {
             List<String> problems = ArenaCheck.run(engine);
             if (caches != null) {
-                caches.check(engine.table, problems);
+                caches.check(engine, problems);
             }
             return problems;
         });

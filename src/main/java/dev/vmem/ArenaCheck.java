@@ -22,6 +22,7 @@ final class ArenaCheck {
         long allocated = 0;
         long freeCount = 0;
         long allocatedCount = 0;
+        long[] dense = new long[3]; // dense spans, their allocations and their segments
         int spans = 0;
         boolean hintSeen = a.rotorHint == a.list.sentinel;
 
@@ -96,6 +97,9 @@ final class ArenaCheck {
                 if (a.table.find(t.base) != t) {
                     problems.add("allocated segment " + t + " missing from the allocation table");
                 }
+            } else if (t.type == Tag.DENSE) {
+                checkDense(a, (DenseTag) t, span, dense, problems);
+                allocated += ((DenseTag) t).bits.usedQuanta * a.quantum;
             } else {
                 problems.add("unknown tag type " + t.type + " at " + t);
             }
@@ -112,6 +116,11 @@ final class ArenaCheck {
 
         checkFreeLists(a, freeCount, problems);
         checkTable(a, allocatedCount, problems);
+        if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations) {
+            problems.add("the engine counts " + a.forms.dense.size() + " dense spans holding " + a.forms.allocations
+                    + " allocations; the list holds " + dense[0] + " holding " + dense[1]);
+        }
+        allocatedCount += dense[1];
 
         if (total != a.total) {
             problems.add("total=" + a.total + " but spans sum to " + total);
@@ -135,10 +144,29 @@ final class ArenaCheck {
             problems.add("counters: imports=" + c.imports() + " - releases=" + c.releases() + " but "
                     + importedSpans + " imported spans are held");
         }
-        if (freeCount + allocatedCount != a.segments) {
-            problems.add("segments=" + a.segments + " but the list holds " + (freeCount + allocatedCount));
+        if (freeCount + allocatedCount + dense[2] - dense[1] != a.segments) {
+            problems.add("segments=" + a.segments + " but the list holds " + (freeCount + allocatedCount + dense[2]
+                    - dense[1]));
         }
         return problems;
+    }
+
+    /**
+     * A dense tag: alone in its span and covering it, known to the engine, its bitmaps consistent. Adds
+     * to {@code dense} one span, its allocations and its segments.
+     */
+    private static void checkDense(ArenaEngine a, DenseTag d, Tag span, long[] dense, List<String> problems) {
+        if (d.prev != span || d.base != span.base || d.end() != span.end() || d.bits.base != d.base
+                || d.bits.end() != d.end()) {
+            problems.add("dense " + d + " does not cover its span " + span + " alone");
+        }
+        if (!a.forms.dense.contains(d)) {
+            problems.add("dense " + d + " is not among the engine's dense spans");
+        }
+        d.bits.check("dense " + d, problems);
+        dense[0]++;
+        dense[1] += d.bits.allocations;
+        dense[2] += d.bits.allocations + d.bits.freeRuns;
     }
 
     /** Whether {@code t} is linked into a segment list (its neighbours point back at it). */

@@ -24,6 +24,8 @@ final class ArenaEngine {
     final SegmentList list = new SegmentList();
     final FreeLists freeLists = new FreeLists();
     final AllocationTable table;
+    /** The spans in dense form; see {@link SpanForms}. */
+    final SpanForms forms;
     private final Placement placement;
     /** Where reported changes go; null for an arena nobody observes. */
     private final Consumer<ArenaChange> changes;
@@ -54,7 +56,8 @@ final class ArenaEngine {
         this.quantum = quantum;
         this.changes = changes;
         this.table = new AllocationTable(quantum);
-        this.placement = new Placement(list, freeLists, quantum);
+        this.forms = new SpanForms(this, DenseRule.DEFAULT);
+        this.placement = new Placement(list, freeLists, forms, quantum);
         this.rotorHint = list.sentinel;
     }
 
@@ -107,7 +110,11 @@ final class ArenaEngine {
     /** Removes a wholly free span from the structure (the caller deals with the source and counters). */
     void removeFreeSpan(Tag marker) {
         Tag only = marker.next;
-        freeLists.remove(only);
+        if (only.type == Tag.DENSE) {
+            forms.forget((DenseTag) only);
+        } else {
+            freeLists.remove(only);
+        }
         if (rotorHint == marker || rotorHint == only) {
             rotorHint = marker.prev;
         }
@@ -144,7 +151,16 @@ final class ArenaEngine {
         if (start == NONE) {
             return NONE;
         }
-        Tag block = carve(found, start, r.size());
+        DenseTag dense = found.type == Tag.DENSE ? (DenseTag) found : null;
+        Tag block;
+        if (dense != null) {
+            forms.allocate(dense, start, r.size());
+            allocated += r.size();
+            allocations++;
+            block = dense;
+        } else {
+            block = carve(found, start, r.size());
+        }
         found = null;
         emit(new ArenaChange.Allocated(start, r.size()));
         if (r.policy() == Policy.NEXT_FIT) {
@@ -153,6 +169,7 @@ final class ArenaEngine {
             rotorHint = block;
             emit(new ArenaChange.CursorMoved(from, rotor));
         }
+        forms.allocated(dense);
         return start;
     }
 
@@ -165,6 +182,18 @@ final class ArenaEngine {
         found = placement.found;
         placement.found = null;
         return start;
+    }
+
+    /** Allocates {@code [base, base + size)}, which {@link #isFree} confirmed, as {@link #carve} does. */
+    void claim(long base, long size) {
+        DenseTag d = forms.holding(base);
+        if (d == null) {
+            carve(Addresses.freeTagHolding(this, base, size), base, size);
+        } else {
+            forms.allocate(d, base, size);
+            allocated += size;
+            allocations++;
+        }
     }
 
     /** Turns {@code [start, start + size)} of free tag {@code t} into an allocated segment. */
@@ -205,16 +234,52 @@ final class ArenaEngine {
      */
     Tag lookup(long base, long size) {
         Tag t = table.find(base);
-        if (t == null) {
+        checkLive(base, size, t == null ? NONE : t.size);
+        return t;
+    }
+
+    /**
+     * Frees the live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE}.
+     *
+     * @throws InvalidFreeException naming the values if there is none, or its size differs
+     */
+    void free(long base, long size) {
+        DenseTag d = forms.holding(base);
+        if (d == null) {
+            release(lookup(base, size));
+            return;
+        }
+        long live = d.bits.sizeAt(base);
+        checkLive(base, size, live);
+        Tag marker = d.prev;
+        boolean whole = d.bits.allocations == 1 && marker.type == Tag.IMPORTED_SPAN;
+        if (whole) {
+            importer.giveBack(marker); // may throw: nothing has changed yet
+        }
+        forms.free(d, base, live);
+        allocated -= live;
+        frees++;
+        emit(new ArenaChange.Freed(base, live));
+        if (whole) {
+            removeFreeSpan(marker);
+            releases++;
+            emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
+        } else {
+            forms.freed(d);
+        }
+    }
+
+    /** Throws unless {@code live}, the size of the allocation at {@code base}, is a live one of {@code size}. */
+    private void checkLive(long base, long size, long live) {
+        if (live == NONE) {
             String where = list.spanContaining(base) == null ? "is in no span" : "is not the base of a live allocation";
             throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
                     + label + "': the value " + where + " (double free, or never allocated here)");
         }
-        if (size != NONE && Fit.roundUp(size, quantum) != t.size) {
+        if (size != NONE && Fit.roundUp(size, quantum) != live) {
             throw new InvalidFreeException("free(base=" + base + ", size=" + size + ") in arena '" + label
-                    + "': the allocation at base=" + base + " has size=" + t.size);
+                    + "': the allocation at base=" + base + " has size=" + live);
         }
-        return t;
     }
 
     /** Frees allocated tag {@code t}, coalescing and giving a wholly free imported span back. */
@@ -237,12 +302,19 @@ final class ArenaEngine {
 
     /** Frees the allocation at {@code base} (a retired cache slab), as {@link #release} does. */
     void releaseAt(long base) {
-        release(table.find(base));
+        free(base, NONE);
     }
 
     /** Frees the allocation at {@code base} (a slab of a closing arena) without the source: it stays imported. */
     void discardAt(long base) {
-        unallocate(table.find(base));
+        DenseTag d = forms.holding(base);
+        if (d != null) {
+            long size = d.bits.sizeAt(base);
+            forms.free(d, base, size);
+            allocated -= size;
+        } else {
+            unallocate(table.find(base));
+        }
         frees++;
     }
 
@@ -289,7 +361,13 @@ final class ArenaEngine {
     void discardImportedSpan(Tag marker) {
         for (Tag t = marker.next; t != list.sentinel && !t.isSpan(); ) {
             Tag next = t.next;
-            if (t.type == Tag.ALLOCATED) {
+            if (t.type == Tag.DENSE) {
+                DenseSpan b = ((DenseTag) t).bits;
+                forms.forget((DenseTag) t);
+                allocated -= b.usedQuanta * quantum;
+                frees += b.allocations;
+                segments -= b.allocations + b.freeRuns - 1; // unlink counts one
+            } else if (t.type == Tag.ALLOCATED) {
                 table.remove(t);
                 allocated -= t.size;
                 frees++;
@@ -337,6 +415,6 @@ final class ArenaEngine {
     /** The figures of the segment list itself, each cache slab counted as one allocation. */
     ArenaStats stats() {
         return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
-                table.size(), allocations, frees, failures, imports, releases, 0);
+                table.size() + forms.allocations, allocations, frees, failures, imports, releases, 0);
     }
 }

@@ -18,14 +18,24 @@ final class ArenaPicture {
         List<Segment> out = new ArrayList<>(engine.list.spanCount() + (int) Math.min(engine.segments,
                 Integer.MAX_VALUE - 8));
         for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
-            QuantumCache.Slab slab = t.type == Tag.ALLOCATED && caches != null ? caches.slabAt(t.base) : null;
-            if (slab == null) {
+            if (t.type == Tag.DENSE) {
+                ((DenseTag) t).bits.visit((base, size, allocated) -> add(base, size, allocated, caches, out));
+            } else if (t.isSpan()) {
                 out.add(new Segment(t.base, t.size, t.kind()));
             } else {
-                slab.cache.describe(slab, out);
+                add(t.base, t.size, t.type == Tag.ALLOCATED, caches, out);
             }
         }
         return out;
+    }
+
+    private static void add(long base, long size, boolean allocated, QuantumCaches caches, List<Segment> out) {
+        QuantumCache.Slab slab = allocated && caches != null ? caches.slabAt(base) : null;
+        if (slab == null) {
+            out.add(new Segment(base, size, allocated ? Segment.Kind.ALLOCATED : Segment.Kind.FREE));
+        } else {
+            slab.cache.describe(slab, out);
+        }
     }
 
     /** The dump: a header with the callers' figures {@code s}, then every span and segment. */

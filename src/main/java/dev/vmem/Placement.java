@@ -10,15 +10,17 @@ final class Placement {
 
     private final SegmentList list;
     private final FreeLists freeLists;
+    private final SpanForms forms;
     private final long quantum;
     /** The bound a plain request's block must end by: any free segment that holds its size holds it. */
     private final long plainMax;
     /** Output of {@link #find}: the free tag holding the block it placed. */
     Tag found;
 
-    Placement(SegmentList list, FreeLists freeLists, long quantum) {
+    Placement(SegmentList list, FreeLists freeLists, SpanForms forms, long quantum) {
         this.list = list;
         this.freeLists = freeLists;
+        this.forms = forms;
         this.quantum = quantum;
         this.plainMax = Fit.roundDown(Constraints.NO_MAX, quantum);
     }
@@ -67,6 +69,14 @@ final class Placement {
                 return start;
             }
         }
+        // Dense spans are not on the freelists: first fit in each, a few word operations for one quantum.
+        for (DenseTag d : forms.dense) {
+            long start = d.bits.lowest(r, d.base);
+            if (start != NONE) {
+                found = d;
+                return start;
+            }
+        }
         return NONE;
     }
 
@@ -97,18 +107,41 @@ final class Placement {
             }
             if (best != null) {
                 found = best;
-                return bestStart;
+                return forms.dense.isEmpty() ? bestStart : bestInDense(r, bestStart);
             }
         }
-        return NONE;
+        return forms.dense.isEmpty() ? NONE : bestInDense(r, NONE);
+    }
+
+    /**
+     * The best fit over the dense spans and {@code listStart}, the best in the list (in {@link #found}),
+     * or {@link #NONE}: the smallest free segment that admits the block, the lowest on a tie, as if the
+     * dense spans' segments were on the freelists. Visits every free run of every dense span.
+     */
+    private long bestInDense(Request r, long listStart) {
+        long bestSize = listStart == NONE ? Long.MAX_VALUE : found.size;
+        long bestBase = listStart == NONE ? Long.MAX_VALUE : found.base;
+        long bestStart = listStart;
+        for (DenseTag d : forms.dense) {
+            long start = d.bits.bestFit(r);
+            if (start != NONE && (d.bits.bestRunSize < bestSize
+                    || (d.bits.bestRunSize == bestSize && d.bits.bestRunBase < bestBase))) {
+                bestSize = d.bits.bestRunSize;
+                bestBase = d.bits.bestRunBase;
+                bestStart = start;
+                found = d;
+            }
+        }
+        return bestStart;
     }
 
     private long nextFit(Request r, long rotor, Tag rotorHint) {
         Tag sentinel = list.sentinel;
         // From the rotor to the end of the address space: a block may start no lower than the rotor.
         for (Tag t = rotorHint == sentinel ? sentinel.next : rotorHint; t != sentinel; t = t.next) {
-            if (t.type == Tag.FREE && t.end() > rotor) {
-                long start = r.lowestWithin(Math.max(t.base, rotor), t.end());
+            if ((t.type == Tag.FREE || t.type == Tag.DENSE) && t.end() > rotor) {
+                long start = t.type == Tag.FREE ? r.lowestWithin(Math.max(t.base, rotor), t.end())
+                        : ((DenseTag) t).bits.lowest(r, Math.max(t.base, rotor));
                 if (start != NONE) {
                     found = t;
                     return start;
@@ -117,8 +150,8 @@ final class Placement {
         }
         // Wrapped: from the lowest address up to the segment holding the rotor, which may now be used whole.
         for (Tag t = sentinel.next; t != sentinel && t.base < rotor; t = t.next) {
-            if (t.type == Tag.FREE) {
-                long start = r.lowestWithin(t.base, t.end());
+            if (t.type == Tag.FREE || t.type == Tag.DENSE) {
+                long start = t.type == Tag.FREE ? r.lowestWithin(t.base, t.end()) : ((DenseTag) t).bits.lowest(r, t.base);
                 if (start != NONE) {
                     found = t;
                     return start;

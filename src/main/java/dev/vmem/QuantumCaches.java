@@ -195,14 +195,15 @@ final class QuantumCaches {
     }
 
     /** The caches' part of the invariant check against the allocation table; the lock is held. */
-    void check(AllocationTable table, List<String> problems) {
+    void check(ArenaEngine engine, List<String> problems) {
         long slabCount = 0;
         for (QuantumCache c : caches) {
             for (QuantumCache.Slab s : c.slabs()) {
                 slabCount++;
-                Tag t = table.find(s.base);
-                if (t == null || t.size != c.slabSize) {
-                    problems.add("cache slab [" + s.base + ", " + s.end() + ") is not an allocated segment " + t);
+                long live = Addresses.liveSize(engine, s.base);
+                if (live != c.slabSize) {
+                    problems.add("cache slab [" + s.base + ", " + s.end() + ") is " + (live < 0 ? "not a live allocation"
+                            : "a live allocation of size " + live));
                 }
                 if ((s.base & (c.slabAlign - 1)) != 0) {
                     problems.add("cache slab at " + s.base + " is not aligned to " + c.slabAlign);

@@ -16,14 +16,21 @@ final class StateTransfer {
     /** The engine's spans, live allocations, rotor and counters. O(n). */
     static ArenaState export(ArenaEngine e) {
         List<Segment> spans = new ArrayList<>(e.list.spanCount());
-        long[] allocations = new long[2 * e.table.size()];
-        int i = 0;
+        long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations))];
+        int[] i = {0};
         for (Tag t = e.list.first(); t != e.list.sentinel; t = t.next) {
             if (t.isSpan()) {
                 spans.add(new Segment(t.base, t.size, t.kind()));
             } else if (t.type == Tag.ALLOCATED) {
-                allocations[i++] = t.base;
-                allocations[i++] = t.size;
+                allocations[i[0]++] = t.base;
+                allocations[i[0]++] = t.size;
+            } else if (t.type == Tag.DENSE) {
+                ((DenseTag) t).bits.visit((base, size, allocated) -> {
+                    if (allocated) {
+                        allocations[i[0]++] = base;
+                        allocations[i[0]++] = size;
+                    }
+                });
             }
         }
         return new ArenaState(spans, allocations, e.rotor, e.stats());
@@ -97,6 +104,7 @@ final class StateTransfer {
         e.failures = c.failures();
         e.imports = c.imports();
         e.releases = c.releases();
+        e.forms.review(); // a restored span takes the form the rule gives it now, not at the next review
     }
 
     /**
@@ -109,12 +117,13 @@ final class StateTransfer {
         Live v = new Live(e);
         if (change instanceof ArenaChange.Allocated a) {
             check(e, change, ChangeRules.whyNot(v, new ArenaChange.Freed(a.base(), a.size())));
-            e.unallocate(e.table.find(a.base()));
+            e.discardAt(a.base());
+            e.frees--;
             e.allocations--;
         } else if (change instanceof ArenaChange.Freed f) {
             check(e, change, e.frees == 0 ? "no free to take back"
                     : ChangeRules.whyNot(v, new ArenaChange.Allocated(f.base(), f.size())));
-            e.carve(v.freeTagHolding(f.base(), f.size()), f.base(), f.size());
+            e.claim(f.base(), f.size());
             e.allocations--;
             e.frees--;
         } else if (change instanceof ArenaChange.SpanAdded a) {
@@ -171,7 +180,13 @@ final class StateTransfer {
 
         @Override
         public long allocationIn(Segment span) {
-            for (Tag t = e.list.spanAt(span.base()).next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
+            Tag first = e.list.spanAt(span.base()).next;
+            if (first.type == Tag.DENSE) {
+                DenseSpan b = ((DenseTag) first).bits;
+                long i = b.nextUsed(0);
+                return i < b.quanta ? b.value(i) : -1;
+            }
+            for (Tag t = first; t != e.list.sentinel && !t.isSpan(); t = t.next) {
                 if (t.type == Tag.ALLOCATED) {
                     return t.base;
                 }
@@ -187,35 +202,17 @@ final class StateTransfer {
 
         @Override
         public boolean overlapsAllocation(long base, long size) {
-            return freeTagHolding(base, size) == null;
+            return !Addresses.isFree(e, base, size);
         }
 
         @Override
         public long liveSize(long base) {
-            Tag t = e.table.find(base);
-            return t == null ? -1 : t.size;
+            return Addresses.liveSize(e, base);
         }
 
         @Override
         public long cursor() {
             return e.rotor;
-        }
-
-        /** The free tag that holds all of {@code [base, base + size)}, or null. O(segments of the span). */
-        Tag freeTagHolding(long base, long size) {
-            if (size <= 0 || base < 0 || size > Long.MAX_VALUE - base) {
-                return null;
-            }
-            Tag marker = e.list.spanContaining(base);
-            if (marker == null) {
-                return null;
-            }
-            for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
-                if (t.end() > base) {
-                    return t.type == Tag.FREE && t.base <= base && t.end() >= base + size ? t : null;
-                }
-            }
-            return null;
         }
     }
 

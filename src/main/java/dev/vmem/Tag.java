@@ -6,11 +6,13 @@ package dev.vmem;
  * is also on an allocation-table chain ({@link #lnext}). Sharing the two link fields keeps a tag at
  * 48 bytes with compressed references.
  */
-final class Tag {
+class Tag {
     static final byte SPAN = 0;
     static final byte IMPORTED_SPAN = 1;
     static final byte FREE = 2;
     static final byte ALLOCATED = 3;
+    /** The one tag after the marker of a span in dense form: a {@link DenseTag}. */
+    static final byte DENSE = 4;
 
     long base;
     long size;
@@ -44,13 +46,16 @@ final class Tag {
                 return Segment.Kind.IMPORTED_SPAN;
             case FREE:
                 return Segment.Kind.FREE;
-            default:
+            case ALLOCATED:
                 return Segment.Kind.ALLOCATED;
+            default: // a dense span has segments, not a kind; its tag never reaches a caller
+                throw new IllegalStateException("tag type " + type + " at 0x" + Long.toHexString(base) + " has no kind");
         }
     }
 
     @Override
     public String toString() {
-        return kind() + "[0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(base + size) + ")";
+        String name = type <= ALLOCATED ? kind().toString() : type == DENSE ? "DENSE" : "TYPE" + type;
+        return name + "[0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(base + size) + ")";
     }
 }

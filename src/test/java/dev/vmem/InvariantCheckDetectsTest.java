@@ -466,7 +466,7 @@ class InvariantCheckDetectsTest {
             Arena a = cached();
             QuantumCache.Slab s = slabTable(a).get(0);
             s.cache.slabs().add(new QuantumCache.Slab(s.cache, 1000));
-            assertDetects(a, "cache slab [1000, 1063) is not an allocated segment null");
+            assertDetects(a, "cache slab [1000, 1063) is not a live allocation");
             assertDetects(a, "cache slab at 1000 is not aligned to 64");
             assertDetects(a, "caches list 2 slabs, the slab table 1, made-retired 1");
         }
@@ -477,7 +477,7 @@ class InvariantCheckDetectsTest {
             long pair = a.alloc(2, Policy.INSTANT_FIT);
             QuantumCache pairs = slabTable(a).get(pair & -128).cache;
             pairs.slabs().add(new QuantumCache.Slab(pairs, 2000));
-            assertDetects(a, "cache slab [2000, 2126) is not an allocated segment null");
+            assertDetects(a, "cache slab [2000, 2126) is not a live allocation");
             assertDetects(a, "cache slab at 2000 is not aligned to 128");
         }
 
@@ -488,7 +488,7 @@ class InvariantCheckDetectsTest {
             t.size = 56; // the slab is 63 blocks; its segment now says 56, and 7 values go missing
             t.next.base = 56;
             t.next.size += 7;
-            assertDetects(a, "cache slab [0, 63) is not an allocated segment ALLOCATED[0x0, 0x38)");
+            assertDetects(a, "cache slab [0, 63) is a live allocation of size 56");
         }
     }
 }

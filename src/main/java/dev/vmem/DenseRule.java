@@ -1,0 +1,39 @@
+package dev.vmem;
+
+/**
+ * When a span changes form (see {@link SpanForms}). A span enters dense form when it holds at least
+ * {@code enterMinimum} live allocations, at least one per {@code enterShare} quanta, of at most
+ * {@code enterMean} quanta on average; it leaves it when it holds fewer than one per {@code leaveShare}
+ * quanta or more than {@code leaveMean} on average. The gaps between the two sets of bounds are the
+ * hysteresis: a span converted one way is some way from converting back.
+ *
+ * <p>Why these defaults: a boundary-tag span costs about 54 bytes per live allocation plus a free tag
+ * per gap, a dense one a quarter of a byte per quantum whatever it holds. At one allocation per 256
+ * quanta the bitmaps already cost about as little (64 bytes per allocation against 54 to 100), and
+ * single-quantum traffic is what the bitmaps serve in a few word operations; a span whose allocations
+ * grow past 8 quanta on average is better served by the size-class freelists.
+ *
+ * @param enterMinimum live allocations a span needs before it is considered
+ * @param enterShare   at least one live allocation per this many quanta to enter
+ * @param enterMean    at most this many quanta per allocation on average to enter
+ * @param leaveShare   fewer than one live allocation per this many quanta leaves
+ * @param leaveMean    more than this many quanta per allocation on average leaves
+ * @param reviewEvery  list-form spans are reviewed after this many allocations, or as many as there are
+ *                     segments if more, so reviewing costs at most one segment visit per allocation
+ */
+record DenseRule(long enterMinimum, long enterShare, long enterMean, long leaveShare, long leaveMean,
+                 long reviewEvery) {
+
+    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 1024, 8, 4096);
+    /** Never dense: the boundary-tag list alone. */
+    static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    boolean enters(long allocations, long usedQuanta, long quanta) {
+        return quanta <= DenseSpan.MAX_QUANTA && allocations >= enterMinimum && allocations >= quanta / enterShare
+                && usedQuanta <= enterMean * allocations;
+    }
+
+    boolean leaves(long allocations, long usedQuanta, long quanta) {
+        return allocations < quanta / leaveShare || usedQuanta > leaveMean * allocations;
+    }
+}

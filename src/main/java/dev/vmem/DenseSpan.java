@@ -1,0 +1,327 @@
+package dev.vmem;
+
+import java.util.List;
+
+/**
+ * A span in dense form: two bits per quantum instead of a boundary tag per segment. Bit {@code i} of
+ * {@link #used} says quantum {@code i} is allocated; bit {@code i} of {@link #starts} says an allocation
+ * begins there. An allocation is a run of used bits from its start bit up to the next start bit or the
+ * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
+ * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
+ *
+ * <p>Two summary levels, one bit per bitmap word, make the searches word operations: {@link #full} marks
+ * words with no free quantum (skipped when looking for free space) and {@link #empty} words with none
+ * allocated (skipped when looking for the end of a free run). Bits past the span's end are used and
+ * start nothing, so no search needs a bound check inside a word.
+ *
+ * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not
+ * thread-safe: the arena's lock is held.
+ */
+final class DenseSpan {
+    /** The largest span kept dense: 2^26 quanta, 16 MiB of bitmaps. */
+    static final long MAX_QUANTA = 1L << 26;
+
+    final long base;
+    /** The span's size in quanta. */
+    final long quanta;
+    private final int shift;
+    private final int words;
+    private final long[] used;
+    private final long[] starts;
+    private final long[] full;
+    private final long[] empty;
+
+    /** Live allocations in the span. */
+    long allocations;
+    /** Allocated quanta. */
+    long usedQuanta;
+    /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. */
+    long freeRuns;
+    /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
+    long bestRunBase;
+    long bestRunSize;
+
+    /** A wholly free span of {@code size} values at {@code base}; {@code size / quantum <= MAX_QUANTA}. */
+    DenseSpan(long base, long size, long quantum) {
+        this.base = base;
+        this.shift = Long.numberOfTrailingZeros(quantum);
+        this.quanta = size >>> shift;
+        assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
+        this.words = (int) ((quanta + 63) >>> 6);
+        this.used = new long[words];
+        this.starts = new long[words];
+        this.full = new long[(words + 63) >>> 6];
+        this.empty = new long[(words + 63) >>> 6];
+        int tail = (int) (quanta & 63);
+        if (tail != 0) {
+            used[words - 1] = -1L << tail;
+        }
+        for (int w = 0; w < words; w++) {
+            summarize(w);
+        }
+        freeRuns = 1;
+    }
+
+    long end() {
+        return base + (quanta << shift);
+    }
+
+    long value(long index) {
+        return base + (index << shift);
+    }
+
+    long index(long value) {
+        return (value - base) >>> shift;
+    }
+
+    boolean isUsed(long i) {
+        return (used[(int) (i >>> 6)] & (1L << i)) != 0;
+    }
+
+    boolean isStart(long i) {
+        return (starts[(int) (i >>> 6)] & (1L << i)) != 0;
+    }
+
+    /** The first free quantum at or after {@code i}, or {@link #quanta}. */
+    long nextFree(long i) {
+        if (i >= quanta) {
+            return quanta;
+        }
+        int w = (int) (i >>> 6);
+        long bits = ~used[w] & (-1L << i);
+        if (bits == 0) {
+            w = nextClear(full, w + 1);
+            if (w >= words) {
+                return quanta;
+            }
+            bits = ~used[w];
+        }
+        return ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The first allocated quantum at or after {@code i}, or {@link #quanta}. */
+    long nextUsed(long i) {
+        if (i >= quanta) {
+            return quanta;
+        }
+        int w = (int) (i >>> 6);
+        long bits = used[w] & (-1L << i);
+        if (bits == 0) {
+            w = nextClear(empty, w + 1);
+            if (w >= words) {
+                return quanta;
+            }
+            bits = used[w];
+        }
+        return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+    }
+
+    /** The first start bit in {@code [from, to)}, or {@code to}. */
+    private long nextStart(long from, long to) {
+        for (long i = from; i < to; i = (i | 63) + 1) {
+            long bits = starts[(int) (i >>> 6)] & (-1L << i);
+            if (bits != 0) {
+                return Math.min(to, (i & ~63L) + Long.numberOfTrailingZeros(bits));
+            }
+        }
+        return to;
+    }
+
+    /** The first word at or after {@code w} whose bit in {@code summary} is clear, or at least {@link #words}. */
+    private int nextClear(long[] summary, int w) {
+        int s = w >>> 6;
+        if (s >= summary.length) {
+            return words;
+        }
+        long bits = ~summary[s] & (-1L << w);
+        while (bits == 0) {
+            if (++s == summary.length) {
+                return words;
+            }
+            bits = ~summary[s];
+        }
+        return (s << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The size in values of the allocation starting at {@code value}, or {@link Fit#NONE} if none does. */
+    long sizeAt(long value) {
+        if (value < base || value >= end() || ((value - base) & ((1L << shift) - 1)) != 0) {
+            return Fit.NONE;
+        }
+        long i = index(value);
+        if (!isStart(i)) {
+            return Fit.NONE;
+        }
+        long runEnd = nextFree(i + 1);
+        return (nextStart(i + 1, runEnd) - i) << shift;
+    }
+
+    /**
+     * The lowest start at or above {@code from} (a value inside the span) of a block {@code r} admits
+     * inside one free run, or {@link Fit#NONE}: what a walk of the free segments from {@code from} finds.
+     */
+    long lowest(Request r, long from) {
+        long lo = Math.max(from, r.min());
+        if (lo >= end()) {
+            return Fit.NONE;
+        }
+        long i = lo <= base ? 0 : (lo - base + (1L << shift) - 1) >>> shift;
+        if (r.size() == 1L << shift && r.align() == 1L << shift) {
+            // A single quantum of no alignment fits in any free quantum: below max, no boundary can split it.
+            long f = nextFree(i);
+            return f < quanta && value(f) < r.max() ? value(f) : Fit.NONE;
+        }
+        while (i < quanta) {
+            long runStart = nextFree(i);
+            if (runStart >= quanta || value(runStart) >= r.max()) {
+                return Fit.NONE;
+            }
+            long runEnd = nextUsed(runStart);
+            long start = r.lowestWithin(Math.max(value(runStart), lo), value(runEnd));
+            if (start != Fit.NONE) {
+                return start;
+            }
+            i = runEnd;
+        }
+        return Fit.NONE;
+    }
+
+    /**
+     * The block in the smallest free run that admits it, the lowest such run on a tie, at its lowest start;
+     * {@link Fit#NONE} if none does. Leaves that run's size in {@link #bestRunSize}. Visits every free run.
+     */
+    long bestFit(Request r) {
+        long best = Fit.NONE;
+        bestRunSize = Long.MAX_VALUE;
+        bestRunBase = Long.MAX_VALUE;
+        for (long i = nextFree(0); i < quanta; i = nextFree(i)) {
+            long runEnd = nextUsed(i);
+            long size = (runEnd - i) << shift;
+            if (size >= r.size() && size < bestRunSize) {
+                long start = r.lowestWithin(value(i), value(runEnd));
+                if (start != Fit.NONE) {
+                    best = start;
+                    bestRunSize = size;
+                    bestRunBase = value(i);
+                    if (size == r.size()) {
+                        break; // nothing smaller can fit, and every later run lies higher
+                    }
+                }
+            }
+            i = runEnd;
+        }
+        return best;
+    }
+
+    /** Allocates {@code [start, start + size)} (values), which must be free. */
+    void allocate(long start, long size) {
+        long i = index(start);
+        long k = size >>> shift;
+        assert nextUsed(i) >= i + k : start + "+" + size;
+        boolean freeBefore = i > 0 && !isUsed(i - 1);
+        boolean freeAfter = i + k < quanta && !isUsed(i + k);
+        freeRuns += freeBefore && freeAfter ? 1 : !freeBefore && !freeAfter ? -1 : 0;
+        setRange(i, i + k, true);
+        starts[(int) (i >>> 6)] |= 1L << i;
+        allocations++;
+        usedQuanta += k;
+    }
+
+    /** Frees the allocation {@code [start, start + size)} (values), which {@link #sizeAt} confirmed. */
+    void free(long start, long size) {
+        long i = index(start);
+        long k = size >>> shift;
+        boolean freeBefore = i > 0 && !isUsed(i - 1);
+        boolean freeAfter = i + k < quanta && !isUsed(i + k);
+        freeRuns += freeBefore && freeAfter ? -1 : !freeBefore && !freeAfter ? 1 : 0;
+        starts[(int) (i >>> 6)] &= ~(1L << i);
+        setRange(i, i + k, false);
+        allocations--;
+        usedQuanta -= k;
+    }
+
+    private void setRange(long from, long to, boolean value) {
+        int first = (int) (from >>> 6);
+        int last = (int) ((to - 1) >>> 6);
+        for (int w = first; w <= last; w++) {
+            long mask = -1L;
+            if (w == first) {
+                mask &= -1L << from;
+            }
+            if (w == last) {
+                mask &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            used[w] = value ? used[w] | mask : used[w] & ~mask;
+            summarize(w);
+        }
+    }
+
+    private void summarize(int w) {
+        long bit = 1L << w;
+        int s = w >>> 6;
+        full[s] = used[w] == -1L ? full[s] | bit : full[s] & ~bit;
+        empty[s] = used[w] == 0 ? empty[s] | bit : empty[s] & ~bit;
+    }
+
+    /** What {@link #visit} reports: one segment of the span, in address order. */
+    interface Visitor {
+        void segment(long base, long size, boolean allocated);
+    }
+
+    /** Reports every segment of the span in address order: allocations one by one, free runs whole. */
+    void visit(Visitor v) {
+        long i = 0;
+        while (i < quanta) {
+            long next;
+            boolean allocated = isUsed(i);
+            if (allocated) {
+                long runEnd = nextFree(i + 1);
+                next = nextStart(i + 1, runEnd);
+            } else {
+                next = nextUsed(i);
+            }
+            v.segment(value(i), (next - i) << shift, allocated);
+            i = next;
+        }
+    }
+
+    /** Adds to {@code problems} what is inconsistent: padding, start bits, summaries and counts. */
+    void check(String where, List<String> problems) {
+        int tail = (int) (quanta & 63);
+        long padding = tail == 0 ? 0 : -1L << tail;
+        if ((used[words - 1] & padding) != padding || (starts[words - 1] & padding) != 0) {
+            problems.add(where + ": the bits past the span's end are not used-and-unstarted");
+        }
+        long[] counted = new long[3];
+        for (int w = 0; w < words; w++) {
+            if ((starts[w] & ~used[w]) != 0) {
+                problems.add(where + ": a start bit on a free quantum in word " + w);
+            }
+            long firstOfRuns = used[w] & ~((used[w] << 1) | (w == 0 ? 0 : used[w - 1] >>> 63))
+                    & (w == words - 1 ? ~padding : -1L);
+            if ((firstOfRuns & ~starts[w]) != 0) {
+                problems.add(where + ": a run of allocated quanta without a start in word " + w);
+            }
+            boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
+            boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
+            if (isFull != (used[w] == -1L) || isEmpty != (used[w] == 0)) {
+                problems.add(where + ": the summary bits of word " + w + " are wrong");
+            }
+        }
+        visit((b, s, allocated) -> {
+            counted[allocated ? 0 : 2]++;
+            if (allocated) {
+                counted[1] += s >>> shift;
+            }
+        });
+        if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns) {
+            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns
+                    + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);
+        }
+    }
+
+    /** Bytes held by the bitmaps and summaries. */
+    long footprint() {
+        return 8L * (2L * words + 2L * full.length);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.vmem;
+
+/**
+ * The segment-list node standing for a whole span in dense form: it follows the span's marker, covers
+ * the span, and holds the span's segments as bitmaps. Walks of the list meet it in address order where
+ * they would meet those segments, and ask it instead.
+ */
+final class DenseTag extends Tag {
+    final DenseSpan bits;
+
+    DenseTag(DenseSpan bits) {
+        super(DENSE, bits.base, bits.end() - bits.base);
+        this.bits = bits;
+    }
+}

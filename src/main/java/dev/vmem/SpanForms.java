@@ -1,0 +1,197 @@
+package dev.vmem;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The spans of an engine in dense form, and the moves between the two forms. A span is either a run of
+ * boundary tags (free ones on the size-class freelists, allocated ones in the allocation table) or one
+ * {@link DenseTag}; {@link DenseRule} decides which. The move is exact: the same segments before and
+ * after, so no placement depends on the form.
+ *
+ * <p>Costs: a move is linear in the span's segments plus its bitmap words. A span enters dense form at
+ * a review, which walks the list-form spans at most once per {@link DenseRule#reviewEvery} allocations
+ * or per as many allocations as there are segments, whichever is more; it leaves at the allocation or
+ * free that crosses the rule's bounds, which are far enough from the entry bounds that a span converted
+ * one way needs many operations to convert back.
+ *
+ * <p>Runs with the arena's lock held. A move allocates everything it needs before it changes a link, so
+ * running out of memory leaves the span in its old form.
+ */
+final class SpanForms {
+    private final ArenaEngine e;
+    private DenseRule rule;
+    /** The dense spans, in no order. */
+    final List<DenseTag> dense = new ArrayList<>();
+    /** The dense span {@link #holding} found last. */
+    private DenseTag last;
+    /** Live allocations in dense spans (the allocation table holds the rest). */
+    long allocations;
+    /** Values allocated in dense spans. */
+    long allocated;
+    private long sinceReview;
+    long moves;
+
+    SpanForms(ArenaEngine e, DenseRule rule) {
+        this.e = e;
+        this.rule = rule;
+    }
+
+    /** Replaces the rule; for tests that move spans between the forms often, or never. */
+    void use(DenseRule newRule) {
+        this.rule = newRule;
+    }
+
+    /** The dense span holding {@code value}, or null. */
+    DenseTag holding(long value) {
+        if (dense.isEmpty()) {
+            return null;
+        }
+        DenseTag d = last;
+        if (d != null && value >= d.base && value - d.base < d.size) {
+            return d;
+        }
+        Tag marker = value < 0 ? null : e.list.spanContaining(value);
+        if (marker == null || marker.next.type != Tag.DENSE) {
+            return null;
+        }
+        last = (DenseTag) marker.next;
+        return last;
+    }
+
+    /** Allocates {@code [start, start + size)}, free in {@code d}, counting it as the engine counts a carve. */
+    void allocate(DenseTag d, long start, long size) {
+        DenseSpan b = d.bits;
+        long before = b.allocations + b.freeRuns;
+        b.allocate(start, size);
+        e.segments += b.allocations + b.freeRuns - before;
+        allocations++;
+        allocated += size;
+    }
+
+    /** Frees the allocation {@code [start, start + size)} of {@code d}. */
+    void free(DenseTag d, long start, long size) {
+        DenseSpan b = d.bits;
+        long before = b.allocations + b.freeRuns;
+        b.free(start, size);
+        e.segments += b.allocations + b.freeRuns - before;
+        allocations--;
+        allocated -= size;
+    }
+
+    /** Forgets a dense span the engine is removing with everything in it (the engine counts the rest). */
+    void forget(DenseTag d) {
+        dense.remove(d);
+        if (last == d) {
+            last = null;
+        }
+        allocations -= d.bits.allocations;
+        allocated -= d.bits.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
+    }
+
+    /** After an allocation: counts towards the next review, and moves {@code d} back if it left the rule. */
+    void allocated(DenseTag d) {
+        if (d != null) {
+            leaveIfDue(d);
+        } else if (++sinceReview >= Math.max(rule.reviewEvery(), e.segments)) {
+            review();
+        }
+    }
+
+    /** After a free in dense span {@code d}: moves it back if it left the rule. */
+    void freed(DenseTag d) {
+        leaveIfDue(d);
+    }
+
+    private void leaveIfDue(DenseTag d) {
+        DenseSpan b = d.bits;
+        if (b.allocations > 0 && rule.leaves(b.allocations, b.usedQuanta, b.quanta)) {
+            toList(d);
+        }
+    }
+
+    /** Moves every list-form span the rule admits to dense form. */
+    void review() {
+        sinceReview = 0;
+        long listAllocations = e.table.size();
+        if (listAllocations < rule.enterMinimum()) {
+            return;
+        }
+        int shift = Long.numberOfTrailingZeros(e.quantum);
+        List<Tag> markers = new ArrayList<>();
+        e.list.spanMarkers().forEach(markers::add); // a move must not disturb the iteration
+        for (Tag marker : markers) {
+            if (marker.next.type == Tag.DENSE || (marker.size >>> shift) > DenseSpan.MAX_QUANTA) {
+                continue;
+            }
+            long count = 0;
+            long quanta = 0;
+            for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
+                if (t.type == Tag.ALLOCATED) {
+                    count++;
+                    quanta += t.size >>> shift;
+                }
+            }
+            if (rule.enters(count, quanta, marker.size >>> shift)) {
+                toDense(marker);
+            }
+        }
+    }
+
+    /** Replaces the tags of the span after {@code marker} by one dense tag. */
+    void toDense(Tag marker) {
+        DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum);
+        DenseTag d = new DenseTag(b);
+        dense.add(d); // may grow the list: before any link changes
+        for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
+            if (t.type == Tag.ALLOCATED) {
+                b.allocate(t.base, t.size);
+            }
+        }
+        long segments = 0;
+        for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); ) {
+            Tag next = t.next;
+            if (t.type == Tag.ALLOCATED) {
+                e.table.remove(t);
+            } else {
+                e.freeLists.remove(t);
+            }
+            if (e.rotorHint == t) {
+                e.rotorHint = marker;
+            }
+            SegmentList.unlink(t);
+            segments++;
+            t = next;
+        }
+        SegmentList.insertAfter(d, marker);
+        assert segments == b.allocations + b.freeRuns : segments + " " + b.allocations + " " + b.freeRuns;
+        allocations += b.allocations;
+        allocated += b.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
+        moves++;
+    }
+
+    /** Replaces dense tag {@code d} by the boundary tags of its segments. */
+    void toList(DenseTag d) {
+        DenseSpan b = d.bits;
+        List<Tag> tags = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, b.allocations + b.freeRuns));
+        b.visit((base, size, isAllocated) -> tags.add(new Tag(isAllocated ? Tag.ALLOCATED : Tag.FREE, base, size)));
+        e.table.reserve(e.table.size() + b.allocations);
+        Tag marker = d.prev;
+        if (e.rotorHint == d) {
+            e.rotorHint = marker;
+        }
+        SegmentList.unlink(d);
+        forget(d);
+        Tag after = marker;
+        for (Tag t : tags) {
+            SegmentList.insertAfter(t, after);
+            if (t.type == Tag.ALLOCATED) {
+                e.table.insert(t);
+            } else {
+                e.freeLists.insert(t);
+            }
+            after = t;
+        }
+        moves++;
+    }
+}
