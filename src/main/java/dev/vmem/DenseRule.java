@@ -18,15 +18,22 @@ package dev.vmem;
  * @param enterMean    at most this many quanta per allocation on average to enter
  * @param leaveShare   fewer than one live allocation per this many quanta leaves
  * @param leaveMean    more than this many quanta per allocation on average leaves
- * @param reviewEvery  list-form spans are reviewed after this many allocations, or as many as there are
- *                     segments if more, so reviewing costs at most one segment visit per allocation
+ * @param reviewEvery  list-form spans are reviewed after this many allocations in them; 0 (the default)
+ *                     for 4,096 or half as many as there are segments, whichever is more, so that a review,
+ *                     which walks the list-form segments when their mean allocation is small enough to
+ *                     enter, costs at most two segment visits per allocation
  */
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long leaveShare, long leaveMean,
                  long reviewEvery) {
 
-    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 1024, 8, 4096);
+    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 1024, 8, 0);
     /** Never dense: the boundary-tag list alone. */
     static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /** Allocations between reviews of an arena of {@code segments} segments. */
+    long reviewPeriod(long segments) {
+        return reviewEvery > 0 ? reviewEvery : Math.max(4096, segments / 2);
+    }
 
     boolean enters(long allocations, long usedQuanta, long quanta) {
         return quanta <= DenseSpan.MAX_QUANTA && allocations >= enterMinimum && allocations >= quanta / enterShare

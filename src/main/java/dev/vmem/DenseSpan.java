@@ -37,6 +37,12 @@ final class DenseSpan {
     long usedQuanta;
     /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. */
     long freeRuns;
+    /** Free runs by size class in quanta: {@code runs[c]} counts those of {@code [2^c, 2^(c+1))} quanta. */
+    private final long[] runs = new long[64];
+    /** Bit {@code c} set exactly when {@code runs[c] > 0}. */
+    private long runClasses;
+    /** Where {@link #firstInClass} starts looking: just past the block it found last. */
+    private long cursor;
     /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
     long bestRunBase;
     long bestRunSize;
@@ -59,7 +65,7 @@ final class DenseSpan {
         for (int w = 0; w < words; w++) {
             summarize(w);
         }
-        freeRuns = 1;
+        addRun(quanta);
     }
 
     long end() {
@@ -114,6 +120,39 @@ final class DenseSpan {
             bits = used[w];
         }
         return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+    }
+
+    /** The last allocated quantum at or before {@code i}, or -1. */
+    long previousUsed(long i) {
+        if (i < 0) {
+            return -1;
+        }
+        int w = (int) (i >>> 6);
+        long bits = used[w] & (-1L >>> (63 - (i & 63)));
+        if (bits == 0) {
+            w = previousClear(empty, w - 1);
+            if (w < 0) {
+                return -1;
+            }
+            bits = used[w];
+        }
+        return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
+    }
+
+    /** The last word at or before {@code w} whose bit in {@code summary} is clear, or -1. */
+    private static int previousClear(long[] summary, int w) {
+        if (w < 0) {
+            return -1;
+        }
+        int s = w >>> 6;
+        long bits = ~summary[s] & (-1L >>> (63 - (w & 63)));
+        while (bits == 0) {
+            if (--s < 0) {
+                return -1;
+            }
+            bits = ~summary[s];
+        }
+        return (s << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
 
     /** The first start bit in {@code [from, to)}, or {@code to}. */
@@ -218,9 +257,11 @@ final class DenseSpan {
         long i = index(start);
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
-        boolean freeBefore = i > 0 && !isUsed(i - 1);
-        boolean freeAfter = i + k < quanta && !isUsed(i + k);
-        freeRuns += freeBefore && freeAfter ? 1 : !freeBefore && !freeAfter ? -1 : 0;
+        long runStart = previousUsed(i - 1) + 1;
+        long runEnd = nextUsed(i + k);
+        removeRun(runEnd - runStart);
+        addRun(i - runStart);
+        addRun(runEnd - i - k);
         setRange(i, i + k, true);
         starts[(int) (i >>> 6)] |= 1L << i;
         allocations++;
@@ -231,13 +272,77 @@ final class DenseSpan {
     void free(long start, long size) {
         long i = index(start);
         long k = size >>> shift;
-        boolean freeBefore = i > 0 && !isUsed(i - 1);
-        boolean freeAfter = i + k < quanta && !isUsed(i + k);
-        freeRuns += freeBefore && freeAfter ? -1 : !freeBefore && !freeAfter ? 1 : 0;
+        long runStart = previousUsed(i - 1) + 1;
+        long runEnd = i + k < quanta && !isUsed(i + k) ? nextUsed(i + k) : i + k;
+        removeRun(i - runStart);
+        removeRun(runEnd - i - k);
+        addRun(runEnd - runStart);
         starts[(int) (i >>> 6)] &= ~(1L << i);
         setRange(i, i + k, false);
         allocations--;
         usedQuanta -= k;
+    }
+
+    private void addRun(long length) {
+        if (length > 0) {
+            int c = 63 - Long.numberOfLeadingZeros(length);
+            runs[c]++;
+            runClasses |= 1L << c;
+            freeRuns++;
+        }
+    }
+
+    private void removeRun(long length) {
+        if (length > 0) {
+            int c = 63 - Long.numberOfLeadingZeros(length);
+            if (--runs[c] == 0) {
+                runClasses &= ~(1L << c);
+            }
+            freeRuns--;
+        }
+    }
+
+    /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
+    long classesFrom(int from) {
+        return from >= 64 ? 0 : (runClasses << shift) & (-1L << from);
+    }
+
+    /**
+     * The lowest admissible start, for {@code r}, in some free run of size class {@code valueClass} (as
+     * {@link FreeLists} counts values), or {@link Fit#NONE}: the runs are tried from just past the last
+     * block this found, wrapping, so taking one after another costs a few runs each, not a walk from the
+     * span's base.
+     */
+    long firstInClass(int valueClass, Request r) {
+        int c = valueClass - shift;
+        if (c < 0 || c >= 64 || runs[c] == 0) {
+            return Fit.NONE;
+        }
+        long from = cursor < quanta ? cursor : 0;
+        long first = isUsed(from) ? nextFree(from) : previousUsed(from) + 1;
+        if (first >= quanta) {
+            first = nextFree(0);
+        }
+        long seen = 0;
+        long runStart = first;
+        do {
+            long runEnd = nextUsed(runStart);
+            if (63 - Long.numberOfLeadingZeros(runEnd - runStart) == c) {
+                long start = r.lowestWithin(value(runStart), value(runEnd));
+                if (start != Fit.NONE) {
+                    cursor = index(start) + (r.size() >>> shift);
+                    return start;
+                }
+                if (++seen == runs[c]) {
+                    return Fit.NONE;
+                }
+            }
+            runStart = nextFree(runEnd);
+            if (runStart >= quanta) {
+                runStart = nextFree(0);
+            }
+        } while (runStart != first);
+        return Fit.NONE;
     }
 
     private void setRange(long from, long to, boolean value) {
@@ -314,6 +419,18 @@ final class DenseSpan {
                 counted[1] += s >>> shift;
             }
         });
+        long[] perClass = new long[64];
+        visit((b, s, allocated) -> {
+            if (!allocated) {
+                perClass[63 - Long.numberOfLeadingZeros(s >>> shift)]++;
+            }
+        });
+        for (int c = 0; c < 64; c++) {
+            if (perClass[c] != runs[c] || (perClass[c] > 0) != ((runClasses & (1L << c)) != 0)) {
+                problems.add(where + ": " + runs[c] + " free runs counted in class " + c + ", the bitmaps hold "
+                        + perClass[c]);
+            }
+        }
         if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns) {
             problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns
                     + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);

@@ -46,32 +46,49 @@ final class Placement {
      * search starts at that size's class, as Bonwick's vmem_xalloc does; otherwise segments of an
      * unaligned start would be passed over one by one. Only bounded requests (nocross, min, max) may
      * need more than the head. Lower classes are searched first fit only when no sure class has room.
+     * A dense span's free runs count in their classes as if they were on the lists.
      */
     private long instantFit(Request r) {
         boolean plain = r.align() == quantum && r.nocross() == 0 && r.min() == 0 && r.max() == plainMax;
         long slack = r.align() - quantum;
         long need = r.size() <= Long.MAX_VALUE - slack ? r.size() + slack : Long.MAX_VALUE;
         int sure = FreeLists.firstSureClass(need);
-        for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
-            Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
-            if (plain) {
+        long classes = freeLists.classesFrom(sure);
+        for (int i = 0; i < forms.dense.size(); i++) {
+            classes |= forms.dense.get(i).bits.classesFrom(sure);
+        }
+        for (; classes != 0; classes &= classes - 1) {
+            int c = Long.numberOfTrailingZeros(classes);
+            Tag head = freeLists.heads[c];
+            if (head != null && plain) {
                 found = head;
                 return head.base;
             }
             long start = firstFitIn(head, r);
+            if (start == NONE) {
+                start = firstInDense(c, r);
+            }
             if (start != NONE) {
                 return start;
             }
         }
         for (int c = FreeLists.classOf(r.size()); c < sure && c < FreeLists.CLASSES; c++) {
             long start = firstFitIn(freeLists.heads[c], r);
+            if (start == NONE) {
+                start = firstInDense(c, r);
+            }
             if (start != NONE) {
                 return start;
             }
         }
-        // Dense spans are not on the freelists: first fit in each, a few word operations for one quantum.
-        for (DenseTag d : forms.dense) {
-            long start = d.bits.lowest(r, d.base);
+        return NONE;
+    }
+
+    /** A block in a free run of class {@code c} of some dense span, as {@link #firstFitIn} finds one on a list. */
+    private long firstInDense(int c, Request r) {
+        for (int i = 0; i < forms.dense.size(); i++) {
+            DenseTag d = forms.dense.get(i);
+            long start = d.bits.firstInClass(c, r);
             if (start != NONE) {
                 found = d;
                 return start;
@@ -122,7 +139,13 @@ final class Placement {
         long bestSize = listStart == NONE ? Long.MAX_VALUE : found.size;
         long bestBase = listStart == NONE ? Long.MAX_VALUE : found.base;
         long bestStart = listStart;
+        int lowest = FreeLists.classOf(r.size());
         for (DenseTag d : forms.dense) {
+            long classes = d.bits.classesFrom(lowest);
+            if (classes == 0 || (bestSize != Long.MAX_VALUE
+                    && Long.numberOfTrailingZeros(classes) > FreeLists.classOf(bestSize))) {
+                continue; // no run of this span is as small as the best so far and big enough
+            }
             long start = d.bits.bestFit(r);
             if (start != NONE && (d.bits.bestRunSize < bestSize
                     || (d.bits.bestRunSize == bestSize && d.bits.bestRunBase < bestBase))) {

@@ -93,7 +93,7 @@ final class SpanForms {
     void allocated(DenseTag d) {
         if (d != null) {
             leaveIfDue(d);
-        } else if (++sinceReview >= Math.max(rule.reviewEvery(), e.segments)) {
+        } else if (++sinceReview >= rule.reviewPeriod(e.segments)) {
             review();
         }
     }
@@ -105,7 +105,7 @@ final class SpanForms {
 
     private void leaveIfDue(DenseTag d) {
         DenseSpan b = d.bits;
-        if (b.allocations > 0 && rule.leaves(b.allocations, b.usedQuanta, b.quanta)) {
+        if (rule.leaves(b.allocations, b.usedQuanta, b.quanta)) {
             toList(d);
         }
     }
@@ -114,7 +114,9 @@ final class SpanForms {
     void review() {
         sinceReview = 0;
         long listAllocations = e.table.size();
-        if (listAllocations < rule.enterMinimum()) {
+        // No span can enter unless the list-form allocations as a whole are small enough: then O(1).
+        if (listAllocations < rule.enterMinimum()
+                || (e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations) {
             return;
         }
         int shift = Long.numberOfTrailingZeros(e.quantum);

@@ -1,0 +1,204 @@
+package dev.vmem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Spans in dense form ({@link DenseSpan}) behave exactly as spans of boundary tags: the model runs pass
+ * with spans moving between the forms all the time, NEXT_FIT and BEST_FIT place every block where the
+ * boundary-tag list alone places it, and bad frees are refused with the arena unchanged.
+ */
+class DenseFormTest {
+    /**
+     * Moves spans all the time: any span holding an allocation enters at the review after every allocation,
+     * and leaves after the next operation unless a quarter of it is allocated.
+     */
+    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 40, 4, 1L << 40, 1);
+    /** Moves every span holding an allocation to dense form at once, and keeps it there. */
+    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 40, Long.MAX_VALUE, 1L << 40, 1);
+    private static final List<Arena> CREATED = new ArrayList<>();
+
+    static Arena restless(Arena a) {
+        a.engine.forms.use(RESTLESS);
+        return a;
+    }
+
+    /** The model backend with arenas that use {@code rule}. */
+    static ArenaModelTest.Backend backend(DenseRule rule) {
+        return new ArenaModelTest.Backend() {
+            @Override
+            public VmemArena parent(long parentQ, long base, long size) {
+                Arena a = made(Arena.builder("parent").quantum(parentQ).build());
+                a.addSpan(base, size);
+                return a;
+            }
+
+            @Override
+            public VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum) {
+                Arena.Builder b = Arena.builder(label).quantum(quantum);
+                if (parent != null) {
+                    b.source((Arena) parent).importQuantum(importQuantum);
+                }
+                return made(b.build());
+            }
+
+            private Arena made(Arena a) {
+                a.engine.forms.use(rule);
+                CREATED.add(a);
+                return a;
+            }
+        };
+    }
+
+    static Stream<Arguments> configurations() {
+        List<Arguments> out = new ArrayList<>();
+        for (String rule : List.of("restless", "sticky")) {
+            for (Policy policy : Policy.values()) {
+                for (long quantum : new long[] {1, 4096}) {
+                    out.add(Arguments.of(rule, policy, quantum, false));
+                    out.add(Arguments.of(rule, policy, quantum, true));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @Nested
+    class TheModelRuns {
+        @ParameterizedTest(name = "{0}, {1}, quantum={2}, source={3}")
+        @MethodSource("dev.vmem.DenseFormTest#configurations")
+        void randomOperations_withSpansInBothForms_agreeWithTheModel(String rule, Policy policy, long quantum,
+                                                                     boolean withSource) {
+            long seed = 0xDE45_0000L + policy.ordinal() * 10L + Long.numberOfTrailingZeros(quantum) + (withSource ? 5 : 0)
+                    + (rule.equals("sticky") ? 100 : 0);
+            CREATED.clear();
+            ArenaModelTest.Run run = new ArenaModelTest.Run(backend(rule.equals("sticky") ? STICKY : RESTLESS), seed,
+                    policy, quantum, withSource);
+            run.execute(4000, () -> { });
+            long moves = CREATED.stream().mapToLong(a -> a.engine.forms.moves).sum();
+            System.out.println("dense model " + rule + " " + policy + " q=" + quantum + " source=" + withSource
+                    + " seed=" + seed + ": " + moves + " moves between forms");
+            assertTrue(moves >= (rule.equals("sticky") ? 1 : 1000), "seed=" + seed + ": spans moved between the forms "
+                    + moves + " times");
+        }
+    }
+
+    @Nested
+    class Placements {
+        /**
+         * NEXT_FIT and BEST_FIT, plain and constrained, on two arenas fed the same operations: one kept in
+         * boundary tags, one whose spans move between forms. Every result and every segment list agree.
+         */
+        @ParameterizedTest(name = "quantum={0}")
+        @MethodSource("dev.vmem.DenseFormTest#quanta")
+        void nextFitAndBestFit_placeEveryBlockWhereTheListAlonePlacesIt(long quantum) {
+            long seed = 0xB10C_5EEDL + quantum;
+            System.out.println("dense placements seed=" + seed + " quantum=" + quantum);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            Arena tags = Arena.builder("tags").quantum(quantum).span(0, 3000 * quantum).span(5000 * quantum, 700 * quantum)
+                    .build();
+            tags.engine.forms.use(DenseRule.NEVER);
+            Arena dense = restless(Arena.builder("dense").quantum(quantum).span(0, 3000 * quantum)
+                    .span(5000 * quantum, 700 * quantum).build());
+            List<Long> live = new ArrayList<>();
+            for (int step = 0; step < 6000; step++) {
+                String where = "seed=" + seed + " step=" + step;
+                if (live.isEmpty() || rnd.nextInt(100) < 56) {
+                    Policy policy = rnd.nextBoolean() ? Policy.NEXT_FIT : Policy.BEST_FIT;
+                    long size = (rnd.nextInt(5) == 0 ? 1 + rnd.nextInt(9) : 1) * quantum;
+                    Constraints c = rnd.nextInt(4) != 0 ? Constraints.builder(size).build()
+                            : Constraints.builder(size).align(quantum << rnd.nextInt(4))
+                            .min(rnd.nextInt(3000) * quantum).max(Constraints.NO_MAX).build();
+                    long expected = tags.tryXalloc(c, policy);
+                    long got = dense.tryXalloc(c, policy);
+                    assertEquals(expected, got, where + ": " + policy + " " + c);
+                    if (got != Arena.NONE) {
+                        live.add(got);
+                    }
+                } else {
+                    long base = live.remove(rnd.nextInt(live.size()));
+                    tags.free(base);
+                    dense.free(base);
+                }
+                if (step % 50 == 0) {
+                    assertEquals(tags.segments(), dense.segments(), where);
+                    assertEquals(tags.stats(), dense.stats(), where);
+                    assertEquals(tags.nextFitCursor(), dense.nextFitCursor(), where);
+                }
+            }
+            assertTrue(dense.engine.forms.moves > 20, "the spans moved between forms: " + dense.engine.forms.moves);
+            assertEquals(List.of(), tags.checkInvariants());
+            assertEquals(List.of(), dense.checkInvariants());
+        }
+    }
+
+    static Stream<Long> quanta() {
+        return Stream.of(1L, 8L, 4096L);
+    }
+
+    @Nested
+    class BadFrees {
+        @Test
+        void doubleWrongSizeNeverAllocatedAndForeign_areRefusedWithTheArenaUnchanged() {
+            Arena a = Arena.builder("ids").quantum(1).span(0, 10_000).build();
+            a.engine.forms.use(new DenseRule(2, 10_000, 2, 1_000_000, 8, 1));
+            long[] ids = new long[100];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = a.alloc(1, Policy.NEXT_FIT);
+            }
+            long pair = a.alloc(2, Policy.NEXT_FIT);
+            a.free(ids[50]);
+            assertTrue(a.engine.forms.holding(ids[0]) != null, "the span is dense: " + a.engine.forms.dense);
+            List<Segment> before = a.segments();
+            ArenaStats stats = a.stats();
+            InvalidFreeException twice = assertThrows(InvalidFreeException.class, () -> a.free(ids[50]));
+            assertTrue(twice.getMessage().contains("base=" + ids[50]), twice.getMessage());
+            InvalidFreeException size = assertThrows(InvalidFreeException.class, () -> a.free(pair, 1));
+            assertTrue(size.getMessage().contains("has size=2"), size.getMessage());
+            InvalidFreeException inside = assertThrows(InvalidFreeException.class, () -> a.free(pair + 1));
+            assertTrue(inside.getMessage().contains("not the base of a live allocation"), inside.getMessage());
+            InvalidFreeException never = assertThrows(InvalidFreeException.class, () -> a.free(9_000));
+            assertTrue(never.getMessage().contains("base=9000"), never.getMessage());
+            InvalidFreeException foreign = assertThrows(InvalidFreeException.class, () -> a.free(20_000));
+            assertTrue(foreign.getMessage().contains("is in no span"), foreign.getMessage());
+            assertEquals(before, a.segments());
+            assertEquals(stats, a.stats());
+            assertEquals(List.of(), a.checkInvariants());
+        }
+    }
+
+    @Nested
+    class TheDefaultRule {
+        /** A pool of IDs handed out one by one goes dense, and back to boundary tags when allocations grow. */
+        @Test
+        void idsGoDense_andLargeBlocksBringTheSpanBack() {
+            Arena a = Arena.builder("pids").quantum(1).span(0, 1 << 20).build();
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                ids.add(a.alloc(1, Policy.NEXT_FIT));
+            }
+            assertEquals(1, a.engine.forms.dense.size(), "10,000 single IDs in 2^20: dense");
+            assertEquals(0, a.engine.table.size(), "no boundary tag holds an allocation");
+            for (int i = 0; i < 5000; i++) {
+                a.alloc(64, Policy.INSTANT_FIT);
+            }
+            assertEquals(0, a.engine.forms.dense.size(), "a mean over 8 quanta per allocation: boundary tags again");
+            for (long id : ids) {
+                a.free(id);
+            }
+            assertEquals(List.of(), a.checkInvariants());
+            assertEquals(5000, a.stats().liveAllocations());
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.vmem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link DenseSpan} against a model kept as a sorted map of allocations: every search it answers with
+ * word operations is compared, after every step of a seeded random run, with a scan of the model.
+ */
+class DenseSpanTest {
+
+    @ParameterizedTest(name = "quanta={0}, quantum={1}, seed={2}")
+    @CsvSource({"1, 1, 1", "63, 1, 2", "64, 8, 3", "65, 1, 4", "200, 4096, 5", "4097, 1, 6", "10000, 2, 7"})
+    void randomOperations_agreeWithAModel(long quanta, long quantum, long seed) {
+        System.out.println("DenseSpanTest seed=" + seed + " quanta=" + quanta);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long base = quantum * 1000;
+        DenseSpan d = new DenseSpan(base, quanta * quantum, quantum);
+        TreeMap<Long, Long> model = new TreeMap<>(); // start index -> length in quanta
+        int steps = (int) Math.min(20_000, 40 * quanta + 200);
+        for (int step = 0; step < steps; step++) {
+            String where = "seed=" + seed + " step=" + step;
+            boolean[] used = usedOf(model, quanta);
+            if (model.isEmpty() || rnd.nextInt(100) < 55) {
+                long k = 1 + (rnd.nextInt(4) == 0 ? rnd.nextLong(Math.min(quanta, 70)) : rnd.nextLong(2));
+                long from = rnd.nextLong(quanta);
+                long i = firstFreeRun(used, from, k);
+                if (i >= 0) {
+                    d.allocate(d.value(i), k * quantum);
+                    model.put(i, k);
+                }
+            } else {
+                List<Long> starts = new ArrayList<>(model.keySet());
+                long i = starts.get(rnd.nextInt(starts.size()));
+                assertEquals(model.get(i) * quantum, d.sizeAt(d.value(i)), where + ": size of the allocation at " + i);
+                d.free(d.value(i), model.remove(i) * quantum);
+            }
+            used = usedOf(model, quanta);
+            compare(d, model, used, quanta, quantum, rnd, where);
+        }
+    }
+
+    private static void compare(DenseSpan d, TreeMap<Long, Long> model, boolean[] used, long quanta, long quantum,
+                                SplittableRandom rnd, String where) {
+        List<String> problems = new ArrayList<>();
+        d.check("span", problems);
+        assertEquals(List.of(), problems, where);
+        assertEquals(model.size(), d.allocations, where + ": allocations");
+        for (int probe = 0; probe < 8; probe++) {
+            long i = rnd.nextLong(quanta + 1);
+            assertEquals(scan(used, i, false), d.nextFree(i), where + ": nextFree(" + i + ")");
+            assertEquals(scan(used, i, true), d.nextUsed(i), where + ": nextUsed(" + i + ")");
+            long before = -1;
+            for (long j = Math.min(i, quanta - 1); j >= 0; j--) {
+                if (used[(int) j]) {
+                    before = j;
+                    break;
+                }
+            }
+            assertEquals(before, d.previousUsed(Math.min(i, quanta - 1)), where + ": previousUsed(" + i + ")");
+            long expectedSize = model.containsKey(i) ? model.get(i) * quantum : Fit.NONE;
+            assertEquals(expectedSize, d.sizeAt(d.value(i)), where + ": sizeAt(" + i + ")");
+        }
+        // A single quantum not aligned: the run walk; a request for two quanta aligned to 2: constraints.
+        Request one = Request.plain(quantum, quantum, Policy.NEXT_FIT);
+        long from = d.value(rnd.nextLong(quanta));
+        long expected = scanFit(used, d.index(from), 1, 1);
+        assertEquals(expected < 0 ? Fit.NONE : d.value(expected), d.lowest(one, from), where + ": lowest one from " + from);
+        Request two = new Request(2 * quantum, 2 * quantum, 0, 0, 0, Fit.roundDown(Constraints.NO_MAX, quantum),
+                Policy.NEXT_FIT);
+        // The base is 1000 quanta, even, so alignment to two quanta is alignment of the index.
+        long expectedTwo = scanFit(used, d.index(from), 2, 2);
+        assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.lowest(two, from), where + ": lowest two from "
+                + from);
+        // Best fit for one quantum: the smallest free run, the lowest on a tie.
+        long bestBase = -1;
+        long bestLength = Long.MAX_VALUE;
+        for (long i = 0; i < quanta; ) {
+            if (used[(int) i]) {
+                i++;
+                continue;
+            }
+            long end = scan(used, i, true);
+            if (end - i < bestLength) {
+                bestLength = end - i;
+                bestBase = i;
+            }
+            i = end;
+        }
+        long best = d.bestFit(one);
+        assertEquals(bestBase < 0 ? Fit.NONE : d.value(bestBase), best, where + ": best fit of one");
+        if (bestBase >= 0) {
+            assertEquals(bestLength * quantum, d.bestRunSize, where + ": best run size");
+            int c = FreeLists.classOf(bestLength * quantum);
+            long inClass = d.firstInClass(c, one);
+            assertTrue(inClass != Fit.NONE, where + ": a run of class " + c + " exists");
+            long i = d.index(inClass);
+            long end = scan(used, i, true);
+            assertTrue(!used[(int) i] && (i == 0 || used[(int) i - 1]) && FreeLists.classOf((end - i) * quantum) == c,
+                    where + ": firstInClass(" + c + ") gave " + inClass + ", not the start of a run of that class");
+            assertTrue((d.classesFrom(c) & (1L << c)) != 0, where + ": class " + c + " is listed");
+        }
+    }
+
+    private static boolean[] usedOf(TreeMap<Long, Long> model, long quanta) {
+        boolean[] used = new boolean[(int) quanta];
+        model.forEach((i, k) -> {
+            for (long j = i; j < i + k; j++) {
+                used[(int) j] = true;
+            }
+        });
+        return used;
+    }
+
+    /** The first index at or after {@code i} that is used (or free), or the end. */
+    private static long scan(boolean[] used, long i, boolean wantUsed) {
+        for (long j = i; j < used.length; j++) {
+            if (used[(int) j] == wantUsed) {
+                return j;
+            }
+        }
+        return used.length;
+    }
+
+    /** The lowest index at or after {@code from}, a multiple of {@code align}, starting {@code k} free quanta. */
+    private static long scanFit(boolean[] used, long from, long k, long align) {
+        for (long i = from; i + k <= used.length; i++) {
+            if (i % align != 0) {
+                continue;
+            }
+            boolean free = true;
+            for (long j = i; j < i + k && free; j++) {
+                free = !used[(int) j];
+            }
+            if (free) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long firstFreeRun(boolean[] used, long from, long k) {
+        long i = scanFit(used, from, k, 1);
+        return i >= 0 ? i : scanFit(used, 0, k, 1);
+    }
+}
