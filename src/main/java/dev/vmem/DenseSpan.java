@@ -9,10 +9,12 @@ import java.util.List;
  * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
  * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
  *
- * <p>Two summary levels, one bit per bitmap word, make the searches word operations: {@link #full} marks
+ * <p>Two summaries, one bit per bitmap word, make the searches word operations: {@link #full} marks
  * words with no free quantum (skipped when looking for free space) and {@link #empty} words with none
- * allocated (skipped when looking for the end of a free run). Bits past the span's end are used and
- * start nothing, so no search needs a bound check inside a word.
+ * allocated (skipped when looking for the end of a free run). Each has a top level, one bit per summary
+ * word that is all ones, so a search crosses 262,144 quanta of full (or empty) space per word it reads:
+ * a pool held full behind its cursor costs no more to search than an empty one. Bits past the span's
+ * end are used and start nothing, so no search needs a bound check inside a word.
  *
  * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not
  * thread-safe: the arena's lock is held.
@@ -30,6 +32,8 @@ final class DenseSpan {
     private final long[] starts;
     private final long[] full;
     private final long[] empty;
+    private final long[] fullTop;
+    private final long[] emptyTop;
 
     /** Live allocations in the span. */
     long allocations;
@@ -58,6 +62,8 @@ final class DenseSpan {
         this.starts = new long[words];
         this.full = new long[(words + 63) >>> 6];
         this.empty = new long[(words + 63) >>> 6];
+        this.fullTop = new long[(full.length + 63) >>> 6];
+        this.emptyTop = new long[(full.length + 63) >>> 6];
         int tail = (int) (quanta & 63);
         if (tail != 0) {
             used[words - 1] = -1L << tail;
@@ -96,7 +102,7 @@ final class DenseSpan {
         int w = (int) (i >>> 6);
         long bits = ~used[w] & (-1L << i);
         if (bits == 0) {
-            w = nextClear(full, w + 1);
+            w = nextClear(full, fullTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
@@ -113,7 +119,7 @@ final class DenseSpan {
         int w = (int) (i >>> 6);
         long bits = used[w] & (-1L << i);
         if (bits == 0) {
-            w = nextClear(empty, w + 1);
+            w = nextClear(empty, emptyTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
@@ -130,7 +136,7 @@ final class DenseSpan {
         int w = (int) (i >>> 6);
         long bits = used[w] & (-1L >>> (63 - (i & 63)));
         if (bits == 0) {
-            w = previousClear(empty, w - 1);
+            w = previousClear(empty, emptyTop, w - 1);
             if (w < 0) {
                 return -1;
             }
@@ -139,15 +145,16 @@ final class DenseSpan {
         return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
 
-    /** The last word at or before {@code w} whose bit in {@code summary} is clear, or -1. */
-    private static int previousClear(long[] summary, int w) {
+    /** The last word at or before {@code w} whose bit in {@code summary} (over {@code top}) is clear, or -1. */
+    private static int previousClear(long[] summary, long[] top, int w) {
         if (w < 0) {
             return -1;
         }
         int s = w >>> 6;
         long bits = ~summary[s] & (-1L >>> (63 - (w & 63)));
-        while (bits == 0) {
-            if (--s < 0) {
+        if (bits == 0) {
+            s = previousClearBit(top, s - 1);
+            if (s < 0) {
                 return -1;
             }
             bits = ~summary[s];
@@ -155,26 +162,48 @@ final class DenseSpan {
         return (s << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
 
-    /** The first start bit in {@code [from, to)}, or {@code to}. */
-    private long nextStart(long from, long to) {
-        for (long i = from; i < to; i = (i | 63) + 1) {
-            long bits = starts[(int) (i >>> 6)] & (-1L << i);
-            if (bits != 0) {
-                return Math.min(to, (i & ~63L) + Long.numberOfTrailingZeros(bits));
-            }
+    /** The last clear bit of {@code bitmap} at or before {@code i}, or -1. */
+    private static int previousClearBit(long[] bitmap, int i) {
+        if (i < 0) {
+            return -1;
         }
-        return to;
+        int t = i >>> 6;
+        long bits = ~bitmap[t] & (-1L >>> (63 - (i & 63)));
+        while (bits == 0) {
+            if (--t < 0) {
+                return -1;
+            }
+            bits = ~bitmap[t];
+        }
+        return (t << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
 
-    /** The first word at or after {@code w} whose bit in {@code summary} is clear, or at least {@link #words}. */
-    private int nextClear(long[] summary, int w) {
+    /** The first clear bit of {@code bitmap} at or after {@code i}, or at least {@code 64 * bitmap.length}. */
+    private static int nextClearBit(long[] bitmap, int i) {
+        int t = i >>> 6;
+        if (t >= bitmap.length) {
+            return bitmap.length << 6;
+        }
+        long bits = ~bitmap[t] & (-1L << i);
+        while (bits == 0) {
+            if (++t == bitmap.length) {
+                return bitmap.length << 6;
+            }
+            bits = ~bitmap[t];
+        }
+        return (t << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The first word at or after {@code w} whose bit in {@code summary} (over {@code top}) is clear, or at least {@link #words}. */
+    private int nextClear(long[] summary, long[] top, int w) {
         int s = w >>> 6;
         if (s >= summary.length) {
             return words;
         }
         long bits = ~summary[s] & (-1L << w);
-        while (bits == 0) {
-            if (++s == summary.length) {
+        if (bits == 0) {
+            s = nextClearBit(top, s + 1);
+            if (s >= summary.length) {
                 return words;
             }
             bits = ~summary[s];
@@ -191,8 +220,19 @@ final class DenseSpan {
         if (!isStart(i)) {
             return Fit.NONE;
         }
-        long runEnd = nextFree(i + 1);
-        return (nextStart(i + 1, runEnd) - i) << shift;
+        return (allocationEnd(i) - i) << shift;
+    }
+
+    /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
+    private long allocationEnd(long i) {
+        for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
+            int w = (int) (j >>> 6);
+            long bits = (starts[w] | ~used[w]) & (-1L << j);
+            if (bits != 0) {
+                return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+            }
+        }
+        return quanta;
     }
 
     /**
@@ -366,6 +406,10 @@ final class DenseSpan {
         int s = w >>> 6;
         full[s] = used[w] == -1L ? full[s] | bit : full[s] & ~bit;
         empty[s] = used[w] == 0 ? empty[s] | bit : empty[s] & ~bit;
+        long topBit = 1L << s;
+        int t = s >>> 6;
+        fullTop[t] = full[s] == -1L ? fullTop[t] | topBit : fullTop[t] & ~topBit;
+        emptyTop[t] = empty[s] == -1L ? emptyTop[t] | topBit : emptyTop[t] & ~topBit;
     }
 
     /** What {@link #visit} reports: one segment of the span, in address order. */
@@ -380,8 +424,7 @@ final class DenseSpan {
             long next;
             boolean allocated = isUsed(i);
             if (allocated) {
-                long runEnd = nextFree(i + 1);
-                next = nextStart(i + 1, runEnd);
+                next = allocationEnd(i);
             } else {
                 next = nextUsed(i);
             }
@@ -406,6 +449,11 @@ final class DenseSpan {
                     & (w == words - 1 ? ~padding : -1L);
             if ((firstOfRuns & ~starts[w]) != 0) {
                 problems.add(where + ": a run of allocated quanta without a start in word " + w);
+            }
+            int s = w >>> 6;
+            if (((fullTop[s >>> 6] >>> s) & 1) != (full[s] == -1L ? 1 : 0)
+                    || ((emptyTop[s >>> 6] >>> s) & 1) != (empty[s] == -1L ? 1 : 0)) {
+                problems.add(where + ": the top summary bits over word " + w + " are wrong");
             }
             boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
             boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
@@ -439,6 +487,6 @@ final class DenseSpan {
 
     /** Bytes held by the bitmaps and summaries. */
     long footprint() {
-        return 8L * (2L * words + 2L * full.length);
+        return 8L * (2L * words + 2L * full.length + 2L * fullTop.length);
     }
 }

@@ -47,6 +47,42 @@ class DenseSpanTest {
         }
     }
 
+    /**
+     * Long stretches wholly allocated or wholly free, which only the top summary level crosses in a few
+     * reads: every search agrees with a scan, and the check finds the summaries consistent.
+     */
+    @ParameterizedTest(name = "seed={0}")
+    @CsvSource({"11", "12", "13"})
+    void fullAndEmptyStretches_searchAsAScanDoes(long seed) {
+        System.out.println("DenseSpanTest stretches seed=" + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long quanta = (1 << 20) + rnd.nextInt(5000);
+        DenseSpan d = new DenseSpan(0, quanta, 1);
+        TreeMap<Long, Long> model = new TreeMap<>();
+        for (long i = 0; i + 65_536 <= quanta; i += 65_536) {
+            if (rnd.nextInt(3) != 0) { // about two thirds of the 64 Ki stretches allocated, whole
+                d.allocate(i, 65_536);
+                model.put(i, 65_536L);
+            }
+        }
+        for (int round = 0; round < 40; round++) {
+            String where = "seed=" + seed + " round=" + round;
+            if (rnd.nextBoolean() && !model.isEmpty()) {
+                List<Long> starts = new ArrayList<>(model.keySet());
+                long i = starts.get(rnd.nextInt(starts.size()));
+                d.free(i, model.remove(i));
+            } else {
+                long i = rnd.nextLong(quanta);
+                boolean[] used = usedOf(model, quanta);
+                if (!used[(int) i]) {
+                    d.allocate(i, 1);
+                    model.put(i, 1L);
+                }
+            }
+            compare(d, model, usedOf(model, quanta), quanta, 1, rnd, where);
+        }
+    }
+
     private static void compare(DenseSpan d, TreeMap<Long, Long> model, boolean[] used, long quanta, long quantum,
                                 SplittableRandom rnd, String where) {
         List<String> problems = new ArrayList<>();

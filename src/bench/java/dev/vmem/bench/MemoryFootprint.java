@@ -4,10 +4,15 @@ import dev.vmem.Arena;
 import dev.vmem.Policy;
 
 /**
- * Heap bytes per live segment, from heap deltas: builds an arena of 1,000,000 segments (500,000
- * allocated IDs alternating with 500,000 free gaps) and divides the growth of the used heap after full
- * GCs by the segment count; then the same with a quantum cache for single IDs, whose slabs keep one bit
- * per cached ID, per live ID. Run with a fixed heap so GC settles:
+ * Heap bytes from heap deltas after full GCs, in three arenas of 1,000,000 segments:
+ * <ul>
+ *   <li>an ID pool (quantum 1, size-1 allocations) of 2,000,000 IDs, every other one live (50% occupancy):
+ *       a span in dense form, so bytes per ID of the span, and per live ID;</li>
+ *   <li>the same with a quantum cache for single IDs (slabs of 63 IDs, one bit per cached ID);</li>
+ *   <li>blocks of 16 quanta alternating with free gaps of 16: too large for the dense form, so bytes per
+ *       boundary-tag segment.</li>
+ * </ul>
+ * Run with a fixed heap so GC settles:
  *
  * <pre>
  *   java -Xms2g -Xmx2g -cp target/benchmarks.jar dev.vmem.bench.MemoryFootprint
@@ -29,28 +34,31 @@ public final class MemoryFootprint {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        measure(0);
-        measure(1);
+        measure(0, 1); // warms up the code paths: one-time allocations of the JDK would count otherwise
+        measure(0, 1);
+        measure(1, 1);
+        measure(0, 16);
     }
 
-    /** Without caches: bytes per segment. With a cache for single IDs: bytes per live ID. */
-    static void measure(long qcacheMax) throws InterruptedException {
-        int ids = 1_000_000;
+    /** An arena of {@code 1,000,000} segments of {@code size} quanta, every other one allocated. */
+    static void measure(long qcacheMax, long size) throws InterruptedException {
+        long segmentsWanted = 1_000_000;
         long before = usedAfterGc();
-        Arena arena = Arena.builder("ids").quantum(1).qcacheMax(qcacheMax).span(0, 2L * ids).build();
-        for (int i = 0; i < ids; i++) {
-            arena.alloc(1, Policy.INSTANT_FIT);
+        Arena arena = Arena.builder("ids").quantum(1).qcacheMax(qcacheMax).span(0, segmentsWanted * size).build();
+        for (long i = 0; i < segmentsWanted; i++) {
+            arena.alloc(size, Policy.INSTANT_FIT);
         }
-        for (int i = 0; i < ids; i += 2) {
+        for (long i = 0; i < segmentsWanted * size; i += 2 * size) {
             arena.free(i);
         }
         long after = usedAfterGc();
         long growth = after - before;
         long segments = arena.stats().segments();
         long live = arena.stats().liveAllocations();
-        System.out.printf("qcacheMax=%d: segments=%d live=%d heap growth=%d bytes: %.1f bytes per segment, "
-                + "%.1f per live ID%n", qcacheMax, segments, live, growth, (double) growth / segments,
-                (double) growth / live);
+        System.out.printf("size=%d qcacheMax=%d: span=%d segments=%d live=%d heap growth=%d bytes: %.2f bytes per "
+                + "value of the span, %.1f per segment, %.1f per live allocation%n", size, qcacheMax,
+                segmentsWanted * size, segments, live, growth, (double) growth / (segmentsWanted * size),
+                (double) growth / segments, (double) growth / live);
         if (arena.checkInvariants().isEmpty()) {
             System.out.println("arena sound");
         }
