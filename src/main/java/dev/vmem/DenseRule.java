@@ -26,9 +26,17 @@ package dev.vmem;
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long leaveShare, long leaveMean,
                  long reviewEvery) {
 
+    /** The means are multiplied by counts of at most {@link DenseSpan#MAX_QUANTA}: kept below 2^36, no overflow. */
+    DenseRule {
+        if (enterMean < 0 || enterMean > 1L << 36 || leaveMean < 0 || leaveMean > 1L << 36 || enterShare < 1
+                || leaveShare < 1) {
+            throw new IllegalArgumentException("bad dense rule " + enterMean + " " + leaveMean);
+        }
+    }
+
     static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 1024, 8, 0);
     /** Never dense: the boundary-tag list alone. */
-    static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, Long.MAX_VALUE, 1L << 36, Long.MAX_VALUE);
 
     /** Allocations between reviews of an arena of {@code segments} segments. */
     long reviewPeriod(long segments) {
@@ -40,7 +48,13 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long leaveS
                 && usedQuanta <= enterMean * allocations;
     }
 
-    boolean leaves(long allocations, long usedQuanta, long quanta) {
-        return allocations < quanta / leaveShare || usedQuanta > leaveMean * allocations;
+    /** Whether a dense span leaves; {@code below} is {@link #leaveBelow} of its size, worked out once. */
+    boolean leaves(long allocations, long usedQuanta, long below) {
+        return allocations < below || usedQuanta > leaveMean * allocations;
+    }
+
+    /** Fewer live allocations than this make a span of {@code quanta} leave dense form. */
+    long leaveBelow(long quanta) {
+        return quanta / leaveShare;
     }
 }

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A span in dense form: two bits per quantum instead of a boundary tag per segment. Bit {@code i} of
- * {@link #used} says quantum {@code i} is allocated; bit {@code i} of {@link #starts} says an allocation
+ * {@code used} says quantum {@code i} is allocated; bit {@code i} of {@code starts} says an allocation
  * begins there. An allocation is a run of used bits from its start bit up to the next start bit or the
  * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
  * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
@@ -28,8 +28,11 @@ final class DenseSpan {
     final long quanta;
     private final int shift;
     private final int words;
-    private final long[] used;
-    private final long[] starts;
+    /**
+     * The two bitmaps interleaved, word {@code w} of {@code used} at {@code 2w} and of {@code starts} at
+     * {@code 2w + 1}: a free touches both, and so reads one cache line instead of two.
+     */
+    private final long[] bitmaps;
     private final long[] full;
     private final long[] empty;
     private final long[] fullTop;
@@ -58,20 +61,29 @@ final class DenseSpan {
         this.quanta = size >>> shift;
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.words = (int) ((quanta + 63) >>> 6);
-        this.used = new long[words];
-        this.starts = new long[words];
+        this.bitmaps = new long[2 * words];
         this.full = new long[(words + 63) >>> 6];
         this.empty = new long[(words + 63) >>> 6];
         this.fullTop = new long[(full.length + 63) >>> 6];
         this.emptyTop = new long[(full.length + 63) >>> 6];
         int tail = (int) (quanta & 63);
         if (tail != 0) {
-            used[words - 1] = -1L << tail;
+            bitmaps[usedAt(words - 1)] = -1L << tail;
         }
         for (int w = 0; w < words; w++) {
             summarize(w);
         }
         addRun(quanta);
+    }
+
+    /** Where word {@code w} of the used bitmap is in {@link #bitmaps}. */
+    private static int usedAt(int w) {
+        return w << 1;
+    }
+
+    /** Where word {@code w} of the starts bitmap is in {@link #bitmaps}. */
+    private static int startsAt(int w) {
+        return (w << 1) | 1;
     }
 
     long end() {
@@ -87,11 +99,11 @@ final class DenseSpan {
     }
 
     boolean isUsed(long i) {
-        return (used[(int) (i >>> 6)] & (1L << i)) != 0;
+        return (bitmaps[usedAt((int) (i >>> 6))] & (1L << i)) != 0;
     }
 
     boolean isStart(long i) {
-        return (starts[(int) (i >>> 6)] & (1L << i)) != 0;
+        return (bitmaps[startsAt((int) (i >>> 6))] & (1L << i)) != 0;
     }
 
     /** The first free quantum at or after {@code i}, or {@link #quanta}. */
@@ -100,13 +112,13 @@ final class DenseSpan {
             return quanta;
         }
         int w = (int) (i >>> 6);
-        long bits = ~used[w] & (-1L << i);
+        long bits = ~bitmaps[usedAt(w)] & (-1L << i);
         if (bits == 0) {
             w = nextClear(full, fullTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
-            bits = ~used[w];
+            bits = ~bitmaps[usedAt(w)];
         }
         return ((long) w << 6) + Long.numberOfTrailingZeros(bits);
     }
@@ -117,13 +129,13 @@ final class DenseSpan {
             return quanta;
         }
         int w = (int) (i >>> 6);
-        long bits = used[w] & (-1L << i);
+        long bits = bitmaps[usedAt(w)] & (-1L << i);
         if (bits == 0) {
             w = nextClear(empty, emptyTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
-            bits = used[w];
+            bits = bitmaps[usedAt(w)];
         }
         return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
     }
@@ -134,13 +146,13 @@ final class DenseSpan {
             return -1;
         }
         int w = (int) (i >>> 6);
-        long bits = used[w] & (-1L >>> (63 - (i & 63)));
+        long bits = bitmaps[usedAt(w)] & (-1L >>> (63 - (i & 63)));
         if (bits == 0) {
             w = previousClear(empty, emptyTop, w - 1);
             if (w < 0) {
                 return -1;
             }
-            bits = used[w];
+            bits = bitmaps[usedAt(w)];
         }
         return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
@@ -227,7 +239,7 @@ final class DenseSpan {
     private long allocationEnd(long i) {
         for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
             int w = (int) (j >>> 6);
-            long bits = (starts[w] | ~used[w]) & (-1L << j);
+            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
             if (bits != 0) {
                 return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
             }
@@ -297,13 +309,14 @@ final class DenseSpan {
         long i = index(start);
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
-        long runStart = previousUsed(i - 1) + 1;
-        long runEnd = nextUsed(i + k);
+        // The free run holding the block: its neighbours are usually in the same word, so look there first.
+        long runStart = i == 0 || isUsed(i - 1) ? i : previousUsed(i - 1) + 1;
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : nextUsed(i + k);
         removeRun(runEnd - runStart);
         addRun(i - runStart);
         addRun(runEnd - i - k);
         setRange(i, i + k, true);
-        starts[(int) (i >>> 6)] |= 1L << i;
+        bitmaps[startsAt((int) (i >>> 6))] |= 1L << i;
         allocations++;
         usedQuanta += k;
     }
@@ -312,12 +325,12 @@ final class DenseSpan {
     void free(long start, long size) {
         long i = index(start);
         long k = size >>> shift;
-        long runStart = previousUsed(i - 1) + 1;
-        long runEnd = i + k < quanta && !isUsed(i + k) ? nextUsed(i + k) : i + k;
+        long runStart = i == 0 || isUsed(i - 1) ? i : previousUsed(i - 1) + 1;
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : nextUsed(i + k);
         removeRun(i - runStart);
         removeRun(runEnd - i - k);
         addRun(runEnd - runStart);
-        starts[(int) (i >>> 6)] &= ~(1L << i);
+        bitmaps[startsAt((int) (i >>> 6))] &= ~(1L << i);
         setRange(i, i + k, false);
         allocations--;
         usedQuanta -= k;
@@ -396,20 +409,28 @@ final class DenseSpan {
             if (w == last) {
                 mask &= -1L >>> (63 - ((to - 1) & 63));
             }
-            used[w] = value ? used[w] | mask : used[w] & ~mask;
-            summarize(w);
+            long before = bitmaps[usedAt(w)];
+            bitmaps[usedAt(w)] = value ? before | mask : before & ~mask;
+            // The summaries change only when a word becomes, or stops being, all free or all used.
+            if (before == 0 || before == -1L || bitmaps[usedAt(w)] == 0 || bitmaps[usedAt(w)] == -1L) {
+                summarize(w);
+            }
         }
     }
 
     private void summarize(int w) {
         long bit = 1L << w;
         int s = w >>> 6;
-        full[s] = used[w] == -1L ? full[s] | bit : full[s] & ~bit;
-        empty[s] = used[w] == 0 ? empty[s] | bit : empty[s] & ~bit;
-        long topBit = 1L << s;
-        int t = s >>> 6;
-        fullTop[t] = full[s] == -1L ? fullTop[t] | topBit : fullTop[t] & ~topBit;
-        emptyTop[t] = empty[s] == -1L ? emptyTop[t] | topBit : emptyTop[t] & ~topBit;
+        long wasFull = full[s];
+        long wasEmpty = empty[s];
+        full[s] = bitmaps[usedAt(w)] == -1L ? wasFull | bit : wasFull & ~bit;
+        empty[s] = bitmaps[usedAt(w)] == 0 ? wasEmpty | bit : wasEmpty & ~bit;
+        if (wasFull == -1L || full[s] == -1L || wasEmpty == -1L || empty[s] == -1L) {
+            long topBit = 1L << s;
+            int t = s >>> 6;
+            fullTop[t] = full[s] == -1L ? fullTop[t] | topBit : fullTop[t] & ~topBit;
+            emptyTop[t] = empty[s] == -1L ? emptyTop[t] | topBit : emptyTop[t] & ~topBit;
+        }
     }
 
     /** What {@link #visit} reports: one segment of the span, in address order. */
@@ -437,17 +458,17 @@ final class DenseSpan {
     void check(String where, List<String> problems) {
         int tail = (int) (quanta & 63);
         long padding = tail == 0 ? 0 : -1L << tail;
-        if ((used[words - 1] & padding) != padding || (starts[words - 1] & padding) != 0) {
+        if ((bitmaps[usedAt(words - 1)] & padding) != padding || (bitmaps[startsAt(words - 1)] & padding) != 0) {
             problems.add(where + ": the bits past the span's end are not used-and-unstarted");
         }
         long[] counted = new long[3];
         for (int w = 0; w < words; w++) {
-            if ((starts[w] & ~used[w]) != 0) {
+            if ((bitmaps[startsAt(w)] & ~bitmaps[usedAt(w)]) != 0) {
                 problems.add(where + ": a start bit on a free quantum in word " + w);
             }
-            long firstOfRuns = used[w] & ~((used[w] << 1) | (w == 0 ? 0 : used[w - 1] >>> 63))
+            long firstOfRuns = bitmaps[usedAt(w)] & ~((bitmaps[usedAt(w)] << 1) | (w == 0 ? 0 : bitmaps[usedAt(w - 1)] >>> 63))
                     & (w == words - 1 ? ~padding : -1L);
-            if ((firstOfRuns & ~starts[w]) != 0) {
+            if ((firstOfRuns & ~bitmaps[startsAt(w)]) != 0) {
                 problems.add(where + ": a run of allocated quanta without a start in word " + w);
             }
             int s = w >>> 6;
@@ -457,7 +478,7 @@ final class DenseSpan {
             }
             boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
             boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
-            if (isFull != (used[w] == -1L) || isEmpty != (used[w] == 0)) {
+            if (isFull != (bitmaps[usedAt(w)] == -1L) || isEmpty != (bitmaps[usedAt(w)] == 0)) {
                 problems.add(where + ": the summary bits of word " + w + " are wrong");
             }
         }

@@ -7,9 +7,12 @@ package dev.vmem;
  */
 final class DenseTag extends Tag {
     final DenseSpan bits;
+    /** Fewer live allocations than this move the span back to boundary tags (the rule's, worked out once). */
+    final long leaveBelow;
 
-    DenseTag(DenseSpan bits) {
+    DenseTag(DenseSpan bits, long leaveBelow) {
         super(DENSE, bits.base, bits.end() - bits.base);
         this.bits = bits;
+        this.leaveBelow = leaveBelow;
     }
 }

@@ -105,7 +105,7 @@ final class SpanForms {
 
     private void leaveIfDue(DenseTag d) {
         DenseSpan b = d.bits;
-        if (rule.leaves(b.allocations, b.usedQuanta, b.quanta)) {
+        if (rule.leaves(b.allocations, b.usedQuanta, d.leaveBelow)) {
             toList(d);
         }
     }
@@ -143,7 +143,7 @@ final class SpanForms {
     /** Replaces the tags of the span after {@code marker} by one dense tag. */
     void toDense(Tag marker) {
         DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum);
-        DenseTag d = new DenseTag(b);
+        DenseTag d = new DenseTag(b, rule.leaveBelow(b.quanta));
         dense.add(d); // may grow the list: before any link changes
         for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
             if (t.type == Tag.ALLOCATED) {

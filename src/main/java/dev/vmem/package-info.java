@@ -44,6 +44,16 @@
  *       carves the chosen segment.</li>
  *   <li><b>Boundary tags</b> ({@code Tag}): one 48-byte node per span marker and segment, on the
  *       segment list and, by type, on a freelist or a table chain.</li>
+ *   <li><b>Dense spans</b> ({@code DenseSpan}, {@code DenseTag}): a span may instead be held as two
+ *       bitmaps, one bit per quantum for "allocated" and one for "an allocation starts here", with two
+ *       summary levels (a bit per bitmap word that is full, and one per word that is empty, each with a
+ *       top level over it). The span's segments are then implicit: an allocation runs from its start bit
+ *       to the next start bit or free quantum, a free segment is a maximal run of free quanta. In the
+ *       segment list the span marker is followed by one dense tag instead of its segments; free runs are
+ *       counted by size class (for INSTANT_FIT's class rule and to skip spans in BEST_FIT) but are on no
+ *       freelist, and the allocations are in no table. About a quarter of a byte per quantum whatever the
+ *       span holds, against some 54 bytes per live allocation (plus a free tag per gap) as boundary tags.
+ *       See "Dense spans" below for when a span takes which form.</li>
  *   <li><b>Quantum caches</b> ({@code QuantumCache}, optional, {@code qcacheMax}): one cache per size
  *       of 1 to {@code qcacheMax / quantum} quanta. A cache carves blocks from slabs, each slab one
  *       allocation of 63 blocks in the segment list, aligned to the next power of two above its size;
@@ -62,6 +72,30 @@
  * when no free range of the arena admits the block and the source cannot supply one. A constrained
  * INSTANT_FIT starts at the class of {@code size + align - quantum}, every member of which holds an
  * aligned block.
+ *
+ * <h3>Dense spans</h3>
+ * The form of a span never changes a result: both forms hold the same segments, and every search of a
+ * dense span answers what a walk of those segments would (NEXT_FIT the lowest fitting start at or after
+ * the rotor, BEST_FIT the smallest fitting free segment, lowest on a tie; INSTANT_FIT takes a free run of
+ * the first class that surely fits, counting the dense spans' runs with the freelists). {@code SpanForms}
+ * moves spans between the forms by {@code DenseRule}:
+ * <ul>
+ *   <li><b>In</b>: a span of at most 2^26 quanta enters dense form when it holds at least 64 live
+ *       allocations, at least one per 256 quanta, of at most 2 quanta on average. The list-form spans are
+ *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
+ *       is more; a review that finds the list-form allocations too large on average costs O(1), one that
+ *       does not walks the list-form segments (at most two segment visits per allocation, amortised).</li>
+ *   <li><b>Out</b>: a dense span goes back to boundary tags at the operation that leaves it with fewer
+ *       than one live allocation per 1,024 quanta, or more than 8 quanta per allocation on average.</li>
+ *   <li>The gap between the two sets of bounds (256 against 1,024, 2 against 8) is the hysteresis: a span
+ *       that moved one way needs its live allocations to fall fourfold, or their mean size to grow
+ *       fourfold, to move back. A move costs O(segments of the span + quanta / 64) once.</li>
+ *   <li>Costs in dense form: allocating or freeing a block of {@code k} quanta is O(1 + k / 64) word
+ *       operations, plus the search for the run boundaries (word operations over the summaries); NEXT_FIT
+ *       and a single-quantum INSTANT_FIT find free space in a few word operations; BEST_FIT and a
+ *       constrained search visit the span's free runs in address order (BEST_FIT stops at the first run
+ *       of exactly the request's size, and skips a span with no run of a class small enough to win).</li>
+ * </ul>
  *
  * <h3>Quantum caches</h3>
  * INSTANT_FIT and BEST_FIT allocations of up to {@code qcacheMax} go to the cache of their size; NEXT_FIT
@@ -89,6 +123,11 @@
  *       sum of the imported spans; the segment count matches the list.</li>
  *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
  *       not retired; the slab table and the count of slabs made and given back agree with the caches.</li>
+ *   <li>A dense tag follows its span marker alone and covers the span; its bits past the span's end are
+ *       allocated and start nothing; every run of allocated quanta begins with a start bit and no start
+ *       bit is on a free quantum; the summary and top bits match the words; its counts of allocations,
+ *       allocated quanta and free runs (by class) match the bitmaps; the engine counts each dense span
+ *       and its allocations once.</li>
  * </ol>
  *
  * <h3>Where each rule is decided</h3>
@@ -99,6 +138,8 @@
  *       import;</li>
  *   <li>where a block goes under each policy: {@code Placement};</li>
  *   <li>carving, coalescing, spans, the rotor and the counters: {@code ArenaEngine};</li>
+ *   <li>which form a span has, and moving it: {@code DenseRule} and {@code SpanForms}; the dense form's
+ *       searches: {@code DenseSpan};</li>
  *   <li>what to ask the source for, and when to give a span back: {@code ImportPlan} and
  *       {@code Importer};</li>
  *   <li>the quantum caches: {@code QuantumCaches} (per arena) and {@code QuantumCache} (per size),

@@ -24,9 +24,9 @@ class DenseFormTest {
      * Moves spans all the time: any span holding an allocation enters at the review after every allocation,
      * and leaves after the next operation unless a quarter of it is allocated.
      */
-    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 40, 4, 1L << 40, 1);
+    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 36, 4, 1L << 36, 1);
     /** Moves every span holding an allocation to dense form at once, and keeps it there. */
-    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 40, Long.MAX_VALUE, 1L << 40, 1);
+    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 36, Long.MAX_VALUE, 1L << 36, 1);
     private static final List<Arena> CREATED = new ArrayList<>();
 
     static Arena restless(Arena a) {
@@ -176,6 +176,68 @@ class DenseFormTest {
             assertEquals(stats, a.stats());
             assertEquals(List.of(), a.checkInvariants());
         }
+    }
+
+    @Nested
+    class Concurrency {
+        /**
+         * Four threads hand single IDs out and back under every policy on an arena whose span is dense (and,
+         * with the restless rule, moves between forms): no value is ever held twice, and at the end the
+         * figures match what the threads hold.
+         */
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("dev.vmem.DenseFormTest#rules")
+        void threadsSharingADenseArena_neverGetOneValueTwice(String ruleName) throws Exception {
+            long seed = 0xC0C0_0000L + ruleName.length();
+            System.out.println("dense concurrency seed=" + seed + " rule=" + ruleName);
+            Arena a = Arena.builder("ids").quantum(1).span(0, 1 << 14).build();
+            a.engine.forms.use(ruleName.equals("sticky") ? STICKY : RESTLESS);
+            java.util.concurrent.ConcurrentHashMap<Long, Integer> held = new java.util.concurrent.ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                threads.add(new Thread(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed + id);
+                    List<Long> mine = new ArrayList<>();
+                    try {
+                        for (int i = 0; i < 20_000; i++) {
+                            if (mine.isEmpty() || rnd.nextInt(100) < 55) {
+                                long v = a.tryAlloc(1 + (rnd.nextInt(8) == 0 ? 1 : 0), Policy.values()[rnd.nextInt(3)]);
+                                if (v != Arena.NONE) {
+                                    Integer other = held.putIfAbsent(v, id);
+                                    if (other != null) {
+                                        throw new AssertionError("value " + v + " handed to thread " + id
+                                                + " while thread " + other + " holds it");
+                                    }
+                                    mine.add(v);
+                                }
+                            } else {
+                                long v = mine.remove(rnd.nextInt(mine.size()));
+                                held.remove(v);
+                                a.free(v);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join(60_000);
+                assertTrue(!t.isAlive(), "a thread did not finish in 60 s");
+            }
+            assertEquals(List.of(), failures, "seed=" + seed);
+            assertEquals(held.size(), a.stats().liveAllocations(), "seed=" + seed);
+            assertEquals(List.of(), a.checkInvariants(), "seed=" + seed);
+        }
+    }
+
+    static Stream<String> rules() {
+        return Stream.of("sticky", "restless");
     }
 
     @Nested
