@@ -587,6 +587,27 @@ class VmemCommandIT {
 
         private long printedSoFar;
 
+        /** An exhausted alloc --count exits 3 and says how many it allocated; each of them is printed and durable. */
+        @Test
+        void allocCount_stoppedByExhaustion_saysHowManyItAllocated(@TempDir Path work) throws Exception {
+            for (String level : List.of("sync", "buffered")) {
+                Path store = work.resolve(level);
+                ok(work, store, "create", "p", "--quantum", "1", "--span", "0:10");
+                Result r = run(work, store, "alloc", "p", "3", "--count", "5", "--durability", level);
+                assertOneErrorLine(r, ExitCode.EXHAUSTED.code, "3");
+                assertTrue(r.err.contains("stopped after allocating 3 of 5"), r.describe());
+                assertEquals(List.of("0", "3", "6"), r.outLines(), r.describe());
+                try (VmemStore s = VmemStore.open(store)) {
+                    PersistentArena p = s.arena("p");
+                    assertEquals(List.of(0L, 3L, 6L), p.segments().stream()
+                            .filter(seg -> seg.kind() == Segment.Kind.ALLOCATED).map(Segment::base).toList(),
+                            level + ": exactly the printed bases are in the store");
+                    assertEquals(List.of(), p.checkInvariants());
+                    assertEquals(List.of(), s.verify());
+                }
+            }
+        }
+
         @Test
         void everyCommandThatWritesTakesDurabilityInAnyCase_andTheHelpSaysWhatEachLevelPromises(@TempDir Path work)
                 throws Exception {
