@@ -30,7 +30,8 @@ final class SvgMap {
     static final int COLUMN = 2;
     private static final int COLUMNS = WIDTH / COLUMN;
     private static final int LEVELS = 8;
-    private static final int TOP = 110;
+    private static final int MIN_LEVEL = 3;
+    private static final int TOP = 140;
     private static final String CACHED_COLOR = "#f0c060";
 
     private SvgMap() {
@@ -91,8 +92,10 @@ final class SvgMap {
         text(svg, LEFT, 80, "legend", "One band per span, scaled to its full width, addresses in hex below; hover over "
                 + "a run for its kind, base, end and size.", 12);
         text(svg, LEFT, 95, "legend", String.format(Locale.ROOT, "Every run is drawn at least %s px wide, so a "
-                + "single value in a huge span stays visible. Spans of more than %d runs are shaded by %d px column "
-                + "(darker: more allocated).", fmt(MIN_WIDTH), MAX_RUNS, COLUMN), 12);
+                + "single value in a huge span stays visible (and looks wider than it is).", fmt(MIN_WIDTH)), 12);
+        text(svg, LEFT, 110, "legend", String.format(Locale.ROOT, "Spans of more than %d runs are shaded by %d px "
+                + "column instead: the darker, the more of it allocated; any allocation makes a column darker than "
+                + "free.", MAX_RUNS, COLUMN), 12);
     }
 
     private static void drawSpan(StringBuilder svg, int y, Segment span, List<Segment> runs) {
@@ -125,8 +128,10 @@ final class SvgMap {
                 }
                 width = Math.max(MIN_WIDTH, width);
                 double x = Math.min(LEFT + (run.base() - span.base()) * scale, LEFT + WIDTH - width);
+                // Adjacent allocations stay apart by a hairline where there is room for one.
+                String edge = width >= 4 * MIN_WIDTH ? " stroke=\"white\" stroke-width=\"0.5\"" : "";
                 svg.append(String.format(Locale.ROOT, "<rect class=\"run\" x=\"%s\" y=\"%d\" width=\"%s\" height=\"%d\" "
-                        + "fill=\"%s\">", fmt(x), y, fmt(width), BAND, runColor(run.kind())));
+                        + "fill=\"%s\"%s>", fmt(x), y, fmt(width), BAND, runColor(run.kind()), edge));
                 title(svg, describe(run));
                 svg.append("</rect>\n");
             }
@@ -209,7 +214,10 @@ final class SvgMap {
         }
     }
 
-    /** A column with anything allocated is never the free shade, nor one with anything free the full one. */
+    /**
+     * The shade of a column: a column with anything allocated is clearly darker than a free one (at least
+     * {@link #MIN_LEVEL}), and one with anything free is not the full shade.
+     */
     private static int level(double share) {
         if (share <= 0) {
             return 0;
@@ -217,7 +225,7 @@ final class SvgMap {
         if (share >= 1) {
             return LEVELS - 1;
         }
-        return (int) Math.max(1, Math.min(LEVELS - 2, Math.round(share * (LEVELS - 1))));
+        return (int) Math.max(MIN_LEVEL, Math.min(LEVELS - 2, Math.round(share * (LEVELS - 1))));
     }
 
     private static String runColor(Segment.Kind kind) {
