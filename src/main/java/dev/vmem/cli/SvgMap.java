@@ -25,9 +25,9 @@ final class SvgMap {
     static final int GAP = 44;
     static final int MAX_BANDS = 64;
     static final int MAX_RUNS = 500;
-    static final double MIN_WIDTH = 2;
+    static final int MIN_WIDTH = 2;
     /** Width of a column where a band is shaded: {@link #MIN_WIDTH}, so both ways draw nothing thinner. */
-    static final int COLUMN = 2;
+    static final int COLUMN = MIN_WIDTH;
     private static final int COLUMNS = WIDTH / COLUMN;
     private static final int LEVELS = 8;
     private static final int MIN_LEVEL = 3;
@@ -91,8 +91,8 @@ final class SvgMap {
         }
         text(svg, LEFT, 80, "legend", "One band per span, scaled to its full width, addresses in hex below; hover over "
                 + "a run for its kind, base, end and size.", 12);
-        text(svg, LEFT, 95, "legend", String.format(Locale.ROOT, "Every run is drawn at least %s px wide, so a "
-                + "single value in a huge span stays visible (and looks wider than it is).", fmt(MIN_WIDTH)), 12);
+        text(svg, LEFT, 95, "legend", String.format(Locale.ROOT, "Every run is drawn at least %d px wide, so a "
+                + "single value in a huge span stays visible (and looks wider than it is).", MIN_WIDTH), 12);
         text(svg, LEFT, 110, "legend", String.format(Locale.ROOT, "Spans of more than %d runs are shaded by %d px "
                 + "column instead: the darker, the more of it allocated; any allocation makes a column darker than "
                 + "free.", MAX_RUNS, COLUMN), 12);

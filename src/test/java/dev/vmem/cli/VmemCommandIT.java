@@ -718,7 +718,7 @@ class VmemCommandIT {
             assertEquals("allocated: base 0x8000000000 (549755813888), end 0x8000000001 (549755813889), size 0x1 (1)",
                     SvgMapTest.title(allocated.get(0)));
             String legend = doc.getDocumentElement().getTextContent();
-            assertTrue(legend.contains("at least " + (int) SvgMap.MIN_WIDTH + " px wide"), legend);
+            assertTrue(legend.contains("at least " + SvgMap.MIN_WIDTH + " px wide"), legend);
             try (VmemStore s = VmemStore.open(store)) {
                 SvgMapTest.assertAxesMatchSpans(doc, s.arena("h").segments());
                 assertEquals(List.of(), s.verify());
