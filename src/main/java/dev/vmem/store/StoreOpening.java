@@ -30,6 +30,7 @@ final class StoreOpening {
                     StoreDirectory.create(hooks.files(), dir);
                 }
                 int version = StoreDirectory.checkFormat(dir);
+                FileModes.warnIfOthersCanWrite(dir);
                 Recovery.Result recovered = Recovery.recover(dir, version);
                 VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version);
                 if (version < StoreFormat.VERSION) {
