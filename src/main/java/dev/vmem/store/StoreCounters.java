@@ -115,7 +115,8 @@ final class StoreCounters {
             took = Optional.of(Duration.ofNanos(lastCheckpointNanos));
         }
         return new StoreStats(appendedSeq, durableSeq, rotorMoves, rotorWaits, journal,
-                new StoreStats.CheckpointStats(written, checkpointFailures, age, took), Duration.ofNanos(recoveryNanos));
+                new StoreStats.CheckpointStats(written, checkpointFailures, age, took),
+                Duration.ofNanos(recoveryNanos));
     }
 
     /** The size of the journal's files; a segment deleted while they are listed counts for nothing. */
