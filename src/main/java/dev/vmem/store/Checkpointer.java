@@ -108,8 +108,7 @@ final class Checkpointer implements AutoCloseable {
 
     /** Writes a checkpoint now. Returns whether it succeeded; failures are logged, never thrown. */
     synchronized boolean checkpoint() {
-        CheckpointEvent event = new CheckpointEvent();
-        event.begin();
+        Object event = StoreEvents.checkpointBegins();
         long started = System.nanoTime();
         long pending = bytesSince.get();
         StoreImage image;

@@ -192,8 +192,7 @@ final class GroupCommit {
         StoreFiles.Channel segment = log.current();
         IOException error = null;
         long bytes = counters.fsyncStarting();
-        FsyncEvent event = new FsyncEvent();
-        event.begin();
+        Object event = StoreEvents.fsyncBegins();
         long started = System.nanoTime();
         lock.unlock();
         try {
@@ -267,8 +266,7 @@ final class GroupCommit {
         endGathering();
         List<Waiter> woken = new ArrayList<>();
         long bytes = counters.fsyncStarting();
-        FsyncEvent event = new FsyncEvent();
-        event.begin();
+        Object event = StoreEvents.fsyncBegins();
         long started = System.nanoTime();
         try {
             force.run();

@@ -10,9 +10,8 @@ import java.util.Optional;
 
 /**
  * A store's running figures (see {@link StoreStats}), counted where the work happens, and its JFR events
- * ({@link FsyncEvent}, {@link CheckpointEvent}, {@link RecoveryEvent}), committed with them. Nothing here is on
- * the path of a unit but {@link #wrote}, a volatile add under a lock the writer holds anyway; the rest runs
- * once per fsync, checkpoint or open. An event costs a small allocation and a check while no recording wants it.
+ * ({@link StoreEvents}), ended with them. Nothing here is on the path of a unit but {@link #wrote}, a volatile add
+ * under a lock the writer holds anyway; the rest runs once per fsync, checkpoint or open.
  *
  * <h2>Assumptions and guarantees</h2>
  * Each figure has one writer at a time: {@link #wrote} is called under the journal's write lock,
@@ -53,24 +52,23 @@ final class StoreCounters {
         return bytes;
     }
 
-    /** An fsync started with {@code event} begun made {@code units} units durable in {@code nanos}. */
-    void fsynced(FsyncEvent event, long units, long bytes, long nanos) {
+    /**
+     * An fsync made {@code units} units durable in {@code nanos}; {@code event} is what {@link StoreEvents#fsyncBegins}
+     * returned before it, {@code bytes} what {@link #fsyncStarting} did.
+     */
+    void fsynced(Object event, long units, long bytes, long nanos) {
         fsyncs++;
         fsyncedUnits += units;
         fsyncNanos += nanos;
-        if (event.shouldCommit()) {
-            event.store = store;
-            event.units = units;
-            event.bytes = bytes;
-            event.commit();
-        }
+        StoreEvents.fsynced(event, store, units, bytes);
     }
 
     /**
-     * A checkpoint begun with {@code event} at {@code started} ({@link System#nanoTime}) ended: written, at journal
-     * sequence {@code seq} with {@code arenas} arenas, or failed.
+     * A checkpoint begun at {@code started} ({@link System#nanoTime}; {@code event} from
+     * {@link StoreEvents#checkpointBegins}) ended: written, at journal sequence {@code seq} with {@code arenas}
+     * arenas, or failed.
      */
-    void checkpointed(CheckpointEvent event, long started, boolean written, long seq, int arenas) {
+    void checkpointed(Object event, long started, boolean written, long seq, int arenas) {
         long end = System.nanoTime();
         if (written) {
             lastCheckpointNanos = end - started;
@@ -79,28 +77,16 @@ final class StoreCounters {
         } else {
             checkpointFailures++;
         }
-        if (event.shouldCommit()) {
-            event.store = store;
-            event.sequence = seq;
-            event.arenas = arenas;
-            event.outcome = written ? CheckpointEvent.WRITTEN : CheckpointEvent.FAILED;
-            event.commit();
-        }
+        StoreEvents.checkpointed(event, store, written, seq, arenas);
     }
 
-    /** The open begun with {@code event} at {@code started} ({@link System#nanoTime}) recovered {@code report}. */
-    void recovered(RecoveryEvent event, long started, RecoveryReport report) {
+    /**
+     * The open begun at {@code started} ({@link System#nanoTime}; {@code event} from
+     * {@link StoreEvents#recoveryBegins}) recovered {@code report}.
+     */
+    void recovered(Object event, long started, RecoveryReport report) {
         recoveryNanos = System.nanoTime() - started;
-        if (event.shouldCommit()) {
-            event.store = store;
-            event.checkpointSequence = report.checkpointSeq();
-            event.recordsReplayed = report.replayed();
-            event.recordsCut = report.cut().map(RecoveryReport.LostTail::units).orElse(0L);
-            event.bytesCut = report.cut().map(RecoveryReport.LostTail::bytes).orElse(0L);
-            event.acknowledgedLost = report.lostAcknowledged().map(RecoveryReport.LostUnits::units).orElse(0L);
-            event.rotorSkips = report.rotorSkips().size();
-            event.commit();
-        }
+        StoreEvents.recovered(event, store, report);
     }
 
     /** The figures now, with those that the store's journal and rotor marks keep. */

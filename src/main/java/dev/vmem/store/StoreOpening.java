@@ -20,8 +20,7 @@ final class StoreOpening {
     /** See {@link VmemStore#open(StoreOptions)}. */
     static VmemStore open(StoreOptions options, StoreHooks hooks) {
         Path dir = options.directory();
-        RecoveryEvent event = new RecoveryEvent();
-        event.begin();
+        Object event = StoreEvents.recoveryBegins();
         long started = System.nanoTime();
         try {
             StoreDirectory.prepare(hooks.files(), dir, options.createIfMissing());
