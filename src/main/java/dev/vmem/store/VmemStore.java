@@ -254,7 +254,10 @@ public final class VmemStore implements AutoCloseable {
         unit.syncAll();
     }
 
-    /** What the store has done since it opened: for monitoring, and for the durability trade-off. */
+    /**
+     * What the store has done since it opened: for monitoring (what {@link StoreMXBean} shows), and for the
+     * durability trade-off. Takes no lock; reads the journal directory's listing for the journal's size.
+     */
     public StoreStats stats() {
         return counters.stats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
     }
