@@ -65,7 +65,7 @@ final class VmemCommand {
     /** Opens the store; the command's defaults (config/vmem.properties) shape the options. */
     VmemStore openStore(boolean createIfMissing, Durability durability) {
         StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing)
-                .durability(durability).build();
+                .durability(durability).jmx(false).build(); // nobody watches a one-shot command over JMX
         return VmemStore.open(options);
     }
 

@@ -42,10 +42,12 @@ final class Checkpointer implements AutoCloseable {
     private final AtomicLong bytesSince = new AtomicLong();
     private final AtomicBoolean queued = new AtomicBoolean();
     private final ScheduledExecutorService executor;
+    private final StoreCounters counters;
 
     Checkpointer(Path dir, long[] generationSeqs, long epoch, StoreImage recovered, Journal journal,
-            StoreOptions options, StoreHooks hooks, Supplier<StoreImage> snapshot) {
+            StoreOptions options, StoreHooks hooks, Supplier<StoreImage> snapshot, StoreCounters counters) {
         this.dir = dir;
+        this.counters = counters;
         this.generationSeqs = generationSeqs.clone();
         this.epoch = epoch;
         this.checkpointedFailures = failuresIn(recovered);
@@ -106,6 +108,7 @@ final class Checkpointer implements AutoCloseable {
 
     /** Writes a checkpoint now. Returns whether it succeeded; failures are logged, never thrown. */
     synchronized boolean checkpoint() {
+        Object event = StoreEvents.checkpointBegins();
         long started = System.nanoTime();
         long pending = bytesSince.get();
         StoreImage image;
@@ -139,10 +142,12 @@ final class Checkpointer implements AutoCloseable {
             checkpointedMarks = marks;
             journal.checkpointed(image.seq, Math.min(generationSeqs[0], generationSeqs[1]));
             bytesSince.addAndGet(-pending);
+            counters.checkpointed(event, started, true, image.seq, image.arenas.size());
             LOG.info("checkpoint {} of {} at journal sequence {} ({} arenas) in {} ms", g, dir, image.seq,
                     image.arenas.size(), (System.nanoTime() - started) / 1_000_000);
             return true;
         } catch (IOException | RuntimeException e) {
+            counters.checkpointed(event, started, false, image.seq, image.arenas.size());
             LOG.warn("checkpoint {} of {} failed; the journal keeps every record and the store stays usable: {}",
                     g, dir, e.toString());
             return false;
