@@ -71,12 +71,14 @@ public final class VmemMain {
         return message.replace('\n', ' ');
     }
 
-    /** config/logback.xml when present, else the bundled quiet default; --verbose raises the level to INFO. */
+    /**
+     * config/logback.xml when present, else the quiet default that {@link CommandLogging} sets up in code;
+     * --verbose raises the store's level to INFO.
+     */
     static void configureLogging(boolean verbose) {
-        if (System.getProperty("logback.configurationFile") == null) {
-            Path config = Path.of("config", "logback.xml");
-            System.setProperty("logback.configurationFile",
-                    Files.isRegularFile(config) ? config.toString() : "dev/vmem/cli/logback-default.xml");
+        Path config = Path.of("config", "logback.xml");
+        if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(config)) {
+            System.setProperty("logback.configurationFile", config.toString());
         }
         if (verbose && System.getProperty("vmem.log.level") == null) {
             System.setProperty("vmem.log.level", "INFO");
