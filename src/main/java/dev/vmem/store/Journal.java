@@ -343,6 +343,22 @@ final class Journal implements AutoCloseable {
     }
 
     /**
+     * Bytes of records that the next open would read, written or buffered; {@link Long#MAX_VALUE} once the
+     * journal spans more than one segment (then it is big, or a checkpoint is about to let a segment go).
+     */
+    long heldBytes() {
+        writes.lock();
+        try {
+            synchronized (segments) {
+                return segments.size() == 1 ? position - StoreFormat.SEGMENT_HEADER_BYTES + buffer.position()
+                        : Long.MAX_VALUE;
+            }
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /**
      * After a verified checkpoint: the head records it, the segments all of whose records are at or below
      * {@code coveredSeq} (in both generations) are deleted, and the next append starts a new segment so
      * that this one can go after the next checkpoint. Neither the current segment nor the one the head

@@ -362,7 +362,10 @@ public final class VmemStore implements AutoCloseable {
         }
     }
 
-    /** Writes a final checkpoint (unless the store stopped after a failure), closes the files, unlocks. */
+    /**
+     * Writes a final checkpoint (unless the store stopped after a failure, or the journal is small enough for
+     * the next open to replay: see {@link Checkpointer#neededAtClose()}), closes the files, unlocks.
+     */
     @Override
     public void close() {
         mutation.lock();
@@ -375,7 +378,7 @@ public final class VmemStore implements AutoCloseable {
         }
         keeper.close();
         checkpointer.close();
-        if (!unit.stopped()) {
+        if (!unit.stopped() && checkpointer.neededAtClose()) {
             mutation.lock();
             try {
                 // The last checkpoint first forces the journal: with every acknowledged unit durable, the exact
