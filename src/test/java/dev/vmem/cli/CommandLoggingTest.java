@@ -13,7 +13,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The logging set up in code says what config/logback.xml says, and steps aside for a named file. */
+/** The logging set up in code says what config/logback-example.xml says, and steps aside for a named file. */
 class CommandLoggingTest {
     @AfterEach
     void clearProperties() {
@@ -43,6 +43,33 @@ class CommandLoggingTest {
         assertEquals(1, stderr.getCopyOfAttachedFiltersList().size());
     }
 
+    /** The file users copy to change the logging describes exactly what the command sets up without it. */
+    @Test
+    void theExampleFile_configuresWhatTheCodeDoes() throws Exception {
+        for (String level : new String[] {null, "INFO"}) {
+            if (level != null) {
+                System.setProperty("vmem.log.level", level);
+            }
+            LoggerContext code = configured(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+            LoggerContext file = new LoggerContext();
+            ch.qos.logback.classic.joran.JoranConfigurator joran = new ch.qos.logback.classic.joran.JoranConfigurator();
+            joran.setContext(file);
+            joran.doConfigure(java.nio.file.Path.of("config", "logback-example.xml").toFile());
+            for (String name : new String[] {"dev.vmem", "dev.vmem.store.Journal", "org.mapdb", Logger.ROOT_LOGGER_NAME}) {
+                assertEquals(file.getLogger(name).getEffectiveLevel(), code.getLogger(name).getEffectiveLevel(),
+                        name + " with vmem.log.level=" + level);
+            }
+            ConsoleAppender<?> fromFile = assertInstanceOf(ConsoleAppender.class,
+                    file.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR"));
+            ConsoleAppender<?> fromCode = assertInstanceOf(ConsoleAppender.class,
+                    code.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR"));
+            assertEquals(fromFile.getTarget(), fromCode.getTarget());
+            assertEquals(((PatternLayoutEncoder) fromFile.getEncoder()).getPattern(),
+                    ((PatternLayoutEncoder) fromCode.getEncoder()).getPattern());
+            file.stop();
+        }
+    }
+
     @Test
     void verbose_raisesTheStoresLevelOnly() {
         System.setProperty("vmem.log.level", "INFO");
@@ -53,7 +80,7 @@ class CommandLoggingTest {
 
     @Test
     void aNamedConfigurationFile_isLeftToLogback() {
-        System.setProperty("logback.configurationFile", "config/logback.xml");
+        System.setProperty("logback.configurationFile", "config/logback-example.xml");
         LoggerContext context = configured(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
         assertNull(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR"));
     }
