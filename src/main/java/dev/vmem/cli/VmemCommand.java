@@ -14,8 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vmem}: operate and inspect vmem stores. */
+/**
+ * {@code vmem}: operate and inspect vmem stores. Every subcommand inherits -h/--help and -V/--version
+ * from here (declared, so the completion script and the man pages see them too).
+ */
 @Command(name = "vmem", mixinStandardHelpOptions = true, versionProvider = VmemCommand.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
                 DropCommand.class,
@@ -80,7 +84,9 @@ final class VmemCommand {
         @Override
         public String[] getVersion() {
             Package p = VmemCommand.class.getPackage();
-            String v = p == null ? null : p.getImplementationVersion();
+            // The jar's manifest; else what the build passes when it generates the man pages from the classes.
+            String v = p == null || p.getImplementationVersion() == null ? System.getProperty("vmem.version")
+                    : p.getImplementationVersion();
             return new String[] {"vmem " + (v == null ? "(development build)" : v) + ", store format "
                     + dev.vmem.store.StoreFormat.VERSION};
         }

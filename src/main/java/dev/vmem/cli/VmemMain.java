@@ -28,12 +28,8 @@ public final class VmemMain {
      * a one-shot command, and for each line of {@code vmem shell}.
      */
     static CommandLine commandLine(VmemCommand root, PrintWriter out, PrintWriter err, boolean verbose) {
+        // Every error points at 'vmem COMMAND --help': each subcommand inherits it (and -h) from VmemCommand.
         CommandLine cl = new CommandLine(root);
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            // Every error points at 'vmem COMMAND --help': each subcommand answers it (and -h) with its usage.
-            sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
-                    .description("Show this help message and exit.").build());
-        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, badArgs) -> {
