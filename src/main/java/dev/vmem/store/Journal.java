@@ -316,23 +316,7 @@ final class Journal implements AutoCloseable {
      */
     private void startSegment() throws IOException {
         long first = nextSeq;
-        Path file = segmentFile(first);
-        StoreFiles.Channel seg = files.open(file);
-        try {
-            seg.truncate(0);
-            seg.write(StoreFormat.segmentHeader(first), 0);
-            seg.force();
-            files.syncDirectory(dir);
-        } catch (IOException e) {
-            try {
-                seg.close();
-                files.delete(file);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        current = seg;
+        current = SegmentSpace.create(files, dir, segmentFile(first), first);
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         space.follow(current, position);
         synchronized (segments) {
