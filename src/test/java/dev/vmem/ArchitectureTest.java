@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The arrows of DESIGN.md §6 point one way: cli → store → core. Core knows nothing of MapDB, files,
- * the store, the command or logging backends; the store knows nothing of the command or logback.
+ * the store, the command or logging backends; the store knows nothing of the command, logback or Micrometer.
  */
 class ArchitectureTest {
     private static final Path MAIN = Path.of("src", "main", "java", "dev", "vmem");
@@ -40,12 +40,12 @@ class ArchitectureTest {
     void core_dependsOnNothingButSlf4jApi() throws IOException {
         assertTrue(Files.isDirectory(MAIN), "run from the project directory");
         assertEquals(List.of(), violations(MAIN, false, List.of("dev.vmem.store", "dev.vmem.cli", "org.mapdb",
-                "ch.qos.logback", "picocli", "java.nio.file", "java.io.File", "java.nio.channels")));
+                "ch.qos.logback", "picocli", "java.nio.file", "java.io.File", "java.nio.channels", "io.micrometer")));
     }
 
     @Test
     void store_dependsOnCoreAndMapdbOnly() throws IOException {
         assertEquals(List.of(), violations(MAIN.resolve("store"), true, List.of("dev.vmem.cli", "ch.qos.logback",
-                "picocli")));
+                "picocli", "io.micrometer")));
     }
 }

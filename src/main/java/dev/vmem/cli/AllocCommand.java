@@ -1,5 +1,6 @@
 package dev.vmem.cli;
 
+import dev.vmem.ArenaExhaustedException;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
 import dev.vmem.store.Durability;
@@ -46,7 +47,8 @@ final class AllocCommand extends WritingCommand {
     long max;
 
     @Option(names = "--count", paramLabel = "K", defaultValue = "1", converter = Numbers.Count.class,
-            description = "Allocate K blocks (default 1).")
+            description = "Allocate K blocks (default 1). If the arena runs out first, the command stops, says how "
+                    + "many it allocated, and exits 3.")
     int count;
 
     static Policy policy(String text) {
@@ -96,6 +98,8 @@ final class AllocCommand extends WritingCommand {
             }
         }, "vmem-alloc-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        int allocated = 0;
+        ArenaExhaustedException exhausted = null;
         try (Progress progress = Progress.start("alloc", count)) {
             for (int i = 0; i < count; i++) {
                 step.lock();
@@ -103,7 +107,13 @@ final class AllocCommand extends WritingCommand {
                     if (stopping.get()) {
                         return ExitCode.FAILURE.code;
                     }
-                    long base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
+                    long base;
+                    try {
+                        base = constraints.isPlain() ? arena.alloc(size, p) : arena.xalloc(constraints, p);
+                    } catch (ArenaExhaustedException e) {
+                        exhausted = e;
+                        break;
+                    }
                     progress.clear();
                     out.println(base);
                     out.flush();
@@ -116,6 +126,7 @@ final class AllocCommand extends WritingCommand {
                 } finally {
                     step.unlock();
                 }
+                allocated++;
                 progress.step();
             }
         } finally {
@@ -128,6 +139,23 @@ final class AllocCommand extends WritingCommand {
         if (durability() != Durability.SYNC) {
             store.sync();
         }
+        if (exhausted != null) {
+            throw stoppedEarly(exhausted, allocated);
+        }
         return 0;
+    }
+
+    /**
+     * Exhaustion part-way through {@code --count}: the error (exit 3) says how many bases were printed, all of
+     * them durable by now, so that a script knows how many it got without counting lines.
+     */
+    private ArenaExhaustedException stoppedEarly(ArenaExhaustedException e, int allocated) {
+        if (count == 1) {
+            return e;
+        }
+        ArenaExhaustedException told = new ArenaExhaustedException(e.getMessage() + "; stopped after allocating "
+                + allocated + " of " + count + " (each printed)");
+        told.initCause(e);
+        return told;
     }
 }

@@ -9,8 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "map", description = "Write an SVG picture of an arena's address space: spans, allocated and free "
-        + "runs, fragmentation.")
+@Command(name = "map", description = {"Write an SVG picture of an arena's address space: spans, allocated and free "
+        + "runs, fragmentation.",
+        "One band per span with a hex address axis; hovering over a run shows its kind, base, end and size. Nothing "
+                + "is drawn thinner than " + SvgMap.MIN_WIDTH + " px, so one value in a huge span still shows."})
 final class MapCommand extends StoreCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;

@@ -36,6 +36,10 @@ abstract class StoreCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         validate();
+        if (root.session != null) {
+            checkSession(root.session);
+            return run(root.session.store());
+        }
         Path dir = root.storeDirectory();
         boolean fresh = createsStore() && !Files.exists(dir.resolve("FORMAT"));
         boolean dirExisted = Files.exists(dir);
@@ -48,6 +52,17 @@ abstract class StoreCommand implements Callable<Integer> {
                 removeFreshStore(dir, dirExisted); // the store is closed (and unlocked) by now
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, inside {@code vmem shell}, what only opening the store could honour; throws
+     * IllegalArgumentException naming the value.
+     */
+    void checkSession(ShellCommand.Session session) {
+        if (root.store != null) {
+            throw new IllegalArgumentException("--store " + root.store + ": the shell works on store "
+                    + session.store().directory() + " (give --store to vmem shell)");
         }
     }
 

@@ -14,13 +14,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vmem}: operate and inspect vmem stores. */
+/**
+ * {@code vmem}: operate and inspect vmem stores. Every subcommand inherits -h/--help and -V/--version
+ * from here (declared, so the completion script and the man pages see them too).
+ */
 @Command(name = "vmem", mixinStandardHelpOptions = true, versionProvider = VmemCommand.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
                 DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
-                DemoCommand.class, RepairCommand.class},
+                DemoCommand.class, RepairCommand.class, ShellCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal, optionally with K, M, G or T",
                 "(powers of 1024): 4k, 64K, 0x10M.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
@@ -39,6 +43,9 @@ final class VmemCommand {
     boolean verbose;
 
     private Properties config;
+
+    /** The store that {@code vmem shell} keeps open: every command of a shell line works on it. */
+    ShellCommand.Session session;
 
     /** The command's defaults from config/vmem.properties (empty when the file is absent). */
     Properties config() {
@@ -65,7 +72,7 @@ final class VmemCommand {
     /** Opens the store; the command's defaults (config/vmem.properties) shape the options. */
     VmemStore openStore(boolean createIfMissing, Durability durability) {
         StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing)
-                .durability(durability).build();
+                .durability(durability).jmx(false).build(); // nobody watches a one-shot command over JMX
         return VmemStore.open(options);
     }
 
@@ -77,7 +84,9 @@ final class VmemCommand {
         @Override
         public String[] getVersion() {
             Package p = VmemCommand.class.getPackage();
-            String v = p == null ? null : p.getImplementationVersion();
+            // The jar's manifest; else what the build passes when it generates the man pages from the classes.
+            String v = p == null || p.getImplementationVersion() == null ? System.getProperty("vmem.version")
+                    : p.getImplementationVersion();
             return new String[] {"vmem " + (v == null ? "(development build)" : v) + ", store format "
                     + dev.vmem.store.StoreFormat.VERSION};
         }

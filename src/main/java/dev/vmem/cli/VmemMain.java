@@ -20,12 +20,16 @@ public final class VmemMain {
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         configureLogging(verbose);
-        CommandLine cl = new CommandLine(new VmemCommand());
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            // Every error points at 'vmem COMMAND --help': each subcommand answers it (and -h) with its usage.
-            sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
-                    .description("Show this help message and exit.").build());
-        }
+        return commandLine(new VmemCommand(), out, err, verbose).execute(args);
+    }
+
+    /**
+     * The command line of {@code root}, with help on every subcommand and the one-line error messages: for
+     * a one-shot command, and for each line of {@code vmem shell}.
+     */
+    static CommandLine commandLine(VmemCommand root, PrintWriter out, PrintWriter err, boolean verbose) {
+        // Every error points at 'vmem COMMAND --help': each subcommand inherits it (and -h) from VmemCommand.
+        CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, badArgs) -> {
@@ -44,7 +48,7 @@ public final class VmemMain {
             }
             return ExitCode.of(ex).code;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     private static String describe(Throwable e) {
@@ -71,12 +75,14 @@ public final class VmemMain {
         return message.replace('\n', ' ');
     }
 
-    /** config/logback.xml when present, else the bundled quiet default; --verbose raises the level to INFO. */
+    /**
+     * config/logback.xml when present, else the quiet default that {@link CommandLogging} sets up in code;
+     * --verbose raises the store's level to INFO.
+     */
     static void configureLogging(boolean verbose) {
-        if (System.getProperty("logback.configurationFile") == null) {
-            Path config = Path.of("config", "logback.xml");
-            System.setProperty("logback.configurationFile",
-                    Files.isRegularFile(config) ? config.toString() : "dev/vmem/cli/logback-default.xml");
+        Path config = Path.of("config", "logback.xml");
+        if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(config)) {
+            System.setProperty("logback.configurationFile", config.toString());
         }
         if (verbose && System.getProperty("vmem.log.level") == null) {
             System.setProperty("vmem.log.level", "INFO");

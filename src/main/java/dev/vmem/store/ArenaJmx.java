@@ -1,27 +1,20 @@
 package dev.vmem.store;
 
 import dev.vmem.ArenaStats;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import javax.management.JMException;
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a store's arenas registered with the platform MBean server (see {@link ArenaMXBean}): one bean
- * per open arena, gone when the arena is dropped or the store closed. A failure to register is logged,
- * never thrown: JMX is for watching a store, not for running it.
+ * per open arena, gone when the arena is dropped or the store closed (failures: see {@link MBeans}).
  *
  * <p>Assumptions: called under the store's lock.
  */
 final class ArenaJmx {
-    private static final Logger LOG = LoggerFactory.getLogger(ArenaJmx.class);
-
     private final Path store;
     /** Arena names registered with JMX. */
     private final Set<String> names = new HashSet<>();
@@ -66,27 +59,15 @@ final class ArenaJmx {
     }
 
     private static void register(Path store, PersistentArena arena) {
-        try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            ObjectName name = name(store, arena.name());
-            if (!server.isRegistered(name)) {
-                server.registerMBean(new Bean(arena), name);
-            }
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("could not register arena '{}' of {} with JMX: {}", arena.name(), store, e.toString());
-        }
+        MBeans.register(() -> name(store, arena.name()), new Bean(arena), what(store, arena.name()));
     }
 
     private static void unregister(Path store, String arena) {
-        try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            ObjectName name = name(store, arena);
-            if (server.isRegistered(name)) {
-                server.unregisterMBean(name);
-            }
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("could not unregister arena '{}' of {} from JMX: {}", arena, store, e.toString());
-        }
+        MBeans.unregister(() -> name(store, arena), what(store, arena));
+    }
+
+    private static String what(Path store, String arena) {
+        return "arena '" + arena + "' of " + store;
     }
 
     /** The MXBean of one arena: each getter reads one O(1) snapshot of its statistics. */

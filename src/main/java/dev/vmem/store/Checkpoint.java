@@ -53,6 +53,7 @@ final class Checkpoint {
         updateMeta(crc, StoreFormat.VERSION, image.seq, image.epoch, image.arenas.size());
         DB db = open(file, false);
         try {
+            FileModes.restrict(file); // MapDB created it, with the umask's mode
             BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).createOrOpen();
             BTreeMap<Integer, byte[]> arenas = db.treeMap(StoreFormat.MAP_ARENAS, Serializer.INTEGER, Serializer.BYTE_ARRAY)
                     .createOrOpen();

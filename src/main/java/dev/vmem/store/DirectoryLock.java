@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -36,8 +37,9 @@ final class DirectoryLock implements AutoCloseable {
         }
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(dir.resolve(StoreFormat.LOCK_FILE), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            Path file = dir.resolve(StoreFormat.LOCK_FILE);
+            ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    FileModes.forFile(file));
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 throw new StoreLockedException("store is locked: " + dir + " is open in another process");

@@ -37,6 +37,7 @@ final class GroupCommit {
     }
 
     private final Log log;
+    private final StoreCounters counters;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when an fsync ends: {@link #exclusively} waits for the one running. */
     private final Condition synced = lock.newCondition();
@@ -55,10 +56,19 @@ final class GroupCommit {
     private long forceNanos;
     private volatile IOException failure;
 
-    /** @param durableSeq the newest record already durable */
-    GroupCommit(Log log, long durableSeq) {
+    /**
+     * @param durableSeq the newest record already durable
+     * @param counters   told of every fsync and of every record written ({@link #wrote})
+     */
+    GroupCommit(Log log, long durableSeq, StoreCounters counters) {
         this.log = log;
         this.durableSeq = durableSeq;
+        this.counters = counters;
+    }
+
+    /** {@code bytes} of records were written to the current segment; called under the journal's write lock. */
+    void wrote(long bytes) {
+        counters.wrote(bytes);
     }
 
     /** The newest record known to be on disk. */
@@ -181,6 +191,8 @@ final class GroupCommit {
         long target = log.writtenSeq();
         StoreFiles.Channel segment = log.current();
         IOException error = null;
+        long bytes = counters.fsyncStarting();
+        Object event = StoreEvents.fsyncBegins();
         long started = System.nanoTime();
         lock.unlock();
         try {
@@ -190,11 +202,13 @@ final class GroupCommit {
         } finally {
             lock.lock();
         }
-        forceNanos += (System.nanoTime() - started - forceNanos) / 4;
+        long took = System.nanoTime() - started;
+        forceNanos += (took - forceNanos) / 4;
         syncing = false;
         synced.signalAll();
         long batch = target - durableSeq;
         if (error == null) {
+            counters.fsynced(event, batch, bytes, took);
             durableSeq = target;
             gatherUntil = log.writtenSeq() + batch;
         } else {
@@ -251,9 +265,14 @@ final class GroupCommit {
         assert lock.isHeldByCurrentThread() && !syncing : "forceNow outside exclusively";
         endGathering();
         List<Waiter> woken = new ArrayList<>();
+        long bytes = counters.fsyncStarting();
+        Object event = StoreEvents.fsyncBegins();
+        long started = System.nanoTime();
         try {
             force.run();
-            durableSeq = log.writtenSeq();
+            long target = log.writtenSeq();
+            counters.fsynced(event, target - durableSeq, bytes, System.nanoTime() - started);
+            durableSeq = target;
         } catch (IOException e) {
             fail(e);
             throw e;

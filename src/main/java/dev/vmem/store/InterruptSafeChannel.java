@@ -6,6 +6,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * The default {@link StoreFiles.Channel}: a {@link FileChannel} that an interrupt cannot take away. A
@@ -32,8 +34,11 @@ final class InterruptSafeChannel implements StoreFiles.Channel {
         this.ch = openChannel();
     }
 
+    private static final Set<StandardOpenOption> OPTIONS = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.READ);
+
     private FileChannel openChannel() throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        return FileChannel.open(file, OPTIONS, FileModes.forFile(file));
     }
 
     /** Interrupts in a row that one call survives: each reopens the channel and repeats the call. */

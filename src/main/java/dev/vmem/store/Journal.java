@@ -17,12 +17,11 @@ import org.slf4j.LoggerFactory;
  * between callers by its {@link GroupCommit}.
  *
  * <h2>Assumptions and guarantees</h2>
- * {@link #append} is called by one thread at a time (the store serialises
- * mutations); {@link #sync} and {@link #flush} by any number at once. A record is durable once
- * {@code sync(seq)} returns. A record appended as {@code buffered} waits in the journal's buffer until the
- * buffer fills, a record that is not buffered follows it, or a flush; buffered records reach the file in
- * their order, before any later record, so every crash leaves a prefix. A failed write of buffered
- * records (acknowledged already) fails the journal.
+ * {@link #append} is called by one thread at a time (the store serialises mutations); {@link #sync} and
+ * {@link #flush} by any number at once. A record is durable once {@code sync(seq)} returns. A record appended
+ * as {@code buffered} waits in the journal's buffer until the buffer fills, a record that is not buffered
+ * follows it, or a flush; buffered records reach the file in their order, before any later record, so every
+ * crash leaves a prefix. A failed write of buffered records (acknowledged already) fails the journal.
  * After a failed write the file is cut back to the last whole record, and the journal carries on; after a
  * failed fsync, or a failed cut, the journal fails every later call and the store must be reopened. The
  * head is brought up to date at every segment roll, at every checkpoint and every
@@ -80,7 +79,7 @@ final class Journal implements AutoCloseable {
      * makes every record appended durable at least every {@code flushIntervalMs}.
      */
     Journal(Path dir, StoreFiles files, long segmentBytes, JournalReader.Scan scan, StoreHead head,
-            long flushIntervalMs) throws IOException {
+            long flushIntervalMs, StoreCounters counters) throws IOException {
         this.dir = dir;
         this.files = files;
         this.segmentBytes = segmentBytes;
@@ -99,7 +98,7 @@ final class Journal implements AutoCloseable {
             public StoreFiles.Channel current() {
                 return current;
             }
-        }, nextSeq - 1);
+        }, nextSeq - 1, counters);
         for (Path p : scan.discard()) {
             files.delete(p);
         }
@@ -232,6 +231,7 @@ final class Journal implements AutoCloseable {
             }
             throw e instanceof DiskFull ? e : DiskFull.ifShort(files, dir, end - position, e);
         }
+        commits.wrote(end - position);
         position = end;
         space.written(end);
         nextSeq = seq + 1;
@@ -258,6 +258,7 @@ final class Journal implements AutoCloseable {
         } finally {
             buffer.clear();
         }
+        commits.wrote(end - position);
         position = end;
         space.written(end);
         writtenSeq = nextSeq - 1;
@@ -315,29 +316,29 @@ final class Journal implements AutoCloseable {
      */
     private void startSegment() throws IOException {
         long first = nextSeq;
-        Path file = segmentFile(first);
-        StoreFiles.Channel seg = files.open(file);
-        try {
-            seg.truncate(0);
-            seg.write(StoreFormat.segmentHeader(first), 0);
-            seg.force();
-            files.syncDirectory(dir);
-        } catch (IOException e) {
-            try {
-                seg.close();
-                files.delete(file);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        current = seg;
+        current = SegmentSpace.create(files, dir, segmentFile(first), first);
         position = StoreFormat.SEGMENT_HEADER_BYTES;
         space.follow(current, position);
         synchronized (segments) {
             if (segments.isEmpty() || segments.getLast() != first) {
                 segments.addLast(first);
             }
+        }
+    }
+
+    /**
+     * Bytes of records that the next open would read, written or buffered; {@link Long#MAX_VALUE} once the
+     * journal spans more than one segment (then it is big, or a checkpoint is about to let a segment go).
+     */
+    long heldBytes() {
+        writes.lock();
+        try {
+            synchronized (segments) {
+                return segments.size() == 1 ? position - StoreFormat.SEGMENT_HEADER_BYTES + buffer.position()
+                        : Long.MAX_VALUE;
+            }
+        } finally {
+            writes.unlock();
         }
     }
 

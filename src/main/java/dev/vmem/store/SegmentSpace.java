@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The room ahead of the records in the journal's current segment: where the rules for preallocation and for
- * the reserve kept for frees are decided.
+ * the reserve kept for frees are decided, and how a segment file comes to exist ({@link #create}).
  *
  * <h2>Preallocation</h2>
  * An fsync of a file that grew must also commit the new size (a file-system journal commit and a second
@@ -124,6 +124,29 @@ final class SegmentSpace {
             } catch (IOException e) {
                 LOG.debug("journal {} could not preallocate ahead: {}", dir, e.toString());
             }
+        }
+    }
+
+    /**
+     * A new journal segment {@code file} whose first record is {@code first}: its header written and forced,
+     * and its directory entry durable. If any step fails, the file is removed again.
+     */
+    static StoreFiles.Channel create(StoreFiles files, Path dir, Path file, long first) throws IOException {
+        StoreFiles.Channel seg = files.open(file);
+        try {
+            seg.truncate(0);
+            seg.write(StoreFormat.segmentHeader(first), 0);
+            seg.force();
+            files.syncDirectory(dir);
+            return seg;
+        } catch (IOException e) {
+            try {
+                seg.close();
+                files.delete(file);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
     }
 }

@@ -67,6 +67,7 @@ final class StoreDirectory {
                         + StoreFormat.FORMAT_FILE + " file");
             }
         }
+        FileModes.restrict(dir); // it may have existed before the store, with the umask's mode
         Path journal = dir.resolve(StoreFormat.JOURNAL_DIR);
         if (Files.isDirectory(journal)) {
             try (Stream<Path> old = Files.list(journal)) {

@@ -74,7 +74,7 @@ interface StoreFiles {
 
         @Override
         public void createDirectory(Path dir) throws IOException {
-            Files.createDirectory(dir);
+            Files.createDirectory(dir, FileModes.forDirectory(dir));
         }
 
         @Override

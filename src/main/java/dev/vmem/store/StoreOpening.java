@@ -20,6 +20,7 @@ final class StoreOpening {
     /** See {@link VmemStore#open(StoreOptions)}. */
     static VmemStore open(StoreOptions options, StoreHooks hooks) {
         Path dir = options.directory();
+        Object event = StoreEvents.recoveryBegins();
         long started = System.nanoTime();
         try {
             StoreDirectory.prepare(hooks.files(), dir, options.createIfMissing());
@@ -30,8 +31,10 @@ final class StoreOpening {
                     StoreDirectory.create(hooks.files(), dir);
                 }
                 int version = StoreDirectory.checkFormat(dir);
+                FileModes.warnIfOthersCanWrite(dir);
                 Recovery.Result recovered = Recovery.recover(dir, version);
-                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version);
+                StoreCounters counters = new StoreCounters(dir);
+                VmemStore store = new VmemStore(dir, options, hooks, lock, recovered, version, counters);
                 if (version < StoreFormat.VERSION) {
                     // The head exists and the journal writes a new-format segment: the store is now of this version.
                     try {
@@ -51,6 +54,7 @@ final class StoreOpening {
                 LOG.info("opened store {}: {} arenas, {} journal records replayed after checkpoint sequence {}, in {} ms",
                         dir, recovered.image().arenas.size(), recovered.replayed(),
                         recovered.image().seq - recovered.replayed(), (System.nanoTime() - started) / 1_000_000);
+                counters.recovered(event, started, store.recovery());
                 if (recovered.rebuildCheckpoint()) {
                     LOG.warn("store {}: rebuilding a damaged checkpoint from the other generation and the journal", dir);
                     store.rebuildCheckpointSoon();

@@ -26,10 +26,13 @@ import java.util.Objects;
  *                           arena (default 65,536; the step adapts between 1/64 of it and all of it as the rate
  *                           of allocation changes). Only allocations acknowledged before they are fsynced
  *                           (WRITE, BUFFERED) use marks.
+ * @param jmx                register the store's {@link StoreMXBean} and an {@link ArenaMXBean} per arena with the
+ *                           platform MBean server (default true); off, the store never starts JMX, which saves a
+ *                           short-lived process its start-up cost
  */
 public record StoreOptions(Path directory, boolean createIfMissing, long journalSegmentBytes,
         Duration checkpointInterval, long checkpointBytes, Durability durability, Duration flushInterval,
-        long rotorReserve) {
+        long rotorReserve, boolean jmx) {
 
     /** The longest {@link #flushInterval()} accepted. */
     public static final Duration MAX_FLUSH_INTERVAL = Duration.ofMinutes(1);
@@ -75,6 +78,7 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
         private Durability durability = Durability.SYNC;
         private Duration flushInterval = Duration.ofMillis(100);
         private long rotorReserve = 1 << 16;
+        private boolean jmx = true;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -115,9 +119,14 @@ public record StoreOptions(Path directory, boolean createIfMissing, long journal
             return this;
         }
 
+        public Builder jmx(boolean jmx) {
+            this.jmx = jmx;
+            return this;
+        }
+
         public StoreOptions build() {
             return new StoreOptions(directory, createIfMissing, journalSegmentBytes, checkpointInterval,
-                    checkpointBytes, durability, flushInterval, rotorReserve);
+                    checkpointBytes, durability, flushInterval, rotorReserve, jmx);
         }
     }
 }

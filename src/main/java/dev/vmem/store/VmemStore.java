@@ -59,7 +59,8 @@ public final class VmemStore implements AutoCloseable {
     private final ReentrantLock mutation = new ReentrantLock();
     private final ArenaRegistry registry;
     private final StoreVerifier verifier;
-    private final ArenaJmx jmx;
+    private final StoreJmx jmx;
+    private final StoreCounters counters;
     private final Journal journal;
     private final Checkpointer checkpointer;
     private final UnitOfWork unit;
@@ -70,12 +71,13 @@ public final class VmemStore implements AutoCloseable {
     private volatile boolean closed;
 
     VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
-            Recovery.Result recovered, int version) throws IOException {
+            Recovery.Result recovered, int version, StoreCounters counters) throws IOException {
         this.dir = dir;
         this.lock = lock;
         this.registry = new ArenaRegistry(this, dir, this::record);
         this.verifier = new StoreVerifier(dir, registry);
-        this.jmx = new ArenaJmx(dir);
+        this.jmx = new StoreJmx(dir, options.jmx());
+        this.counters = counters;
         List<RecoveryReport.RotorSkip> skips = Recovery.skipToMarks(recovered.image());
         // Rebuild and check the arenas before the journal opens: opening it cuts the journal's tail.
         registry.restore(recovered.image());
@@ -87,7 +89,7 @@ public final class VmemStore implements AutoCloseable {
         StoreHead head = recovered.head() != null ? StoreHead.open(hooks.files(), dir, recovered.head())
                 : StoreHead.create(hooks.files(), dir, new StoreHead.State(1, 0, 0, recovered.checkpointSeq(), 0));
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
-                options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()));
+                options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()), counters);
         long lastSeq = scan.nextSeq() - 1;
         long acknowledged = recovered.head() == null ? 0 : recovered.head().acknowledgedSeq();
         this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), lastSeq,
@@ -109,7 +111,7 @@ public final class VmemStore implements AutoCloseable {
             throw e;
         }
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
-                journal, options, hooks, this::snapshot);
+                journal, options, hooks, this::snapshot, counters);
         this.keeper = new RotorMarkKeeper(dir, marks, mutation, id -> {
             ArenaRegistry.Entry e = registry.byId(id);
             return e == null ? null : e.arena();
@@ -117,7 +119,7 @@ public final class VmemStore implements AutoCloseable {
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled, marks,
                 keeper::extend, options.durability());
         keeper.start(unit, this::ensureOpen);
-        jmx.sync(registry, true);
+        jmx.open(this, registry);
     }
 
     /**
@@ -252,9 +254,12 @@ public final class VmemStore implements AutoCloseable {
         unit.syncAll();
     }
 
-    /** What the store has done since it opened: for monitoring, and for the durability trade-off. */
+    /**
+     * What the store has done since it opened: for monitoring (what {@link StoreMXBean} shows), and for the
+     * durability trade-off. Takes no lock; reads the journal directory's listing for the journal's size.
+     */
     public StoreStats stats() {
-        return new StoreStats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
+        return counters.stats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
     }
 
     /** Runs an operation of {@code arena}, which must still belong to this store. */
@@ -357,7 +362,10 @@ public final class VmemStore implements AutoCloseable {
         }
     }
 
-    /** Writes a final checkpoint (unless the store stopped after a failure), closes the files, unlocks. */
+    /**
+     * Writes a final checkpoint (unless the store stopped after a failure, or the journal is small enough for
+     * the next open to replay: see {@link Checkpointer#neededAtClose()}), closes the files, unlocks.
+     */
     @Override
     public void close() {
         mutation.lock();
@@ -370,7 +378,7 @@ public final class VmemStore implements AutoCloseable {
         }
         keeper.close();
         checkpointer.close();
-        if (!unit.stopped()) {
+        if (!unit.stopped() && checkpointer.neededAtClose()) {
             mutation.lock();
             try {
                 // The last checkpoint first forces the journal: with every acknowledged unit durable, the exact

@@ -33,8 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -52,7 +50,6 @@ import org.w3c.dom.Element;
  */
 class VmemCommandIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final String SVG_NS = "http://www.w3.org/2000/svg";
     /** Options that only make each short-lived JVM start faster; the command runs as with plain java -jar. */
     private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     private static final AtomicInteger RUNS = new AtomicInteger();
@@ -587,6 +584,27 @@ class VmemCommandIT {
 
         private long printedSoFar;
 
+        /** An exhausted alloc --count exits 3 and says how many it allocated; each of them is printed and durable. */
+        @Test
+        void allocCount_stoppedByExhaustion_saysHowManyItAllocated(@TempDir Path work) throws Exception {
+            for (String level : List.of("sync", "buffered")) {
+                Path store = work.resolve(level);
+                ok(work, store, "create", "p", "--quantum", "1", "--span", "0:10");
+                Result r = run(work, store, "alloc", "p", "3", "--count", "5", "--durability", level);
+                assertOneErrorLine(r, ExitCode.EXHAUSTED.code, "3");
+                assertTrue(r.err.contains("stopped after allocating 3 of 5"), r.describe());
+                assertEquals(List.of("0", "3", "6"), r.outLines(), r.describe());
+                try (VmemStore s = VmemStore.open(store)) {
+                    PersistentArena p = s.arena("p");
+                    assertEquals(List.of(0L, 3L, 6L), p.segments().stream()
+                            .filter(seg -> seg.kind() == Segment.Kind.ALLOCATED).map(Segment::base).toList(),
+                            level + ": exactly the printed bases are in the store");
+                    assertEquals(List.of(), p.checkInvariants());
+                    assertEquals(List.of(), s.verify());
+                }
+            }
+        }
+
         @Test
         void everyCommandThatWritesTakesDurabilityInAnyCase_andTheHelpSaysWhatEachLevelPromises(@TempDir Path work)
                 throws Exception {
@@ -669,19 +687,42 @@ class VmemCommandIT {
             Result r = ok(work, store, "map", "m", "--out", svg.toString());
             assertTrue(r.out.contains(svg.toString()), r.describe());
 
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            Document doc = factory.newDocumentBuilder().parse(svg.toFile());
+            Document doc = SvgMapTest.parse(Files.readAllBytes(svg));
             Element root = doc.getDocumentElement();
             assertEquals("svg", root.getLocalName());
-            assertEquals(SVG_NS, root.getNamespaceURI());
-            int rects = doc.getElementsByTagNameNS(SVG_NS, "rect").getLength();
-            assertTrue(rects > 2, "background, band outlines and shaded columns: " + rects + " rect elements");
+            assertEquals(SvgMapTest.SVG_NS, root.getNamespaceURI());
             String text = root.getTextContent();
             assertTrue(text.contains("100 live allocations"), text);
             assertTrue(text.contains("2 spans"), text);
+            List<Segment> segments;
+            try (VmemStore s = VmemStore.open(store)) {
+                segments = s.arena("m").segments();
+            }
+            SvgMapTest.assertAxesMatchSpans(doc, segments);
+            SvgMapTest.assertRunTitlesMatchSegments(doc, segments);
+        }
+
+        /** One value allocated in the middle of a 2^40 span: still drawn, at the minimum width the legend states. */
+        @Test
+        void mapOfANearlyEmptyHugeSpan_stillShowsTheOneAllocation(@TempDir Path work) throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "h", "--quantum", "1", "--span", "0:1T");
+            assertEquals(1L << 39, single(ok(work, store, "alloc", "h", "1", "--min", "512G")));
+            Path svg = work.resolve("h.svg");
+            ok(work, store, "map", "h", "--out", svg.toString());
+            Document doc = SvgMapTest.parse(Files.readAllBytes(svg));
+            List<Element> allocated = SvgMapTest.elements(doc.getDocumentElement(), "rect", "run").stream()
+                    .filter(r -> SvgMapTest.title(r).startsWith("allocated")).toList();
+            assertEquals(1, allocated.size());
+            assertEquals(SvgMap.MIN_WIDTH, Double.parseDouble(allocated.get(0).getAttribute("width")), 1e-9);
+            assertEquals("allocated: base 0x8000000000 (549755813888), end 0x8000000001 (549755813889), size 0x1 (1)",
+                    SvgMapTest.title(allocated.get(0)));
+            String legend = doc.getDocumentElement().getTextContent();
+            assertTrue(legend.contains("at least " + SvgMap.MIN_WIDTH + " px wide"), legend);
+            try (VmemStore s = VmemStore.open(store)) {
+                SvgMapTest.assertAxesMatchSpans(doc, s.arena("h").segments());
+                assertEquals(List.of(), s.verify());
+            }
         }
 
         /** Without --dir, the demo's stores go in a temporary directory that it removes at the end. */

@@ -26,6 +26,10 @@ public final class StoreDirectories {
                 Path target = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
+                    if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                        // As Files.copy does for files: a copy of an owner-only store is one, whatever the umask.
+                        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(p));
+                    }
                 } else {
                     Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                 }
