@@ -116,9 +116,10 @@ final class ArenaCheck {
 
         checkFreeLists(a, freeCount, problems);
         checkTable(a, allocatedCount, problems);
-        if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations) {
+        if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations || dense[2] != a.forms.segments) {
             problems.add("the engine counts " + a.forms.dense.size() + " dense spans holding " + a.forms.allocations
-                    + " allocations; the list holds " + dense[0] + " holding " + dense[1]);
+                    + " allocations in " + a.forms.segments + " segments; the list holds " + dense[0] + " holding "
+                    + dense[1] + " in " + dense[2]);
         }
         allocatedCount += dense[1];
 

@@ -162,12 +162,16 @@ final class ArenaEngine {
             block = carve(found, start, r.size());
         }
         found = null;
-        emit(new ArenaChange.Allocated(start, r.size()));
+        if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
+            changes.accept(new ArenaChange.Allocated(start, r.size()));
+        }
         if (r.policy() == Policy.NEXT_FIT) {
             long from = rotor;
             rotor = start + r.size();
             rotorHint = block;
-            emit(new ArenaChange.CursorMoved(from, rotor));
+            if (changes != null) {
+                changes.accept(new ArenaChange.CursorMoved(from, rotor));
+            }
         }
         forms.allocated(dense);
         return start;
@@ -259,7 +263,9 @@ final class ArenaEngine {
         forms.free(d, base, live);
         allocated -= live;
         frees++;
-        emit(new ArenaChange.Freed(base, live));
+        if (changes != null) {
+            changes.accept(new ArenaChange.Freed(base, live));
+        }
         if (whole) {
             removeFreeSpan(marker);
             releases++;
@@ -292,7 +298,9 @@ final class ArenaEngine {
         long size = t.size;
         unallocate(t);
         frees++;
-        emit(new ArenaChange.Freed(base, size));
+        if (changes != null) {
+            changes.accept(new ArenaChange.Freed(base, size));
+        }
         if (marker != null) {
             removeFreeSpan(marker);
             releases++;

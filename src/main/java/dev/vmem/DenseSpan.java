@@ -9,12 +9,8 @@ import java.util.List;
  * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
  * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
  *
- * <p>Two summaries, one bit per bitmap word, make the searches word operations: {@link #full} marks
- * words with no free quantum (skipped when looking for free space) and {@link #empty} words with none
- * allocated (skipped when looking for the end of a free run). Each has a top level, one bit per summary
- * word that is all ones, so a search crosses 262,144 quanta of full (or empty) space per word it reads:
- * a pool held full behind its cursor costs no more to search than an empty one. Bits past the span's
- * end are used and start nothing, so no search needs a bound check inside a word.
+ * <p>The bits, and the summaries that make searching them word operations, are {@link QuantumBitmaps}; this
+ * class adds what the bits mean: allocations, free runs by size class, and the searches of the policies.
  *
  * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not
  * thread-safe: the arena's lock is held.
@@ -27,16 +23,7 @@ final class DenseSpan {
     /** The span's size in quanta. */
     final long quanta;
     private final int shift;
-    private final int words;
-    /**
-     * The two bitmaps interleaved, word {@code w} of {@code used} at {@code 2w} and of {@code starts} at
-     * {@code 2w + 1}: a free touches both, and so reads one cache line instead of two.
-     */
-    private final long[] bitmaps;
-    private final long[] full;
-    private final long[] empty;
-    private final long[] fullTop;
-    private final long[] emptyTop;
+    private final QuantumBitmaps bits;
 
     /** Live allocations in the span. */
     long allocations;
@@ -50,6 +37,17 @@ final class DenseSpan {
     private long runClasses;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
     private long cursor;
+    /**
+     * The free run the last operation made, grew or left over: {@code [freshStart, freshEnd)}, valid while
+     * {@link #mods} still equals {@code freshMods}. {@link #firstInClass} tries it first, as a freelist hands
+     * out its newest member first, and the run-boundary lookups of the next operation need no search when it
+     * falls in it: a free followed by an allocation of its size then costs no scan of a long free run.
+     */
+    private long freshStart;
+    private long freshEnd;
+    private long freshMods = -1;
+    /** Allocations and frees so far: what {@code freshMods} is checked against. */
+    private long mods;
     /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
     long bestRunBase;
     long bestRunSize;
@@ -60,30 +58,8 @@ final class DenseSpan {
         this.shift = Long.numberOfTrailingZeros(quantum);
         this.quanta = size >>> shift;
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
-        this.words = (int) ((quanta + 63) >>> 6);
-        this.bitmaps = new long[2 * words];
-        this.full = new long[(words + 63) >>> 6];
-        this.empty = new long[(words + 63) >>> 6];
-        this.fullTop = new long[(full.length + 63) >>> 6];
-        this.emptyTop = new long[(full.length + 63) >>> 6];
-        int tail = (int) (quanta & 63);
-        if (tail != 0) {
-            bitmaps[usedAt(words - 1)] = -1L << tail;
-        }
-        for (int w = 0; w < words; w++) {
-            summarize(w);
-        }
+        this.bits = new QuantumBitmaps(quanta);
         addRun(quanta);
-    }
-
-    /** Where word {@code w} of the used bitmap is in {@link #bitmaps}. */
-    private static int usedAt(int w) {
-        return w << 1;
-    }
-
-    /** Where word {@code w} of the starts bitmap is in {@link #bitmaps}. */
-    private static int startsAt(int w) {
-        return (w << 1) | 1;
     }
 
     long end() {
@@ -99,128 +75,19 @@ final class DenseSpan {
     }
 
     boolean isUsed(long i) {
-        return (bitmaps[usedAt((int) (i >>> 6))] & (1L << i)) != 0;
+        return bits.isUsed(i);
     }
 
-    boolean isStart(long i) {
-        return (bitmaps[startsAt((int) (i >>> 6))] & (1L << i)) != 0;
-    }
-
-    /** The first free quantum at or after {@code i}, or {@link #quanta}. */
     long nextFree(long i) {
-        if (i >= quanta) {
-            return quanta;
-        }
-        int w = (int) (i >>> 6);
-        long bits = ~bitmaps[usedAt(w)] & (-1L << i);
-        if (bits == 0) {
-            w = nextClear(full, fullTop, w + 1);
-            if (w >= words) {
-                return quanta;
-            }
-            bits = ~bitmaps[usedAt(w)];
-        }
-        return ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+        return bits.nextFree(i);
     }
 
-    /** The first allocated quantum at or after {@code i}, or {@link #quanta}. */
     long nextUsed(long i) {
-        if (i >= quanta) {
-            return quanta;
-        }
-        int w = (int) (i >>> 6);
-        long bits = bitmaps[usedAt(w)] & (-1L << i);
-        if (bits == 0) {
-            w = nextClear(empty, emptyTop, w + 1);
-            if (w >= words) {
-                return quanta;
-            }
-            bits = bitmaps[usedAt(w)];
-        }
-        return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+        return bits.nextUsed(i);
     }
 
-    /** The last allocated quantum at or before {@code i}, or -1. */
     long previousUsed(long i) {
-        if (i < 0) {
-            return -1;
-        }
-        int w = (int) (i >>> 6);
-        long bits = bitmaps[usedAt(w)] & (-1L >>> (63 - (i & 63)));
-        if (bits == 0) {
-            w = previousClear(empty, emptyTop, w - 1);
-            if (w < 0) {
-                return -1;
-            }
-            bits = bitmaps[usedAt(w)];
-        }
-        return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
-    }
-
-    /** The last word at or before {@code w} whose bit in {@code summary} (over {@code top}) is clear, or -1. */
-    private static int previousClear(long[] summary, long[] top, int w) {
-        if (w < 0) {
-            return -1;
-        }
-        int s = w >>> 6;
-        long bits = ~summary[s] & (-1L >>> (63 - (w & 63)));
-        if (bits == 0) {
-            s = previousClearBit(top, s - 1);
-            if (s < 0) {
-                return -1;
-            }
-            bits = ~summary[s];
-        }
-        return (s << 6) + 63 - Long.numberOfLeadingZeros(bits);
-    }
-
-    /** The last clear bit of {@code bitmap} at or before {@code i}, or -1. */
-    private static int previousClearBit(long[] bitmap, int i) {
-        if (i < 0) {
-            return -1;
-        }
-        int t = i >>> 6;
-        long bits = ~bitmap[t] & (-1L >>> (63 - (i & 63)));
-        while (bits == 0) {
-            if (--t < 0) {
-                return -1;
-            }
-            bits = ~bitmap[t];
-        }
-        return (t << 6) + 63 - Long.numberOfLeadingZeros(bits);
-    }
-
-    /** The first clear bit of {@code bitmap} at or after {@code i}, or at least {@code 64 * bitmap.length}. */
-    private static int nextClearBit(long[] bitmap, int i) {
-        int t = i >>> 6;
-        if (t >= bitmap.length) {
-            return bitmap.length << 6;
-        }
-        long bits = ~bitmap[t] & (-1L << i);
-        while (bits == 0) {
-            if (++t == bitmap.length) {
-                return bitmap.length << 6;
-            }
-            bits = ~bitmap[t];
-        }
-        return (t << 6) + Long.numberOfTrailingZeros(bits);
-    }
-
-    /** The first word at or after {@code w} whose bit in {@code summary} (over {@code top}) is clear, or at least {@link #words}. */
-    private int nextClear(long[] summary, long[] top, int w) {
-        int s = w >>> 6;
-        if (s >= summary.length) {
-            return words;
-        }
-        long bits = ~summary[s] & (-1L << w);
-        if (bits == 0) {
-            s = nextClearBit(top, s + 1);
-            if (s >= summary.length) {
-                return words;
-            }
-            bits = ~summary[s];
-        }
-        return (s << 6) + Long.numberOfTrailingZeros(bits);
+        return bits.previousUsed(i);
     }
 
     /** The size in values of the allocation starting at {@code value}, or {@link Fit#NONE} if none does. */
@@ -229,22 +96,10 @@ final class DenseSpan {
             return Fit.NONE;
         }
         long i = index(value);
-        if (!isStart(i)) {
+        if (!bits.isStart(i)) {
             return Fit.NONE;
         }
-        return (allocationEnd(i) - i) << shift;
-    }
-
-    /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
-    private long allocationEnd(long i) {
-        for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
-            int w = (int) (j >>> 6);
-            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
-            if (bits != 0) {
-                return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
-            }
-        }
-        return quanta;
+        return (bits.allocationEnd(i) - i) << shift;
     }
 
     /**
@@ -310,13 +165,19 @@ final class DenseSpan {
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
         // The free run holding the block: its neighbours are usually in the same word, so look there first.
-        long runStart = i == 0 || isUsed(i - 1) ? i : previousUsed(i - 1) + 1;
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : nextUsed(i + k);
+        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
         removeRun(runEnd - runStart);
         addRun(i - runStart);
         addRun(runEnd - i - k);
-        setRange(i, i + k, true);
-        bitmaps[startsAt((int) (i >>> 6))] |= 1L << i;
+        bits.setRange(i, i + k, true);
+        mods++;
+        if (runEnd > i + k) {
+            fresh(i + k, runEnd);
+        } else if (i > runStart) {
+            fresh(runStart, i);
+        }
+        bits.start(i, true);
         allocations++;
         usedQuanta += k;
     }
@@ -325,15 +186,33 @@ final class DenseSpan {
     void free(long start, long size) {
         long i = index(start);
         long k = size >>> shift;
-        long runStart = i == 0 || isUsed(i - 1) ? i : previousUsed(i - 1) + 1;
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : nextUsed(i + k);
+        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
         removeRun(i - runStart);
         removeRun(runEnd - i - k);
         addRun(runEnd - runStart);
-        bitmaps[startsAt((int) (i >>> 6))] &= ~(1L << i);
-        setRange(i, i + k, false);
+        bits.start(i, false);
+        bits.setRange(i, i + k, false);
         allocations--;
         usedQuanta -= k;
+        mods++;
+        fresh(runStart, runEnd);
+    }
+
+    private void fresh(long start, long end) {
+        freshStart = start;
+        freshEnd = end;
+        freshMods = mods;
+    }
+
+    /** The start of the free run holding free quantum {@code j}. */
+    private long freeRunStart(long j) {
+        return freshMods == mods && j >= freshStart && j < freshEnd ? freshStart : previousUsed(j) + 1;
+    }
+
+    /** The end of the free run holding free quantum {@code j}. */
+    private long freeRunEnd(long j) {
+        return freshMods == mods && j >= freshStart && j < freshEnd ? freshEnd : nextUsed(j);
     }
 
     private void addRun(long length) {
@@ -371,6 +250,12 @@ final class DenseSpan {
         if (c < 0 || c >= 64 || runs[c] == 0) {
             return Fit.NONE;
         }
+        if (freshMods == mods && 63 - Long.numberOfLeadingZeros(freshEnd - freshStart) == c) {
+            long start = r.lowestWithin(value(freshStart), value(freshEnd));
+            if (start != Fit.NONE) {
+                return start;
+            }
+        }
         long from = cursor < quanta ? cursor : 0;
         long first = isUsed(from) ? nextFree(from) : previousUsed(from) + 1;
         if (first >= quanta) {
@@ -398,41 +283,6 @@ final class DenseSpan {
         return Fit.NONE;
     }
 
-    private void setRange(long from, long to, boolean value) {
-        int first = (int) (from >>> 6);
-        int last = (int) ((to - 1) >>> 6);
-        for (int w = first; w <= last; w++) {
-            long mask = -1L;
-            if (w == first) {
-                mask &= -1L << from;
-            }
-            if (w == last) {
-                mask &= -1L >>> (63 - ((to - 1) & 63));
-            }
-            long before = bitmaps[usedAt(w)];
-            bitmaps[usedAt(w)] = value ? before | mask : before & ~mask;
-            // The summaries change only when a word becomes, or stops being, all free or all used.
-            if (before == 0 || before == -1L || bitmaps[usedAt(w)] == 0 || bitmaps[usedAt(w)] == -1L) {
-                summarize(w);
-            }
-        }
-    }
-
-    private void summarize(int w) {
-        long bit = 1L << w;
-        int s = w >>> 6;
-        long wasFull = full[s];
-        long wasEmpty = empty[s];
-        full[s] = bitmaps[usedAt(w)] == -1L ? wasFull | bit : wasFull & ~bit;
-        empty[s] = bitmaps[usedAt(w)] == 0 ? wasEmpty | bit : wasEmpty & ~bit;
-        if (wasFull == -1L || full[s] == -1L || wasEmpty == -1L || empty[s] == -1L) {
-            long topBit = 1L << s;
-            int t = s >>> 6;
-            fullTop[t] = full[s] == -1L ? fullTop[t] | topBit : fullTop[t] & ~topBit;
-            emptyTop[t] = empty[s] == -1L ? emptyTop[t] | topBit : emptyTop[t] & ~topBit;
-        }
-    }
-
     /** What {@link #visit} reports: one segment of the span, in address order. */
     interface Visitor {
         void segment(long base, long size, boolean allocated);
@@ -445,7 +295,7 @@ final class DenseSpan {
             long next;
             boolean allocated = isUsed(i);
             if (allocated) {
-                next = allocationEnd(i);
+                next = bits.allocationEnd(i);
             } else {
                 next = nextUsed(i);
             }
@@ -456,32 +306,8 @@ final class DenseSpan {
 
     /** Adds to {@code problems} what is inconsistent: padding, start bits, summaries and counts. */
     void check(String where, List<String> problems) {
-        int tail = (int) (quanta & 63);
-        long padding = tail == 0 ? 0 : -1L << tail;
-        if ((bitmaps[usedAt(words - 1)] & padding) != padding || (bitmaps[startsAt(words - 1)] & padding) != 0) {
-            problems.add(where + ": the bits past the span's end are not used-and-unstarted");
-        }
+        bits.check(where, problems);
         long[] counted = new long[3];
-        for (int w = 0; w < words; w++) {
-            if ((bitmaps[startsAt(w)] & ~bitmaps[usedAt(w)]) != 0) {
-                problems.add(where + ": a start bit on a free quantum in word " + w);
-            }
-            long firstOfRuns = bitmaps[usedAt(w)] & ~((bitmaps[usedAt(w)] << 1) | (w == 0 ? 0 : bitmaps[usedAt(w - 1)] >>> 63))
-                    & (w == words - 1 ? ~padding : -1L);
-            if ((firstOfRuns & ~bitmaps[startsAt(w)]) != 0) {
-                problems.add(where + ": a run of allocated quanta without a start in word " + w);
-            }
-            int s = w >>> 6;
-            if (((fullTop[s >>> 6] >>> s) & 1) != (full[s] == -1L ? 1 : 0)
-                    || ((emptyTop[s >>> 6] >>> s) & 1) != (empty[s] == -1L ? 1 : 0)) {
-                problems.add(where + ": the top summary bits over word " + w + " are wrong");
-            }
-            boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
-            boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
-            if (isFull != (bitmaps[usedAt(w)] == -1L) || isEmpty != (bitmaps[usedAt(w)] == 0)) {
-                problems.add(where + ": the summary bits of word " + w + " are wrong");
-            }
-        }
         visit((b, s, allocated) -> {
             counted[allocated ? 0 : 2]++;
             if (allocated) {
@@ -508,6 +334,6 @@ final class DenseSpan {
 
     /** Bytes held by the bitmaps and summaries. */
     long footprint() {
-        return 8L * (2L * words + 2L * full.length + 2L * fullTop.length);
+        return bits.footprint();
     }
 }

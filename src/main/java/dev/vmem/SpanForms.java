@@ -10,8 +10,8 @@ import java.util.List;
  * after, so no placement depends on the form.
  *
  * <p>Costs: a move is linear in the span's segments plus its bitmap words. A span enters dense form at
- * a review, which walks the list-form spans at most once per {@link DenseRule#reviewEvery} allocations
- * or per as many allocations as there are segments, whichever is more; it leaves at the allocation or
+ * a review, which walks the list-form spans at most once per {@link DenseRule#reviewPeriod} allocations;
+ * it leaves at the allocation or
  * free that crosses the rule's bounds, which are far enough from the entry bounds that a span converted
  * one way needs many operations to convert back.
  *
@@ -29,6 +29,8 @@ final class SpanForms {
     long allocations;
     /** Values allocated in dense spans. */
     long allocated;
+    /** Segments (allocations and free runs) of the dense spans. */
+    long segments;
     private long sinceReview;
     long moves;
 
@@ -64,7 +66,9 @@ final class SpanForms {
         DenseSpan b = d.bits;
         long before = b.allocations + b.freeRuns;
         b.allocate(start, size);
-        e.segments += b.allocations + b.freeRuns - before;
+        long delta = b.allocations + b.freeRuns - before;
+        e.segments += delta;
+        segments += delta;
         allocations++;
         allocated += size;
     }
@@ -74,7 +78,9 @@ final class SpanForms {
         DenseSpan b = d.bits;
         long before = b.allocations + b.freeRuns;
         b.free(start, size);
-        e.segments += b.allocations + b.freeRuns - before;
+        long delta = b.allocations + b.freeRuns - before;
+        e.segments += delta;
+        segments += delta;
         allocations--;
         allocated -= size;
     }
@@ -87,6 +93,7 @@ final class SpanForms {
         }
         allocations -= d.bits.allocations;
         allocated -= d.bits.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
+        segments -= d.bits.allocations + d.bits.freeRuns;
     }
 
     /** After an allocation: counts towards the next review, and moves {@code d} back if it left the rule. */
@@ -105,7 +112,7 @@ final class SpanForms {
 
     private void leaveIfDue(DenseTag d) {
         DenseSpan b = d.bits;
-        if (rule.leaves(b.allocations, b.usedQuanta, d.leaveBelow)) {
+        if (rule.leaves(b.allocations, b.usedQuanta, b.freeRuns, d.leaveBelow)) {
             toList(d);
         }
     }
@@ -114,9 +121,11 @@ final class SpanForms {
     void review() {
         sinceReview = 0;
         long listAllocations = e.table.size();
-        // No span can enter unless the list-form allocations as a whole are small enough: then O(1).
+        long listGaps = e.segments - segments - listAllocations;
+        // No span can enter unless the list-form allocations as a whole are small and gapped enough: then O(1).
         if (listAllocations < rule.enterMinimum()
-                || (e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations) {
+                || (e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations
+                || listAllocations > rule.enterPerGap() * listGaps) {
             return;
         }
         int shift = Long.numberOfTrailingZeros(e.quantum);
@@ -128,13 +137,16 @@ final class SpanForms {
             }
             long count = 0;
             long quanta = 0;
+            long gaps = 0;
             for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
                 if (t.type == Tag.ALLOCATED) {
                     count++;
                     quanta += t.size >>> shift;
+                } else {
+                    gaps++;
                 }
             }
-            if (rule.enters(count, quanta, marker.size >>> shift)) {
+            if (rule.enters(count, quanta, gaps, marker.size >>> shift)) {
                 toDense(marker);
             }
         }
@@ -150,7 +162,7 @@ final class SpanForms {
                 b.allocate(t.base, t.size);
             }
         }
-        long segments = 0;
+        long unlinked = 0;
         for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); ) {
             Tag next = t.next;
             if (t.type == Tag.ALLOCATED) {
@@ -162,13 +174,14 @@ final class SpanForms {
                 e.rotorHint = marker;
             }
             SegmentList.unlink(t);
-            segments++;
+            unlinked++;
             t = next;
         }
         SegmentList.insertAfter(d, marker);
-        assert segments == b.allocations + b.freeRuns : segments + " " + b.allocations + " " + b.freeRuns;
+        assert unlinked == b.allocations + b.freeRuns : unlinked + " " + b.allocations + " " + b.freeRuns;
         allocations += b.allocations;
         allocated += b.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
+        segments += b.allocations + b.freeRuns;
         moves++;
     }
 

@@ -24,9 +24,9 @@ class DenseFormTest {
      * Moves spans all the time: any span holding an allocation enters at the review after every allocation,
      * and leaves after the next operation unless a quarter of it is allocated.
      */
-    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 36, 4, 1L << 36, 1);
+    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, 4, 1L << 36, 1L << 36, 1);
     /** Moves every span holding an allocation to dense form at once, and keeps it there. */
-    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 36, Long.MAX_VALUE, 1L << 36, 1);
+    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, Long.MAX_VALUE, 1L << 36, 1L << 36, 1);
     private static final List<Arena> CREATED = new ArrayList<>();
 
     static Arena restless(Arena a) {
@@ -152,7 +152,7 @@ class DenseFormTest {
         @Test
         void doubleWrongSizeNeverAllocatedAndForeign_areRefusedWithTheArenaUnchanged() {
             Arena a = Arena.builder("ids").quantum(1).span(0, 10_000).build();
-            a.engine.forms.use(new DenseRule(2, 10_000, 2, 1_000_000, 8, 1));
+            a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1));
             long[] ids = new long[100];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = a.alloc(1, Policy.NEXT_FIT);
@@ -242,15 +242,26 @@ class DenseFormTest {
 
     @Nested
     class TheDefaultRule {
-        /** A pool of IDs handed out one by one goes dense, and back to boundary tags when allocations grow. */
+        /**
+         * A pool of IDs handed out one by one stays in boundary tags while they sit side by side, goes dense
+         * once frees leave gaps between them, and goes back when allocations grow large.
+         */
         @Test
-        void idsGoDense_andLargeBlocksBringTheSpanBack() {
+        void idsGoDenseOnceGapped_andLargeBlocksBringTheSpanBack() {
             Arena a = Arena.builder("pids").quantum(1).span(0, 1 << 20).build();
             List<Long> ids = new ArrayList<>();
-            for (int i = 0; i < 10_000; i++) {
+            for (int i = 0; i < 20_000; i++) {
                 ids.add(a.alloc(1, Policy.NEXT_FIT));
             }
-            assertEquals(1, a.engine.forms.dense.size(), "10,000 single IDs in 2^20: dense");
+            assertEquals(0, a.engine.forms.dense.size(), "20,000 IDs side by side: no gaps, boundary tags");
+            for (int i = 0; i < 20_000; i += 2) {
+                a.free(ids.get(i));
+            }
+            ids.removeIf(id -> id % 2 == 0);
+            for (int i = 0; i < 20_000; i++) { // past the next review: every half as many allocations as segments
+                ids.add(a.alloc(1, Policy.NEXT_FIT));
+            }
+            assertEquals(1, a.engine.forms.dense.size(), "30,000 single IDs with 10,000 gaps in 2^20: dense");
             assertEquals(0, a.engine.table.size(), "no boundary tag holds an allocation");
             for (int i = 0; i < 5000; i++) {
                 a.alloc(64, Policy.INSTANT_FIT);

@@ -1,0 +1,271 @@
+package dev.vmem;
+
+import java.util.List;
+
+/**
+ * The bits of a dense span ({@link DenseSpan}): for each quantum whether it is allocated ({@code used}) and
+ * whether an allocation starts there ({@code starts}), with the summaries that make searching them word
+ * operations. This class knows bits and words, not allocations or runs: those are {@link DenseSpan}'s.
+ *
+ * <p>The two bitmaps are interleaved, word {@code w} of {@code used} at {@code 2w} and of {@code starts} at
+ * {@code 2w + 1}: a free touches both, and so reads one cache line instead of two. Two summaries, one bit
+ * per bitmap word, mark words with no free quantum ({@link #full}, skipped when looking for free space)
+ * and words with none allocated ({@link #empty}, skipped when looking for the end of a free run). Each has a
+ * top level, one bit per summary word that is all ones, so a search crosses 262,144 quanta of full (or
+ * empty) space per word it reads. Bits past the span's end are used and start nothing, so no search needs
+ * a bound check inside a word.
+ *
+ * <p>Indices are quanta from the span's base. Not thread-safe: the arena's lock is held.
+ */
+final class QuantumBitmaps {
+    /** The number of quanta. */
+    final long quanta;
+    private final int words;
+    private final long[] bitmaps;
+    private final long[] full;
+    private final long[] empty;
+    private final long[] fullTop;
+    private final long[] emptyTop;
+
+    /** {@code quanta} quanta, all free. */
+    QuantumBitmaps(long quanta) {
+        this.quanta = quanta;
+        this.words = (int) ((quanta + 63) >>> 6);
+        this.bitmaps = new long[2 * words];
+        this.full = new long[(words + 63) >>> 6];
+        this.empty = new long[(words + 63) >>> 6];
+        this.fullTop = new long[(full.length + 63) >>> 6];
+        this.emptyTop = new long[(full.length + 63) >>> 6];
+        int tail = (int) (quanta & 63);
+        if (tail != 0) {
+            bitmaps[usedAt(words - 1)] = -1L << tail;
+        }
+        for (int w = 0; w < words; w++) {
+            summarize(w);
+        }
+    }
+
+    /** Where word {@code w} of the used bitmap is in {@link #bitmaps}. */
+    private static int usedAt(int w) {
+        return w << 1;
+    }
+
+    /** Where word {@code w} of the starts bitmap is in {@link #bitmaps}. */
+    private static int startsAt(int w) {
+        return (w << 1) | 1;
+    }
+
+    boolean isUsed(long i) {
+        return (bitmaps[usedAt((int) (i >>> 6))] & (1L << i)) != 0;
+    }
+
+    boolean isStart(long i) {
+        return (bitmaps[startsAt((int) (i >>> 6))] & (1L << i)) != 0;
+    }
+
+    /** The first free quantum at or after {@code i}, or {@link #quanta}. */
+    long nextFree(long i) {
+        if (i >= quanta) {
+            return quanta;
+        }
+        int w = (int) (i >>> 6);
+        long bits = ~bitmaps[usedAt(w)] & (-1L << i);
+        if (bits == 0) {
+            w = nextClear(full, fullTop, w + 1);
+            if (w >= words) {
+                return quanta;
+            }
+            bits = ~bitmaps[usedAt(w)];
+        }
+        return ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The first allocated quantum at or after {@code i}, or {@link #quanta}. */
+    long nextUsed(long i) {
+        if (i >= quanta) {
+            return quanta;
+        }
+        int w = (int) (i >>> 6);
+        long bits = bitmaps[usedAt(w)] & (-1L << i);
+        if (bits == 0) {
+            w = nextClear(empty, emptyTop, w + 1);
+            if (w >= words) {
+                return quanta;
+            }
+            bits = bitmaps[usedAt(w)];
+        }
+        return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+    }
+
+    /** The last allocated quantum at or before {@code i}, or -1. */
+    long previousUsed(long i) {
+        if (i < 0) {
+            return -1;
+        }
+        int w = (int) (i >>> 6);
+        long bits = bitmaps[usedAt(w)] & (-1L >>> (63 - (i & 63)));
+        if (bits == 0) {
+            w = previousClear(empty, emptyTop, w - 1);
+            if (w < 0) {
+                return -1;
+            }
+            bits = bitmaps[usedAt(w)];
+        }
+        return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
+    }
+
+    /** The last word at or before {@code w} whose bit in {@code summary} (over {@code top}) is clear, or -1. */
+    private static int previousClear(long[] summary, long[] top, int w) {
+        if (w < 0) {
+            return -1;
+        }
+        int s = w >>> 6;
+        long bits = ~summary[s] & (-1L >>> (63 - (w & 63)));
+        if (bits == 0) {
+            s = previousClearBit(top, s - 1);
+            if (s < 0) {
+                return -1;
+            }
+            bits = ~summary[s];
+        }
+        return (s << 6) + 63 - Long.numberOfLeadingZeros(bits);
+    }
+
+    /** The last clear bit of {@code bitmap} at or before {@code i}, or -1. */
+    private static int previousClearBit(long[] bitmap, int i) {
+        if (i < 0) {
+            return -1;
+        }
+        int t = i >>> 6;
+        long bits = ~bitmap[t] & (-1L >>> (63 - (i & 63)));
+        while (bits == 0) {
+            if (--t < 0) {
+                return -1;
+            }
+            bits = ~bitmap[t];
+        }
+        return (t << 6) + 63 - Long.numberOfLeadingZeros(bits);
+    }
+
+    /** The first clear bit of {@code bitmap} at or after {@code i}, or at least {@code 64 * bitmap.length}. */
+    private static int nextClearBit(long[] bitmap, int i) {
+        int t = i >>> 6;
+        if (t >= bitmap.length) {
+            return bitmap.length << 6;
+        }
+        long bits = ~bitmap[t] & (-1L << i);
+        while (bits == 0) {
+            if (++t == bitmap.length) {
+                return bitmap.length << 6;
+            }
+            bits = ~bitmap[t];
+        }
+        return (t << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The first word at or after {@code w} whose bit in {@code summary} (over {@code top}) is clear, or at least {@link #words}. */
+    private int nextClear(long[] summary, long[] top, int w) {
+        int s = w >>> 6;
+        if (s >= summary.length) {
+            return words;
+        }
+        long bits = ~summary[s] & (-1L << w);
+        if (bits == 0) {
+            s = nextClearBit(top, s + 1);
+            if (s >= summary.length) {
+                return words;
+            }
+            bits = ~summary[s];
+        }
+        return (s << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
+    long allocationEnd(long i) {
+        for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
+            int w = (int) (j >>> 6);
+            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
+            if (bits != 0) {
+                return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+            }
+        }
+        return quanta;
+    }
+
+    /** Marks an allocation starting at {@code i}, or ({@code start} false) none. */
+    void start(long i, boolean start) {
+        int w = startsAt((int) (i >>> 6));
+        bitmaps[w] = start ? bitmaps[w] | (1L << i) : bitmaps[w] & ~(1L << i);
+    }
+
+    /** Marks quanta {@code [from, to)} allocated, or ({@code value} false) free. */
+    void setRange(long from, long to, boolean value) {
+        int first = (int) (from >>> 6);
+        int last = (int) ((to - 1) >>> 6);
+        for (int w = first; w <= last; w++) {
+            long mask = -1L;
+            if (w == first) {
+                mask &= -1L << from;
+            }
+            if (w == last) {
+                mask &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            long before = bitmaps[usedAt(w)];
+            bitmaps[usedAt(w)] = value ? before | mask : before & ~mask;
+            // The summaries change only when a word becomes, or stops being, all free or all used.
+            if (before == 0 || before == -1L || bitmaps[usedAt(w)] == 0 || bitmaps[usedAt(w)] == -1L) {
+                summarize(w);
+            }
+        }
+    }
+
+    private void summarize(int w) {
+        long bit = 1L << w;
+        int s = w >>> 6;
+        long wasFull = full[s];
+        long wasEmpty = empty[s];
+        full[s] = bitmaps[usedAt(w)] == -1L ? wasFull | bit : wasFull & ~bit;
+        empty[s] = bitmaps[usedAt(w)] == 0 ? wasEmpty | bit : wasEmpty & ~bit;
+        if (wasFull == -1L || full[s] == -1L || wasEmpty == -1L || empty[s] == -1L) {
+            long topBit = 1L << s;
+            int t = s >>> 6;
+            fullTop[t] = full[s] == -1L ? fullTop[t] | topBit : fullTop[t] & ~topBit;
+            emptyTop[t] = empty[s] == -1L ? emptyTop[t] | topBit : emptyTop[t] & ~topBit;
+        }
+    }
+
+    /** Adds to {@code problems} what is inconsistent: padding, start bits, summaries. */
+    void check(String where, List<String> problems) {
+        int tail = (int) (quanta & 63);
+        long padding = tail == 0 ? 0 : -1L << tail;
+        if ((bitmaps[usedAt(words - 1)] & padding) != padding || (bitmaps[startsAt(words - 1)] & padding) != 0) {
+            problems.add(where + ": the bits past the span's end are not used-and-unstarted");
+        }
+        for (int w = 0; w < words; w++) {
+            if ((bitmaps[startsAt(w)] & ~bitmaps[usedAt(w)]) != 0) {
+                problems.add(where + ": a start bit on a free quantum in word " + w);
+            }
+            long used = bitmaps[usedAt(w)];
+            long firstOfRuns = used & ~((used << 1) | (w == 0 ? 0 : bitmaps[usedAt(w - 1)] >>> 63))
+                    & (w == words - 1 ? ~padding : -1L);
+            if ((firstOfRuns & ~bitmaps[startsAt(w)]) != 0) {
+                problems.add(where + ": a run of allocated quanta without a start in word " + w);
+            }
+            int s = w >>> 6;
+            if (((fullTop[s >>> 6] >>> s) & 1) != (full[s] == -1L ? 1 : 0)
+                    || ((emptyTop[s >>> 6] >>> s) & 1) != (empty[s] == -1L ? 1 : 0)) {
+                problems.add(where + ": the top summary bits over word " + w + " are wrong");
+            }
+            boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
+            boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
+            if (isFull != (bitmaps[usedAt(w)] == -1L) || isEmpty != (bitmaps[usedAt(w)] == 0)) {
+                problems.add(where + ": the summary bits of word " + w + " are wrong");
+            }
+        }
+    }
+
+    /** Bytes held by the bitmaps and summaries. */
+    long footprint() {
+        return 8L * (bitmaps.length + 2L * full.length + 2L * fullTop.length);
+    }
+}
