@@ -116,6 +116,10 @@ final class ArenaCheck {
 
         checkFreeLists(a, freeCount, problems);
         checkTable(a, allocatedCount, problems);
+        if (a.forms.none != a.forms.dense.isEmpty()) {
+            problems.add("the engine's flag says " + (a.forms.none ? "no" : "some") + " span is dense; "
+                    + a.forms.dense.size() + " are");
+        }
         if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations || dense[2] != a.forms.segments) {
             problems.add("the engine counts " + a.forms.dense.size() + " dense spans holding " + a.forms.allocations
                     + " allocations in " + a.forms.segments + " segments; the list holds " + dense[0] + " holding "

@@ -23,6 +23,8 @@ final class SpanForms {
     private DenseRule rule;
     /** The dense spans, in no order. */
     final List<DenseTag> dense = new ArrayList<>();
+    /** Whether any span is dense: the one read the boundary-tag paths pay for the dense form. */
+    boolean none = true;
     /** The dense span {@link #holding} found last. */
     private DenseTag last;
     /** Live allocations in dense spans (the allocation table holds the rest). */
@@ -31,7 +33,8 @@ final class SpanForms {
     long allocated;
     /** Segments (allocations and free runs) of the dense spans. */
     long segments;
-    private long sinceReview;
+    /** List-form allocations left before the next review; the period is set at each review. */
+    private long untilReview = 4096;
     long moves;
 
     SpanForms(ArenaEngine e, DenseRule rule) {
@@ -42,11 +45,12 @@ final class SpanForms {
     /** Replaces the rule; for tests that move spans between the forms often, or never. */
     void use(DenseRule newRule) {
         this.rule = newRule;
+        this.untilReview = newRule.reviewPeriod(e.segments);
     }
 
     /** The dense span holding {@code value}, or null. */
     DenseTag holding(long value) {
-        if (dense.isEmpty()) {
+        if (none) {
             return null;
         }
         DenseTag d = last;
@@ -88,6 +92,7 @@ final class SpanForms {
     /** Forgets a dense span the engine is removing with everything in it (the engine counts the rest). */
     void forget(DenseTag d) {
         dense.remove(d);
+        none = dense.isEmpty();
         if (last == d) {
             last = null;
         }
@@ -100,7 +105,7 @@ final class SpanForms {
     void allocated(DenseTag d) {
         if (d != null) {
             leaveIfDue(d);
-        } else if (++sinceReview >= rule.reviewPeriod(e.segments)) {
+        } else if (--untilReview <= 0) {
             review();
         }
     }
@@ -119,7 +124,7 @@ final class SpanForms {
 
     /** Moves every list-form span the rule admits to dense form. */
     void review() {
-        sinceReview = 0;
+        untilReview = rule.reviewPeriod(e.segments);
         long listAllocations = e.table.size();
         long listGaps = e.segments - segments - listAllocations;
         // No span can enter unless the list-form allocations as a whole are small and gapped enough: then O(1).
@@ -157,6 +162,7 @@ final class SpanForms {
         DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum);
         DenseTag d = new DenseTag(b, rule.leaveBelow(b.quanta));
         dense.add(d); // may grow the list: before any link changes
+        none = false;
         for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
             if (t.type == Tag.ALLOCATED) {
                 b.allocate(t.base, t.size);
