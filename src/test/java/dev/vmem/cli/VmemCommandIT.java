@@ -328,7 +328,7 @@ class VmemCommandIT {
          */
         @TestFactory
         Stream<DynamicTest> badInputIsRejectedWithOneLineAndLeavesTheStoreUnchanged(@TempDir Path work)
-                throws IOException {
+                throws IOException, InterruptedException {
             Path store = work.resolve("store");
             StoreDirectories.copy(fixture, store);
             // The fixture's last close left its few journal records for the next open (a small journal is not
