@@ -328,9 +328,13 @@ class VmemCommandIT {
          */
         @TestFactory
         Stream<DynamicTest> badInputIsRejectedWithOneLineAndLeavesTheStoreUnchanged(@TempDir Path work)
-                throws IOException {
+                throws IOException, InterruptedException {
             Path store = work.resolve("store");
             StoreDirectories.copy(fixture, store);
+            // The fixture's last close left its few journal records for the next open (a small journal is not
+            // worth a checkpoint); the first close that checkpoints folds them in and starts an empty segment.
+            // A counted failure makes one, so the cases below all start from a store whose journal is empty.
+            assertEquals(3, run(work, store, "alloc", "a", "0x10000").exit, "an exhausted allocation exits 3");
             Stream<DynamicTest> cases = badInputs().map(bad -> DynamicTest.dynamicTest(bad.label() + ": vmem "
                     + String.join(" ", bad.args()) + " exits " + bad.exit(), () -> {
                         Map<String, String> before = fingerprint(store);
@@ -428,10 +432,10 @@ class VmemCommandIT {
                 wal = files.filter(p -> p.getFileName().toString().matches("J\\d{20}\\.wal")).sorted().findFirst()
                         .orElseThrow(() -> new AssertionError("no journal segment in " + store));
             }
-            // A closed store's journal holds no record (both checkpoints hold everything), but the store head
-            // names its segment: damage to the segment's header is damage to the store.
+            // A closed store's journal is one segment (empty, or the few records a close left for the next open to
+            // replay), and the store head names it: damage to the segment's header is damage to the store.
             byte[] bytes = Files.readAllBytes(wal);
-            assertEquals(24, bytes.length, "a closed store's journal is one empty segment");
+            assertTrue(bytes.length >= 24, "a closed store's journal segment starts with its 24-byte header");
             bytes[9] ^= (byte) 0xFF;
             Files.write(wal, bytes);
             Map<String, String> before = fingerprint(store);
