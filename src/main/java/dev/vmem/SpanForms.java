@@ -67,26 +67,25 @@ final class SpanForms {
 
     /** Allocates {@code [start, start + size)}, free in {@code d}, counting it as the engine counts a carve. */
     void allocate(DenseTag d, long start, long size) {
-        DenseSpan b = d.bits;
-        long before = b.allocations + b.freeRuns;
-        b.allocate(start, size);
-        long delta = b.allocations + b.freeRuns - before;
-        e.segments += delta;
-        segments += delta;
-        allocations++;
-        allocated += size;
+        long before = d.bits.allocations + d.bits.freeRuns;
+        d.bits.allocate(start, size);
+        recount(d.bits, before, size);
     }
 
     /** Frees the allocation {@code [start, start + size)} of {@code d}. */
     void free(DenseTag d, long start, long size) {
-        DenseSpan b = d.bits;
-        long before = b.allocations + b.freeRuns;
-        b.free(start, size);
-        long delta = b.allocations + b.freeRuns - before;
+        long before = d.bits.allocations + d.bits.freeRuns;
+        d.bits.free(start, size);
+        recount(d.bits, before, -size);
+    }
+
+    /** After {@code b} gained (or lost, if negative) an allocation of {@code size}: the counts of segments and allocations. */
+    private void recount(DenseSpan b, long segmentsBefore, long size) {
+        long delta = b.allocations + b.freeRuns - segmentsBefore;
         e.segments += delta;
         segments += delta;
-        allocations--;
-        allocated -= size;
+        allocations += Long.signum(size);
+        allocated += size;
     }
 
     /** Forgets a dense span the engine is removing with everything in it (the engine counts the rest). */
