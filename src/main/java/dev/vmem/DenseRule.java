@@ -27,8 +27,9 @@ package dev.vmem;
  * @param leavePerGap  more than this many live allocations per free gap leaves
  * @param reviewEvery  list-form spans are reviewed after this many allocations in them; 0 (the default)
  *                     for 4,096 or half as many as there are segments, whichever is more, so that a review,
- *                     which walks the list-form segments only when the arena's list-form allocations as a
- *                     whole could enter, costs at most two segment visits per allocation
+ *                     which walks the list-form segments when the arena's list-form allocations as a whole
+ *                     could enter (and at every fourth review otherwise), costs at most two segment visits
+ *                     per allocation
  */
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare,
                  long leaveMean, long leavePerGap, long reviewEvery) {

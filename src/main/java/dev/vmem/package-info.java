@@ -81,15 +81,20 @@
  * moves spans between the forms by {@code DenseRule}:
  * <ul>
  *   <li><b>In</b>: a span of at most 2^26 quanta enters dense form when it holds at least 64 live
- *       allocations, at least one per 256 quanta, of at most 2 quanta on average. The list-form spans are
+ *       allocations, at least one per 256 quanta, of at most 2 quanta on average, with a free gap for
+ *       every 16 of them at most (where allocations sit side by side, the freelists' head and the
+ *       neighbour links are as fast or faster, measured). The list-form spans are
  *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
- *       is more; a review that finds the list-form allocations too large on average costs O(1), one that
- *       does not walks the list-form segments (at most two segment visits per allocation, amortised).</li>
+ *       is more; a review that finds the arena's list-form allocations as a whole too large or too packed to
+ *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two
+ *       segment visits per allocation, amortised), so a qualifying span beside spans of large blocks
+ *       still enters.</li>
  *   <li><b>Out</b>: a dense span goes back to boundary tags at the operation that leaves it with fewer
- *       than one live allocation per 1,024 quanta, or more than 8 quanta per allocation on average.</li>
- *   <li>The gap between the two sets of bounds (256 against 1,024, 2 against 8) is the hysteresis: a span
- *       that moved one way needs its live allocations to fall fourfold, or their mean size to grow
- *       fourfold, to move back. A move costs O(segments of the span + quanta / 64) once.</li>
+ *       than one live allocation per 1,024 quanta, more than 8 quanta per allocation on average, or more
+ *       than 64 allocations per free gap.</li>
+ *   <li>The distance between the two sets of bounds (256 against 1,024, 2 against 8, 16 against 64) is
+ *       the hysteresis: a span that moved one way needs its live allocations to fall fourfold, their mean
+ *       size to grow fourfold, or its gaps to close fourfold, to move back. A move costs O(segments of the span + quanta / 64) once.</li>
  *   <li>Costs in dense form: allocating or freeing a block of {@code k} quanta is O(1 + k / 64) word
  *       operations, plus the search for the run boundaries (word operations over the summaries); NEXT_FIT
  *       and a single-quantum INSTANT_FIT find free space in a few word operations; BEST_FIT and a
