@@ -112,16 +112,33 @@ final class SpanForms {
 
     /** After an allocation: counts towards the next review, and moves {@code d} back if it left the rule. */
     void allocated(DenseTag d) {
-        if (d != null) {
-            leaveIfDue(d);
-        } else if (--untilReview <= 0) {
-            review();
+        try {
+            if (d != null) {
+                leaveIfDue(d);
+            } else if (--untilReview <= 0) {
+                review();
+            }
+        } catch (OutOfMemoryError e) {
+            stayPut();
         }
     }
 
     /** After a free in dense span {@code d}: moves it back if it left the rule. */
     void freed(DenseTag d) {
-        leaveIfDue(d);
+        try {
+            leaveIfDue(d);
+        } catch (OutOfMemoryError e) {
+            stayPut();
+        }
+    }
+
+    /**
+     * A move ran out of memory. It allocates all it needs before it changes a link, so every span is as it
+     * was; the allocation or free it followed has happened and is reported, and must reach its caller rather
+     * than be lost to an error from an optimisation. The form is tried again at the next review or operation.
+     */
+    private void stayPut() {
+        untilReview = Math.max(untilReview, 1);
     }
 
     private void leaveIfDue(DenseTag d) {

@@ -35,7 +35,7 @@
  *   <li><b>Freelists</b> ({@code FreeLists}): free segments by size class; list {@code n} holds sizes in
  *       {@code [2^n, 2^(n+1))}, and a 64-bit bitmap marks the non-empty lists. For a request of size
  *       {@code s}, every member of list {@code ceil(log2 s)} or above fits, so INSTANT_FIT is one mask
- *       and one count of trailing zeros: O(1).</li>
+ *       and one count of trailing zeros: O(1), plus a look at each dense span (at most 64).</li>
  *   <li><b>Allocation table</b> ({@code AllocationTable}): live allocations by base in a chained hash
  *       table that doubles at load factor 1, hashing the base with the quantum's zero bits removed, so
  *       {@code free} is O(1) for every quantum.</li>
@@ -89,7 +89,8 @@
  *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two
  *       segment visits per allocation, amortised), so a qualifying span beside spans of large blocks
  *       still enters.</li>
- *   <li><b>Out</b>: a dense span goes back to boundary tags at the operation that leaves it with fewer
+ *   <li><b>Out</b>: a dense span goes back to boundary tags at the allocation or free (not at a store's
+ *       revert of one, which restores a state exactly and moves nothing) that leaves it with fewer
  *       than one live allocation per 1,024 quanta, more than 8 quanta per allocation on average, or more
  *       than 64 allocations per free gap.</li>
  *   <li>The distance between the two sets of bounds (256 against 1,024, 2 against 8, 16 against 64) is
