@@ -232,45 +232,35 @@ final class ArenaEngine {
     }
 
     /**
-     * The live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE}.
-     *
-     * @throws InvalidFreeException naming the values if there is none, or its size differs
-     */
-    Tag lookup(long base, long size) {
-        Tag t = table.find(base);
-        checkLive(base, size, t == null ? NONE : t.size);
-        return t;
-    }
-
-    /**
      * Frees the live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE}.
      *
      * @throws InvalidFreeException naming the values if there is none, or its size differs
      */
     void free(long base, long size) {
         DenseTag d = forms.holding(base);
-        if (d == null) {
-            release(lookup(base, size));
-            return;
-        }
-        long live = d.bits.sizeAt(base);
+        Tag t = d == null ? table.find(base) : null;
+        long live = d == null ? (t == null ? NONE : t.size) : d.bits.sizeAt(base);
         checkLive(base, size, live);
-        Tag marker = d.prev;
-        boolean whole = d.bits.allocations == 1 && marker.type == Tag.IMPORTED_SPAN;
-        if (whole) {
+        Tag marker = d == null ? wholeSpanFreedBy(t)
+                : d.bits.allocations == 1 && d.prev.type == Tag.IMPORTED_SPAN ? d.prev : null;
+        if (marker != null) {
             importer.giveBack(marker); // may throw: nothing has changed yet
         }
-        forms.free(d, base, live);
-        allocated -= live;
+        if (d == null) {
+            unallocate(t);
+        } else {
+            forms.free(d, base, live);
+            allocated -= live;
+        }
         frees++;
-        if (changes != null) {
+        if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
             changes.accept(new ArenaChange.Freed(base, live));
         }
-        if (whole) {
+        if (marker != null) {
             removeFreeSpan(marker);
             releases++;
             emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
-        } else {
+        } else if (d != null) {
             forms.freed(d);
         }
     }
@@ -288,27 +278,7 @@ final class ArenaEngine {
         }
     }
 
-    /** Frees allocated tag {@code t}, coalescing and giving a wholly free imported span back. */
-    void release(Tag t) {
-        Tag marker = wholeSpanFreedBy(t);
-        if (marker != null) {
-            importer.giveBack(marker); // may throw: nothing has changed yet
-        }
-        long base = t.base;
-        long size = t.size;
-        unallocate(t);
-        frees++;
-        if (changes != null) {
-            changes.accept(new ArenaChange.Freed(base, size));
-        }
-        if (marker != null) {
-            removeFreeSpan(marker);
-            releases++;
-            emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
-        }
-    }
-
-    /** Frees the allocation at {@code base} (a retired cache slab), as {@link #release} does. */
+    /** Frees the allocation at {@code base} (a retired cache slab), as {@link #free} does. */
     void releaseAt(long base) {
         free(base, NONE);
     }

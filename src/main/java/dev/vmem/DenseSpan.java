@@ -308,15 +308,13 @@ final class DenseSpan {
     void check(String where, List<String> problems) {
         bits.check(where, problems);
         long[] counted = new long[3];
-        visit((b, s, allocated) -> {
-            counted[allocated ? 0 : 2]++;
-            if (allocated) {
-                counted[1] += s >>> shift;
-            }
-        });
         long[] perClass = new long[64];
         visit((b, s, allocated) -> {
-            if (!allocated) {
+            if (allocated) {
+                counted[0]++;
+                counted[1] += s >>> shift;
+            } else {
+                counted[2]++;
                 perClass[63 - Long.numberOfLeadingZeros(s >>> shift)]++;
             }
         });

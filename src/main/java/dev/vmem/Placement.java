@@ -53,11 +53,8 @@ final class Placement {
         long slack = r.align() - quantum;
         long need = r.size() <= Long.MAX_VALUE - slack ? r.size() + slack : Long.MAX_VALUE;
         int sure = FreeLists.firstSureClass(need);
-        if (forms.none) {
-            return instantFitInLists(r, plain, sure);
-        }
         long classes = freeLists.classesFrom(sure);
-        for (int i = 0; i < forms.dense.size(); i++) {
+        for (int i = 0; !forms.none && i < forms.dense.size(); i++) {
             classes |= forms.dense.get(i).bits.classesFrom(sure);
         }
         for (; classes != 0; classes &= classes - 1) {
@@ -68,7 +65,7 @@ final class Placement {
                 return head.base;
             }
             long start = firstFitIn(head, r);
-            if (start == NONE) {
+            if (start == NONE && !forms.none) {
                 start = firstInDense(c, r);
             }
             if (start != NONE) {
@@ -77,31 +74,9 @@ final class Placement {
         }
         for (int c = FreeLists.classOf(r.size()); c < sure && c < FreeLists.CLASSES; c++) {
             long start = firstFitIn(freeLists.heads[c], r);
-            if (start == NONE) {
+            if (start == NONE && !forms.none) {
                 start = firstInDense(c, r);
             }
-            if (start != NONE) {
-                return start;
-            }
-        }
-        return NONE;
-    }
-
-    /** {@link #instantFit} when no span is dense: the freelists alone. */
-    private long instantFitInLists(Request r, boolean plain, int sure) {
-        for (long classes = freeLists.classesFrom(sure); classes != 0; classes &= classes - 1) {
-            Tag head = freeLists.heads[Long.numberOfTrailingZeros(classes)];
-            if (plain) {
-                found = head;
-                return head.base;
-            }
-            long start = firstFitIn(head, r);
-            if (start != NONE) {
-                return start;
-            }
-        }
-        for (int c = FreeLists.classOf(r.size()); c < sure && c < FreeLists.CLASSES; c++) {
-            long start = firstFitIn(freeLists.heads[c], r);
             if (start != NONE) {
                 return start;
             }
