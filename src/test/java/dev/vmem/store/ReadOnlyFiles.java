@@ -19,14 +19,14 @@ import java.util.zip.CRC32C;
  * stopped by the immutable attribute ({@code chattr +i}) where the file system has it; a test that cannot get either
  * is skipped. And what a directory holds, to show that nothing in it changed.
  */
-final class ReadOnlyFiles {
+public final class ReadOnlyFiles {
     private ReadOnlyFiles() {
     }
 
     private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
     /** Makes {@code root} and everything in it unwritable; returns the paths to give back to {@link #release}. */
-    static List<Path> protect(Path root) throws IOException, InterruptedException {
+    public static List<Path> protect(Path root) throws IOException, InterruptedException {
         List<Path> all;
         try (Stream<Path> walk = Files.walk(root)) {
             all = walk.toList();
@@ -50,7 +50,7 @@ final class ReadOnlyFiles {
         return all;
     }
 
-    static void release(List<Path> protectedPaths) throws IOException, InterruptedException {
+    public static void release(List<Path> protectedPaths) throws IOException, InterruptedException {
         for (Path p : protectedPaths) {
             run(ROOT ? "chattr" : "chmod", ROOT ? "-i" : "u+w", p.toString());
         }
@@ -64,7 +64,7 @@ final class ReadOnlyFiles {
     }
 
     /** Every file and directory under {@code root}: size, modification time and a checksum of the content. */
-    static Map<String, String> files(Path root) throws IOException {
+    public static Map<String, String> files(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : (Iterable<Path>) all::iterator) {
