@@ -2,6 +2,7 @@ package dev.vmem.cli;
 
 import dev.vmem.ArenaExhaustedException;
 import dev.vmem.InvalidFreeException;
+import dev.vmem.RangeInUseException;
 import dev.vmem.store.NotAStoreException;
 import dev.vmem.store.StoreCorruptedException;
 import dev.vmem.store.StoreLockedException;
@@ -13,6 +14,7 @@ enum ExitCode {
     FAILURE(1),
     /** Usage, bad number, unknown or duplicate arena, invalid or over-constrained layout, overlapping span. */
     BAD_INPUT(2),
+    /** No room, or a claim's range is (partly) allocated. */
     EXHAUSTED(3),
     INVALID_FREE(4),
     LOCKED(5),
@@ -29,7 +31,7 @@ enum ExitCode {
         if (e instanceof IllegalArgumentException || e instanceof NotAStoreException) {
             return BAD_INPUT;
         }
-        if (e instanceof ArenaExhaustedException) {
+        if (e instanceof ArenaExhaustedException || e instanceof RangeInUseException) {
             return EXHAUSTED;
         }
         if (e instanceof InvalidFreeException) {
