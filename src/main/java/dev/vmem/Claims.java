@@ -99,6 +99,15 @@ final class Claims {
     static void claim(ArenaEngine e, long base, long size) {
         checkArguments(e, "claim", base, size);
         Tag marker = spanOf(e, "claim", base, size);
+        if (marker.next.type != Tag.DENSE) { // one lookup serves the check and the carve
+            Tag t = e.index.holding(marker, base, e.segments);
+            if (t.type == Tag.FREE && t.end() - base >= size) {
+                e.carve(t, base, size);
+                e.emit(new ArenaChange.Allocated(base, size));
+                e.forms.allocated(null);
+                return;
+            }
+        }
         Allocation held = firstOverlap(e, marker, base, size);
         if (held != null) {
             throw inUse(e, "claim", base, size, held, "allocation");

@@ -69,7 +69,7 @@ public interface VmemArena {
      * (and journalled) as an ordinary allocation, freed like any other; it neither imports nor moves the
      * NEXT_FIT rotor. In an arena with quantum caches, a range that is exactly one cached block no caller
      * holds is taken from its cache, and one over cache slabs no caller holds a block of takes them back
-     * first. Cost: O(log n) and a walk of at most a few dozen segments, not of the span.
+     * first. Cost: O(log n) and a walk of a few segments (see the package documentation), not of the span.
      *
      * @throws IllegalArgumentException naming the values if the size is not positive, the base is negative,
      *         either is not a multiple of the quantum, the range runs past {@code Long.MAX_VALUE}, or it lies

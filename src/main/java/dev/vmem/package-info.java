@@ -54,9 +54,9 @@
  *       freelist, and the allocations are in no table. About a quarter of a byte per quantum whatever the
  *       span holds, against some 54 bytes per live allocation (plus a free tag per gap) as boundary tags.
  *       See "Dense spans" below for when a span takes which form.</li>
- *   <li><b>Address index</b> ({@code AddressIndex}): every 32nd segment a claim's lookup walked past,
- *       keyed by base, so that a claim finds the segment holding its base in O(log n) and a walk of a few
- *       dozen segments. Alloc and free never touch it (a maintained index would put a sorted-map update on
+ *   <li><b>Address index</b> ({@code AddressIndex}): every 8th segment a claim's lookup walked past,
+ *       keyed by base, so that a claim finds the segment holding its base in O(log n) and a walk of at most
+ *       8 segments plus those made nearby since. Alloc and free never touch it (a maintained index would put a sorted-map update on
  *       every carve and coalesce): a tag's base never changes and a tag that leaves the list is unlinked, so
  *       a sample is either still a segment of the list, at its address, or recognisably stale.</li>
  *   <li><b>Quantum caches</b> ({@code QuantumCache}, optional, {@code qcacheMax}): one cache per size
