@@ -9,7 +9,7 @@ final class Addresses {
     private Addresses() {
     }
 
-    /** Whether all of {@code [base, base + size)} lies in one free segment. O(segments of the span). */
+    /** Whether all of {@code [base, base + size)} lies in one free segment; see {@link AddressIndex} for the cost. */
     static boolean isFree(ArenaEngine e, long base, long size) {
         if (size <= 0 || base < 0 || size > Long.MAX_VALUE - base) {
             return false;
@@ -32,17 +32,16 @@ final class Addresses {
         return t == null ? -1 : t.size;
     }
 
-    /** The free tag that holds all of {@code [base, base + size)}, or null. O(segments of the span). */
+    /**
+     * The free tag that holds all of {@code [base, base + size)} of a list-form span, or null. O(log n)
+     * plus a short walk ({@link AddressIndex}).
+     */
     static Tag freeTagHolding(ArenaEngine e, long base, long size) {
         Tag marker = e.list.spanContaining(base);
-        if (marker == null) {
+        if (marker == null || marker.next.type == Tag.DENSE) {
             return null;
         }
-        for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {
-            if (t.end() > base) {
-                return t.type == Tag.FREE && t.base <= base && t.end() >= base + size ? t : null;
-            }
-        }
-        return null;
+        Tag t = e.index.holding(marker, base, e.segments);
+        return t.type == Tag.FREE && t.end() - base >= size ? t : null;
     }
 }

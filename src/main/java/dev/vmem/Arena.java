@@ -33,10 +33,7 @@ import org.slf4j.LoggerFactory;
  * caches take no lock: each is atomic on its own, and {@link #stats()} may be off by those in flight.
  * An arena holds its lock while it imports from or releases to its source, so locks are always taken
  * child before parent; a hierarchy cannot deadlock because a source never calls back into its
- * importer.
- *
- * <p>This class checks arguments, takes the lock and routes each call; the package documentation says
- * which class decides each rule.
+ * importer. This class checks arguments, takes the lock and routes each call.
  */
 public final class Arena implements VmemArena, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
@@ -105,10 +102,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         return qcacheMax;
     }
 
-    /**
-     * This arena as the source of others: an import is an {@link Policy#INSTANT_FIT} {@link #xalloc} of
-     * the request, a release is {@link #free(long, long)}. The same object every time.
-     */
+    /** This arena as the source of others: an import is an INSTANT_FIT {@link #xalloc}, a release a free. */
     public Source asSource() {
         return asSource;
     }
@@ -121,6 +115,16 @@ public final class Arena implements VmemArena, AutoCloseable {
             engine.emit(new ArenaChange.SpanAdded(base, size, false));
             return null;
         });
+    }
+
+    @Override
+    public void claim(long base, long size) {
+        lockedOpen(() -> CacheClaims.claim(engine, caches, base, size));
+    }
+
+    @Override
+    public ReconcileReport reconcile(Iterable<Allocation> live) {
+        return lockedOpen(() -> Reconciler.run(engine, caches, live));
     }
 
     @Override
@@ -168,10 +172,8 @@ public final class Arena implements VmemArena, AutoCloseable {
     }
 
     /**
-     * Places and carves a caller's block under the lock, giving wholly idle cache slabs back first if
-     * that is what it takes. Returns the base, or {@link #NONE} counting the failure; if
-     * {@code throwing}, fails instead with the figures the request failed against, naming what was
-     * asked ({@code asked}, or a plain request of {@code askedSize}).
+     * Places and carves a caller's block under the lock, reaping idle cache slabs if it must. Returns the base, or
+     * {@link #NONE} counting the failure, or if {@code throwing} fails naming {@code asked} (or {@code askedSize}).
      */
     private long allocate(Request r, Constraints asked, long askedSize, boolean throwing) {
         lock.lock();
@@ -264,11 +266,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code body} under the arena's lock if the arena is open.
-     *
-     * @throws IllegalStateException if it is closed
-     */
+    /** Runs {@code body} under the arena's lock if the arena is open; {@link IllegalStateException} if closed. */
     <T> T lockedOpen(Supplier<T> body) {
         return locked(() -> {
             ensureOpen();

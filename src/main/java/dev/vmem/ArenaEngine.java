@@ -24,6 +24,8 @@ final class ArenaEngine {
     final SegmentList list = new SegmentList();
     final FreeLists freeLists = new FreeLists();
     final AllocationTable table;
+    /** Finds the segment holding a value, for claims; alloc and free never touch it. */
+    final AddressIndex index = new AddressIndex();
     /** The spans in dense form; see {@link SpanForms}. */
     final SpanForms forms;
     private final Placement placement;

@@ -78,6 +78,11 @@ final class DenseSpan {
         return bits.isUsed(i);
     }
 
+    /** Whether an allocation starts at quantum {@code i}. */
+    boolean isStart(long i) {
+        return bits.isStart(i);
+    }
+
     long nextFree(long i) {
         return bits.nextFree(i);
     }

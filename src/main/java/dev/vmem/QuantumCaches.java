@@ -158,6 +158,67 @@ final class QuantumCaches {
         }
     }
 
+    /**
+     * Takes idle block {@code i} of live slab {@code s} for a caller (a claim); false if a caller holds it.
+     * The lock is held, so the slab is not retired meanwhile.
+     */
+    boolean take(QuantumCache.Slab s, int i) {
+        long bit = 1L << i;
+        for (long w = s.word; w >= 0 && (w & bit) == 0; w = s.word) {
+            if (s.cas(w, w | bit)) {
+                s.cache.allocs.increment();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Retires slab {@code s} if no caller holds a block of it; the lock is held. Undo with {@link #reinstate}. */
+    boolean retireIfIdle(QuantumCache.Slab s) {
+        return s.word == 0 && s.cas(0, QuantumCache.RETIRED);
+    }
+
+    /** Puts back a slab {@link #retireIfIdle} retired. */
+    void reinstate(QuantumCache.Slab s) {
+        s.cache.reinstate(s);
+    }
+
+    /** Gives a slab {@link #retireIfIdle} retired back to the segment list through {@code discard}. */
+    void giveBackRetired(QuantumCache.Slab s, LongConsumer discard) {
+        discard.accept(s.base);
+        forget(s);
+        s.cache.dropRetired();
+    }
+
+    /**
+     * Turns every slab into the blocks callers hold in it, each then an ordinary allocation of the segment
+     * list (claimed through {@code claim}, after {@code discard} gave the slab's segment back): callers'
+     * allocations stay as they were and the caches start again empty. Racing lock-free operations find
+     * their slab retired and take the locked path. The lock is held.
+     */
+    void dissolveAll(LongConsumer discard, BlockClaim claim) {
+        for (QuantumCache c : caches) {
+            for (QuantumCache.Slab s : c.slabs()) {
+                long w;
+                do {
+                    w = s.word;
+                } while (!s.cas(w, QuantumCache.RETIRED));
+                discard.accept(s.base);
+                forget(s);
+                for (long held = w & QuantumCache.FULL; held != 0; held &= held - 1) {
+                    claim.claim(s.base + Long.numberOfTrailingZeros(held) * c.blockSize, c.blockSize);
+                }
+                c.allocs.add(-Long.bitCount(w & QuantumCache.FULL)); // the segment list counts them now
+            }
+            c.dropRetired();
+        }
+    }
+
+    /** Claims a block of a dissolved slab in the segment list. */
+    interface BlockClaim {
+        void claim(long base, long size);
+    }
+
     private void forget(QuantumCache.Slab s) {
         slabTable.remove(s);
         slabsRetired++;

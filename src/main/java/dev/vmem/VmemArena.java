@@ -63,6 +63,40 @@ public interface VmemArena {
      */
     void free(long base, long size);
 
+    /**
+     * Allocates exactly {@code [base, base + size)}, which must be wholly free: to restore an ID a process
+     * had, re-mark blocks a log says are in use, or pin a fixed address. The claim counts and is reported
+     * (and journalled) as an ordinary allocation, freed like any other; it neither imports nor moves the
+     * NEXT_FIT rotor. In an arena with quantum caches, a range that is exactly one cached block no caller
+     * holds is taken from its cache, and one over cache slabs no caller holds a block of takes them back
+     * first. Cost: O(log n) and a walk of a few segments (see the package documentation), not of the span.
+     *
+     * @throws IllegalArgumentException naming the values if the size is not positive, the base is negative,
+     *         either is not a multiple of the quantum, the range runs past {@code Long.MAX_VALUE}, or it lies
+     *         outside every span or leaves its span
+     * @throws RangeInUseException      naming the live allocation (or held cached block) it overlaps
+     */
+    void claim(long base, long size);
+
+    /**
+     * Makes the arena's live allocations exactly {@code live}, the ranges the caller knows to be in use
+     * (from its own data: a block map, a process table), as one atomic change: an allocation of the arena
+     * that is not exactly (same base, same size) one of the ranges is freed (leaked); a range that is not
+     * exactly an allocation is claimed (lost). An allocation that only overlaps a range is therefore freed
+     * and the range claimed. Imported spans left wholly free go back to the source, after the claims. In
+     * an arena with quantum caches, every slab first becomes the blocks callers hold in it, each then an
+     * ordinary allocation. The ranges may come in any order; counters record each free and claim, and the
+     * NEXT_FIT rotor does not move. A persistent arena journals the whole change as one unit.
+     *
+     * <p>Cost: O(n + m) for n segments and m ranges given in address order (O(m log m) to sort them
+     * otherwise), plus O(log n) for each lost range.
+     *
+     * @return what was freed and what was claimed
+     * @throws IllegalArgumentException naming the range when one is not a multiple of the quantum, lies
+     *         outside every span or leaves its span, or two overlap; nothing changes
+     */
+    ReconcileReport reconcile(Iterable<Allocation> live);
+
     /** Whether {@code value} lies in one of the arena's spans. */
     boolean contains(long value);
 

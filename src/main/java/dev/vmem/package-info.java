@@ -54,6 +54,11 @@
  *       freelist, and the allocations are in no table. About a quarter of a byte per quantum whatever the
  *       span holds, against some 54 bytes per live allocation (plus a free tag per gap) as boundary tags.
  *       See "Dense spans" below for when a span takes which form.</li>
+ *   <li><b>Address index</b> ({@code AddressIndex}): every 8th segment a claim's lookup walked past,
+ *       keyed by base, so that a claim finds the segment holding its base in O(log n) and a walk of at most
+ *       8 segments plus those made nearby since. Alloc and free never touch it (a maintained index would put a sorted-map update on
+ *       every carve and coalesce): a tag's base never changes and a tag that leaves the list is unlinked, so
+ *       a sample is either still a segment of the list, at its address, or recognisably stale.</li>
  *   <li><b>Quantum caches</b> ({@code QuantumCache}, optional, {@code qcacheMax}): one cache per size
  *       of 1 to {@code qcacheMax / quantum} quanta. A cache carves blocks from slabs, each slab one
  *       allocation of 63 blocks in the segment list, aligned to the next power of two above its size;
@@ -72,6 +77,19 @@
  * when no free range of the arena admits the block and the source cannot supply one. A constrained
  * INSTANT_FIT starts at the class of {@code size + align - quantum}, every member of which holds an
  * aligned block.
+ *
+ * <h3>Claim and reconcile</h3>
+ * {@code claim(base, size)} allocates exactly the range if all of it is free, as one ordinary allocation
+ * (counted, reported and journalled as one; the rotor stays): the span from the span index, the segment
+ * holding {@code base} from the address index or the dense bitmaps, then the carve every allocation
+ * makes. A range that is exactly one idle cached block is taken from its cache; one over slabs no caller
+ * holds a block of takes them back first. {@code reconcile(ranges)} makes the live allocations exactly
+ * the caller's ranges: it checks the input (aligned, inside one span each, no two overlapping) before it
+ * changes anything, merges it with the arena's allocations in address order (O(n + m)), frees every
+ * allocation the caller does not name exactly (same base and size: one that merely overlaps a caller's
+ * range is freed, and the range claimed), then claims every range the arena did not hold, then gives
+ * back imported spans left wholly free. With quantum caches, every slab first becomes the blocks callers
+ * hold in it.
  *
  * <h3>Dense spans</h3>
  * The form of a span never changes a result: both forms hold the same segments, and every search of a
@@ -149,6 +167,8 @@
  *       import;</li>
  *   <li>where a block goes under each policy: {@code Placement};</li>
  *   <li>carving, coalescing, spans, the rotor and the counters: {@code ArenaEngine};</li>
+ *   <li>claiming a given range: {@code Claims} (and {@code CacheClaims} with quantum caches); making the
+ *       allocations a caller's ranges: {@code Reconciler};</li>
  *   <li>which form a span has, and moving it: {@code DenseRule} and {@code SpanForms}; the dense form's
  *       searches: {@code DenseSpan};</li>
  *   <li>what to ask the source for, and when to give a span back: {@code ImportPlan} and
@@ -169,7 +189,8 @@
  * <h3>Failure tiers</h3>
  * Bad arguments: {@link java.lang.IllegalArgumentException} naming the values. Expected outcomes:
  * {@link dev.vmem.ArenaExhaustedException} (or {@code NONE} from the {@code try} forms) and
- * {@link dev.vmem.InvalidFreeException}. Internal invariants: {@code assert}. Every rejected call
+ * {@link dev.vmem.InvalidFreeException}, and {@link dev.vmem.RangeInUseException} for a claim of a range
+ * that is not wholly free. Internal invariants: {@code assert}. Every rejected call
  * leaves the arena exactly as it was, except that an allocation that fails keeps the reaping of idle
  * cache slabs it tried first (no caller's allocation changes).
  */

@@ -31,8 +31,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Model-based tests: seeded random sequences of addSpan, alloc, xalloc and free, each checked against a
- * reference model (a {@code TreeMap} of live blocks plus the spans) after every step.
+ * Model-based tests: seeded random sequences of addSpan, alloc, xalloc, free, claim and reconcile (the last
+ * two in {@link ModelClaims}), each checked against a reference model (a {@code TreeMap} of live blocks plus
+ * the spans) after every step.
  *
  * <p>The placement oracle ({@link ArenaModelOracle}) is written independently of {@code Fit}, and is
  * itself checked against a linear scan. Seeds are fixed per configuration; {@code -Dvmem.seed=N}
@@ -132,11 +133,14 @@ public class ArenaModelTest {
             } finally {
                 TOTAL_OPERATIONS.addAndGet(run.operations);
                 System.out.printf("model %-11s q=%-4d source=%-5b seed=%d parentQ=%d ops=%d allocs=%d exhausted=%d "
-                                + "ctorRejected=%d arenaRejected=%d badFrees=%d imports=%d%n",
+                                + "ctorRejected=%d arenaRejected=%d badFrees=%d imports=%d claims=%d reconciles=%d%n",
                         policy, quantum, withSource, seed, run.parentQ, run.operations, run.allocations, run.failures,
-                        run.ctorRejected, run.arenaRejected, run.badFrees, run.importingAllocs);
+                        run.ctorRejected, run.arenaRejected, run.badFrees, run.importingAllocs, run.claims,
+                        run.reconciles);
             }
             assertTrue(run.allocations > STEPS / 10, "seed=" + seed + ": too few successful allocations: " + run.allocations);
+            assertTrue(run.claims > STEPS / 100 && run.reconciles > STEPS / 400, "seed=" + seed + ": too few claims "
+                    + run.claims + " or reconciles " + run.reconciles);
         }
     }
 
@@ -169,6 +173,9 @@ public class ArenaModelTest {
         long arenaRejected;
         long badFrees;
         long importingAllocs;
+        /** Claims that succeeded and reconciles that changed something, by {@link ModelClaims}. */
+        long claims;
+        long reconciles;
 
         int step;
         String ctx;
@@ -271,6 +278,10 @@ public class ArenaModelTest {
                     addSpan(false);
                 } else if (r < 5) {
                     badFree();
+                } else if (r < 8) {
+                    ModelClaims.claim(this);
+                } else if (r < 9) {
+                    ModelClaims.reconcile(this);
                 } else if (r < (grow ? 40 : 20)) {
                     allocate(false);
                 } else if (r < (grow ? 75 : 35)) {

@@ -56,9 +56,10 @@ class LayoutTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(List.of("Arena", "ArenaChange", "ArenaExhaustedException", "ArenaObserver",
-                "ArenaReplay", "ArenaState", "ArenaStats", "Constraints", "InvalidFreeException", "ObservedArena",
-                "Policy", "Segment", "Source", "VmemArena", "VmemException")), exported);
+        assertEquals(new TreeSet<>(List.of("Allocation", "Arena", "ArenaChange", "ArenaExhaustedException",
+                "ArenaObserver", "ArenaReplay", "ArenaState", "ArenaStats", "Constraints", "InvalidFreeException",
+                "ObservedArena", "Policy", "RangeInUseException", "ReconcileReport", "Segment", "Source", "VmemArena",
+                "VmemException")), exported);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.vmem.cli;
 
 import dev.vmem.ArenaExhaustedException;
 import dev.vmem.InvalidFreeException;
+import dev.vmem.RangeInUseException;
 import dev.vmem.store.NotAStoreException;
 import dev.vmem.store.ReadOnlyStoreException;
 import dev.vmem.store.StoreCorruptedException;
@@ -17,6 +18,7 @@ enum ExitCode {
      * asked of a store opened read-only.
      */
     BAD_INPUT(2),
+    /** No room, or a claim's range is (partly) allocated. */
     EXHAUSTED(3),
     INVALID_FREE(4),
     LOCKED(5),
@@ -34,7 +36,7 @@ enum ExitCode {
                 || e instanceof ReadOnlyStoreException) {
             return BAD_INPUT;
         }
-        if (e instanceof ArenaExhaustedException) {
+        if (e instanceof ArenaExhaustedException || e instanceof RangeInUseException) {
             return EXHAUSTED;
         }
         if (e instanceof InvalidFreeException) {

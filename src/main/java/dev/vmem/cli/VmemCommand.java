@@ -22,13 +22,14 @@ import picocli.CommandLine.Spec;
         scope = CommandLine.ScopeType.INHERIT,
         description = "Operate and inspect vmem stores: crash-safe arenas of integer ranges.",
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
-                DropCommand.class,
+                ClaimCommand.class, ReconcileCommand.class, DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
                 BackupCommand.class, DemoCommand.class, RepairCommand.class, ShellCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal, optionally with K, M, G or T",
                 "(powers of 1024): 4k, 64K, 0x10M.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
-                "            3 exhausted; 4 invalid free; 5 store locked; 6 store corrupted."})
+                "            3 exhausted, or a claimed range in use; 4 invalid free; 5 store locked;",
+                "            6 store corrupted."})
 final class VmemCommand {
     static final Path CONFIG = Path.of("config", "vmem.properties");
 
