@@ -55,4 +55,29 @@ class Review13StoreFindingsTest {
         }
         StoreFixture.assertOpensWith(options(home), before);
     }
+
+    /**
+     * A target that is a symbolic link to a directory not yet made inside the store: the check resolved only the
+     * link's directory, found it outside the store and let the backup write the whole copy, which then failed at the
+     * rename onto the link with a bare FileAlreadyExistsException. Such a target is refused by name up front.
+     */
+    @Test
+    void aTargetThatIsADanglingLink_intoTheStore_isRefusedByName_beforeAnythingIsWritten() throws Exception {
+        Path home = dir.resolve("store");
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link"), home.resolve("copy"));
+        try (VmemStore store = VmemStore.open(options(home))) {
+            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(0, 100);
+            ids.alloc(5, Policy.INSTANT_FIT);
+            Map<String, String> before = dumps(store);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.backup(link));
+            assertTrue(e.getMessage().contains(link.toString()), e.getMessage());
+            assertEquals(before, dumps(store));
+            try (java.util.stream.Stream<Path> siblings = java.nio.file.Files.list(dir)) {
+                assertEquals(List.of("link", "store"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertTrue(java.nio.file.Files.notExists(home.resolve("copy")));
+            StoreFixture.assertSound(store);
+        }
+    }
 }
