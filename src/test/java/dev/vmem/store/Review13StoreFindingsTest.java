@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmem.Allocation;
 import dev.vmem.ArenaStats;
 import dev.vmem.Policy;
+import dev.vmem.ReconcileReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,5 +80,44 @@ class Review13StoreFindingsTest {
             assertTrue(java.nio.file.Files.notExists(home.resolve("copy")));
             StoreFixture.assertSound(store);
         }
+    }
+
+    /**
+     * A store whose arena imports from another: a reconcile that gives an imported span back and claims in another,
+     * then a backup; the copy opens read-only and read-write with the same state, sound, and so does the store.
+     * A read-only open refuses claim and reconcile and changes nothing.
+     */
+    @Test
+    @Timeout(60)
+    void reconcileThatGivesASpanBack_thenABackup_ofAnArenaThatImports_opensSound() {
+        Path home = dir.resolve("store");
+        Path copy = dir.resolve("copy");
+        Map<String, String> state;
+        try (VmemStore store = VmemStore.open(options(home))) {
+            PersistentArena src = store.createArena(ArenaDefinition.of("src", 8));
+            src.addSpan(0, 1 << 20);
+            PersistentArena kid = store.createArena(ArenaDefinition.of("kid", 8).withSource("src", 1 << 12));
+            long a = kid.alloc(64, Policy.INSTANT_FIT);
+            long b = kid.alloc(1 << 12, Policy.INSTANT_FIT); // a second imported span
+            ReconcileReport r = kid.reconcile(List.of(new Allocation(a + 128, 16), new Allocation(a, 64)));
+            assertEquals(1, r.leaked());
+            assertEquals(1, r.lost());
+            assertEquals(1, kid.stats().releases(), kid.dump()); // b's span, left wholly free, went back to src
+            assertEquals(1 << 12, src.stats().allocated(), src.dump());
+            state = dumps(store);
+            StoreFixture.assertSound(store);
+            store.backup(copy);
+            kid.claim(a + 64, 8); // after the backup: not in the copy
+            StoreFixture.assertSound(store);
+        }
+        try (VmemStore view = VmemStore.openReadOnly(copy)) {
+            assertEquals(state, dumps(view));
+            assertEquals(List.of(), view.verify());
+            PersistentArena kid = view.arena("kid");
+            assertThrows(ReadOnlyStoreException.class, () -> kid.claim(0, 8));
+            assertThrows(ReadOnlyStoreException.class, () -> kid.reconcile(List.of()));
+            assertEquals(state, dumps(view));
+        }
+        StoreFixture.assertOpensWith(options(copy), state);
     }
 }
