@@ -3,8 +3,10 @@ package dev.vmem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,13 +41,18 @@ final class Reconciler {
      */
     static ReconcileReport run(ArenaEngine e, QuantumCaches caches, Iterable<Allocation> ranges) {
         List<Allocation> want = checked(e, ranges);
+        // The imported spans that frees (of leaked allocations, or of dissolved slabs) may leave wholly free.
+        Set<Tag> emptied = new LinkedHashSet<>();
         if (caches != null) {
-            caches.dissolveAll(e::discardAt, e::claim);
+            caches.dissolveAll(base -> {
+                e.discardAt(base);
+                noteImported(e, base, emptied); // an idle slab may have been all its span held
+            }, e::claim);
         }
         Pairs leaked = new Pairs();
         Pairs lost = new Pairs();
         compare(e, want, leaked, lost);
-        List<Tag> emptied = free(e, leaked);
+        free(e, leaked, emptied);
         for (int i = 0; i < lost.count; i++) {
             long base = lost.base(i);
             long size = lost.size(i);
@@ -114,9 +121,8 @@ final class Reconciler {
         }
     }
 
-    /** Frees the leaked allocations, keeping their imported spans; returns the imported spans they were in. */
-    private static List<Tag> free(ArenaEngine e, Pairs leaked) {
-        List<Tag> imported = new ArrayList<>();
+    /** Frees the leaked allocations, keeping their imported spans, and adds those spans to {@code imported}. */
+    private static void free(ArenaEngine e, Pairs leaked, Set<Tag> imported) {
         for (int i = 0; i < leaked.count; i++) {
             long base = leaked.base(i);
             DenseTag d = e.forms.holding(base);
@@ -125,12 +131,16 @@ final class Reconciler {
             if (d != null) {
                 e.forms.freed(d);
             }
-            Tag marker = e.list.spanContaining(base);
-            if (marker.type == Tag.IMPORTED_SPAN && (imported.isEmpty() || imported.get(imported.size() - 1) != marker)) {
-                imported.add(marker);
-            }
+            noteImported(e, base, imported);
         }
-        return imported;
+    }
+
+    /** Adds the span holding {@code base} to {@code imported} if it is an imported one. */
+    private static void noteImported(ArenaEngine e, long base, Set<Tag> imported) {
+        Tag marker = e.list.spanContaining(base);
+        if (marker.type == Tag.IMPORTED_SPAN) {
+            imported.add(marker);
+        }
     }
 
     /** Gives imported span {@code marker} back if it is wholly free, as a free that empties it does. */

@@ -81,8 +81,9 @@ final class StoreBackup {
     }
 
     /**
-     * Refuses a target that exists and is not an empty directory, lies inside the store (or is it), or whose
-     * directory is missing or not writable. Returns whether it exists (an empty directory, written in place).
+     * Refuses a target that exists and is not an empty directory, is a symbolic link to a missing path, lies inside
+     * the store (or is it), or whose directory is missing or not writable. Returns whether it exists (an empty
+     * directory, written in place).
      *
      * @throws IllegalArgumentException naming the target
      */
@@ -93,6 +94,10 @@ final class StoreBackup {
         if (parent == null || !Files.isDirectory(parent)) {
             throw new IllegalArgumentException("backup target " + target + ": its directory " + parent
                     + " does not exist");
+        }
+        if (Files.isSymbolicLink(absolute) && !Files.exists(absolute)) { // a rename could not replace the link
+            throw new IllegalArgumentException("backup target " + target + " is a symbolic link to a missing path:"
+                    + " give the path itself, or make the directory it names");
         }
         try {
             Path home = store.toRealPath();
