@@ -7,7 +7,9 @@ import java.util.List;
  * Claims in an arena that may have quantum caches (without, {@link Claims#claim} does it all). A range that is exactly one cached block is taken from its
  * cache if no caller holds it (refused if one does); a range over slabs no caller holds a block of takes
  * those slabs back into the segment list first (as {@link Arena#reapCaches} would) and claims from there;
- * any other range over a slab is refused, naming the held block it overlaps. Runs with the arena's lock held.
+ * any other range over a slab is refused, naming the held block it overlaps, or the slab itself if it overlaps
+ * only idle blocks of a slab in use (a cache hands out whole blocks: part of one, or several, cannot be taken
+ * from it). Runs with the arena's lock held.
  */
 final class CacheClaims {
     private CacheClaims() {
@@ -46,8 +48,14 @@ final class CacheClaims {
             QuantumCache.Slab s = caches.slabAt(a.base());
             if (s == null || !caches.retireIfIdle(s)) {
                 idle.forEach(caches::reinstate);
-                throw s == null ? Claims.inUse(e, "claim", base, size, a, "allocation")
-                        : Claims.inUse(e, "claim", base, size, heldBlock(s, base, end), "cached block");
+                if (s == null) {
+                    throw Claims.inUse(e, "claim", base, size, a, "allocation");
+                }
+                Allocation held = heldBlock(s, base, end);
+                throw held != null ? Claims.inUse(e, "claim", base, size, held, "cached block")
+                        : Claims.inUse(e, "claim", base, size, new Allocation(s.base, s.cache.slabSize),
+                                "quantum-cache slab (other blocks of it are held; a claim takes one whole idle"
+                                + " block of a slab, not part of one or several)");
             }
             idle.add(s);
         }
@@ -58,20 +66,16 @@ final class CacheClaims {
         return false;
     }
 
-    /** The lowest block of slab {@code s} a caller holds within {@code [base, end)} (or anywhere, if none). */
+    /** The lowest block of slab {@code s} a caller holds within {@code [base, end)}, or null if it holds none there. */
     private static Allocation heldBlock(QuantumCache.Slab s, long base, long end) {
         long w = s.word;
         long size = s.cache.blockSize;
-        Allocation any = null;
         for (int i = 0; i < QuantumCache.BLOCKS; i++) {
             long at = s.base + i * size;
-            if ((w & 1L << i) != 0) {
-                if (at < end && at + size > base) {
-                    return new Allocation(at, size);
-                }
-                any = any == null ? new Allocation(at, size) : any;
+            if ((w & 1L << i) != 0 && at < end && at + size > base) {
+                return new Allocation(at, size);
             }
         }
-        return any;
+        return null;
     }
 }

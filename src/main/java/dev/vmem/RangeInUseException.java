@@ -14,7 +14,11 @@ public final class RangeInUseException extends VmemException {
         this.held = held;
     }
 
-    /** The live allocation the claimed range overlaps (the lowest, if it overlaps several). */
+    /**
+     * The live allocation the claimed range overlaps (the lowest, if it overlaps several). A range that
+     * overlaps only idle blocks of a quantum-cache slab whose other blocks are held, and is not exactly one
+     * such block, names that slab: a cache hands out whole blocks, so part of one or several cannot be taken.
+     */
     public Allocation held() {
         return held;
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -146,8 +145,6 @@ class Review13FindingsTest {
      * the refusal should say what it is (the range lies in a cache slab in use), not name a block it misses.
      */
     @Test
-    @Disabled("review 13 finding: a claim of idle values in a slab in use names a block it does"
-            + " not overlap; taking the range needs a slab split")
     void claim_ofIdleValuesInASlabInUse_isTakenOrRefusedNamingWhatItOverlaps() {
         Arena a = Arena.builder("cached").quantum(8).qcacheMax(64).span(0, 1 << 20).build();
         long held = a.alloc(16, Policy.INSTANT_FIT);
@@ -159,7 +156,10 @@ class Review13FindingsTest {
             Allocation h = e.held();
             assertTrue(h.base() < idle + 8 && idle < h.end(), "held() " + h + " does not overlap the claim: "
                     + e.getMessage());
+            assertTrue(h.size() == 63 * 16 && h.base() <= held && held < h.end(), "the slab of 63 blocks of 16: " + h);
+            assertTrue(e.getMessage().contains("quantum-cache slab"), e.getMessage());
         }
+        assertEquals(Map.of(held, 16L), allocated(a), "nothing changed");
         Invariants.assertSound(a);
     }
 }

@@ -351,7 +351,7 @@ public final class VmemStore implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code target} exists and is not an empty directory, lies inside the
      *         store, or its directory is missing or not writable (the message names it)
-     * @throws StoreIOException         if writing the copy fails ({@link StoreDiskFullException} when the disk is full)
+     * @throws StoreIOException         if writing the copy fails (a full disk included); nothing is left at the target
      * @throws IllegalStateException    if the store is closed, or if called inside a batch
      */
     public void backup(Path target) {
