@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code pages}: 1 to 8 pages of 4 KiB, INSTANT_FIT, no caches; {@code pages-cached}: the same
  *       with quantum caches for 1 to 8 pages;</li>
  *   <li>{@code aligned}: xalloc of 1 to 8 pages aligned to 8 pages, INSTANT_FIT;</li>
- *   <li>{@code pid-next}: PID churn, NEXT_FIT over {@code [300, 4194304)}; {@code pid-bitset}: the same
- *       with the usual Java peer, a BitSet searched from a wrapping cursor under one lock.</li>
+ *   <li>{@code pid-next}: PID churn, NEXT_FIT over {@code [300, 4194304)}; {@code pid-cached}: the same
+ *       churn under INSTANT_FIT with a quantum cache for single IDs (striped, no lock on the common path);
+ *       {@code pid-bitset}: the usual Java peer, a BitSet searched from a wrapping cursor under one lock.</li>
  * </ul>
  *
  * <pre>
@@ -47,7 +48,7 @@ public class SharedArenaBenchmark {
     static final int PID_MIN = 300;
     static final int PID_MAX = 4_194_304;
 
-    @Param({"pages", "pages-cached", "aligned", "pid-next", "pid-bitset"})
+    @Param({"pages", "pages-cached", "aligned", "pid-next", "pid-cached", "pid-bitset"})
     public String workload;
 
     Arena arena;
@@ -61,6 +62,7 @@ public class SharedArenaBenchmark {
             case "pages-cached" -> arena = Arena.builder("pages").quantum(PAGE).qcacheMax(8 * PAGE)
                     .span(0, PAGE << 30).build();
             case "pid-next" -> arena = Arena.builder("pids").span(PID_MIN, PID_MAX - PID_MIN).build();
+            case "pid-cached" -> arena = Arena.builder("pids").qcacheMax(1).span(PID_MIN, PID_MAX - PID_MIN).build();
             case "pid-bitset" -> pids = new BitSetIdPool.Locked(PID_MIN, PID_MAX, true);
             default -> throw new IllegalArgumentException("workload=" + workload);
         }
