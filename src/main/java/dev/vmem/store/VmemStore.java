@@ -178,6 +178,11 @@ public final class VmemStore implements AutoCloseable {
         return read(() -> registry.arena(name));
     }
 
+    /** Binds arena {@code name}, defined {@link ArenaDefinition#withOutsideSource}, to {@code source} until close. */
+    public PersistentArena attachSource(String name, dev.vmem.Source source) {
+        return read(() -> registry.attach(name, Objects.requireNonNull(source, "source")));
+    }
+
     /** Every arena, in order of creation. */
     public List<PersistentArena> arenas() {
         return read(registry::arenas);
