@@ -144,7 +144,20 @@ public final class ClusterSource implements Source, AutoCloseable {
             waits++;
         }
         long need = roundUp(request.size());
-        Lease lease = lease(Math.max(need, step()), need);
+        Lease lease;
+        try {
+            lease = lease(Math.max(need, step()), need);
+        } catch (ArenaExhaustedException e) {
+            // the space's last span may be on its way into this pool: a prefetch took it a moment ago
+            awaitPrefetchQuietly();
+            synchronized (lock) {
+                base = pool.take(request);
+            }
+            if (base < 0) {
+                throw e;
+            }
+            return base;
+        }
         synchronized (lock) {
             pool.add(lease);
             base = pool.take(request);
@@ -191,6 +204,16 @@ public final class ClusterSource implements Source, AutoCloseable {
     /** Waits until no prefetch is running (tests and measurements). */
     void awaitPrefetch() throws Exception {
         background.submit(() -> { }).get(30, TimeUnit.SECONDS);
+    }
+
+    private void awaitPrefetchQuietly() {
+        try {
+            awaitPrefetch();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.debug("waiting for the prefetch: {}", e.toString());
+        }
     }
 
     ZkClient zk() {
