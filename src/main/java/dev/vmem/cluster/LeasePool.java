@@ -67,45 +67,46 @@ final class LeasePool {
 
     /** Marks {@code [base, base + size)} out (an arena holds it since before a restart); false if no lease has it. */
     boolean markOut(long base, long size) {
-        Map.Entry<Long, Held> e = held.floorEntry(base);
-        if (e == null || base + size > e.getValue().lease.end()) {
+        int[] range = new int[2];
+        Held h = holding(base, size, range);
+        if (h == null) {
             return false;
         }
-        Held h = e.getValue();
-        long off = base - h.lease.base();
-        if (off % h.chunk != 0 || size % h.chunk != 0) {
+        int already = h.out.nextSetBit(range[0]);
+        if (already >= 0 && already < range[1]) {
             return false;
         }
-        int from = (int) (off / h.chunk);
-        int to = from + (int) (size / h.chunk);
-        int already = h.out.nextSetBit(from);
-        if (already >= 0 && already < to) {
-            return false;
-        }
-        h.out.set(from, to);
+        h.out.set(range[0], range[1]);
         freeValues -= size;
         return true;
     }
 
     /** Takes back chunks {@link #take} gave; false if no lease holds them out. */
     boolean give(long base, long size) {
+        int[] range = new int[2];
+        Held h = holding(base, size, range);
+        if (h == null || h.out.get(range[0], range[1]).cardinality() != range[1] - range[0]) {
+            return false;
+        }
+        h.out.clear(range[0], range[1]);
+        freeValues += size;
+        return true;
+    }
+
+    /** The lease holding {@code [base, base + size)} as whole chunks, with their indexes in {@code range}; or null. */
+    private Held holding(long base, long size, int[] range) {
         Map.Entry<Long, Held> e = held.floorEntry(base);
         if (e == null || base + size > e.getValue().lease.end()) {
-            return false;
+            return null;
         }
         Held h = e.getValue();
         long off = base - h.lease.base();
         if (off % h.chunk != 0 || size % h.chunk != 0) {
-            return false;
+            return null;
         }
-        int from = (int) (off / h.chunk);
-        int to = from + (int) (size / h.chunk);
-        if (h.out.get(from, to).cardinality() != to - from) {
-            return false;
-        }
-        h.out.clear(from, to);
-        freeValues += size;
-        return true;
+        range[0] = (int) (off / h.chunk);
+        range[1] = range[0] + (int) (size / h.chunk);
+        return h;
     }
 
     /**

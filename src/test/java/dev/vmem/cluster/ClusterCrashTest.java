@@ -64,13 +64,7 @@ class ClusterCrashTest {
         }
 
         List<Long> ids() {
-            List<Long> out = new ArrayList<>();
-            for (String l : lines) {
-                if (l.startsWith("id ")) {
-                    out.add(Long.parseLong(l.substring(3)));
-                }
-            }
-            return out;
+            return lines.stream().filter(l -> l.startsWith("id ")).map(l -> Long.parseLong(l.substring(3))).toList();
         }
 
         String ready() throws InterruptedException {
