@@ -200,7 +200,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         ArenaStats s = statsLocked();
         return new ArenaExhaustedException("arena '" + label + "' has no room for " + asked + " under " + policy
                 + " (total=" + s.total() + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
-                + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
+                + (importer == null ? "" : ", and its source supplied no span that holds it: " + importer.source()) + ")");
     }
 
     @Override

@@ -51,6 +51,13 @@ final class DemoCommand implements Callable<Integer> {
                     + RUN_PIDS + " PIDs).")
     long runMillis;
 
+    @Option(names = "--cluster", description = "Instead: one number space on a three-server ZooKeeper ensemble in "
+            + "this JVM, three node processes, one killed with SIGKILL and restarted, one ZooKeeper server stopped.")
+    boolean cluster;
+
+    @Option(names = "--json", description = "With --cluster: print one JSON object.")
+    boolean json;
+
     /** What one level showed: the child's run, and the reopened store. */
     private record Outcome(Durability level, double rate, long printed, long recovered, long skipped,
             List<Long> next, List<Long> reused, List<String> problems) {
@@ -69,6 +76,10 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = root.out();
         Path base = prepare();
         try {
+            if (cluster) {
+                quietZookeeper();
+                return ClusterDemo.run(out, json, base);
+            }
             return show(out, base);
         } finally {
             if (dir == null) {
@@ -217,6 +228,15 @@ final class DemoCommand implements Callable<Integer> {
     private static void quietStoreWarnings() {
         if (org.slf4j.LoggerFactory.getLogger("dev.vmem.store") instanceof ch.qos.logback.classic.Logger store) {
             store.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+    }
+
+    /** The in-JVM servers log every stop and lost connection the demo causes on purpose. */
+    private void quietZookeeper() {
+        for (String name : new String[] {"org.apache.zookeeper", "org.apache.curator", "dev.vmem.cluster"}) {
+            if (!root.verbose && org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
+                l.setLevel(ch.qos.logback.classic.Level.OFF);
+            }
         }
     }
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
                 ClaimCommand.class, ReconcileCommand.class, DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
-                BackupCommand.class, DemoCommand.class, RepairCommand.class, ShellCommand.class},
+                BackupCommand.class, DemoCommand.class, RepairCommand.class, ShellCommand.class, ClusterCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal, optionally with K, M, G or T",
                 "(powers of 1024): 4k, 64K, 0x10M.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",

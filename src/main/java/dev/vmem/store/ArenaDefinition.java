@@ -13,13 +13,25 @@ import dev.vmem.Arena;
  * @param source        name of another arena of the same store to import from, or null (NFC form)
  * @param importQuantum least an import asks for; 0 means the quantum
  * @param qcacheMax     largest size served by quantum caches; 0 for none
+ * @param outsideSource whether the arena imports from a {@link dev.vmem.Source} outside the store, given to
+ *                      each open by {@link VmemStore#attachSource} (then {@code source} is null)
  */
-public record ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax) {
+public record ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax,
+        boolean outsideSource) {
 
     /** @throws IllegalArgumentException if the name breaks the rule (the message names it and the rule) */
     public ArenaDefinition {
         name = ArenaNames.forNewArena(name);
         source = source == null ? null : ArenaNames.normal(source);
+        if (outsideSource && source != null) {
+            throw new IllegalArgumentException("arena '" + name + "' cannot import both from arena '" + source
+                    + "' and from an outside source");
+        }
+    }
+
+    /** A definition whose source, if any, is an arena of the same store. */
+    public ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax) {
+        this(name, quantum, source, importQuantum, qcacheMax, false);
     }
 
     /**
@@ -45,5 +57,13 @@ public record ArenaDefinition(String name, long quantum, String source, long imp
     /** This definition importing from {@code sourceName}, at least {@code importQuantum} at a time. */
     public ArenaDefinition withSource(String sourceName, long importQuantum) {
         return new ArenaDefinition(name, quantum, sourceName, importQuantum, qcacheMax);
+    }
+
+    /**
+     * This definition importing from a source outside the store (a cluster's leases, say), at least
+     * {@code importQuantum} at a time: {@link VmemStore#attachSource} gives it that source after each open.
+     */
+    public ArenaDefinition withOutsideSource(long importQuantum) {
+        return new ArenaDefinition(name, quantum, null, importQuantum, qcacheMax, true);
     }
 }

@@ -5,6 +5,7 @@ import dev.vmem.ArenaChange;
 import dev.vmem.ArenaObserver;
 import dev.vmem.ArenaState;
 import dev.vmem.ObservedArena;
+import dev.vmem.Source;
 
 /**
  * The store's handle on one core arena: builds the {@link ObservedArena} a definition describes, and
@@ -25,12 +26,12 @@ final class ArenaHandle {
      *
      * @throws IllegalArgumentException naming the value if the definition or the state is invalid
      */
-    static ArenaHandle build(Op.Create d, ArenaHandle source, ArenaState state, ArenaObserver observer) {
+    static ArenaHandle build(Op.Create d, Source source, ArenaState state, ArenaObserver observer) {
         // qcacheMax is part of the definition, validated like the rest, but not used: see PersistentArena.
         ArenaDefinition.validate(d.name(), d.quantum(), d.importQuantum(), d.qcacheMax());
         Arena.Builder definition = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum());
         if (source != null) {
-            definition.source(source.arena());
+            definition.source(source);
         }
         return new ArenaHandle(state == null ? ObservedArena.create(definition, observer)
                 : ObservedArena.restore(definition, state, observer));

@@ -2,6 +2,7 @@ package dev.vmem.store;
 
 import dev.vmem.ArenaState;
 import dev.vmem.Segment;
+import dev.vmem.Source;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,9 +66,17 @@ final class ArenaRegistry {
 
     private PersistentArena register(Op.Create d, ArenaState state) {
         int id = d.arena();
-        Entry source = d.source() == -1 ? null : byId.get(d.source());
+        Entry parent = d.sourceInStore() ? byId.get(d.source()) : null;
+        Source source = parent != null ? parent.handle().arena().asSource()
+                : d.source() == Op.Create.OUTSIDE ? new UnboundSource(d.name()) : null;
+        return register(d, source, state);
+    }
+
+    /** Registers arena {@code d} importing from {@code source} (null for none); replaces any entry of its id. */
+    private PersistentArena register(Op.Create d, Source source, ArenaState state) {
+        int id = d.arena();
         // The change is taken back on whichever arena holds the id then: the same one, since ids are never reused.
-        ArenaHandle handle = ArenaHandle.build(d, source == null ? null : source.handle(), state,
+        ArenaHandle handle = ArenaHandle.build(d, source, state,
                 (arena, change) -> recorder.record(new Op.Change(id, change), () -> byId.get(id).handle().revert(change)));
         PersistentArena arena = new PersistentArena(store, handle.arena(), id, d.qcacheMax());
         Entry e = new Entry(id, d, handle, arena);
@@ -86,7 +95,7 @@ final class ArenaRegistry {
         if (byName.containsKey(definition.name())) {
             throw new IllegalArgumentException("arena '" + definition.name() + "' exists already in " + dir);
         }
-        int source = -1;
+        int source = definition.outsideSource() ? Op.Create.OUTSIDE : -1;
         if (definition.source() != null) {
             Entry s = byName.get(definition.source());
             if (s == null) {
@@ -122,7 +131,7 @@ final class ArenaRegistry {
         }
         // Give the imported spans back through the source's own (journalled, revertible) frees; the
         // dropped arena itself is left untouched, so taking the drop back is re-registering it.
-        if (e.definition().source() != -1) {
+        if (e.definition().sourceInStore()) {
             ArenaHandle parent = byId.get(e.definition().source()).handle();
             for (Segment span : e.handle().exportState().spans()) {
                 if (span.kind() == Segment.Kind.IMPORTED_SPAN) {
@@ -179,11 +188,26 @@ final class ArenaRegistry {
     /** The name of the arena {@code arena} imports from, or null. */
     String sourceNameOf(PersistentArena arena) {
         Entry e = byId.get(arena.id());
-        if (e == null || e.definition().source() == -1) {
+        if (e == null || !e.definition().sourceInStore()) {
             return null;
         }
         Entry s = byId.get(e.definition().source());
         return s == null ? null : s.definition().name();
+    }
+
+    /**
+     * Gives arena {@code name}, defined with an outside source, that source for this open: a new handle on the
+     * same state, whose imports and releases go to {@code source}.
+     *
+     * @throws IllegalArgumentException if there is no such arena or it was not defined with an outside source
+     */
+    PersistentArena attach(String name, Source source) {
+        Entry e = entry(name);
+        if (e.definition().source() != Op.Create.OUTSIDE) {
+            throw new IllegalArgumentException("arena '" + name + "' in " + dir
+                    + " was not defined with an outside source (ArenaDefinition.withOutsideSource)");
+        }
+        return register(e.definition(), source, e.handle().exportState());
     }
 
     /** Every arena, in order of creation. */

@@ -7,9 +7,18 @@ import dev.vmem.ArenaChange;
  */
 sealed interface Op {
 
-    /** An arena was created with this definition. {@code source} is an arena id, or -1. */
+    /**
+     * An arena was created with this definition. {@code source} is an arena id, -1 for none, or {@link #OUTSIDE}
+     * for a source outside the store, given to each open by {@link VmemStore#attachSource}.
+     */
     record Create(int arena, String name, long quantum, long importQuantum, long qcacheMax, int source)
             implements Op {
+        static final int OUTSIDE = -2;
+
+        /** Whether the arena imports from another arena of the same store. */
+        boolean sourceInStore() {
+            return source >= 0;
+        }
     }
 
     /** An arena was dropped. */

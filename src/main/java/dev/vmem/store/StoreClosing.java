@@ -40,6 +40,13 @@ final class StoreClosing {
         return closed;
     }
 
+    /** @throws IllegalStateException if the store is closed */
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("store " + dir + " is closed");
+        }
+    }
+
     /** See {@link VmemStore#close()}. */
     void close() {
         mutation.lock();

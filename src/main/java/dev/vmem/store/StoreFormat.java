@@ -71,7 +71,7 @@ import java.util.zip.CRC32C;
  * <h2>Payload: a unit of operations</h2>
  * <pre>
  *   count:int32, then count times:
- *   CREATE   1 | arena:int32 | quantum | importQuantum | qcacheMax | source:int32 (-1 none) | nameLen:int16 | name (UTF-8)
+ *   CREATE   1 | arena:int32 | quantum | importQuantum | qcacheMax | source:int32 (-1 none, -2 outside: format 4) | nameLen:int16 | name (UTF-8)
  *   DROP     2 | arena:int32
  *   SPAN     3 | arena:int32 | base | size | imported:int8
  *   UNSPAN   4 | arena:int32 | base | size

@@ -73,7 +73,7 @@ final class StoreImage {
                     return "arena name '" + c.name() + "' exists already";
                 }
             }
-            if (c.source() != -1 && !arenas.containsKey(c.source())) {
+            if (c.source() < Op.Create.OUTSIDE || (c.sourceInStore() && !arenas.containsKey(c.source()))) {
                 return "source arena " + c.source() + " does not exist";
             }
             try {

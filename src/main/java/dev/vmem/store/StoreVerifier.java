@@ -63,7 +63,7 @@ final class StoreVerifier {
                                 + ") in an arena without a source");
                     }
                 }
-            } else {
+            } else if (e.definition().sourceInStore()) {
                 ArenaHandle parent = registry.byId(e.definition().source()).handle();
                 Map<Long, Long> live = liveAllocations(parent.exportState());
                 for (Segment span : e.handle().exportState().spans()) {

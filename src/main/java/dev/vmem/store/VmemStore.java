@@ -97,7 +97,7 @@ public final class VmemStore implements AutoCloseable {
                 keeper::extend, options.durability());
         this.closing = new StoreClosing(dir, mutation, jmx, new StoreClosing.Parts(lock, journal, checkpointer, unit,
                 marks, keeper));
-        keeper.start(unit, this::ensureOpen);
+        keeper.start(unit, closing::ensureOpen);
         jmx.open(this, registry);
     }
 
@@ -204,6 +204,11 @@ public final class VmemStore implements AutoCloseable {
         return read(() -> registry.arena(name));
     }
 
+    /** Binds arena {@code name}, defined {@link ArenaDefinition#withOutsideSource}, to {@code source} until close. */
+    public PersistentArena attachSource(String name, dev.vmem.Source source) {
+        return read(() -> registry.attach(name, Objects.requireNonNull(source, "source")));
+    }
+
     /** Every arena, in order of creation. */
     public List<PersistentArena> arenas() {
         return read(registry::arenas);
@@ -258,7 +263,7 @@ public final class VmemStore implements AutoCloseable {
     public <T> T batch(Durability durability, Supplier<T> work) {
         Objects.requireNonNull(durability, "durability");
         ensureWritable();
-        return unit.run(this::ensureOpen, work, durability);
+        return unit.run(closing::ensureOpen, work, durability);
     }
 
     /** As {@link #batch(Durability, Supplier)}, for work without a result. */
@@ -278,7 +283,7 @@ public final class VmemStore implements AutoCloseable {
      * @throws IllegalStateException    if the store is closed
      */
     public void sync() {
-        ensureOpen();
+        closing.ensureOpen();
         if (!isReadOnly()) { // a read-only store acknowledges nothing
             unit.syncAll();
         }
@@ -304,7 +309,7 @@ public final class VmemStore implements AutoCloseable {
     /** A mutation at the level of the unit it joins, or at the store's default when it starts one. */
     private <T> T mutate(Supplier<T> action) {
         ensureWritable();
-        return unit.run(this::ensureOpen, action, null);
+        return unit.run(closing::ensureOpen, action, null);
     }
 
     /**
@@ -323,7 +328,7 @@ public final class VmemStore implements AutoCloseable {
     private <T> T read(Supplier<T> query) {
         mutation.lock();
         try {
-            ensureOpen();
+            closing.ensureOpen();
             return query.get();
         } finally {
             mutation.unlock();
@@ -355,7 +360,7 @@ public final class VmemStore implements AutoCloseable {
      * @throws IllegalStateException    if the store is closed, or if called inside a batch
      */
     public void backup(Path target) {
-        ensureOpen();
+        closing.ensureOpen();
         ensureOutsideBatch("backup()");
         if (isReadOnly()) {
             StoreBackup.write(StoreFiles.DEFAULT, dir, target, recovery.repairs(),
@@ -399,7 +404,7 @@ public final class VmemStore implements AutoCloseable {
 
     /** As {@link #verify()}, reporting progress (for a progress bar on a big store). */
     public List<String> verify(Progress progress) {
-        ensureOpen();
+        closing.ensureOpen();
         ensureOutsideBatch("verify()");
         if (isReadOnly()) {
             return read(verifier::checkArenas); // the open checked the files, which another process may be changing
@@ -414,14 +419,8 @@ public final class VmemStore implements AutoCloseable {
         }));
     }
 
-    private void ensureOpen() {
-        if (closing.closed()) {
-            throw new IllegalStateException("store " + dir + " is closed");
-        }
-    }
-
     private void ensureWritable() {
-        ensureOpen();
+        closing.ensureOpen();
         if (isReadOnly()) {
             throw new ReadOnlyStoreException("store " + dir + " was opened read-only: it changes nothing (open it with"
                     + " VmemStore.open to change it)");

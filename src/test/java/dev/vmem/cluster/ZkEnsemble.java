@@ -1,0 +1,95 @@
+package dev.vmem.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.ZooKeeper;
+
+/**
+ * A three-server ZooKeeper ensemble in the test JVM (Curator's TestingCluster), bound to 127.0.0.1, with a short
+ * tick (sessions of 1 to 10 s) so that expiry tests take seconds; data directories are deleted at close. Each
+ * test takes a fresh space path from {@link #newPath}.
+ */
+final class ZkEnsemble implements AutoCloseable {
+    static final int TICK_MS = 500;
+    static final Duration SESSION = Duration.ofSeconds(4);
+    static final Duration CONNECTION = Duration.ofSeconds(2);
+    private static final AtomicInteger PATHS = new AtomicInteger();
+    final TestingCluster cluster;
+    final List<InstanceSpec> specs = new ArrayList<>();
+
+    ZkEnsemble() throws Exception {
+        // A server that cannot bind its port again after a restart asks for System.exit (code 14), which would end the
+        // test JVM: it logs instead, and the other two keep the quorum.
+        // (by reflection: javac warns about the SpotBugs annotations of ZooKeeper's ServiceUtils class file)
+        Class<?> serviceUtils = Class.forName("org.apache.zookeeper.util.ServiceUtils");
+        serviceUtils.getMethod("setSystemExitProcedure", java.util.function.Consumer.class)
+                .invoke(null, serviceUtils.getField("LOG_ONLY").get(null));
+        for (int id = 1; id <= 3; id++) {
+            specs.add(new InstanceSpec(null, InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
+                    InstanceSpec.getRandomPort(), true, id, TICK_MS, 100, Map.of(), "127.0.0.1"));
+        }
+        cluster = new TestingCluster(specs);
+        cluster.start();
+    }
+
+    String connectString() {
+        return cluster.getConnectString();
+    }
+
+    static String newPath(String name) {
+        return "/vmem-test/" + name + "-" + PATHS.incrementAndGet() + "-" + System.nanoTime();
+    }
+
+    ClusterConfig config(String path, String node, ClusterCredentials credentials) {
+        return new ClusterConfig(connectString(), path, node, credentials, SESSION, CONNECTION);
+    }
+
+    ClusterAdmin admin(String path, ClusterCredentials credentials) {
+        return ClusterAdmin.connect(connectString(), path, credentials, CONNECTION);
+    }
+
+    /** Creates a space at a fresh path and returns the path. */
+    String space(String name, SpaceDefinition definition, ClusterCredentials credentials) {
+        String path = newPath(name);
+        try (ClusterAdmin admin = admin(path, credentials)) {
+            if (!admin.init(definition)) {
+                throw new AssertionError("space " + path + " existed already");
+            }
+        }
+        return path;
+    }
+
+    /**
+     * Expires the session of {@code source} on the servers (not only in its client): a second client joins the
+     * session with its id and password and closes it, which ends the session and deletes its ephemeral znodes.
+     */
+    void expireOnServer(ClusterSource source) throws Exception {
+        long id = source.zk().sessionId();
+        byte[] password = source.zk().sessionPassword();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper twin = new ZooKeeper(connectString(), (int) SESSION.toMillis(), e -> {
+            if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        }, id, password);
+        try {
+            if (!connected.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("could not join session " + Long.toHexString(id));
+            }
+        } finally {
+            twin.close();
+        }
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+        cluster.close();
+    }
+}
