@@ -1,5 +1,7 @@
 package dev.vmem;
 
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -73,6 +75,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         this.importer = b.source == null ? null : new Importer(engine, b.source, importQuantum);
         engine.importer = importer;
         this.caches = qcacheMax == 0 ? null : new QuantumCaches(label, quantum, qcacheMax, this::newSlab);
+        engine.quarantine = b.quarantine.isActive() ? new QuarantineQueue(engine, b.quarantine, b.clock) : null;
     }
 
     /** Starts the definition of an arena named {@code label}. */
@@ -98,6 +101,11 @@ public final class Arena implements VmemArena, AutoCloseable {
     /** The least an import asks the source for. */
     public long importQuantum() {
         return importQuantum;
+    }
+
+    /** How long a freed block is held back from reuse; {@link Quarantine#NONE} for not at all. */
+    public Quarantine quarantine() {
+        return engine.quarantine == null ? Quarantine.NONE : engine.quarantine.rule;
     }
 
     /** The largest allocation size served by quantum caches; 0 for none. */
@@ -181,24 +189,20 @@ public final class Arena implements VmemArena, AutoCloseable {
             if (start == NONE && caches != null && caches.reap(engine::releaseAt)) {
                 start = engine.place(r);
             }
+            if (start == NONE && engine.quarantine != null && engine.quarantine.reap() > 0) {
+                start = engine.place(r);
+            }
             if (start == NONE) {
                 engine.failures++;
                 if (throwing) {
-                    throw exhausted(asked != null ? asked : Constraints.of(askedSize), r.policy());
+                    throw Exhaustion.of(engine, statsLocked(), caches != null,
+                            asked != null ? asked : Constraints.of(askedSize), r);
                 }
             }
             return start;
         } finally {
             lock.unlock();
         }
-    }
-
-    /** With the lock held: the figures are those the allocation failed against. */
-    private ArenaExhaustedException exhausted(Constraints asked, Policy policy) {
-        ArenaStats s = statsLocked();
-        return new ArenaExhaustedException("arena '" + label + "' has no room for " + asked + " under " + policy
-                + " (total=" + s.total() + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
-                + (importer == null ? "" : ", and its source supplied no span that holds it") + ")");
     }
 
     @Override
@@ -252,6 +256,15 @@ public final class Arena implements VmemArena, AutoCloseable {
             return;
         }
         lockedOpen(() -> caches.reap(engine::releaseAt));
+    }
+
+    /**
+     * Releases every quarantined block that is due now, oldest first (an imported span it leaves wholly
+     * free goes back to the source). Frees and allocations that would otherwise fail do this by
+     * themselves; call it to see due space come back sooner. Returns how many blocks it released.
+     */
+    public long reapQuarantine() {
+        return engine.quarantine == null ? 0 : lockedOpen(engine.quarantine::reap);
     }
 
     /** Runs {@code body} under the arena's lock. */
@@ -315,6 +328,9 @@ public final class Arena implements VmemArena, AutoCloseable {
     public List<String> checkInvariants() {
         return locked(() -> {
             List<String> problems = ArenaCheck.run(engine);
+            if (engine.quarantine != null) {
+                engine.quarantine.check(problems);
+            }
             if (caches != null) {
                 caches.check(engine, problems);
             }
@@ -350,6 +366,9 @@ public final class Arena implements VmemArena, AutoCloseable {
                 if (caches != null) {
                     caches.retireAll(engine::discardAt);
                 }
+                if (engine.quarantine != null) {
+                    engine.quarantine.dropAll();
+                }
             }
             if (importer != null) {
                 importer.releaseAll();
@@ -372,6 +391,8 @@ public final class Arena implements VmemArena, AutoCloseable {
         private Source source;
         private long importQuantum;
         private long qcacheMax;
+        private Quarantine quarantine = Quarantine.NONE;
+        private InstantSource clock = QuarantineClock.SYSTEM;
         private final List<long[]> spans = new ArrayList<>();
 
         private Builder(String label) {
@@ -407,6 +428,28 @@ public final class Arena implements VmemArena, AutoCloseable {
             return this;
         }
 
+        /** Holds every freed block back from reuse for at least {@code delay}: {@link Quarantine#withDelay}. */
+        public Builder quarantine(Duration delay) {
+            return quarantine(quarantine.withDelay(delay));
+        }
+
+        /** Holds every freed block back for at least {@code frees} later frees: {@link Quarantine#withFrees}. */
+        public Builder quarantine(long frees) {
+            return quarantine(quarantine.withFrees(frees));
+        }
+
+        /** The whole quarantine rule; default {@link Quarantine#NONE}. */
+        public Builder quarantine(Quarantine rule) {
+            quarantine = Objects.requireNonNull(rule, "quarantine");
+            return this;
+        }
+
+        /** The clock of quarantine due times (milliseconds); default a wall clock that never goes back. */
+        public Builder quarantineClock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         /** A span to add at creation; may be called more than once. */
         public Builder span(long base, long size) {
             spans.add(new long[] {base, size});
@@ -419,7 +462,7 @@ public final class Arena implements VmemArena, AutoCloseable {
          * @throws IllegalArgumentException naming the value when the definition is invalid
          */
         public void validate() {
-            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, false);
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, false, quarantine);
         }
 
         private long effectiveImportQuantum() {
@@ -436,7 +479,8 @@ public final class Arena implements VmemArena, AutoCloseable {
          * builder's spans are added after the state, and reported.
          */
         Arena buildObserved(ArenaObserver observer, ArenaState state) {
-            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, observer != null);
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, observer != null,
+                    quarantine);
             Arena arena = new Arena(this, effectiveImportQuantum(), observer);
             if (state != null) {
                 StateTransfer.load(arena.engine, state);

@@ -141,9 +141,11 @@ final class ArenaCheck {
             importedSpans += marker.type == Tag.IMPORTED_SPAN ? 1 : 0;
         }
         ArenaStats c = a.stats();
-        if (c.allocations() - c.frees() != allocatedCount) {
-            problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " but "
-                    + allocatedCount + " allocations are live");
+        // A quarantined block is an allocated segment whose free has been counted.
+        long held = a.quarantine == null ? 0 : a.quarantine.count();
+        if (c.allocations() - c.frees() + held != allocatedCount) {
+            problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " + quarantined="
+                    + held + " but " + allocatedCount + " allocated segments");
         }
         if (c.imports() - c.releases() != importedSpans) {
             problems.add("counters: imports=" + c.imports() + " - releases=" + c.releases() + " but "

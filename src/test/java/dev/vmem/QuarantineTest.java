@@ -1,0 +1,221 @@
+package dev.vmem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** Reuse quarantine: what it holds back, for how long, how it shows, and the input it refuses. */
+class QuarantineTest {
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock implements InstantSource {
+        final AtomicLong millis = new AtomicLong(1_000_000);
+
+        @Override
+        public long millis() {
+            return millis.get();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        void advance(long ms) {
+            millis.addAndGet(ms);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Policy.class)
+    void aFreedValue_isNotHandedOutBeforeItsDelay_underAnyPolicy(Policy policy) {
+        ManualClock clock = new ManualClock();
+        Arena a = Arena.builder("ids").span(0, 4).quarantine(Duration.ofMillis(500)).quarantineClock(clock).build();
+        long[] got = new long[4];
+        for (int i = 0; i < 4; i++) {
+            got[i] = a.alloc(1, policy);
+        }
+        a.free(got[2]);
+        assertEquals(1, a.stats().quarantined());
+        assertEquals(0, a.stats().free());
+        assertEquals(Arena.NONE, a.tryAlloc(1, policy), "the quarantined value was handed out at once");
+        clock.advance(500);
+        assertEquals(Arena.NONE, a.tryAlloc(1, policy), "handed out at exactly the delay (held at least the delay)");
+        clock.advance(1);
+        assertEquals(got[2], a.alloc(1, policy));
+        assertEquals(0, a.stats().quarantined());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void countQuarantine_releasesOldestAtTheNthLaterFree() {
+        Arena a = Arena.builder("ids").span(0, 16).quarantine(3).build();
+        for (int i = 0; i < 16; i++) {
+            a.alloc(1, Policy.INSTANT_FIT);
+        }
+        a.free(5);
+        a.free(6);
+        a.free(7);
+        assertEquals(3, a.stats().quarantined());
+        assertEquals(Arena.NONE, a.tryAlloc(1, Policy.INSTANT_FIT));
+        a.free(8); // the third later free of 5
+        assertEquals(3, a.stats().quarantined());
+        assertEquals(5, a.alloc(1, Policy.INSTANT_FIT));
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void bothBounds_holdUntilBothAreMet() {
+        ManualClock clock = new ManualClock();
+        Arena a = Arena.builder("ids").span(0, 8).quarantine(Duration.ofSeconds(1)).quarantine(2)
+                .quarantineClock(clock).build();
+        for (int i = 0; i < 8; i++) {
+            a.alloc(1, Policy.INSTANT_FIT);
+        }
+        a.free(0);
+        clock.advance(5_000);
+        assertEquals(0, a.reapQuarantine(), "released on time alone");
+        a.free(1);
+        a.free(2); // two later frees, and the time is long past
+        assertEquals(List.of(1L, 2L), quarantinedBases(a));
+        a.free(3);
+        assertEquals(0, a.reapQuarantine(), "1 and 2 have had the frees but not the time");
+        clock.advance(1_001);
+        assertEquals(1, a.reapQuarantine(), "only 1 has had both 2 later frees and the time");
+        Invariants.assertSound(a);
+    }
+
+    static List<Long> quarantinedBases(Arena a) {
+        return a.segments().stream().filter(s -> s.kind() == Segment.Kind.QUARANTINED).map(Segment::base).toList();
+    }
+
+    @Test
+    void doubleFree_ofAQuarantinedValue_isRefusedNamingIt() {
+        Arena a = Arena.builder("ids").span(0, 8).quarantine(Duration.ofSeconds(2)).build();
+        long v = a.alloc(1, Policy.INSTANT_FIT);
+        a.free(v);
+        String dump = a.dump();
+        InvalidFreeException e = assertThrows(InvalidFreeException.class, () -> a.free(v));
+        assertTrue(e.getMessage().contains("base=" + v) && e.getMessage().contains("quarantine"), e.getMessage());
+        assertThrows(InvalidFreeException.class, () -> a.free(v, 1));
+        assertEquals(dump, a.dump());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void failedAllocation_saysQuarantinedSpaceWouldFit() {
+        Arena a = Arena.builder("pages").quantum(4096).span(0, 4 * 4096).quarantine(Duration.ofSeconds(2)).build();
+        long b0 = a.alloc(4096, Policy.INSTANT_FIT);
+        long b1 = a.alloc(4096, Policy.INSTANT_FIT);
+        a.alloc(2 * 4096, Policy.INSTANT_FIT);
+        a.free(b0);
+        a.free(b1);
+        ArenaExhaustedException e = assertThrows(ArenaExhaustedException.class, () -> a.alloc(2 * 4096, Policy.BEST_FIT));
+        assertTrue(e.getMessage().contains("quarantined=8192 in 2 blocks") && e.getMessage().contains("would fit"),
+                e.getMessage());
+        ArenaExhaustedException big = assertThrows(ArenaExhaustedException.class,
+                () -> a.alloc(3 * 4096, Policy.BEST_FIT));
+        assertTrue(!big.getMessage().contains("would fit"), big.getMessage());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void quarantinedSpace_isCountedApart_andShownInSegmentsAndDump() {
+        Arena a = Arena.builder("ids").quantum(8).span(0, 800).quarantine(10).build();
+        long x = a.alloc(16, Policy.BEST_FIT);
+        a.alloc(8, Policy.BEST_FIT);
+        a.free(x);
+        ArenaStats s = a.stats();
+        assertEquals(16, s.quarantined());
+        assertEquals(8, s.allocated());
+        assertEquals(800 - 24, s.free());
+        assertEquals(1, s.liveAllocations());
+        assertEquals(2, s.frees() + s.liveAllocations());
+        assertTrue(a.segments().contains(new Segment(x, 16, Segment.Kind.QUARANTINED)));
+        assertTrue(a.dump().contains("quarantined=16"), a.dump());
+        assertTrue(a.dump().contains("quarantined   [0x0, 0x10)"), a.dump());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void importedSpan_goesBackOnlyWhenItsLastQuarantinedBlockLeaves() {
+        ManualClock clock = new ManualClock();
+        Arena parent = Arena.builder("parent").span(1000, 100).build();
+        Arena child = Arena.builder("child").source(parent).importQuantum(10).quarantine(Duration.ofMillis(10))
+                .quarantineClock(clock).build();
+        long v = child.alloc(1, Policy.INSTANT_FIT);
+        child.free(v);
+        assertEquals(10, parent.stats().allocated(), "the span went back with a block in quarantine");
+        clock.advance(11);
+        assertEquals(1, child.reapQuarantine());
+        assertEquals(0, parent.stats().allocated());
+        assertEquals(0, child.stats().imported());
+        Invariants.assertSound(child, parent);
+    }
+
+    @Test
+    void close_freesQuarantinedBlocks_andGivesImportedSpansBack() {
+        Arena parent = Arena.builder("parent").span(0, 100).build();
+        Arena child = Arena.builder("child").source(parent).quarantine(Duration.ofHours(1)).build();
+        long v = child.alloc(5, Policy.INSTANT_FIT);
+        child.free(v);
+        child.close();
+        assertEquals(0, child.stats().quarantined());
+        assertEquals(0, parent.stats().allocated());
+        Invariants.assertSound(child, parent);
+    }
+
+    @Test
+    void nextFit_afterRelease_stillWaitsForTheRotor() {
+        Arena a = Arena.builder("pids").span(0, 10).quarantine(1).build();
+        long first = a.alloc(1, Policy.NEXT_FIT);
+        a.free(first);
+        a.free(a.alloc(1, Policy.NEXT_FIT)); // releases first
+        assertEquals(0, a.stats().quarantined() - 1);
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            long v = a.alloc(1, Policy.NEXT_FIT);
+            assertNotEquals(first, v);
+            seen.add(v);
+        }
+        assertEquals(7, seen.size());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void badRules_areRefusedNamingTheValue() {
+        Arena.Builder b = Arena.builder("x");
+        assertMessage(() -> b.quarantine(Duration.ZERO), "delay=PT0S");
+        assertMessage(() -> b.quarantine(Duration.ofMillis(-5)), "delay=PT-0.005S");
+        assertMessage(() -> b.quarantine(Duration.ofDays(40_000)), "delay=PT960000H");
+        assertMessage(() -> b.quarantine(0), "frees=0");
+        assertMessage(() -> b.quarantine(-3), "frees=-3");
+        assertMessage(() -> b.quarantine(Long.MAX_VALUE), "frees=" + Long.MAX_VALUE);
+        assertMessage(() -> Arena.builder("c").qcacheMax(4).quarantine(2).build(), "qcacheMax=4");
+        assertEquals(Quarantine.NONE, b.build().quarantine());
+    }
+
+    private static void assertMessage(Runnable r, String part) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    @Test
+    void delay_isRoundedUpToWholeMilliseconds() {
+        assertEquals(1, Quarantine.of(Duration.ofNanos(1)).delayMillis());
+        assertEquals(500, Quarantine.of(Duration.ofMillis(500)).delayMillis());
+        assertEquals(501, Quarantine.of(Duration.ofMillis(500).plusNanos(1)).delayMillis());
+    }
+}
