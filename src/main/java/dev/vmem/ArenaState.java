@@ -65,6 +65,6 @@ public record ArenaState(List<Segment> spans, long[] allocations, long cursor, A
     @Override
     public String toString() {
         return "ArenaState[spans=" + spans.size() + ", allocations=" + allocationCount() + ", cursor=" + cursor
-                + ", counters=" + counters + ", quarantined=" + quarantine.length / 3 + "]";
+                + ", counters=" + counters + (quarantine.length == 0 ? "" : ", quarantined=" + quarantine.length / 3) + "]";
     }
 }

@@ -17,10 +17,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 /** Reuse quarantine: what it holds back, for how long, how it shows, and the input it refuses. */
-class QuarantineTest {
+public class QuarantineTest {
 
     /** A clock the test moves by hand. */
-    static final class ManualClock implements InstantSource {
+    public static final class ManualClock implements InstantSource {
+        /** A clock for arenas that never read it. */
+        public static final ManualClock FIXED = new ManualClock();
+
         final AtomicLong millis = new AtomicLong(1_000_000);
 
         @Override
@@ -33,7 +36,7 @@ class QuarantineTest {
             return Instant.ofEpochMilli(millis());
         }
 
-        void advance(long ms) {
+        public void advance(long ms) {
             millis.addAndGet(ms);
         }
     }
