@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A vmem arena: allocates ranges of integers, multiples of its quantum, from the spans it is given or
@@ -49,8 +47,6 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     /** The largest quantum-cache limit in values, whatever the quantum: a slab must fit below 2^62. */
     public static final long MAX_QCACHE_VALUES = 1L << 55;
-
-    private static final Logger LOG = LoggerFactory.getLogger(Arena.class);
 
     private final String label;
     private final long quantum;
@@ -189,9 +185,6 @@ public final class Arena implements VmemArena, AutoCloseable {
             if (start == NONE && caches != null && caches.reap(engine::releaseAt)) {
                 start = engine.place(r);
             }
-            if (start == NONE && engine.quarantine != null && engine.quarantine.reap() > 0) {
-                start = engine.place(r);
-            }
             if (start == NONE) {
                 engine.failures++;
                 if (throwing) {
@@ -259,9 +252,8 @@ public final class Arena implements VmemArena, AutoCloseable {
     }
 
     /**
-     * Releases every quarantined block that is due now, oldest first (an imported span it leaves wholly
-     * free goes back to the source). Frees and allocations that would otherwise fail do this by
-     * themselves; call it to see due space come back sooner. Returns how many blocks it released.
+     * Releases the quarantined blocks due now, oldest first, and returns how many (a span left wholly free
+     * goes back to the source). Frees and allocations that would otherwise fail do this by themselves.
      */
     public long reapQuarantine() {
         return engine.quarantine == null ? 0 : lockedOpen(engine.quarantine::reap);
@@ -328,9 +320,6 @@ public final class Arena implements VmemArena, AutoCloseable {
     public List<String> checkInvariants() {
         return locked(() -> {
             List<String> problems = ArenaCheck.run(engine);
-            if (engine.quarantine != null) {
-                engine.quarantine.check(problems);
-            }
             if (caches != null) {
                 caches.check(engine, problems);
             }
@@ -357,18 +346,8 @@ public final class Arena implements VmemArena, AutoCloseable {
         lock.lock();
         try {
             if (!closed) {
-                ArenaStats s = statsLocked();
-                if (s.liveAllocations() > 0) {
-                    LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label,
-                            s.liveAllocations(), s.allocated());
-                }
+                ArenaTeardown.leave(engine, caches, statsLocked());
                 closed = true;
-                if (caches != null) {
-                    caches.retireAll(engine::discardAt);
-                }
-                if (engine.quarantine != null) {
-                    engine.quarantine.dropAll();
-                }
             }
             if (importer != null) {
                 importer.releaseAll();

@@ -150,6 +150,9 @@ final class ArenaEngine {
         if (start == NONE && importer != null) {
             start = importer.importAndFind(r);
         }
+        if (start == NONE && quarantine != null && quarantine.reap() > 0) {
+            return place(r); // what was due is free now: once more, as if it had been all along
+        }
         if (start == NONE) {
             return NONE;
         }

@@ -58,7 +58,7 @@ class LayoutTest {
         }
         assertEquals(new TreeSet<>(List.of("Arena", "ArenaChange", "ArenaExhaustedException", "ArenaObserver",
                 "ArenaReplay", "ArenaState", "ArenaStats", "Constraints", "InvalidFreeException", "ObservedArena",
-                "Policy", "Segment", "Source", "VmemArena", "VmemException")), exported);
+                "Policy", "Quarantine", "Segment", "Source", "VmemArena", "VmemException")), exported);
     }
 
     @Test

@@ -221,4 +221,61 @@ public class QuarantineTest {
         assertEquals(500, Quarantine.of(Duration.ofMillis(500)).delayMillis());
         assertEquals(501, Quarantine.of(Duration.ofMillis(500).plusNanos(1)).delayMillis());
     }
+
+    @Test
+    void exportRestoreAndReplay_keepTheQueue_andAReplayedFreeStartsItsWholeDelayAtTheRestore() {
+        ManualClock clock = new ManualClock();
+        Arena.Builder def = Arena.builder("inodes").span(0, 16).quarantine(Duration.ofSeconds(2)).quarantineClock(clock);
+        ObservedArena o = ObservedArena.create(def, (arena, change) -> { });
+        for (int i = 0; i < 4; i++) {
+            o.arena().alloc(1, Policy.INSTANT_FIT);
+        }
+        o.arena().free(1);
+        ArenaState checkpoint = o.exportState();
+        assertEquals(List.of(0L, 2L, 3L), List.of(checkpoint.allocations()[0], checkpoint.allocations()[2],
+                checkpoint.allocations()[4]));
+        assertEquals(1, checkpoint.quarantine()[0]);
+        ArenaReplay replay = new ArenaReplay(checkpoint, 1, false, def.build().quarantine());
+        assertEquals(null, replay.apply(new ArenaChange.Freed(2, 1)));
+        ArenaState recovered = replay.state();
+        assertEquals(ArenaState.DUE_UNKNOWN, recovered.quarantine()[5]);
+
+        clock.advance(1_500);
+        Arena.Builder bare = Arena.builder("inodes").quarantine(Duration.ofSeconds(2)).quarantineClock(clock);
+        ObservedArena back = ObservedArena.restore(bare, recovered, (arena, change) -> { });
+        assertEquals(List.of(1L, 2L), quarantinedBases(back.arena()));
+        clock.advance(600); // past block 1's due time from before the restart, not block 2's from the restore
+        assertEquals(1, back.arena().reapQuarantine());
+        clock.advance(1_401); // the whole delay from the restore, plus the millisecond of rounding
+        assertEquals(1, back.arena().reapQuarantine());
+        Invariants.assertSound(back.arena());
+
+        // An allocation replayed over a quarantined block proves it (and every older one) had left.
+        ArenaReplay later = new ArenaReplay(recovered, 1, false, def.build().quarantine());
+        assertEquals(null, later.apply(new ArenaChange.Allocated(2, 1)));
+        assertEquals(0, later.state().quarantine().length);
+    }
+
+    @Test
+    void revertingAQuarantinedFree_makesTheBlockLiveAgain() {
+        ObservedArena o = ObservedArena.create(Arena.builder("x").span(0, 8).quarantine(4), (arena, change) -> { });
+        long v = o.arena().alloc(2, Policy.BEST_FIT);
+        String before = o.arena().dump();
+        o.arena().free(v);
+        o.revert(new ArenaChange.Freed(v, 2));
+        assertEquals(before, o.arena().dump());
+        assertThrows(IllegalArgumentException.class, () -> o.revert(new ArenaChange.Freed(v, 2)));
+        o.arena().free(v);
+        Invariants.assertSound(o.arena());
+    }
+
+    @Test
+    void restore_refusesQuarantinedBlocksThatOverlapAnAllocation() {
+        Arena.Builder def = Arena.builder("x").quarantine(4);
+        ArenaState bad = new ArenaState(List.of(new Segment(0, 8, Segment.Kind.SPAN)), new long[] {0, 2}, 0,
+                new ArenaStats(0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0), new long[] {1, 1, 5});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ObservedArena.restore(def, bad, (arena, change) -> { }));
+        assertTrue(e.getMessage().contains("base=1 size=1"), e.getMessage());
+    }
 }
