@@ -46,6 +46,8 @@ final class SpanForms {
     /** Reviews in a row that the arena-wide check let off without a walk. */
     private int letOff;
     long moves;
+    /** Reviews that walked the list-form spans. */
+    long walks;
 
     SpanForms(ArenaEngine e, DenseRule rule) {
         this.e = e;
@@ -154,15 +156,19 @@ final class SpanForms {
         long listAllocations = e.table.size();
         long listGaps = e.segments - segments - listAllocations;
         // While the list-form allocations as a whole are too large or too packed to enter, most reviews stop
-        // here in O(1). Every fourth walks anyway: one span may qualify beside others of large blocks.
+        // here in O(1). Every fourth walks anyway: one span may qualify beside others of large blocks. With a
+        // single list-form span the figures are that span's own, so no walk can find more.
         if (listAllocations < rule.enterMinimum()) {
             return;
         }
-        if (((e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations
-                || listAllocations > rule.enterPerGap() * listGaps) && ++letOff < 4) {
-            return;
+        if ((e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations
+                || listAllocations > rule.enterPerGap() * listGaps) {
+            if (e.list.spanCount() - dense.size() <= 1 || ++letOff < 4) {
+                return;
+            }
         }
         letOff = 0;
+        walks++;
         int shift = Long.numberOfTrailingZeros(e.quantum);
         List<Tag> markers = new ArrayList<>();
         e.list.spanMarkers().forEach(markers::add); // a move must not disturb the iteration

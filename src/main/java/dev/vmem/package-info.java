@@ -105,7 +105,12 @@
  *
  * <h3>Quantum caches</h3>
  * INSTANT_FIT and BEST_FIT allocations of up to {@code qcacheMax} go to the cache of their size; NEXT_FIT
- * (whose rotor must see every allocation) and {@code xalloc} go to the segment list. A cached block is a
+ * (whose rotor must see every allocation) and {@code xalloc} go to the segment list. NEXT_FIT has no cache
+ * by design, dense form or not: a cache hands out the block freed last first, which is the reuse NEXT_FIT
+ * exists to delay (an ID comes back only once the rotor has gone round), and values idle in a slab are
+ * neither below nor above the rotor for a store's log-ahead rotor to account for. A single-quantum NEXT_FIT
+ * allocation in a dense span is a few word operations instead; a pool that wants a cache's speed and can
+ * take LIFO reuse uses INSTANT_FIT with a cache. A cached block is a
  * caller's allocation like any other: {@code free} checks that it is held and of the given size, so a
  * double free is refused; statistics count it as allocated and the idle blocks of slabs as
  * {@code cached} (free to callers of that size). A slab that runs full is left; the first free into it

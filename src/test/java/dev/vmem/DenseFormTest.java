@@ -273,5 +273,28 @@ class DenseFormTest {
             assertEquals(List.of(), a.checkInvariants());
             assertEquals(5000, a.stats().liveAllocations());
         }
+
+        /**
+         * Pages in one span, packed with no gaps (as the INSTANT_FIT page-pair benchmark holds them): the
+         * arena-wide figures are that span's, so no review walks it. A second span brings back the walk at
+         * every fourth review, where one span may qualify beside another.
+         */
+        @Test
+        void aSingleListSpanThatCannotEnter_isNeverWalked_twoSpansAreAtEveryFourthReview() {
+            Arena one = Arena.builder("pages").quantum(4096).span(0, 1L << 30).build();
+            Arena two = Arena.builder("pages").quantum(4096).span(0, 1L << 30).span(1L << 31, 1L << 30).build();
+            for (Arena a : List.of(one, two)) {
+                for (int i = 0; i < 10_000; i++) {
+                    a.alloc(4096 * (1 + (i % 3)), Policy.INSTANT_FIT);
+                }
+                for (int i = 0; i < 8 * 4096; i++) { // eight reviews
+                    a.free(a.alloc(4096, Policy.INSTANT_FIT));
+                }
+                assertEquals(0, a.engine.forms.dense.size());
+                assertEquals(List.of(), a.checkInvariants());
+            }
+            assertEquals(0, one.engine.forms.walks);
+            assertEquals(2, two.engine.forms.walks, "the fourth and the eighth of ten reviews");
+        }
     }
 }

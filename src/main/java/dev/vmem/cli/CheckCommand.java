@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "check", description = "Invariant and consistency check of the whole store: exit 0 if sound, 1 with "
         + "a report.")
-final class CheckCommand extends StoreCommand {
+final class CheckCommand extends ReadingCommand {
     @Option(names = "--json", description = "Print JSON: {\"store\", \"sound\", \"arenas\", \"problems\": [...]}; the exit code "
             + "is the same.")
     boolean json;

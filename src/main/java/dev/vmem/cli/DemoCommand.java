@@ -62,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        root.refuseReadOnly("demo");
         if (!root.verbose) {
             quietStoreWarnings();
         }

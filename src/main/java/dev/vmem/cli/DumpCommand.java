@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dump", description = "Every span and segment in address order: start, size, type.")
-final class DumpCommand extends StoreCommand {
+final class DumpCommand extends ReadingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

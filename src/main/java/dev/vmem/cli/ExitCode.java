@@ -3,6 +3,7 @@ package dev.vmem.cli;
 import dev.vmem.ArenaExhaustedException;
 import dev.vmem.InvalidFreeException;
 import dev.vmem.store.NotAStoreException;
+import dev.vmem.store.ReadOnlyStoreException;
 import dev.vmem.store.StoreCorruptedException;
 import dev.vmem.store.StoreLockedException;
 
@@ -11,7 +12,10 @@ enum ExitCode {
     OK(0),
     /** The check found problems, or another failure. */
     FAILURE(1),
-    /** Usage, bad number, unknown or duplicate arena, invalid or over-constrained layout, overlapping span. */
+    /**
+     * Usage, bad number, unknown or duplicate arena, invalid or over-constrained layout, overlapping span, a change
+     * asked of a store opened read-only.
+     */
     BAD_INPUT(2),
     EXHAUSTED(3),
     INVALID_FREE(4),
@@ -26,7 +30,8 @@ enum ExitCode {
 
     /** The exit code for a failure. */
     static ExitCode of(Throwable e) {
-        if (e instanceof IllegalArgumentException || e instanceof NotAStoreException) {
+        if (e instanceof IllegalArgumentException || e instanceof NotAStoreException
+                || e instanceof ReadOnlyStoreException) {
             return BAD_INPUT;
         }
         if (e instanceof ArenaExhaustedException) {

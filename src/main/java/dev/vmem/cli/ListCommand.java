@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "list", description = "One line per arena: name, quantum, source, total, allocated, free.")
-final class ListCommand extends StoreCommand {
+final class ListCommand extends ReadingCommand {
     @Option(names = "--json", description = "Print JSON: {\"arenas\": [{name, quantum, source, total, allocated, free}]}.")
     boolean json;
 

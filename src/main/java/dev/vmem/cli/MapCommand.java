@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
         + "runs, fragmentation.",
         "One band per span with a hex address axis; hovering over a run shows its kind, base, end and size. Nothing "
                 + "is drawn thinner than " + SvgMap.MIN_WIDTH + " px, so one value in a huge span still shows."})
-final class MapCommand extends StoreCommand {
+final class MapCommand extends ReadingCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

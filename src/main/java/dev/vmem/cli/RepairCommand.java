@@ -19,6 +19,7 @@ final class RepairCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        root.refuseReadOnly("repair"); // even a diagnosis finishes an interrupted repair
         StoreRepair.Diagnosis d = acceptLoss ? StoreRepair.repair(root.storeDirectory())
                 : StoreRepair.diagnose(root.storeDirectory());
         PrintWriter out = root.out();

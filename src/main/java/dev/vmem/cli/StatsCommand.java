@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "stats", description = "Space figures and counters of one arena, or of every arena.")
-final class StatsCommand extends StoreCommand {
+final class StatsCommand extends ReadingCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
     String name;
 

@@ -10,12 +10,18 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** A subcommand that works on the store: opens it, runs, closes it. */
 abstract class StoreCommand implements Callable<Integer> {
     @ParentCommand
     VmemCommand root;
+
+    /** Whether this command only reads the store: it may then open it read-only (see {@link ReadingCommand}). */
+    boolean readsOnly() {
+        return false;
+    }
 
     /** Whether running this command may create a missing store. */
     boolean createsStore() {
@@ -36,11 +42,20 @@ abstract class StoreCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         validate();
+        String name = getClass().getAnnotation(Command.class).name();
+        if (!readsOnly()) {
+            root.refuseReadOnly(name);
+        }
         if (root.session != null) {
             checkSession(root.session);
             return run(root.session.store());
         }
         Path dir = root.storeDirectory();
+        if (readsOnly() && (root.readOnly || ReadingCommand.cannotWrite(dir, root.spec.commandLine().getErr()))) {
+            try (VmemStore store = VmemStore.openReadOnly(dir)) {
+                return run(store);
+            }
+        }
         boolean fresh = createsStore() && !Files.exists(dir.resolve("FORMAT"));
         boolean dirExisted = Files.exists(dir);
         // A failure to open removes nothing: the directory may not be ours.
@@ -63,6 +78,10 @@ abstract class StoreCommand implements Callable<Integer> {
         if (root.store != null) {
             throw new IllegalArgumentException("--store " + root.store + ": the shell works on store "
                     + session.store().directory() + " (give --store to vmem shell)");
+        }
+        if (root.readOnly) {
+            throw new IllegalArgumentException("--read-only: the shell works on store " + session.store().directory()
+                    + ", open for writing");
         }
     }
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {CreateCommand.class, AddSpanCommand.class, AllocCommand.class, FreeCommand.class,
                 DropCommand.class,
                 ListCommand.class, StatsCommand.class, DumpCommand.class, CheckCommand.class, MapCommand.class,
-                DemoCommand.class, RepairCommand.class, ShellCommand.class},
+                BackupCommand.class, DemoCommand.class, RepairCommand.class, ShellCommand.class},
         footer = {"", "Numbers are decimal or 0x-prefixed hexadecimal, optionally with K, M, G or T",
                 "(powers of 1024): 4k, 64K, 0x10M.",
                 "Exit codes: 0 ok; 1 check found problems or another failure; 2 bad input;",
@@ -38,6 +38,12 @@ final class VmemCommand {
     @Option(names = "--store", paramLabel = "DIR",
             description = "The store directory (default: store= in config/vmem.properties, else ./vmem-store).")
     Path store;
+
+    @Option(names = "--read-only", description = {"Open the store read-only: nothing in its directory is written (no"
+            + " lock file, checkpoint or journal repair), so a store on a read-only file system, a backup, or one another"
+            + " process has open can be read. For list, stats, dump, check, map and backup; other commands refuse it."
+            + " Readers open read-only by themselves when the directory cannot be written."})
+    boolean readOnly;
 
     @Option(names = "--verbose", description = "Log what the store does, and print stack traces of failures.")
     boolean verbose;
@@ -74,6 +80,17 @@ final class VmemCommand {
         StoreOptions options = StoreOptions.builder(storeDirectory()).createIfMissing(createIfMissing)
                 .durability(durability).jmx(false).build(); // nobody watches a one-shot command over JMX
         return VmemStore.open(options);
+    }
+
+    /**
+     * Refuses {@code --read-only} for {@code command}, which changes the store; throws IllegalArgumentException
+     * naming the option.
+     */
+    void refuseReadOnly(String command) {
+        if (readOnly) {
+            throw new IllegalArgumentException("--read-only: vmem " + command + " changes the store; only list, stats,"
+                    + " dump, check, map and backup read it without writing");
+        }
     }
 
     PrintWriter out() {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -59,8 +58,8 @@ final class Checkpoint {
                     .createOrOpen();
             BTreeMap<long[], long[]> spans = db.treeMap(StoreFormat.MAP_SPANS, Serializer.LONG_ARRAY, Serializer.LONG_ARRAY)
                     .createOrOpen();
-            BTreeMap<long[], long[]> allocations = db.treeMap(StoreFormat.MAP_ALLOCATIONS, Serializer.LONG_ARRAY,
-                    Serializer.LONG_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+            BTreeMap<long[], byte[]> allocations = db.treeMap(StoreFormat.MAP_PACKED_ALLOCATIONS, Serializer.LONG_ARRAY,
+                    Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
             for (Map.Entry<Integer, StoreImage.ArenaImage> e : image.arenas.entrySet()) {
                 int id = e.getKey();
                 ArenaState state = e.getValue().state();
@@ -73,10 +72,11 @@ final class Checkpoint {
                     update(crc, id, span.base(), value);
                 }
                 long[] a = state.allocations();
-                for (int from = 0; from < a.length; from += 2 * StoreFormat.CHUNK_PAIRS) {
-                    long[] chunk = Arrays.copyOfRange(a, from, Math.min(a.length, from + 2 * StoreFormat.CHUNK_PAIRS));
-                    allocations.put(new long[] {id, chunk[0]}, chunk);
-                    update(crc, id, chunk[0], chunk);
+                int shift = Long.numberOfTrailingZeros(e.getValue().definition.quantum());
+                for (int from = 0; from < a.length / 2; from += StoreFormat.CHUNK_PAIRS) {
+                    byte[] chunk = PackedAllocations.encode(a, from, Math.min(a.length / 2, from + StoreFormat.CHUNK_PAIRS), shift);
+                    allocations.put(new long[] {id, a[2 * from]}, chunk);
+                    update(crc, id, a[2 * from], chunk);
                 }
                 long mark = e.getValue().mark;
                 if (mark != RotorMarks.NONE) {
@@ -157,8 +157,10 @@ final class Checkpoint {
             image.epoch = epoch == null ? 0 : epoch;
             BTreeMap<Integer, byte[]> arenas = db.treeMap(StoreFormat.MAP_ARENAS, Serializer.INTEGER, Serializer.BYTE_ARRAY).open();
             BTreeMap<long[], long[]> spans = db.treeMap(StoreFormat.MAP_SPANS, Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
-            BTreeMap<long[], long[]> allocations = db.treeMap(StoreFormat.MAP_ALLOCATIONS, Serializer.LONG_ARRAY,
-                    Serializer.LONG_ARRAY).open();
+            BTreeMap<long[], long[]> pairMap = version >= 4 ? null : db.treeMap(StoreFormat.MAP_ALLOCATIONS,
+                    Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
+            BTreeMap<long[], byte[]> packedMap = version < 4 ? null : db.treeMap(StoreFormat.MAP_PACKED_ALLOCATIONS,
+                    Serializer.LONG_ARRAY, Serializer.BYTE_ARRAY).open();
             CRC32C crc = new CRC32C();
             if (version >= 2) {
                 updateMeta(crc, version, seq, image.epoch, count);
@@ -176,10 +178,20 @@ final class Checkpoint {
                 }
                 List<long[]> chunks = new ArrayList<>();
                 int total = 0;
-                for (Map.Entry<long[], long[]> c : allocations.prefixSubMap(new long[] {id}).entrySet()) {
-                    chunks.add(c.getValue());
-                    total += c.getValue().length;
-                    update(crc, id, c.getKey()[1], c.getValue());
+                if (pairMap != null) {
+                    for (Map.Entry<long[], long[]> c : pairMap.prefixSubMap(new long[] {id}).entrySet()) {
+                        chunks.add(c.getValue());
+                        update(crc, id, c.getKey()[1], c.getValue());
+                    }
+                } else {
+                    int shift = quantumShift(header, file);
+                    for (Map.Entry<long[], byte[]> c : packedMap.prefixSubMap(new long[] {id}).entrySet()) {
+                        update(crc, id, c.getKey()[1], c.getValue());
+                        chunks.add(unpack(c.getValue(), shift, id, c.getKey()[1], file));
+                    }
+                }
+                for (long[] chunk : chunks) {
+                    total += chunk.length;
                 }
                 long[] pairs = new long[total];
                 int at = 0;
@@ -222,6 +234,36 @@ final class Checkpoint {
     private static void updateMeta(CRC32C crc, long version, long seq, long epoch, long arenas) {
         crc.update(ByteBuffer.allocate(StoreFormat.CHECKSUM_META_BYTES).putLong(version).putLong(seq).putLong(epoch)
                 .putLong(arenas).putLong(1).array());
+    }
+
+    /** The log2 of the quantum an arena header records; a header whose quantum is no power of two is damaged. */
+    private static int quantumShift(byte[] header, Path file) {
+        long quantum = header.length < StoreFormat.ARENA_NAME_OFFSET ? 0
+                : ByteBuffer.wrap(header).getLong(StoreFormat.ARENA_QUANTUM_OFFSET);
+        if (quantum <= 0 || Long.bitCount(quantum) != 1) {
+            throw new StoreCorruptedException(file, -1, "arena header holds quantum " + quantum);
+        }
+        return Long.numberOfTrailingZeros(quantum);
+    }
+
+    /** Decodes a format 4 allocation chunk, or says which one is damaged and how. */
+    private static long[] unpack(byte[] chunk, int shift, int id, long key, Path file) {
+        try {
+            long[] pairs = PackedAllocations.decode(chunk, shift, StoreFormat.CHUNK_PAIRS);
+            if (pairs[0] != key) {
+                throw new IllegalArgumentException("it starts at " + pairs[0]);
+            }
+            return pairs;
+        } catch (IllegalArgumentException e) {
+            throw new StoreCorruptedException(file, -1, "arena " + id + ": allocation chunk at " + key + " is damaged: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Adds one format 4 allocation chunk's checksum entry: {@code id:int32 | first base | chunk bytes}. */
+    private static void update(CRC32C crc, int id, long key, byte[] chunk) {
+        crc.update(ByteBuffer.allocate(StoreFormat.CHECKSUM_ENTRY_HEAD_BYTES).putInt(id).putLong(key).array());
+        crc.update(chunk);
     }
 
     /** Adds one checksum entry (layout: {@link StoreFormat}) to {@code crc}. */

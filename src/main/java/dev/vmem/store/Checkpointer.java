@@ -104,6 +104,20 @@ final class Checkpointer implements AutoCloseable {
         }
     }
 
+    /** How the store changes its files: a backup writes through the same seam. */
+    StoreFiles files() {
+        return files;
+    }
+
+    /**
+     * {@code image} once the journal holds it durably, as a checkpoint makes sure before it writes one: a backup
+     * never holds what a crash of the store could still take back.
+     */
+    StoreImage durable(StoreImage image) throws IOException {
+        journal.sync(image.seq);
+        return image;
+    }
+
     /** Sequence numbers of the two generations (-1 for none), for verification. */
     synchronized long[] generationSeqs() {
         return generationSeqs.clone();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,16 @@ final class Recovery {
      */
     record Result(StoreImage image, JournalReader.Scan scan, long[] generationSeqs, long epoch,
             boolean rebuildCheckpoint, int replayed, StoreHead.State head, long checkpointSeq) {
+
+        /** What the open reports, given the store's format {@code version} and the rotors it moved. */
+        RecoveryReport report(int version, List<RecoveryReport.RotorSkip> skips) {
+            long lastSeq = scan.nextSeq() - 1;
+            long acknowledged = head == null ? 0 : head.acknowledgedSeq();
+            return new RecoveryReport(checkpointSeq, replayed, lastSeq, Optional.ofNullable(scan.cut()),
+                    version < StoreFormat.VERSION ? version : 0, head == null ? 0 : head.repairs(), skips,
+                    acknowledged > lastSeq ? Optional.of(new RecoveryReport.LostUnits(lastSeq + 1, acknowledged))
+                            : Optional.empty());
+        }
     }
 
     private Recovery() {

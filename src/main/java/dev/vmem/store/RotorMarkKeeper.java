@@ -53,6 +53,7 @@ final class RotorMarkKeeper implements AutoCloseable {
     /**
      * Journals, and makes durable (in the head too), the rotor moves recovery made up to the marks; the
      * arenas already hold them, so a replay of the checkpoint and the journal reproduces the rotors as they are.
+     * If that fails, the journal is closed (stopping its threads and closing its files): the open fails.
      */
     static void journalSkips(Path dir, Journal journal, RotorMarks marks, List<RecoveryReport.RotorSkip> skips)
             throws IOException {
@@ -67,10 +68,19 @@ final class RotorMarkKeeper implements AutoCloseable {
                     + " and are not handed out again until the rotor comes round", dir, skip.arena(), skip.to(),
                     skip.from());
         }
-        long seq = journal.append(UnitCodec.encode(ops), false, false);
-        marks.appended(ops, seq);
-        journal.sync(seq);
-        journal.recordDurable();
+        try {
+            long seq = journal.append(UnitCodec.encode(ops), false, false);
+            marks.appended(ops, seq);
+            journal.sync(seq);
+            journal.recordDurable();
+        } catch (IOException | RuntimeException e) {
+            try {
+                journal.close(false);
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
     }
 
     /** Queues background units that journal further marks for {@code arenas} (called under the store's lock). */

@@ -89,6 +89,25 @@ final class StoreDirectory {
     }
 
     /**
+     * Writes {@code image} into the empty directory {@code dir} as a cleanly closed store holds it: both checkpoint
+     * generations, a journal segment without a record that starts after the image, and a head naming them (with
+     * {@code repairs}), each made durable. Not yet a store: FORMAT, its commit point, is the caller's to write.
+     */
+    static void writeImage(StoreFiles files, Path dir, StoreImage image, int repairs) throws IOException {
+        Checkpoint.write(files, dir.resolve(StoreFormat.checkpointName(0)), image);
+        Checkpoint.write(files, dir.resolve(StoreFormat.checkpointName(1)), image);
+        Path journal = dir.resolve(StoreFormat.JOURNAL_DIR);
+        files.createDirectory(journal);
+        long next = image.seq + 1;
+        try (StoreFiles.Channel seg = files.open(journal.resolve(StoreFormat.segmentName(next)))) {
+            seg.write(StoreFormat.segmentHeader(next), 0);
+            seg.force();
+        }
+        files.syncDirectory(journal);
+        StoreHead.create(files, dir, new StoreHead.State(1, image.seq, next, image.seq, repairs)).close();
+    }
+
+    /**
      * Writes FORMAT naming this build's version, under a temporary name that is forced and renamed, and
      * makes the name durable: the commit point of creating or upgrading a store.
      */

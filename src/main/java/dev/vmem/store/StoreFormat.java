@@ -10,13 +10,14 @@ import java.util.zip.CRC32C;
  * every layout (FORMAT file, store head, journal segment, record, payload, checkpoint) and the checksum
  * rule. The offset constants below are the diagrams' numbers; readers and writers use them, never bare
  * numbers. Every multi-byte number is big-endian. Format 1 (records without a watermark, no head, a
- * checkpoint checksum that did not cover its meta numbers) and format 2 (no MARK operation, no rotor marks
- * in checkpoints) are still read; opening an older store creates its head if it has none, starts a segment
- * of this format and then rewrites FORMAT, so it is upgraded in place.
+ * checkpoint checksum that did not cover its meta numbers), format 2 (no MARK operation, no rotor marks in
+ * checkpoints) and format 3 (checkpoint allocations as pairs of int64s; its journal and head are format 4's)
+ * are still read; opening an older store creates its head if it has none, starts a segment of this format
+ * and then rewrites FORMAT, so it is upgraded in place (its checkpoints are replaced by the next ones).
  *
  * <h2>Directory</h2>
  * <pre>
- *   FORMAT                    "vmem-store format 3\n": written last at creation (via FORMAT.tmp, renamed)
+ *   FORMAT                    "vmem-store format 4\n": written last at creation (via FORMAT.tmp, renamed)
  *   LOCK                      held with an OS file lock while the store is open
  *   HEAD                      the store head: how far the journal reached (below)
  *   journal/J&lt;seq&gt;.wal        journal segments; &lt;seq&gt; = first sequence number, 20 digits
@@ -93,8 +94,15 @@ import java.util.zip.CRC32C;
  *                                   "mark:&lt;arena id&gt;" -&gt; the arena's rotor mark, if set (format 3)
  *   arenas       Integer -&gt; byte[]  arena header (below): definition, cursor and counters
  *   spans        {arena, base} -&gt; {size, imported (1 or 0)}
- *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  chunks of up to 2048 pairs
+ *   packedAllocations  {arena, first base} -&gt; byte[]  chunks of up to 2048 allocations (format 4)
+ *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  the same chunks, formats 1 to 3
  * </pre>
+ * A packed chunk is a run of unsigned LEB128 numbers (seven bits a byte, low first, the high bit set on
+ * every byte but the last; at most ten bytes): the allocation count, the first base in quanta, then per
+ * allocation {@code gap << 1 | (size == 1 quantum ? 0 : 1)} and, if that bit is set, the size in quanta,
+ * where the gap is the distance in quanta from the end of the previous allocation (from the first base, for
+ * the first). The first base equals the entry's key. An arena of single-quantum IDs takes one to two bytes
+ * per allocation instead of 16.
  * Arena header, then its trailer from {@code n = 34 + nameLen}:
  * <pre>
  *   0      4         12              20          28       32        34
@@ -110,7 +118,8 @@ import java.util.zip.CRC32C;
  * The checksum in {@code meta} is a CRC32C over: the meta numbers {@code version | seq | epoch | arenas |
  * 1} (five int64s: so that editing any of them fails it; format 1 lacked them); then, arena by arena in id
  * order, the header; each span as the entry {@code id:int32 | base | size | imported}; each allocation
- * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...}; (format 3) its rotor mark, if set,
+ * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...} (format 4: {@code id:int32 | first
+ * base} and the chunk's bytes); (format 3) its rotor mark, if set,
  * as the entry {@code id:int32 | Long.MIN_VALUE | mark}.
  *
  * <h2>Checksum rule, and what recovery cuts</h2>
@@ -125,7 +134,7 @@ import java.util.zip.CRC32C;
  */
 public final class StoreFormat {
     /** The format version this build writes. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest format version this build reads (and upgrades to {@link #VERSION} when it opens it). */
     public static final int OLDEST_READABLE_VERSION = 1;
 
@@ -182,6 +191,8 @@ public final class StoreFormat {
     static final String MAP_ARENAS = "arenas";
     static final String MAP_SPANS = "spans";
     static final String MAP_ALLOCATIONS = "allocations";
+    /** Format 4: the allocations map, each chunk encoded by {@link PackedAllocations}. */
+    static final String MAP_PACKED_ALLOCATIONS = "packedAllocations";
     static final String META_VERSION = "version";
     static final String META_SEQ = "seq";
     static final String META_EPOCH = "epoch";

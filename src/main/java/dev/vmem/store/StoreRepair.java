@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class StoreRepair {
     private static final Logger LOG = LoggerFactory.getLogger(StoreRepair.class);
     static final String STAGING = "repair.tmp";
-    private static final String COMPLETE = "COMPLETE";
+    static final String COMPLETE = "COMPLETE";
 
     /** A NEXT_FIT rotor that accepting the loss moves forward, so that no value handed out before comes again. */
     public record RotorJump(String arena, long from, long to) {
@@ -222,19 +222,9 @@ public final class StoreRepair {
             deleteTree(files, staging);
         }
         files.createDirectory(staging);
-        Checkpoint.write(files, staging.resolve(StoreFormat.checkpointName(0)), image);
-        Checkpoint.write(files, staging.resolve(StoreFormat.checkpointName(1)), image);
-        Path journal = staging.resolve(StoreFormat.JOURNAL_DIR);
-        files.createDirectory(journal);
-        long next = image.seq + 1;
-        try (StoreFiles.Channel seg = files.open(journal.resolve(StoreFormat.segmentName(next)))) {
-            seg.write(StoreFormat.segmentHeader(next), 0);
-            seg.force();
-        }
-        files.syncDirectory(journal);
         StoreHead.State old = s.result.head();
         int repairs = (old == null ? 0 : old.repairs()) + 1;
-        StoreHead.create(files, staging, new StoreHead.State(1, image.seq, next, image.seq, repairs)).close();
+        StoreDirectory.writeImage(files, staging, image, repairs);
         String kept = "damaged-" + repairs;
         for (int k = 2; Files.exists(dir.resolve(kept)); k++) {
             kept = "damaged-" + repairs + "-" + k; // a head lost since an earlier repair restarts the count
@@ -297,7 +287,8 @@ public final class StoreRepair {
         LOG.warn("store {}: repaired; the files it replaced are in {}", dir, damaged);
     }
 
-    private static void deleteTree(StoreFiles files, Path root) throws IOException {
+    /** Removes {@code root} and everything in it. */
+    static void deleteTree(StoreFiles files, Path root) throws IOException {
         List<Path> all;
         try (Stream<Path> walk = Files.walk(root)) {
             all = walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();

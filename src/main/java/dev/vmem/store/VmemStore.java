@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -54,7 +53,6 @@ public final class VmemStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmemStore.class);
 
     private final Path dir;
-    private final DirectoryLock lock;
     /** The store-wide lock: held by every mutation, and by every read of the registry. */
     private final ReentrantLock mutation = new ReentrantLock();
     private final ArenaRegistry registry;
@@ -66,60 +64,67 @@ public final class VmemStore implements AutoCloseable {
     private final UnitOfWork unit;
     private final RecoveryReport recovery;
     private final RotorMarks marks;
-    /** Journals rotor marks ahead of the callers. */
-    private final RotorMarkKeeper keeper;
-    private volatile boolean closed;
+    private final StoreClosing closing;
 
     VmemStore(Path dir, StoreOptions options, StoreHooks hooks, DirectoryLock lock,
             Recovery.Result recovered, int version, StoreCounters counters) throws IOException {
         this.dir = dir;
-        this.lock = lock;
         this.registry = new ArenaRegistry(this, dir, this::record);
         this.verifier = new StoreVerifier(dir, registry);
         this.jmx = new StoreJmx(dir, options.jmx());
         this.counters = counters;
-        List<RecoveryReport.RotorSkip> skips = Recovery.skipToMarks(recovered.image());
         // Rebuild and check the arenas before the journal opens: opening it cuts the journal's tail.
-        registry.restore(recovered.image());
-        List<String> problems = verifier.checkArenas();
-        if (!problems.isEmpty()) {
-            throw new StoreCorruptedException(dir, -1, "recovered state fails the invariant check: " + problems);
-        }
+        List<RecoveryReport.RotorSkip> skips = restore(recovered);
         JournalReader.Scan scan = recovered.scan();
         StoreHead head = recovered.head() != null ? StoreHead.open(hooks.files(), dir, recovered.head())
                 : StoreHead.create(hooks.files(), dir, new StoreHead.State(1, 0, 0, recovered.checkpointSeq(), 0));
         this.journal = new Journal(dir.resolve(StoreFormat.JOURNAL_DIR), hooks.files(),
                 options.journalSegmentBytes(), scan, head, Math.max(1, options.flushInterval().toMillis()), counters);
-        long lastSeq = scan.nextSeq() - 1;
-        long acknowledged = recovered.head() == null ? 0 : recovered.head().acknowledgedSeq();
-        this.recovery = new RecoveryReport(recovered.checkpointSeq(), recovered.replayed(), lastSeq,
-                Optional.ofNullable(scan.cut()), version < StoreFormat.VERSION ? version : 0, head.state().repairs(),
-                skips, acknowledged > lastSeq ? Optional.of(new RecoveryReport.LostUnits(lastSeq + 1, acknowledged))
-                        : Optional.empty());
+        this.recovery = recovered.report(version, skips);
         this.marks = new RotorMarks(options.rotorReserve(), System::nanoTime);
         for (StoreImage.ArenaImage a : recovered.image().arenas.values()) {
             marks.track(a.definition.arena(), a.definition.quantum());
         }
-        try {
-            RotorMarkKeeper.journalSkips(dir, journal, marks, skips);
-        } catch (IOException | RuntimeException e) {
-            try {
-                journal.close(false); // stops its threads and closes its files; the open fails
-            } catch (IOException closing) {
-                e.addSuppressed(closing);
-            }
-            throw e;
-        }
+        RotorMarkKeeper.journalSkips(dir, journal, marks, skips);
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot, counters);
-        this.keeper = new RotorMarkKeeper(dir, marks, mutation, id -> {
+        // Journals rotor marks ahead of the callers.
+        RotorMarkKeeper keeper = new RotorMarkKeeper(dir, marks, mutation, id -> {
             ArenaRegistry.Entry e = registry.byId(id);
             return e == null ? null : e.arena();
         });
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled, marks,
                 keeper::extend, options.durability());
+        this.closing = new StoreClosing(dir, mutation, jmx, new StoreClosing.Parts(lock, journal, checkpointer, unit,
+                marks, keeper));
         keeper.start(unit, this::ensureOpen);
         jmx.open(this, registry);
+    }
+
+    /** A read-only store (see {@link ReadOnlyOpening}): the arenas {@code recovered} holds, and nothing to write with. */
+    VmemStore(Path dir, Recovery.Result recovered, int version) {
+        this.dir = dir;
+        this.registry = new ArenaRegistry(this, dir, this::record);
+        this.verifier = new StoreVerifier(dir, registry);
+        this.jmx = new StoreJmx(dir, false); // a writer of the same directory in this JVM has the beans' names
+        this.counters = new StoreCounters(dir);
+        this.recovery = recovered.report(version, restore(recovered));
+        this.marks = new RotorMarks(1, System::nanoTime);
+        this.journal = null;
+        this.checkpointer = null;
+        this.unit = null;
+        this.closing = new StoreClosing(dir, mutation, jmx, null);
+    }
+
+    /** Rebuilds the arenas of {@code recovered} and checks them; returns the rotors moved up to their marks. */
+    private List<RecoveryReport.RotorSkip> restore(Recovery.Result recovered) {
+        List<RecoveryReport.RotorSkip> skips = Recovery.skipToMarks(recovered.image());
+        registry.restore(recovered.image());
+        List<String> problems = verifier.checkArenas();
+        if (!problems.isEmpty()) {
+            throw new StoreCorruptedException(dir, -1, "recovered state fails the invariant check: " + problems);
+        }
+        return skips;
     }
 
     /**
@@ -138,6 +143,27 @@ public final class VmemStore implements AutoCloseable {
     /** Opens the store in {@code directory} with default options. */
     public static VmemStore open(Path directory) {
         return open(StoreOptions.of(directory));
+    }
+
+    /**
+     * Opens the store in {@code directory} read-only: recovers it into memory and writes nothing (no lock file,
+     * checkpoint or journal repair). Another process may have the store open and go on writing: the view is then
+     * what recovery would show had that process been killed during this call, which holds every unit it
+     * acknowledged at {@link Durability#SYNC} or {@link Durability#WRITE} before the call; see
+     * {@link ReadOnlyOpening}. Every mutation, of the store or its arenas, throws {@link ReadOnlyStoreException}.
+     *
+     * @throws NotAStoreException      if the directory is not a store, or of an unknown format version
+     * @throws StoreCorruptedException if recovery finds damage it must not guess about, or the writer changed the
+     *                                 files under every attempt to read them
+     * @throws StoreIOException        if the files cannot be read
+     */
+    public static VmemStore openReadOnly(Path directory) {
+        return ReadOnlyOpening.open(directory);
+    }
+
+    /** Whether this store was opened with {@link #openReadOnly(Path)}. */
+    public boolean isReadOnly() {
+        return unit == null;
     }
 
     /** As {@link #open(StoreOptions)}, with the journal's files and the checkpoint writer of {@code hooks}. */
@@ -230,7 +256,9 @@ public final class VmemStore implements AutoCloseable {
      * @throws NullPointerException if {@code durability} is null
      */
     public <T> T batch(Durability durability, Supplier<T> work) {
-        return unit.run(this::ensureOpen, work, Objects.requireNonNull(durability, "durability"));
+        Objects.requireNonNull(durability, "durability");
+        ensureWritable();
+        return unit.run(this::ensureOpen, work, durability);
     }
 
     /** As {@link #batch(Durability, Supplier)}, for work without a result. */
@@ -251,7 +279,9 @@ public final class VmemStore implements AutoCloseable {
      */
     public void sync() {
         ensureOpen();
-        unit.syncAll();
+        if (!isReadOnly()) { // a read-only store acknowledges nothing
+            unit.syncAll();
+        }
     }
 
     /**
@@ -259,7 +289,8 @@ public final class VmemStore implements AutoCloseable {
      * durability trade-off. Takes no lock; reads the journal directory's listing for the journal's size.
      */
     public StoreStats stats() {
-        return counters.stats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
+        return isReadOnly() ? counters.stats(recovery.lastSeq(), recovery.lastSeq(), 0, 0)
+                : counters.stats(journal.appendedSeq(), journal.durableSeq(), marks.moves(), marks.waits());
     }
 
     /** Runs an operation of {@code arena}, which must still belong to this store. */
@@ -272,6 +303,7 @@ public final class VmemStore implements AutoCloseable {
 
     /** A mutation at the level of the unit it joins, or at the store's default when it starts one. */
     private <T> T mutate(Supplier<T> action) {
+        ensureWritable();
         return unit.run(this::ensureOpen, action, null);
     }
 
@@ -303,11 +335,34 @@ public final class VmemStore implements AutoCloseable {
      *
      * @throws IllegalStateException if the store is closed, or if called inside a batch (the batch's changes
      *         are not journalled yet, and a checkpoint must hold only what the journal does)
+     * @throws ReadOnlyStoreException if the store is read-only
      */
     public boolean checkpoint() {
-        ensureOpen();
+        ensureWritable();
         ensureOutsideBatch("checkpoint()");
         return checkpointer.checkpoint();
+    }
+
+    /**
+     * Writes a copy of this store into {@code target} while it goes on serving: a store holding every unit
+     * acknowledged before this call. Writers wait only while the state is copied in memory, as for a checkpoint.
+     * {@code target} must be missing or an empty directory, outside the store. A read-only store writes the state
+     * it recovered. See {@link StoreBackup}.
+     *
+     * @throws IllegalArgumentException if {@code target} exists and is not an empty directory, lies inside the
+     *         store, or its directory is missing or not writable (the message names it)
+     * @throws StoreIOException         if writing the copy fails ({@link StoreDiskFullException} when the disk is full)
+     * @throws IllegalStateException    if the store is closed, or if called inside a batch
+     */
+    public void backup(Path target) {
+        ensureOpen();
+        ensureOutsideBatch("backup()");
+        if (isReadOnly()) {
+            StoreBackup.write(StoreFiles.DEFAULT, dir, target, recovery.repairs(),
+                    () -> read(() -> registry.image(recovery.lastSeq())));
+        } else {
+            StoreBackup.write(checkpointer.files(), dir, target, recovery.repairs(), () -> checkpointer.durable(snapshot()));
+        }
     }
 
     /** Refuses {@code what} on a thread that is inside a batch: it would see the batch's unjournalled changes. */
@@ -346,6 +401,9 @@ public final class VmemStore implements AutoCloseable {
     public List<String> verify(Progress progress) {
         ensureOpen();
         ensureOutsideBatch("verify()");
+        if (isReadOnly()) {
+            return read(verifier::checkArenas); // the open checked the files, which another process may be changing
+        }
         return checkpointer.paused(() -> read(() -> {
             try {
                 journal.flush(); // the replay reads the files: buffered records must be in them
@@ -357,8 +415,16 @@ public final class VmemStore implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closing.closed()) {
             throw new IllegalStateException("store " + dir + " is closed");
+        }
+    }
+
+    private void ensureWritable() {
+        ensureOpen();
+        if (isReadOnly()) {
+            throw new ReadOnlyStoreException("store " + dir + " was opened read-only: it changes nothing (open it with"
+                    + " VmemStore.open to change it)");
         }
     }
 
@@ -368,31 +434,7 @@ public final class VmemStore implements AutoCloseable {
      */
     @Override
     public void close() {
-        mutation.lock();
-        try {
-            if (closed) {
-                return;
-            }
-        } finally {
-            mutation.unlock();
-        }
-        keeper.close();
-        checkpointer.close();
-        if (!unit.stopped() && checkpointer.neededAtClose()) {
-            mutation.lock();
-            try {
-                // The last checkpoint first forces the journal: with every acknowledged unit durable, the exact
-                // rotor is kept, and the reopened store skips nothing.
-                marks.spendAll();
-            } finally {
-                mutation.unlock();
-            }
-            if (checkpointer.checkpoint()) {
-                checkpointer.mirror();
-            }
-        }
-        release(true, (what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
-        LOG.info("closed store {}", dir);
+        closing.close();
     }
 
     /**
@@ -403,43 +445,6 @@ public final class VmemStore implements AutoCloseable {
      * @throws StoreIOException if a file cannot be released
      */
     void closeWithoutCheckpoint() {
-        keeper.close();
-        checkpointer.close();
-        IOException[] first = {null};
-        release(false, (what, e) -> {
-            if (first[0] == null) {
-                first[0] = e;
-            }
-        });
-        if (first[0] != null) {
-            throw new StoreIOException("closing " + dir + " without a checkpoint failed", first[0]);
-        }
-    }
-
-    /** What to do when releasing a file fails: {@code what} names the step. */
-    @FunctionalInterface
-    private interface ReleaseFailure {
-        void failed(String what, IOException e);
-    }
-
-    /** Marks the store closed and releases the journal, the lock and the JMX beans, each whatever the others do. */
-    private void release(boolean clean, ReleaseFailure onFailure) {
-        mutation.lock();
-        try {
-            closed = true;
-            try {
-                journal.close(clean);
-            } catch (IOException e) {
-                onFailure.failed("closing the journal", e);
-            }
-            try {
-                lock.close();
-            } catch (IOException e) {
-                onFailure.failed("releasing the lock", e);
-            }
-            jmx.unregisterAll();
-        } finally {
-            mutation.unlock();
-        }
+        closing.closeWithoutCheckpoint();
     }
 }

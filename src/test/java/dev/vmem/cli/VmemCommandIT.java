@@ -143,7 +143,7 @@ class VmemCommandIT {
         @Test
         void versionNamesTheReleaseAndTheStoreFormat(@TempDir Path work) throws Exception {
             Result version = ok(work, null, "--version");
-            assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 3"),
+            assertTrue(version.out.strip().matches("vmem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?, store format 4"),
                     version.describe());
         }
 
