@@ -10,22 +10,9 @@ import java.util.function.Supplier;
 
 /**
  * A vmem arena: allocates ranges of integers, multiples of its quantum, from the spans it is given or
- * imports. See the {@linkplain dev.vmem package documentation} for the model and its invariants.
- *
- * <h2>Contract</h2>
- * <ul>
- *   <li>Values are {@code long}s in {@code [0, 2^63)}; a span's end {@code base + size} never exceeds
- *       {@code Long.MAX_VALUE}. {@code 0} is a valid value; {@link #NONE} (-1) never is.</li>
- *   <li>Sizes are rounded up to the quantum; every base handed out is a multiple of it.</li>
- *   <li>Bad arguments throw {@link IllegalArgumentException} naming the values; running out of space
- *       throws {@link ArenaExhaustedException} (or returns {@link #NONE} from the {@code try} forms); a
- *       free that names no live allocation throws {@link InvalidFreeException}.</li>
- *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
- *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
- *       finds no room first gives wholly idle slabs back (as {@link #reapCaches()} does) and keeps that
- *       even if it then fails: no caller's allocation changes, but idle cached space becomes free and
- *       an imported span it leaves wholly free goes back to the source.</li>
- * </ul>
+ * imports. See the {@linkplain dev.vmem package documentation} for the model and its invariants, and
+ * {@link VmemArena} for the contract every arena keeps (values, rounding, failure tiers, the strong
+ * exception guarantee).
  *
  * <h2>Thread safety</h2>
  * Assumptions: none; any thread may call any method. Guarantees: every public method is atomic with
@@ -35,8 +22,8 @@ import java.util.function.Supplier;
  * child before parent; a hierarchy cannot deadlock because a source never calls back into its
  * importer.
  *
- * <p>This class checks arguments, takes the lock and routes each call; the package documentation says
- * which class decides each rule.
+ * <p>This class checks arguments, takes the lock and routes each call (the allocations and frees through
+ * {@code CallRouting}); the package documentation says which class decides each rule.
  */
 public final class Arena implements VmemArena, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
@@ -48,11 +35,11 @@ public final class Arena implements VmemArena, AutoCloseable {
     /** The largest quantum-cache limit in values, whatever the quantum: a slab must fit below 2^62. */
     public static final long MAX_QCACHE_VALUES = 1L << 55;
 
-    private final String label;
-    private final long quantum;
-    private final long qcacheMax;
+    final String label;
+    final long quantum;
+    final long qcacheMax;
     private final long importQuantum;
-    private final ReentrantLock lock = new ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();
     final ArenaEngine engine;
     /** Null for an arena without a source. */
     private final Importer importer;
@@ -70,7 +57,7 @@ public final class Arena implements VmemArena, AutoCloseable {
                 observer == null ? null : change -> observer.changed(this, change));
         this.importer = b.source == null ? null : new Importer(engine, b.source, importQuantum);
         engine.importer = importer;
-        this.caches = qcacheMax == 0 ? null : new QuantumCaches(label, quantum, qcacheMax, this::newSlab);
+        this.caches = qcacheMax == 0 ? null : new QuantumCaches(label, quantum, qcacheMax, c -> CallRouting.newSlab(this, c));
         engine.quarantine = b.quarantine.isActive() ? new QuarantineQueue(engine, b.quarantine, b.clock) : null;
     }
 
@@ -134,73 +121,27 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     @Override
     public long alloc(long size, Policy policy) {
-        return allocOrFail(size, policy, true);
+        return CallRouting.alloc(this, size, policy, true);
     }
 
     @Override
     public long tryAlloc(long size, Policy policy) {
-        return allocOrFail(size, policy, false);
-    }
-
-    private long allocOrFail(long size, Policy policy, boolean throwing) {
-        Objects.requireNonNull(policy, "policy");
-        long rounded = Request.roundedSize(size, quantum, label);
-        if (rounded <= qcacheMax && policy != Policy.NEXT_FIT) {
-            ensureOpen();
-            long base = caches.alloc(rounded);
-            if (base != NONE) {
-                return base;
-            }
-        }
-        return allocate(engine.plainRequest(rounded, policy), null, size, throwing);
+        return CallRouting.alloc(this, size, policy, false);
     }
 
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
-        return xallocOrFail(constraints, policy, true);
+        return CallRouting.xalloc(this, constraints, policy, true);
     }
 
     @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
-        return xallocOrFail(constraints, policy, false);
-    }
-
-    private long xallocOrFail(Constraints c, Policy policy, boolean throwing) {
-        Objects.requireNonNull(c, "constraints");
-        Objects.requireNonNull(policy, "policy");
-        return allocate(Request.of(c, quantum, policy, label), c, c.size(), throwing);
-    }
-
-    /**
-     * Places and carves a caller's block under the lock, giving wholly idle cache slabs back first if
-     * that is what it takes. Returns the base, or {@link #NONE} counting the failure; if
-     * {@code throwing}, fails instead with the figures the request failed against, naming what was
-     * asked ({@code asked}, or a plain request of {@code askedSize}).
-     */
-    private long allocate(Request r, Constraints asked, long askedSize, boolean throwing) {
-        lock.lock();
-        try {
-            ensureOpen();
-            long start = engine.place(r);
-            if (start == NONE && caches != null && caches.reap(engine::releaseAt)) {
-                start = engine.place(r);
-            }
-            if (start == NONE) {
-                engine.failures++;
-                if (throwing) {
-                    throw Exhaustion.of(engine, statsLocked(), caches != null,
-                            asked != null ? asked : Constraints.of(askedSize), r);
-                }
-            }
-            return start;
-        } finally {
-            lock.unlock();
-        }
+        return CallRouting.xalloc(this, constraints, policy, false);
     }
 
     @Override
     public void free(long base) {
-        freeBlock(base, NONE);
+        CallRouting.free(this, base, NONE);
     }
 
     @Override
@@ -208,35 +149,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
         }
-        freeBlock(base, size);
-    }
-
-    /** Frees {@code base}, checking {@code size} unless it is {@link #NONE}: from its cache, else under the lock. */
-    private void freeBlock(long base, long size) {
-        if (caches != null) {
-            ensureOpen();
-            if (caches.free(base, size)) {
-                return;
-            }
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            if (caches != null && caches.freeLocked(base, size)) {
-                return;
-            }
-            engine.free(base, size);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
-    private QuantumCache.Slab newSlab(QuantumCache c) {
-        return lockedOpen(() -> {
-            long base = engine.place(Request.exact(c.slabSize, c.slabAlign, quantum));
-            return base == NONE ? null : caches.register(c, base);
-        });
+        CallRouting.free(this, base, size);
     }
 
     /**
@@ -292,7 +205,7 @@ public final class Arena implements VmemArena, AutoCloseable {
     }
 
     /** The callers' figures: a cache slab counts as the blocks callers hold in it. The lock is held. */
-    private ArenaStats statsLocked() {
+    ArenaStats statsLocked() {
         return caches == null ? engine.stats() : caches.callersStats(engine.stats());
     }
 
@@ -357,7 +270,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("arena '" + label + "' is closed");
         }

@@ -4,8 +4,24 @@ import java.util.List;
 
 /**
  * The operations every vmem arena offers, in memory ({@link Arena}) or persistent (the store's arenas),
- * with one contract, stated here; {@link Arena} states what holds for every method (values, rounding,
- * failure tiers, the strong exception guarantee, thread safety).
+ * with one contract, stated here for every method; each implementation states its thread safety.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Values are {@code long}s in {@code [0, 2^63)}; a span's end {@code base + size} never exceeds
+ *       {@code Long.MAX_VALUE}. {@code 0} is a valid value; {@link Arena#NONE} (-1) never is.</li>
+ *   <li>Sizes are rounded up to the quantum; every base handed out is a multiple of it.</li>
+ *   <li>Bad arguments throw {@link IllegalArgumentException} naming the values; running out of space
+ *       throws {@link ArenaExhaustedException} (or returns {@link Arena#NONE} from the {@code try} forms); a
+ *       free that names no live allocation throws {@link InvalidFreeException}.</li>
+ *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
+ *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
+ *       finds no room first gives wholly idle slabs back (as {@link Arena#reapCaches()} does) and keeps that
+ *       even if it then fails: no caller's allocation changes, but idle cached space becomes free and
+ *       an imported span it leaves wholly free goes back to the source. With a reuse quarantine, a free
+ *       or an allocation that finds no room first releases the quarantined blocks that are due (as
+ *       {@link Arena#reapQuarantine()} does) and keeps that likewise.</li>
+ * </ul>
  */
 public interface VmemArena {
 

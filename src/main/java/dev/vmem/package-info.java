@@ -185,6 +185,8 @@
  * {@link dev.vmem.Arena} is the facade: it checks arguments, takes the lock and routes each call. Each
  * rule has one home:
  * <ul>
+ *   <li>whether an allocation or free goes to a quantum cache or to the engine, and what an allocation
+ *       tries before it fails: {@code CallRouting};</li>
  *   <li>rounding a request to the quantum: {@code Request}, the record carried through placement and
  *       import;</li>
  *   <li>where a block goes under each policy: {@code Placement};</li>
