@@ -130,11 +130,14 @@ final class QuarantineQueue {
 
     /**
      * Queues a block of a restored state, oldest first; the engine has already made it an allocated
-     * segment. A due time of {@link #DUE_UNKNOWN} (freed after the last checkpoint) starts the whole delay now.
+     * segment. A due time of {@link #DUE_UNKNOWN} (freed after the last checkpoint) starts the whole delay now;
+     * so does a due time later than that (its clock was ahead of this one, or this one went back): the block
+     * was freed before now, so the whole delay from now is always long enough, and holding it longer helps nobody.
      */
     void restore(long base, long size, long due) {
         reserveOne();
-        add(base, size, due == DUE_UNKNOWN && delayMillis > 0 ? clock.millis() + delayMillis + 1 : due);
+        add(base, size, delayMillis == 0 ? due : due == DUE_UNKNOWN ? clock.millis() + delayMillis + 1
+                : Math.min(due, clock.millis() + delayMillis + 1));
     }
 
     /** Visits the blocks oldest first: base, size, due time (0 without a delay). */

@@ -1,15 +1,34 @@
 package dev.vmem.store;
 
 import dev.vmem.ArenaChange;
+import dev.vmem.Quarantine;
+import java.util.Objects;
 
 /**
  * One operation of a journal unit: an arena defined or dropped, a change one arena made, or a rotor mark.
  */
 sealed interface Op {
 
-    /** An arena was created with this definition. {@code source} is an arena id, or -1. */
-    record Create(int arena, String name, long quantum, long importQuantum, long qcacheMax, int source)
-            implements Op {
+    /**
+     * An arena was created with this definition. {@code source} is an arena id, or -1. A quarantine other than
+     * {@link Quarantine#NONE} is journalled as a QUARANTINE operation right after the CREATE, in whole milliseconds.
+     */
+    record Create(int arena, String name, long quantum, long importQuantum, long qcacheMax, int source,
+            Quarantine quarantine) implements Op {
+
+        public Create {
+            Objects.requireNonNull(quarantine, "quarantine");
+        }
+
+        /** An arena without a quarantine. */
+        Create(int arena, String name, long quantum, long importQuantum, long qcacheMax, int source) {
+            this(arena, name, quantum, importQuantum, qcacheMax, source, Quarantine.NONE);
+        }
+
+        /** This definition with the quarantine {@code rule}. */
+        Create withQuarantine(Quarantine rule) {
+            return new Create(arena, name, quantum, importQuantum, qcacheMax, source, rule);
+        }
     }
 
     /** An arena was dropped. */

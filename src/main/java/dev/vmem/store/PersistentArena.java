@@ -4,6 +4,7 @@ import dev.vmem.Arena;
 import dev.vmem.ArenaStats;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
+import dev.vmem.Quarantine;
 import dev.vmem.Segment;
 import dev.vmem.VmemArena;
 import java.util.List;
@@ -117,6 +118,21 @@ public final class PersistentArena implements VmemArena {
             arena.free(base, size);
             return null;
         });
+    }
+
+    /** The arena's reuse quarantine, {@link Quarantine#NONE} for none (see {@link ArenaDefinition#quarantine()}). */
+    public Quarantine quarantine() {
+        return arena.quarantine();
+    }
+
+    /**
+     * Releases the quarantined blocks due now, oldest first, and returns how many ({@link Arena#reapQuarantine()}).
+     * A release is not journalled, except that a span it leaves wholly free goes back to the source, which is.
+     * After a restart, a block freed before the last checkpoint is due at the time it was due before (but no
+     * later than the whole delay from the open), and one freed after it is held for the whole delay from the open.
+     */
+    public long reapQuarantine() {
+        return store.mutate(this, arena::reapQuarantine);
     }
 
     @Override
