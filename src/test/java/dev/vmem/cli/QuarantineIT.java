@@ -1,0 +1,113 @@
+package dev.vmem.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vmem create --quarantine DURATION --quarantine-frees N}, end to end on the built jar: the rule survives
+ * between commands (each one a process), {@code list} and {@code stats} show it, a freed value is not handed out
+ * again while it is held (the failure says why), {@code dump} names the quarantined block, and bad values are
+ * refused naming them, creating nothing.
+ */
+@Timeout(120)
+class QuarantineIT {
+    @TempDir
+    Path work;
+
+    record Result(int exit, String out, String err) {
+        String describe() {
+            return "exit " + exit + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
+        }
+    }
+
+    private Result run(Path store, String... args) throws IOException, InterruptedException {
+        String jar = System.getProperty("vmem.jar");
+        assertNotNull(jar, "the vmem.jar system property names the jar under test (set by failsafe)");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", Path.of(jar).toAbsolutePath().toString(),
+                "--store", store.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(work, "out", ".txt");
+        Path err = Files.createTempFile(work, "err", ".txt");
+        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        try {
+            p.getOutputStream().close();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                fail("timed out: vmem " + String.join(" ", args));
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            Files.delete(out);
+            Files.delete(err);
+        }
+    }
+
+    private Result ok(Path store, String... args) throws IOException, InterruptedException {
+        Result r = run(store, args);
+        assertEquals(0, r.exit, r.describe());
+        assertEquals("", r.err, r.describe());
+        return r;
+    }
+
+    @Test
+    void createdWithAQuarantine_theArenaHoldsAFreedValue_acrossCommands_andShowsIt() throws Exception {
+        Path store = work.resolve("store");
+        ok(store, "create", "ids", "--quantum", "1", "--span", "0:4", "--quarantine", "1h", "--quarantine-frees", "2");
+        ok(store, "alloc", "ids", "1", "--count", "4");
+        ok(store, "free", "ids", "2");
+
+        List<String> list = ok(store, "list").out.lines().toList();
+        assertTrue(list.get(0).trim().endsWith("QUARANTINE"), list.toString());
+        assertTrue(list.get(1).trim().endsWith("3600000ms+2frees"), list.toString());
+        Map<?, ?> arena = (Map<?, ?>) ((List<?>) ((Map<?, ?>) JsonReader.parse(ok(store, "list", "--json").out))
+                .get("arenas")).get(0);
+        Map<?, ?> rule = (Map<?, ?>) arena.get("quarantine");
+        assertEquals(3_600_000L, ((Number) rule.get("delay_ms")).longValue(), arena.toString());
+        assertEquals(2L, ((Number) rule.get("frees")).longValue(), arena.toString());
+
+        String stats = ok(store, "stats", "ids").out;
+        assertTrue(stats.startsWith("ids: total=4 allocated=3 free=0 "), stats);
+        assertTrue(stats.contains("quarantined=1 quarantine=3600000ms+2frees"), stats);
+        assertTrue(ok(store, "dump", "ids", "--json").out.contains("\"quarantined\""), "dump names the block");
+
+        Result full = run(store, "alloc", "ids", "1");
+        assertEquals(3, full.exit, full.describe());
+        assertTrue(full.err.contains("quarantined=1") && full.err.contains("it would fit in quarantined space"),
+                full.describe());
+        assertTrue(run(store, "free", "ids", "2").err.contains("in quarantine"), "a second free is a double free");
+        assertTrue(ok(store, "check").out.contains("is sound"));
+    }
+
+    @Test
+    void badQuarantineValues_areRefused_namingThem_andCreateNothing() throws Exception {
+        Path store = work.resolve("store");
+        ok(store, "create", "first", "--quantum", "1");
+        for (String[] bad : new String[][] {{"--quarantine", "2x"}, {"--quarantine", "0s"}, {"--quarantine-frees", "0"},
+                {"--quarantine", "-1s"}, {"--quarantine", "1s", "--qcache-max", "8"}}) {
+            List<String> args = new ArrayList<>(List.of("create", "x", "--quantum", "1"));
+            args.addAll(List.of(bad));
+            Result r = run(store, args.toArray(String[]::new));
+            assertEquals(2, r.exit, String.join(" ", bad) + ": " + r.describe());
+            String named = bad[1].equals("0") ? "frees=0" : bad.length > 2 ? "qcacheMax=8" : bad[1].equals("0s")
+                    ? "delay=PT0S" : bad[1];
+            assertTrue(r.err.contains(named), String.join(" ", bad) + " names " + named + ": " + r.describe());
+        }
+        assertEquals(2, ok(store, "list").out.lines().count(), "only the first arena: no QUARANTINE column either");
+    }
+}
