@@ -243,16 +243,16 @@ final class ArenaEngine {
      * @throws InvalidFreeException naming the values if there is none, or its size differs
      */
     void free(long base, long size) {
-        if (quarantine != null && quarantine.holds(base)) {
+        DenseTag d = forms.holding(base);
+        Tag t = d == null ? table.find(base) : null;
+        if (quarantine != null && (t != null ? t.quarantined : d != null && quarantine.holdsDense(base))) {
             throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
                     + label + "': the value is in quarantine since its free (double free)");
         }
-        DenseTag d = forms.holding(base);
-        Tag t = d == null ? table.find(base) : null;
         long live = d == null ? (t == null ? NONE : t.size) : d.bits.sizeAt(base);
         checkLive(base, size, live);
         if (quarantine != null) {
-            quarantine.admit(base, live); // may throw: nothing of this free has happened
+            quarantine.admit(base, live, t); // may throw: nothing of this free has happened
             frees++;
             if (changes != null) {
                 changes.accept(new ArenaChange.Freed(base, live));
@@ -262,10 +262,9 @@ final class ArenaEngine {
         release(base, live, d, t, true);
     }
 
-    /** Frees the quarantined block {@code [base, base + size)} for good: it becomes free space. */
-    void releaseQuarantined(long base, long size) {
-        DenseTag d = forms.holding(base);
-        release(base, size, d, d == null ? table.find(base) : null, false);
+    /** Frees the quarantined block {@code [base, base + size)}, tag {@code t} (null: in a dense span), for good. */
+    void releaseQuarantined(long base, long size, Tag t) {
+        release(base, size, t == null ? forms.holding(base) : null, t, false);
     }
 
     /**

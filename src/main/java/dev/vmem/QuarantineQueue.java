@@ -15,9 +15,12 @@ import java.util.List;
  * quarantined after it. Both only grow along the queue while the clock does not go back, so the head is
  * always the first block due; a clock that goes back only holds blocks longer.
  *
- * <p>A ring of three parallel arrays (base, size, due time) and a {@link BaseSet} of the bases: a free
- * costs a clock read (with a delay), a set probe and, when the head is due, the engine's free of it.
- * Runs with the arena's lock held.
+ * <p>A ring of parallel arrays (base, size, due time, and the block's tag while it is in list form). A
+ * list-form block is marked on its tag ({@link Tag#quarantined}), so a free tells a double free from a live
+ * block by the tag it looks up anyway; a dense-form block, which has no tag, is in a {@link BaseSet} of bases
+ * instead ({@code SpanForms} moves the mark between the two when a span changes form). A free costs a clock
+ * read (with a delay) and, when the head is due, the engine's release of it through the tag it kept, with no
+ * second lookup. Runs with the arena's lock held.
  */
 final class QuarantineQueue {
     /** A due time that is not known yet: a restored block freed after the last checkpoint. */
@@ -28,10 +31,13 @@ final class QuarantineQueue {
     private final long frees;
     private final InstantSource clock;
     private final ArenaEngine engine;
-    private final BaseSet members = new BaseSet();
+    /** The bases of the quarantined blocks in dense spans. */
+    private final BaseSet denseMembers = new BaseSet();
     private long[] bases = new long[16];
     private long[] sizes = new long[16];
     private long[] dues = new long[16];
+    /** The block's tag, marked, when it was queued in list form; else null or a tag no longer marked. */
+    private Tag[] tags = new Tag[16];
     private int head;
     private int count;
     /** Values in quarantined blocks. */
@@ -49,8 +55,34 @@ final class QuarantineQueue {
         return count;
     }
 
+    /** Whether the allocated segment at {@code base} is a quarantined block. O(1) expected; off the hot path. */
     boolean holds(long base) {
-        return members.contains(base);
+        DenseTag d = engine.forms.holding(base);
+        if (d != null) {
+            return holdsDense(base);
+        }
+        Tag t = engine.table.find(base);
+        return t != null && t.quarantined;
+    }
+
+    /** Whether the allocated segment at {@code base}, in a dense span, is a quarantined block. */
+    boolean holdsDense(long base) {
+        return denseMembers.size() > 0 && denseMembers.contains(base);
+    }
+
+    /** A span moves to dense form: its quarantined block at {@code base}, tag {@code t}, is marked in the set. */
+    void toDense(Tag t) {
+        t.quarantined = false;
+        denseMembers.reserveOne();
+        denseMembers.add(t.base);
+    }
+
+    /** A span moves to list form: its block's new tag {@code t} is marked if the block is quarantined. */
+    void toList(Tag t) {
+        if (holdsDense(t.base)) {
+            denseMembers.remove(t.base);
+            t.quarantined = true;
+        }
     }
 
     /**
@@ -58,11 +90,11 @@ final class QuarantineQueue {
      * this free makes due, then queues it. A release the source refuses throws with this block still
      * live (earlier releases in the same call stay done, as a reap would have done them).
      */
-    void admit(long base, long size) {
+    void admit(long base, long size, Tag t) {
         long now = delayMillis == 0 ? 0 : clock.millis();
         releaseDue(now, 1);
-        reserveOne();
-        add(base, size, delayMillis == 0 ? 0 : now + delayMillis + 1);
+        reserveOne(t == null);
+        add(base, size, delayMillis == 0 ? 0 : now + delayMillis + 1, t);
     }
 
     /** Releases every block due now; returns how many it released. */
@@ -76,8 +108,17 @@ final class QuarantineQueue {
         while (count > 0 && count - 1 + incoming >= frees && dues[head] <= now) {
             long base = bases[head];
             long size = sizes[head];
-            engine.releaseQuarantined(base, size); // may throw: the head stays as it was
-            members.remove(base);
+            Tag t = tags[head];
+            if (t == null || !t.quarantined) { // queued in dense form, or its span changed form since
+                t = engine.forms.holding(base) != null ? null : engine.table.find(base);
+            }
+            engine.releaseQuarantined(base, size, t); // may throw: the head stays as it was
+            if (t != null) {
+                t.quarantined = false;
+            } else {
+                denseMembers.remove(base);
+            }
+            tags[head] = null;
             values -= size;
             head = (head + 1) & (bases.length - 1);
             count--;
@@ -86,30 +127,43 @@ final class QuarantineQueue {
         return released;
     }
 
-    private void reserveOne() {
-        members.reserveOne();
+    /** Makes room for one more block ({@code dense}: in a dense span) before anything changes. */
+    private void reserveOne(boolean dense) {
+        if (dense) {
+            denseMembers.reserveOne();
+        }
         if (count == bases.length) {
             int n = bases.length;
             long[][] grown = {new long[2 * n], new long[2 * n], new long[2 * n]};
             long[][] old = {bases, sizes, dues};
-            for (int k = 0; k < 3; k++) {
-                for (int i = 0; i < count; i++) {
-                    grown[k][i] = old[k][(head + i) & (n - 1)];
+            Tag[] grownTags = new Tag[2 * n];
+            for (int i = 0; i < count; i++) {
+                int at = (head + i) & (n - 1);
+                for (int k = 0; k < 3; k++) {
+                    grown[k][i] = old[k][at];
                 }
+                grownTags[i] = tags[at];
             }
             bases = grown[0];
             sizes = grown[1];
             dues = grown[2];
+            tags = grownTags;
             head = 0;
         }
     }
 
-    private void add(long base, long size, long due) {
+    /** Queues a block, its tag {@code t} (null: in a dense span) marked, after {@link #reserveOne}. */
+    private void add(long base, long size, long due, Tag t) {
         int at = (head + count) & (bases.length - 1);
         bases[at] = base;
         sizes[at] = size;
         dues[at] = due;
-        members.add(base);
+        tags[at] = t;
+        if (t != null) {
+            t.quarantined = true;
+        } else {
+            denseMembers.add(base);
+        }
         values += size;
         count++;
     }
@@ -123,9 +177,22 @@ final class QuarantineQueue {
     /** Takes the newest block out of quarantine, leaving it the caller's again (a reverted free). */
     void takeBackNewest() {
         int at = (head + count - 1) & (bases.length - 1);
-        members.remove(bases[at]);
+        unmark(bases[at], tags[at]);
+        tags[at] = null;
         values -= sizes[at];
         count--;
+    }
+
+    /** Takes the mark off the queued block at {@code base} (queued with tag {@code t}), which stays allocated. */
+    private void unmark(long base, Tag t) {
+        if (t == null || !t.quarantined) {
+            t = engine.forms.holding(base) != null ? null : engine.table.find(base);
+        }
+        if (t != null) {
+            t.quarantined = false;
+        } else {
+            denseMembers.remove(base);
+        }
     }
 
     /**
@@ -135,9 +202,10 @@ final class QuarantineQueue {
      * was freed before now, so the whole delay from now is always long enough, and holding it longer helps nobody.
      */
     void restore(long base, long size, long due) {
-        reserveOne();
+        Tag t = engine.forms.holding(base) != null ? null : engine.table.find(base);
+        reserveOne(t == null);
         add(base, size, delayMillis == 0 ? due : due == DUE_UNKNOWN ? clock.millis() + delayMillis + 1
-                : Math.min(due, clock.millis() + delayMillis + 1));
+                : Math.min(due, clock.millis() + delayMillis + 1), t);
     }
 
     /** Visits the blocks oldest first: base, size, due time (0 without a delay). */
@@ -150,11 +218,14 @@ final class QuarantineQueue {
 
     /** Frees every block without the source, for a closing arena: its spans go back whole afterwards. */
     void dropAll() {
-        forEach((base, size, due) -> {
-            engine.discardAt(base);
+        for (int i = 0; i < count; i++) {
+            int at = (head + i) & (bases.length - 1);
+            unmark(bases[at], tags[at]);
+            engine.discardAt(bases[at]);
             engine.frees--; // counted at its free
-        });
-        members.clear();
+            tags[at] = null;
+        }
+        denseMembers.clear();
         head = 0;
         count = 0;
         values = 0;
@@ -180,13 +251,20 @@ final class QuarantineQueue {
             if (Addresses.liveSize(engine, base) != size) {
                 problems.add("quarantined block [" + base + ", " + (base + size) + ") is not an allocated segment of that size");
             }
-            if (!members.contains(base)) {
-                problems.add("quarantined block at " + base + " missing from the quarantine's set");
+            if (!holds(base)) {
+                problems.add("quarantined block at " + base + " is not marked (on its tag, or in the dense set)");
             }
         });
-        if (sum[0] != values || sum[1] != members.size()) {
-            problems.add("quarantine counts values=" + values + " and " + members.size() + " members, its queue "
-                    + sum[0] + " values in " + sum[1] + " blocks");
+        long[] marked = {0};
+        for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
+            marked[0] += t.quarantined ? 1 : 0;
+            if (t.quarantined && t.type != Tag.ALLOCATED) {
+                problems.add("quarantine mark on " + t + ", which is not an allocated segment");
+            }
+        }
+        if (sum[0] != values || sum[1] != marked[0] + denseMembers.size()) {
+            problems.add("quarantine counts values=" + values + ", " + marked[0] + " marked tags and "
+                    + denseMembers.size() + " dense members; its queue " + sum[0] + " values in " + sum[1] + " blocks");
         }
     }
 

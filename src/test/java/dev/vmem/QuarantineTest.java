@@ -278,4 +278,38 @@ public class QuarantineTest {
                 () -> ObservedArena.restore(def, bad, (arena, change) -> { }));
         assertTrue(e.getMessage().contains("base=1 size=1"), e.getMessage());
     }
+
+    @Test
+    void quarantinedBlocks_keepTheirMark_asTheirSpanMovesBetweenForms_bothWays() {
+        ManualClock clock = new ManualClock();
+        Arena a = Arena.builder("ids").quantum(1).span(0, 10_000).quarantine(Duration.ofMillis(5))
+                .quarantineClock(clock).build();
+        a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1));
+        long[] ids = new long[100];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = a.alloc(1, Policy.NEXT_FIT);
+        }
+        a.free(ids[10]); // queued in list or dense form, whichever the span has now
+        DenseTag d = a.engine.forms.holding(ids[0]);
+        assertTrue(d != null, "the span is dense");
+        a.free(ids[20]); // queued in dense form
+        Invariants.assertSound(a);
+        a.engine.forms.toList(d);
+        assertTrue(a.engine.forms.holding(ids[0]) == null, "the span is in list form");
+        Invariants.assertSound(a);
+        assertThrows(InvalidFreeException.class, () -> a.free(ids[20]), "still quarantined after the move");
+        a.free(ids[30]); // queued in list form
+        a.engine.forms.toDense(a.engine.list.spanContaining(0));
+        Invariants.assertSound(a);
+        assertThrows(InvalidFreeException.class, () -> a.free(ids[30]), "still quarantined after the move back");
+        a.engine.forms.toList(a.engine.forms.holding(ids[0]));
+        assertEquals(3, a.stats().quarantined());
+        clock.advance(6);
+        assertEquals(3, a.reapQuarantine());
+        assertEquals(0, a.stats().quarantined());
+        Invariants.assertSound(a);
+        a.free(ids[40]);
+        assertEquals(1, a.stats().quarantined());
+        Invariants.assertSound(a);
+    }
 }
