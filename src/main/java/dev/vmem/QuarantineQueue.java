@@ -10,8 +10,9 @@ import java.util.List;
  * this queue says which of the engine's allocations are held here rather than by a caller, and releases
  * them, oldest first, by the engine's own free once they are due.
  *
- * <p>A block is due when the clock has reached its due time (its free time plus the delay, plus one
- * millisecond because the clock is read in whole milliseconds) and at least {@code frees} blocks were
+ * <p>A block is due when the clock has reached its due time (the time of the first clock reading at or
+ * after its free, plus the delay, plus one millisecond because the clock is read in whole milliseconds; see
+ * {@link ClockReadings} for when it is read) and at least {@code frees} blocks were
  * quarantined after it. Both only grow along the queue while the clock does not go back, so the head is
  * always the first block due; a clock that goes back only holds blocks longer.
  *
@@ -19,17 +20,23 @@ import java.util.List;
  * list-form block is marked on its tag ({@link Tag#quarantined}), so a free tells a double free from a live
  * block by the tag it looks up anyway; a dense-form block, which has no tag, is in a {@link BaseSet} of bases
  * instead ({@code SpanForms} moves the mark between the two when a span changes form). A free costs a clock
- * read (with a delay) and, when the head is due, the engine's release of it through the tag it kept, with no
- * second lookup. Runs with the arena's lock held.
+ * read now and then (with a delay) and, when the head is due, the engine's release of it through the tag it
+ * kept, with no second lookup. Runs with the arena's lock held.
  */
 final class QuarantineQueue {
     /** A due time that is not known yet: a restored block freed after the last checkpoint. */
     static final long DUE_UNKNOWN = -1;
+    /** The due time of a block queued since the last clock reading: the next reading stamps it. */
+    static final long PENDING = Long.MAX_VALUE;
 
     final Quarantine rule;
     private final long delayMillis;
     private final long frees;
     private final InstantSource clock;
+    /** Null without a delay. */
+    private final ClockReadings readings;
+    /** The newest blocks, still {@link #PENDING}. */
+    private int pending;
     private final ArenaEngine engine;
     /** The bases of the quarantined blocks in dense spans. */
     private final BaseSet denseMembers = new BaseSet();
@@ -49,6 +56,7 @@ final class QuarantineQueue {
         this.delayMillis = rule.delayMillis();
         this.frees = rule.frees();
         this.clock = clock;
+        this.readings = delayMillis == 0 ? null : new ClockReadings(clock, delayMillis);
     }
 
     int count() {
@@ -91,15 +99,37 @@ final class QuarantineQueue {
      * live (earlier releases in the same call stay done, as a reap would have done them).
      */
     void admit(long base, long size, Tag t) {
-        long now = delayMillis == 0 ? 0 : clock.millis();
+        long due = 0;
+        long now = 0;
+        if (readings != null) {
+            boolean fresh = readings.freeReads();
+            now = fresh ? stamp(readings.readAtFree()) : readings.last(); // the last reading: no later than now
+            due = fresh ? now + delayMillis + 1 : PENDING;
+        }
         releaseDue(now, 1);
         reserveOne(t == null);
-        add(base, size, delayMillis == 0 ? 0 : now + delayMillis + 1, t);
+        add(base, size, due, t);
+        pending += due == PENDING ? 1 : 0;
+    }
+
+    /** Stamps the pending blocks with the reading {@code now}, which it returns. */
+    private long stamp(long now) {
+        for (; pending > 0; pending--) {
+            dues[(head + count - pending) & (bases.length - 1)] = now + delayMillis + 1;
+        }
+        return now;
+    }
+
+    /** Gives the pending blocks a due time from a reading now; they have one already without a delay. */
+    void settle() {
+        if (pending > 0) {
+            stamp(readings.read());
+        }
     }
 
     /** Releases every block due now; returns how many it released. */
     long reap() {
-        return count == 0 ? 0 : releaseDue(delayMillis == 0 ? 0 : clock.millis(), 0);
+        return count == 0 ? 0 : releaseDue(readings == null ? 0 : stamp(readings.read()), 0);
     }
 
     /** Releases head blocks due at {@code now}, counting {@code incoming} frees about to be queued. */
@@ -181,6 +211,7 @@ final class QuarantineQueue {
         tags[at] = null;
         values -= sizes[at];
         count--;
+        pending -= pending > 0 ? 1 : 0; // the pending blocks are the newest
     }
 
     /** Takes the mark off the queued block at {@code base} (queued with tag {@code t}), which stays allocated. */
@@ -226,6 +257,7 @@ final class QuarantineQueue {
             tags[at] = null;
         }
         denseMembers.clear();
+        pending = 0;
         head = 0;
         count = 0;
         values = 0;
@@ -236,7 +268,8 @@ final class QuarantineQueue {
         if (count == 0) {
             return "";
         }
-        long wait = dues[head] - (delayMillis == 0 ? 0 : clock.millis());
+        long now = delayMillis == 0 ? 0 : clock.millis(); // not a reading: a message changes nothing
+        long wait = (dues[head] == PENDING ? now + delayMillis + 1 : dues[head]) - now;
         long more = frees - (count - 1);
         return (wait > 0 ? " in " + wait + " ms" : "") + (more > 0 ? (wait > 0 ? " and" : "") + " after " + more
                 + " more frees" : "") + (wait <= 0 && more <= 0 ? " now" : "");
@@ -255,6 +288,12 @@ final class QuarantineQueue {
                 problems.add("quarantined block at " + base + " is not marked (on its tag, or in the dense set)");
             }
         });
+        for (int i = 0; i < count; i++) {
+            if ((dues[(head + i) & (bases.length - 1)] == PENDING) != (i >= count - pending)) {
+                problems.add("quarantined block " + i + " of " + count + " is " + (i >= count - pending ? "" : "not ")
+                        + "among the " + pending + " newest, but its due time says otherwise");
+            }
+        }
         long[] marked = {0};
         for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
             marked[0] += t.quarantined ? 1 : 0;

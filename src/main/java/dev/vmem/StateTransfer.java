@@ -17,6 +17,9 @@ final class StateTransfer {
     static ArenaState export(ArenaEngine e) {
         List<Segment> spans = new ArrayList<>(e.list.spanCount());
         QuarantineQueue q = e.quarantine;
+        if (q != null) {
+            q.settle(); // a state carries due times, not "at the next reading"
+        }
         int held = q == null ? 0 : q.count();
         long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations - held))];
         int[] i = {0};

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -224,6 +225,10 @@ public class ArenaModelTest {
         final TreeMap<Long, Block> heldBlocks = new TreeMap<>();
         long heldModel;
         long releasedModel;
+        /** When the arena reads the clock, followed by the model in step: null without a delay. */
+        final ClockReadings readings;
+        /** The newest held blocks, not yet stamped with a reading. */
+        int pendingModel;
 
         public Run(Backend backend, long seed, Policy policy, long quantum, boolean withSource) {
             this(backend, seed, policy, quantum, withSource, Quarantine.NONE);
@@ -231,6 +236,7 @@ public class ArenaModelTest {
 
         public Run(Backend backend, long seed, Policy policy, long quantum, boolean withSource, Quarantine rule) {
             this.rule = rule;
+            this.readings = rule.delay().isZero() ? null : new ClockReadings(clock, rule.delayMillis());
             this.seed = seed;
             this.policy = policy;
             this.q = quantum;
@@ -326,7 +332,7 @@ public class ArenaModelTest {
                 } else if (r < 8 && rule.isActive()) {
                     clock.advance(rnd.nextLong(1 + 2 * rule.delayMillis()));
                     if (rnd.nextBoolean()) {
-                        long released = releaseDue(0);
+                        long released = held.isEmpty() ? 0 : releaseDue(0, freshReading());
                         assertEquals(released, arena instanceof Arena a ? a.reapQuarantine() : released, ctx + ": reapQuarantine");
                     }
                 } else if (r < (grow ? 40 : 20)) {
@@ -531,7 +537,7 @@ public class ArenaModelTest {
             List<Range> freeBefore = freeRanges(allSpans(spans, imported), occupied());
             boolean reaped = false;
             if (!held.isEmpty() && lowestAnywhere(freeBefore, req) == NONE && (parent == null || parentRoom(req) == NONE)) {
-                reaped = releaseDue(0) > 0; // the arena releases what is due before it fails
+                reaped = releaseDue(0, freshReading()) > 0; // the arena releases what is due before it fails
                 freeBefore = freeRanges(allSpans(spans, imported), occupied());
             }
             if (base == NONE) {
@@ -672,9 +678,16 @@ public class ArenaModelTest {
         void freeBlock(Block b, boolean withSize) {
             String what = ctx + " free(" + b + ", withSize=" + withSize + ")";
             if (rule.isActive()) {
-                releaseDue(1);
-                long due = rule.delay().isZero() ? 0 : clock.millis() + rule.delayMillis() + 1;
+                long now = 0;
+                long due = 0;
+                if (readings != null) { // the arena reads the clock at some frees; between them it goes by the last reading
+                    boolean fresh = readings.freeReads();
+                    now = fresh ? stamp(readings.readAtFree()) : readings.last();
+                    due = fresh ? now + rule.delayMillis() + 1 : QuarantineQueue.PENDING;
+                }
+                releaseDue(1, now);
                 held.addLast(new long[] {b.base(), b.size(), due});
+                pendingModel += due == QuarantineQueue.PENDING ? 1 : 0;
                 heldBlocks.put(b.base(), b);
                 heldModel += b.size();
             }
@@ -850,9 +863,9 @@ public class ArenaModelTest {
          * at least {@code frees} blocks quarantined after them, counting {@code incoming} about to be; an
          * imported span left wholly free goes back. Returns how many blocks left.
          */
-        long releaseDue(int incoming) {
+        long releaseDue(int incoming, long now) {
             long n = 0;
-            while (!held.isEmpty() && held.size() - 1 + incoming >= rule.frees() && held.peekFirst()[2] <= clock.millis()) {
+            while (!held.isEmpty() && held.size() - 1 + incoming >= rule.frees() && held.peekFirst()[2] <= now) {
                 long[] h = held.pollFirst();
                 heldBlocks.remove(h[0]);
                 heldModel -= h[1];
@@ -863,6 +876,20 @@ public class ArenaModelTest {
                 imported.entrySet().removeIf(e -> occupied().subMap(e.getKey(), e.getKey() + e.getValue()).isEmpty());
             }
             return n;
+        }
+
+        /** A reading at a reap (the arena's, or before a failing allocation): the pending blocks are stamped with it. */
+        long freshReading() {
+            return readings == null ? 0 : stamp(readings.read());
+        }
+
+        /** Stamps the pending held blocks with the reading {@code now}, which it returns. */
+        long stamp(long now) {
+            Iterator<long[]> newest = held.descendingIterator();
+            for (; pendingModel > 0; pendingModel--) {
+                newest.next()[2] = now + rule.delayMillis() + 1;
+            }
+            return now;
         }
 
         static TreeMap<Long, Long> importedSpans(List<Segment> segs) {

@@ -305,10 +305,53 @@ public class QuarantineTest {
         a.engine.forms.toList(a.engine.forms.holding(ids[0]));
         assertEquals(3, a.stats().quarantined());
         clock.advance(6);
-        assertEquals(3, a.reapQuarantine());
+        assertEquals(2, a.reapQuarantine(), "the third free came between two clock readings: stamped at this one");
+        clock.advance(6);
+        assertEquals(1, a.reapQuarantine());
         assertEquals(0, a.stats().quarantined());
         Invariants.assertSound(a);
         a.free(ids[40]);
+        assertEquals(1, a.stats().quarantined());
+        Invariants.assertSound(a);
+    }
+
+    @Test
+    void fastFrees_readTheClockNowAndThen_stampingTheBlocksBetweenWithTheNextReading_neverEarlier() {
+        AtomicLong reads = new AtomicLong();
+        ManualClock clock = new ManualClock();
+        InstantSource counting = new InstantSource() {
+            @Override
+            public long millis() {
+                reads.incrementAndGet();
+                return clock.millis();
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+        };
+        Arena a = Arena.builder("ids").span(0, 100_000).quarantine(Duration.ofMillis(8)).quarantineClock(counting).build();
+        for (int i = 0; i < 10_000; i++) {
+            a.free(a.alloc(1, Policy.INSTANT_FIT));
+        }
+        assertTrue(reads.get() < 10_000 / 32, "a steady stream of frees reads the clock once in 64: " + reads.get());
+        assertEquals(10_000, a.stats().quarantined(), "the clock never moved: all are held");
+        clock.advance(9);
+        long first = a.reapQuarantine();
+        assertTrue(first > 10_000 - ClockReadings.MAX_EVERY, "all but those freed since the last reading: " + first);
+        clock.advance(9);
+        assertEquals(10_000 - first, a.reapQuarantine(), "those, stamped at the first reap, are due one delay on");
+        long before = reads.get();
+        for (int i = 0; i < 10; i++) { // the clock moves more than an eighth of the delay between frees: read at each
+            clock.advance(2);
+            a.free(a.alloc(1, Policy.INSTANT_FIT));
+        }
+        assertTrue(reads.get() - before >= 10, "slow frees read the clock at each free: " + (reads.get() - before));
+        clock.advance(7);
+        // Freed at 2, 4, .., 20 ms, due 9 ms later: the later frees released those freed at 2 to 10; at 27, those
+        // freed at 12 to 18 are due, the one freed at 20 is not.
+        assertEquals(4, a.reapQuarantine());
         assertEquals(1, a.stats().quarantined());
         Invariants.assertSound(a);
     }
