@@ -10,8 +10,11 @@ import java.util.Objects;
  * met, so each bound alone is a guarantee a caller can rely on (an inode number is not reused within two
  * seconds <em>and</em> not within the next 1,000 deletions).
  *
- * <p>The delay is kept in whole milliseconds, rounded up; a block is held for more than the delay, by
- * up to one millisecond plus the time until the arena next looks (see {@link Arena#reapQuarantine()}).
+ * <p>The delay is kept in whole milliseconds, rounded up; a block is held for more than the delay: by
+ * up to one millisecond, plus the time from its free to the arena's next reading of the clock (which a
+ * stream of fast frees reads only now and then), plus the time until the arena next looks (see
+ * {@link Arena#reapQuarantine()}). A persistent arena holds a block freed after its last checkpoint for the
+ * whole delay from the reopen.
  *
  * @param delay the least time a freed block is held; {@link Duration#ZERO} for no delay
  * @param frees the least number of later frees a freed block waits for; 0 for no count

@@ -130,12 +130,17 @@
  * <ul>
  *   <li><b>Form</b>: a quarantined block stays an allocated segment (a tag in the allocation table, or
  *       bits of a dense span), so placement, the forms and the dense rule need to know nothing of it; a
- *       queue ({@code QuarantineQueue}: a ring of base, size and due time, and a hash set of the bases)
- *       says which allocated segments are held there rather than by a caller. The caller's free is counted
+ *       queue ({@code QuarantineQueue}: a ring of base, size, due time and tag) says which allocated
+ *       segments are held there rather than by a caller; a list-form block is marked on its tag (in the
+ *       tag's padding), a dense-form one in a hash set of bases, and a span that changes form moves the
+ *       marks ({@code SpanForms}). The caller's free is counted
  *       and reported at once ({@code frees}, an {@code ArenaChange.Freed}); the release, when the block
  *       becomes free space, is neither.</li>
- *   <li><b>Order and time</b>: blocks leave oldest first. A free reads the clock (with a delay), first
- *       releases the blocks it makes due, then queues its own; an allocation that finds no room (after an
+ *   <li><b>Order and time</b>: blocks leave oldest first. A free first releases the blocks due at the
+ *       last clock reading, then queues its own; with a delay, the clock is read now and then rather than at
+ *       every free ({@code ClockReadings}: every free while frees are slow, every 64th at most while they come
+ *       fast), and a block freed between two readings is stamped with the next one, so it is held longer
+ *       than the delay, never shorter; an allocation that finds no room (after an
  *       import) releases what is due and tries again; {@link dev.vmem.Arena#reapQuarantine()} does it on
  *       demand. Due times are whole milliseconds of an injectable clock
  *       ({@link dev.vmem.Arena.Builder#quarantineClock}), rounded so that a block is held at least the delay;
