@@ -1,17 +1,14 @@
 package dev.vmem.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vmem.cli.JarRunner.Result;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,42 +24,12 @@ class QuarantineIT {
     @TempDir
     Path work;
 
-    record Result(int exit, String out, String err) {
-        String describe() {
-            return "exit " + exit + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
-        }
-    }
-
     private Result run(Path store, String... args) throws IOException, InterruptedException {
-        String jar = System.getProperty("vmem.jar");
-        assertNotNull(jar, "the vmem.jar system property names the jar under test (set by failsafe)");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", Path.of(jar).toAbsolutePath().toString(),
-                "--store", store.toString()));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
-        try {
-            p.getOutputStream().close();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                fail("timed out: vmem " + String.join(" ", args));
-            }
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            Files.delete(out);
-            Files.delete(err);
-        }
+        return JarRunner.run(work, store, args);
     }
 
     private Result ok(Path store, String... args) throws IOException, InterruptedException {
-        Result r = run(store, args);
-        assertEquals(0, r.exit, r.describe());
-        assertEquals("", r.err, r.describe());
-        return r;
+        return JarRunner.ok(work, store, args);
     }
 
     @Test
