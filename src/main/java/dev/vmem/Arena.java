@@ -1,31 +1,18 @@
 package dev.vmem;
 
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A vmem arena: allocates ranges of integers, multiples of its quantum, from the spans it is given or
- * imports. See the {@linkplain dev.vmem package documentation} for the model and its invariants.
- *
- * <h2>Contract</h2>
- * <ul>
- *   <li>Values are {@code long}s in {@code [0, 2^63)}; a span's end {@code base + size} never exceeds
- *       {@code Long.MAX_VALUE}. {@code 0} is a valid value; {@link #NONE} (-1) never is.</li>
- *   <li>Sizes are rounded up to the quantum; every base handed out is a multiple of it.</li>
- *   <li>Bad arguments throw {@link IllegalArgumentException} naming the values; running out of space
- *       throws {@link ArenaExhaustedException} (or returns {@link #NONE} from the {@code try} forms); a
- *       free that names no live allocation throws {@link InvalidFreeException}.</li>
- *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
- *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
- *       finds no room first gives wholly idle slabs back (as {@link #reapCaches()} does) and keeps that
- *       even if it then fails: no caller's allocation changes, but idle cached space becomes free and
- *       an imported span it leaves wholly free goes back to the source.</li>
- * </ul>
+ * imports. See the {@linkplain dev.vmem package documentation} for the model and its invariants, and
+ * {@link VmemArena} for the contract every arena keeps (values, rounding, failure tiers, the strong
+ * exception guarantee).
  *
  * <h2>Thread safety</h2>
  * Assumptions: none; any thread may call any method. Guarantees: every public method is atomic with
@@ -33,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * caches take no lock: each is atomic on its own, and {@link #stats()} may be off by those in flight.
  * An arena holds its lock while it imports from or releases to its source, so locks are always taken
  * child before parent; a hierarchy cannot deadlock because a source never calls back into its
- * importer. This class checks arguments, takes the lock and routes each call.
+ * importer.
+ *
+ * <p>This class checks arguments, takes the lock and routes each call (the allocations and frees through
+ * {@code CallRouting}); the package documentation says which class decides each rule.
  */
 public final class Arena implements VmemArena, AutoCloseable {
     /** Returned by the {@code try} methods when the request cannot be satisfied. Never a valid value. */
@@ -45,13 +35,11 @@ public final class Arena implements VmemArena, AutoCloseable {
     /** The largest quantum-cache limit in values, whatever the quantum: a slab must fit below 2^62. */
     public static final long MAX_QCACHE_VALUES = 1L << 55;
 
-    private static final Logger LOG = LoggerFactory.getLogger(Arena.class);
-
-    private final String label;
-    private final long quantum;
-    private final long qcacheMax;
+    final String label;
+    final long quantum;
+    final long qcacheMax;
     private final long importQuantum;
-    private final ReentrantLock lock = new ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();
     final ArenaEngine engine;
     /** Null for an arena without a source. */
     private final Importer importer;
@@ -69,7 +57,8 @@ public final class Arena implements VmemArena, AutoCloseable {
                 observer == null ? null : change -> observer.changed(this, change));
         this.importer = b.source == null ? null : new Importer(engine, b.source, importQuantum);
         engine.importer = importer;
-        this.caches = qcacheMax == 0 ? null : new QuantumCaches(label, quantum, qcacheMax, this::newSlab);
+        this.caches = qcacheMax == 0 ? null : new QuantumCaches(label, quantum, qcacheMax, c -> CallRouting.newSlab(this, c));
+        engine.quarantine = b.quarantine.isActive() ? new QuarantineQueue(engine, b.quarantine, b.clock) : null;
     }
 
     /** Starts the definition of an arena named {@code label}. */
@@ -95,6 +84,11 @@ public final class Arena implements VmemArena, AutoCloseable {
     /** The least an import asks the source for. */
     public long importQuantum() {
         return importQuantum;
+    }
+
+    /** How long a freed block is held back from reuse; {@link Quarantine#NONE} for not at all. */
+    public Quarantine quarantine() {
+        return engine.quarantine == null ? Quarantine.NONE : engine.quarantine.rule;
     }
 
     /** The largest allocation size served by quantum caches; 0 for none. */
@@ -134,78 +128,27 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     @Override
     public long alloc(long size, Policy policy) {
-        return allocOrFail(size, policy, true);
+        return CallRouting.alloc(this, size, policy, true);
     }
 
     @Override
     public long tryAlloc(long size, Policy policy) {
-        return allocOrFail(size, policy, false);
-    }
-
-    private long allocOrFail(long size, Policy policy, boolean throwing) {
-        Objects.requireNonNull(policy, "policy");
-        long rounded = Request.roundedSize(size, quantum, label);
-        if (rounded <= qcacheMax && policy != Policy.NEXT_FIT) {
-            ensureOpen();
-            long base = caches.alloc(rounded);
-            if (base != NONE) {
-                return base;
-            }
-        }
-        return allocate(engine.plainRequest(rounded, policy), null, size, throwing);
+        return CallRouting.alloc(this, size, policy, false);
     }
 
     @Override
     public long xalloc(Constraints constraints, Policy policy) {
-        return xallocOrFail(constraints, policy, true);
+        return CallRouting.xalloc(this, constraints, policy, true);
     }
 
     @Override
     public long tryXalloc(Constraints constraints, Policy policy) {
-        return xallocOrFail(constraints, policy, false);
-    }
-
-    private long xallocOrFail(Constraints c, Policy policy, boolean throwing) {
-        Objects.requireNonNull(c, "constraints");
-        Objects.requireNonNull(policy, "policy");
-        return allocate(Request.of(c, quantum, policy, label), c, c.size(), throwing);
-    }
-
-    /**
-     * Places and carves a caller's block under the lock, reaping idle cache slabs if it must. Returns the base, or
-     * {@link #NONE} counting the failure, or if {@code throwing} fails naming {@code asked} (or {@code askedSize}).
-     */
-    private long allocate(Request r, Constraints asked, long askedSize, boolean throwing) {
-        lock.lock();
-        try {
-            ensureOpen();
-            long start = engine.place(r);
-            if (start == NONE && caches != null && caches.reap(engine::releaseAt)) {
-                start = engine.place(r);
-            }
-            if (start == NONE) {
-                engine.failures++;
-                if (throwing) {
-                    throw exhausted(asked != null ? asked : Constraints.of(askedSize), r.policy());
-                }
-            }
-            return start;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** With the lock held: the figures are those the allocation failed against. */
-    private ArenaExhaustedException exhausted(Constraints asked, Policy policy) {
-        ArenaStats s = statsLocked();
-        return new ArenaExhaustedException("arena '" + label + "' has no room for " + asked + " under " + policy
-                + " (total=" + s.total() + ", free=" + s.free() + (caches == null ? "" : " of which cached=" + s.cached())
-                + (importer == null ? "" : ", and its source supplied no span that holds it: " + importer.source()) + ")");
+        return CallRouting.xalloc(this, constraints, policy, false);
     }
 
     @Override
     public void free(long base) {
-        freeBlock(base, NONE);
+        CallRouting.free(this, base, NONE);
     }
 
     @Override
@@ -213,35 +156,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         if (size <= 0) {
             throw new IllegalArgumentException("size=" + size + " must be positive (arena '" + label + "')");
         }
-        freeBlock(base, size);
-    }
-
-    /** Frees {@code base}, checking {@code size} unless it is {@link #NONE}: from its cache, else under the lock. */
-    private void freeBlock(long base, long size) {
-        if (caches != null) {
-            ensureOpen();
-            if (caches.free(base, size)) {
-                return;
-            }
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            if (caches != null && caches.freeLocked(base, size)) {
-                return;
-            }
-            engine.free(base, size);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
-    private QuantumCache.Slab newSlab(QuantumCache c) {
-        return lockedOpen(() -> {
-            long base = engine.place(Request.exact(c.slabSize, c.slabAlign, quantum));
-            return base == NONE ? null : caches.register(c, base);
-        });
+        CallRouting.free(this, base, size);
     }
 
     /**
@@ -254,6 +169,14 @@ public final class Arena implements VmemArena, AutoCloseable {
             return;
         }
         lockedOpen(() -> caches.reap(engine::releaseAt));
+    }
+
+    /**
+     * Releases the quarantined blocks due now, oldest first, and returns how many (a span left wholly free
+     * goes back to the source). Frees and allocations that would otherwise fail do this by themselves.
+     */
+    public long reapQuarantine() {
+        return engine.quarantine == null ? 0 : lockedOpen(engine.quarantine::reap);
     }
 
     /** Runs {@code body} under the arena's lock. */
@@ -285,7 +208,7 @@ public final class Arena implements VmemArena, AutoCloseable {
     }
 
     /** The callers' figures: a cache slab counts as the blocks callers hold in it. The lock is held. */
-    private ArenaStats statsLocked() {
+    ArenaStats statsLocked() {
         return caches == null ? engine.stats() : caches.callersStats(engine.stats());
     }
 
@@ -339,15 +262,8 @@ public final class Arena implements VmemArena, AutoCloseable {
         lock.lock();
         try {
             if (!closed) {
-                ArenaStats s = statsLocked();
-                if (s.liveAllocations() > 0) {
-                    LOG.warn("arena '{}' closed with {} live allocations ({} values) leaked", label,
-                            s.liveAllocations(), s.allocated());
-                }
+                ArenaTeardown.leave(engine, caches, statsLocked());
                 closed = true;
-                if (caches != null) {
-                    caches.retireAll(engine::discardAt);
-                }
             }
             if (importer != null) {
                 importer.releaseAll();
@@ -357,7 +273,7 @@ public final class Arena implements VmemArena, AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("arena '" + label + "' is closed");
         }
@@ -370,6 +286,8 @@ public final class Arena implements VmemArena, AutoCloseable {
         private Source source;
         private long importQuantum;
         private long qcacheMax;
+        private Quarantine quarantine = Quarantine.NONE;
+        private InstantSource clock = QuarantineClock.SYSTEM;
         private final List<long[]> spans = new ArrayList<>();
 
         private Builder(String label) {
@@ -405,6 +323,28 @@ public final class Arena implements VmemArena, AutoCloseable {
             return this;
         }
 
+        /** Holds every freed block back from reuse for at least {@code delay}: {@link Quarantine#withDelay}. */
+        public Builder quarantine(Duration delay) {
+            return quarantine(quarantine.withDelay(delay));
+        }
+
+        /** Holds every freed block back for at least {@code frees} later frees: {@link Quarantine#withFrees}. */
+        public Builder quarantine(long frees) {
+            return quarantine(quarantine.withFrees(frees));
+        }
+
+        /** The whole quarantine rule; default {@link Quarantine#NONE}. */
+        public Builder quarantine(Quarantine rule) {
+            quarantine = Objects.requireNonNull(rule, "quarantine");
+            return this;
+        }
+
+        /** The clock of quarantine due times (milliseconds); default a wall clock that never goes back. */
+        public Builder quarantineClock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         /** A span to add at creation; may be called more than once. */
         public Builder span(long base, long size) {
             spans.add(new long[] {base, size});
@@ -417,7 +357,7 @@ public final class Arena implements VmemArena, AutoCloseable {
          * @throws IllegalArgumentException naming the value when the definition is invalid
          */
         public void validate() {
-            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, false);
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, false, quarantine);
         }
 
         private long effectiveImportQuantum() {
@@ -434,7 +374,8 @@ public final class Arena implements VmemArena, AutoCloseable {
          * builder's spans are added after the state, and reported.
          */
         Arena buildObserved(ArenaObserver observer, ArenaState state) {
-            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, observer != null);
+            ArenaDefinitionRules.check(label, quantum, effectiveImportQuantum(), qcacheMax, source, observer != null,
+                    quarantine);
             Arena arena = new Arena(this, effectiveImportQuantum(), observer);
             if (state != null) {
                 StateTransfer.load(arena.engine, state);

@@ -115,6 +115,9 @@ final class ArenaCheck {
         }
 
         checkFreeLists(a, freeCount, problems);
+        if (a.quarantine != null) {
+            a.quarantine.check(problems);
+        }
         checkTable(a, allocatedCount, problems);
         if (a.forms.none != a.forms.dense.isEmpty()) {
             problems.add("the engine's flag says " + (a.forms.none ? "no" : "some") + " span is dense; "
@@ -141,9 +144,11 @@ final class ArenaCheck {
             importedSpans += marker.type == Tag.IMPORTED_SPAN ? 1 : 0;
         }
         ArenaStats c = a.stats();
-        if (c.allocations() - c.frees() != allocatedCount) {
-            problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees() + " but "
-                    + allocatedCount + " allocations are live");
+        // A quarantined block is an allocated segment whose free has been counted.
+        long held = a.quarantine == null ? 0 : a.quarantine.count();
+        if (c.allocations() - c.frees() + held != allocatedCount) {
+            problems.add("counters: allocations=" + c.allocations() + " - frees=" + c.frees()
+                    + (held == 0 ? "" : " + quarantined=" + held) + " but " + allocatedCount + " allocations are live");
         }
         if (c.imports() - c.releases() != importedSpans) {
             problems.add("counters: imports=" + c.imports() + " - releases=" + c.releases() + " but "

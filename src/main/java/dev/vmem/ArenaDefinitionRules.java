@@ -14,10 +14,11 @@ final class ArenaDefinitionRules {
      * @param importQuantum the effective import quantum (the quantum when none was given)
      * @param source        the source, or null
      * @param observed      whether the arena reports its changes (to a store), which rules out caches
+     * @param quarantine    the quarantine rule, which also rules out caches
      * @throws IllegalArgumentException naming the value when the definition is invalid
      */
     static void check(String label, long quantum, long importQuantum, long qcacheMax, Source source,
-            boolean observed) {
+            boolean observed, Quarantine quarantine) {
         if (label.isBlank()) {
             throw new IllegalArgumentException("label '" + label + "' must not be blank");
         }
@@ -44,6 +45,12 @@ final class ArenaDefinitionRules {
         if (qcacheMax > 0 && observed) {
             throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with an observer (arena '" + label
                     + "'): blocks served by quantum caches are not changes of the arena, so an observed arena "
+                    + "cannot have caches");
+        }
+        // A cached free takes no lock and puts the block straight back in its slab: it could not queue it.
+        if (qcacheMax > 0 && quarantine.isActive()) {
+            throw new IllegalArgumentException("qcacheMax=" + qcacheMax + " with " + quarantine + " (arena '" + label
+                    + "'): a cached block goes back to its cache at its free, so an arena with a quarantine "
                     + "cannot have caches");
         }
     }

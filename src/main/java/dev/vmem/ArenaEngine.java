@@ -33,6 +33,8 @@ final class ArenaEngine {
     private final Consumer<ArenaChange> changes;
     /** Imports and releases spans; null for an arena without a source. */
     Importer importer;
+    /** Freed blocks held back from reuse; null for an arena without a quarantine. */
+    QuarantineQueue quarantine;
 
     /** NEXT_FIT: the end of the previous next-fit allocation. */
     long rotor;
@@ -150,6 +152,9 @@ final class ArenaEngine {
         if (start == NONE && importer != null) {
             start = importer.importAndFind(r);
         }
+        if (start == NONE && quarantine != null && quarantine.reap() > 0) {
+            return place(r); // what was due is free now: once more, as if it had been all along
+        }
         if (start == NONE) {
             return NONE;
         }
@@ -234,15 +239,42 @@ final class ArenaEngine {
     }
 
     /**
-     * Frees the live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE}.
+     * Frees the live allocation at {@code base}, checking its size unless {@code size} is {@link #NONE};
+     * with a quarantine, the block is queued there instead (and stays an allocated segment).
      *
      * @throws InvalidFreeException naming the values if there is none, or its size differs
      */
     void free(long base, long size) {
         DenseTag d = forms.holding(base);
         Tag t = d == null ? table.find(base) : null;
+        if (quarantine != null && (t != null ? t.quarantined : d != null && quarantine.holdsDense(base))) {
+            throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
+                    + label + "': the value is in quarantine since its free (double free)");
+        }
         long live = d == null ? (t == null ? NONE : t.size) : d.bits.sizeAt(base);
         checkLive(base, size, live);
+        if (quarantine != null) {
+            quarantine.admit(base, live, t); // may throw: nothing of this free has happened
+            frees++;
+            if (changes != null) {
+                changes.accept(new ArenaChange.Freed(base, live));
+            }
+            return;
+        }
+        release(base, live, d, t, true);
+    }
+
+    /** Frees the quarantined block {@code [base, base + size)}, tag {@code t} (null: in a dense span), for good. */
+    void releaseQuarantined(long base, long size, Tag t) {
+        release(base, size, t == null ? forms.holding(base) : null, t, false);
+    }
+
+    /**
+     * Turns the allocation {@code [base, base + live)} (tag {@code t}, or in dense span {@code d}) into free
+     * space, giving its span back if that leaves an imported span wholly free; a caller's free is counted
+     * and reported, a release from quarantine (counted and reported at its free) is not.
+     */
+    private void release(long base, long live, DenseTag d, Tag t, boolean callersFree) {
         Tag marker = d == null ? wholeSpanFreedBy(t)
                 : d.bits.allocations == 1 && d.prev.type == Tag.IMPORTED_SPAN ? d.prev : null;
         if (marker != null) {
@@ -254,9 +286,11 @@ final class ArenaEngine {
             forms.free(d, base, live);
             allocated -= live;
         }
-        frees++;
-        if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
-            changes.accept(new ArenaChange.Freed(base, live));
+        if (callersFree) {
+            frees++;
+            if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
+                changes.accept(new ArenaChange.Freed(base, live));
+            }
         }
         if (marker != null) {
             removeFreeSpan(marker);
@@ -392,9 +426,15 @@ final class ArenaEngine {
         return n;
     }
 
-    /** The figures of the segment list itself, each cache slab counted as one allocation. */
+    /**
+     * The figures of the segment list itself, each cache slab counted as one allocation; quarantined blocks
+     * (allocated segments) count as quarantined, not allocated.
+     */
     ArenaStats stats() {
-        return new ArenaStats(total, allocated, total - allocated, imported, list.spanCount(), segments,
-                table.size() + forms.allocations, allocations, frees, failures, imports, releases, 0);
+        long held = quarantine == null ? 0 : quarantine.values;
+        long heldBlocks = quarantine == null ? 0 : quarantine.count();
+        return new ArenaStats(total, allocated - held, total - allocated, imported, list.spanCount(), segments,
+                table.size() + forms.allocations - heldBlocks, allocations, frees, failures, imports, releases, 0,
+                held);
     }
 }

@@ -19,19 +19,22 @@ final class ArenaPicture {
                 Integer.MAX_VALUE - 8));
         for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
             if (t.type == Tag.DENSE) {
-                ((DenseTag) t).bits.visit((base, size, allocated) -> add(base, size, allocated, caches, out));
+                ((DenseTag) t).bits.visit((base, size, allocated) -> add(engine, base, size, allocated, caches, out));
             } else if (t.isSpan()) {
                 out.add(new Segment(t.base, t.size, t.kind()));
             } else {
-                add(t.base, t.size, t.type == Tag.ALLOCATED, caches, out);
+                add(engine, t.base, t.size, t.type == Tag.ALLOCATED, caches, out);
             }
         }
         return out;
     }
 
-    private static void add(long base, long size, boolean allocated, QuantumCaches caches, List<Segment> out) {
+    private static void add(ArenaEngine engine, long base, long size, boolean allocated, QuantumCaches caches,
+            List<Segment> out) {
         QuantumCache.Slab slab = allocated && caches != null ? caches.slabAt(base) : null;
-        if (slab == null) {
+        if (allocated && engine.quarantine != null && engine.quarantine.holds(base)) {
+            out.add(new Segment(base, size, Segment.Kind.QUARANTINED));
+        } else if (slab == null) {
             out.add(new Segment(base, size, allocated ? Segment.Kind.ALLOCATED : Segment.Kind.FREE));
         } else {
             slab.cache.describe(slab, out);
@@ -44,6 +47,8 @@ final class ArenaPicture {
         sb.append("arena '").append(engine.label).append("' quantum=").append(engine.quantum)
                 .append(" total=").append(s.total()).append(" allocated=").append(s.allocated())
                 .append(" free=").append(s.free()).append(caches == null ? "" : " cached=" + s.cached())
+                .append(engine.quarantine == null ? "" : " quarantined=" + s.quarantined()
+                        + " (" + engine.quarantine.rule + ")")
                 .append(" imported=").append(s.imported())
                 .append(" cursor=").append(engine.rotor).append(closed ? " closed" : "").append('\n');
         for (Segment t : segments(engine, caches)) {

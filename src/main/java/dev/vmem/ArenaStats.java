@@ -9,7 +9,7 @@ package dev.vmem;
  *
  * @param total       values in all spans, imported ones included
  * @param allocated   values in live allocations held by callers
- * @param free        {@code total - allocated}: values a caller could be given, {@code cached} included
+ * @param free        {@code total - allocated - quarantined}: values a caller could be given, {@code cached} included
  * @param imported    values in spans imported from the source
  * @param spans       spans now in the arena
  * @param segments    segments (free and allocated) now in the arena
@@ -21,6 +21,8 @@ package dev.vmem;
  * @param imports     spans imported from the source
  * @param releases    spans given back to the source
  * @param cached      values in idle blocks of the quantum caches (0 without caches)
+ * @param quarantined values in freed blocks the arena holds back from reuse (see {@link Quarantine}); they
+ *                    are neither {@code allocated} nor {@code free}: {@code total = allocated + free + quarantined}
  */
 public record ArenaStats(
         long total,
@@ -35,5 +37,14 @@ public record ArenaStats(
         long failures,
         long imports,
         long releases,
-        long cached) {
+        long cached,
+        long quarantined) {
+
+    /** The figures of an arena without a quarantine. */
+    public ArenaStats(long total, long allocated, long free, long imported, long spans, long segments,
+            long liveAllocations, long allocations, long frees, long failures, long imports, long releases,
+            long cached) {
+        this(total, allocated, free, imported, spans, segments, liveAllocations, allocations, frees, failures,
+                imports, releases, cached, 0);
+    }
 }

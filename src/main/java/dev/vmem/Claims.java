@@ -75,8 +75,11 @@ final class Claims {
 
     /** The exception for a claim of {@code [base, base + size)} that overlaps {@code held}. */
     static RangeInUseException inUse(ArenaEngine e, String what, long base, long size, Allocation held, String kind) {
+        boolean quarantined = e.quarantine != null && e.quarantine.holds(held.base());
         return new RangeInUseException(what + "(base=" + base + ", size=" + size + ") in arena '" + e.label + "': ["
-                + base + ", " + (base + size) + ") overlaps the live " + kind + " " + held, held);
+                + base + ", " + (base + size) + ") overlaps " + (quarantined ? "the quarantined block " + held
+                        + " (freed, and held back from reuse until its quarantine is over: a claim cannot take it)"
+                        : "the live " + kind + " " + held), held);
     }
 
     /**

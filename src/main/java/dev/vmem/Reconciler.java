@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * each other, every arena allocation a lost range overlaps is leaked, so each claim finds its range free
  * once the frees are done.
  *
+ * <p>Quarantined blocks are neither the arena's allocations nor free: the merge passes over them, and a
+ * caller's range that overlaps one is refused before anything changes (an arena with a quarantine has no
+ * caches, so the merge runs before the first change).
+ *
  * <p>Frees come before claims, and a wholly free imported span goes back to the source only after all
  * claims (a lost range may lie in it), in the order {@link ArenaChange}s can be replayed and reverted.
  */
@@ -95,6 +99,18 @@ final class Reconciler {
         int[] k = {0};
         DenseSpan.Visitor merge = (base, size, allocated) -> {
             if (!allocated) {
+                return;
+            }
+            if (e.quarantine != null && e.quarantine.holds(base)) {
+                // Not the arena's allocation, nor free: no caller range may overlap it (refused before any change).
+                for (; k[0] < want.size() && want.get(k[0]).end() <= base; k[0]++) {
+                    lost.add(want.get(k[0]));
+                }
+                if (k[0] < want.size() && want.get(k[0]).base() < base + size) {
+                    throw new IllegalArgumentException("reconcile in arena '" + e.label + "': range " + want.get(k[0])
+                            + " overlaps the quarantined block " + new Allocation(base, size) + " (freed, and held back"
+                            + " from reuse until its quarantine is over): a reconcile cannot take quarantined values");
+                }
                 return;
             }
             for (; k[0] < want.size() && want.get(k[0]).base() < base; k[0]++) {

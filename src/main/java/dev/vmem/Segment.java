@@ -23,7 +23,12 @@ public record Segment(long base, long size, Kind kind) {
          * Idle blocks of a quantum cache: free to allocations of the cache's size, held by the cache
          * (see {@link Arena.Builder#qcacheMax}).
          */
-        CACHED;
+        CACHED,
+        /**
+         * A freed block the arena holds back from reuse until its quarantine is over (see
+         * {@link Arena.Builder#quarantine(Quarantine)}): neither a caller's nor free to allocate.
+         */
+        QUARANTINED;
 
         /** Whether this entry marks a span rather than a segment inside one. */
         public boolean isSpan() {

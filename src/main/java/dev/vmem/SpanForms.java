@@ -212,6 +212,9 @@ final class SpanForms {
             Tag next = t.next;
             if (t.type == Tag.ALLOCATED) {
                 e.table.remove(t);
+                if (t.quarantined) {
+                    e.quarantine.toDense(t);
+                }
             } else {
                 e.freeLists.remove(t);
             }
@@ -247,6 +250,9 @@ final class SpanForms {
             SegmentList.insertAfter(t, after);
             if (t.type == Tag.ALLOCATED) {
                 e.table.insert(t);
+                if (e.quarantine != null) {
+                    e.quarantine.toList(t);
+                }
             } else {
                 e.freeLists.insert(t);
             }

@@ -16,24 +16,38 @@ final class StateTransfer {
     /** The engine's spans, live allocations, rotor and counters. O(n). */
     static ArenaState export(ArenaEngine e) {
         List<Segment> spans = new ArrayList<>(e.list.spanCount());
-        long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations))];
+        QuarantineQueue q = e.quarantine;
+        if (q != null) {
+            q.settle(); // a state carries due times, not "at the next reading"
+        }
+        int held = q == null ? 0 : q.count();
+        long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations - held))];
         int[] i = {0};
+        DenseSpan.Visitor add = (base, size, allocated) -> {
+            if (allocated && (q == null || !q.holds(base))) { // a quarantined block is free but for its queue
+                allocations[i[0]++] = base;
+                allocations[i[0]++] = size;
+            }
+        };
         for (Tag t = e.list.first(); t != e.list.sentinel; t = t.next) {
             if (t.isSpan()) {
                 spans.add(new Segment(t.base, t.size, t.kind()));
-            } else if (t.type == Tag.ALLOCATED) {
-                allocations[i[0]++] = t.base;
-                allocations[i[0]++] = t.size;
             } else if (t.type == Tag.DENSE) {
-                ((DenseTag) t).bits.visit((base, size, allocated) -> {
-                    if (allocated) {
-                        allocations[i[0]++] = base;
-                        allocations[i[0]++] = size;
-                    }
-                });
+                ((DenseTag) t).bits.visit(add);
+            } else {
+                add.segment(t.base, t.size, t.type == Tag.ALLOCATED);
             }
         }
-        return new ArenaState(spans, allocations, e.rotor, e.stats());
+        long[] quarantine = new long[3 * held];
+        int[] j = {0};
+        if (q != null) {
+            q.forEach((base, size, due) -> {
+                quarantine[j[0]++] = base;
+                quarantine[j[0]++] = size;
+                quarantine[j[0]++] = due;
+            });
+        }
+        return new ArenaState(spans, allocations, e.rotor, e.stats(), quarantine);
     }
 
     /**
@@ -99,12 +113,33 @@ final class StateTransfer {
             throw new IllegalArgumentException("restore: counters " + c + " do not match " + e.table.size()
                     + " live allocations and " + e.importedSpanCount() + " imported spans");
         }
+        loadQuarantine(e, state.quarantine());
         e.allocations = c.allocations();
         e.frees = c.frees();
         e.failures = c.failures();
         e.imports = c.imports();
         e.releases = c.releases();
         e.forms.review(); // a restored span takes the form the rule gives it now, not at the next review
+    }
+
+    /** Makes each quarantined block of a restored state an allocated segment again, and queues it, oldest first. */
+    private static void loadQuarantine(ArenaEngine e, long[] q) {
+        if (q.length > 0 && e.quarantine == null) {
+            throw new IllegalArgumentException("restore: " + q.length / 3 + " quarantined blocks in arena '" + e.label
+                    + "', which has no quarantine");
+        }
+        for (int k = 0; k < q.length; k += 3) {
+            long base = q[k];
+            long size = q[k + 1];
+            if (size <= 0 || ((base | size) & (e.quantum - 1)) != 0 || !Addresses.isFree(e, base, size)
+                    || (q[k + 2] < 0 && q[k + 2] != QuarantineQueue.DUE_UNKNOWN)) {
+                throw new IllegalArgumentException("restore: quarantined block base=" + base + " size=" + size
+                        + " due=" + q[k + 2] + " is unaligned, overlaps an allocation or another quarantined block, "
+                        + "lies outside every span, or has a bad due time (arena '" + e.label + "')");
+            }
+            e.claim(base, size);
+            e.quarantine.restore(base, size, q[k + 2]);
+        }
     }
 
     /**
@@ -120,6 +155,11 @@ final class StateTransfer {
             e.discardAt(a.base());
             e.frees--;
             e.allocations--;
+        } else if (change instanceof ArenaChange.Freed f && e.quarantine != null) {
+            // A quarantined free is the newest block of the queue, still an allocated segment.
+            check(e, change, e.quarantine.newestIs(f.base(), f.size()) ? null : "the newest quarantined block differs");
+            e.quarantine.takeBackNewest();
+            e.frees--;
         } else if (change instanceof ArenaChange.Freed f) {
             check(e, change, e.frees == 0 ? "no free to take back"
                     : ChangeRules.whyNot(v, new ArenaChange.Allocated(f.base(), f.size())));

@@ -17,6 +17,11 @@ class Tag {
     long base;
     long size;
     byte type;
+    /**
+     * An ALLOCATED tag of a block in reuse quarantine (see {@code QuarantineQueue}). Fits in the padding of
+     * the 48 bytes a tag takes anyway.
+     */
+    boolean quarantined;
     /** Neighbours in the address-ordered segment list (circular, through a sentinel). */
     Tag prev;
     Tag next;

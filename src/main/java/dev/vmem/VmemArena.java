@@ -4,8 +4,24 @@ import java.util.List;
 
 /**
  * The operations every vmem arena offers, in memory ({@link Arena}) or persistent (the store's arenas),
- * with one contract, stated here; {@link Arena} states what holds for every method (values, rounding,
- * failure tiers, the strong exception guarantee, thread safety).
+ * with one contract, stated here for every method; each implementation states its thread safety.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Values are {@code long}s in {@code [0, 2^63)}; a span's end {@code base + size} never exceeds
+ *       {@code Long.MAX_VALUE}. {@code 0} is a valid value; {@link Arena#NONE} (-1) never is.</li>
+ *   <li>Sizes are rounded up to the quantum; every base handed out is a multiple of it.</li>
+ *   <li>Bad arguments throw {@link IllegalArgumentException} naming the values; running out of space
+ *       throws {@link ArenaExhaustedException} (or returns {@link Arena#NONE} from the {@code try} forms); a
+ *       free that names no live allocation throws {@link InvalidFreeException}.</li>
+ *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
+ *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
+ *       finds no room first gives wholly idle slabs back (as {@link Arena#reapCaches()} does) and keeps that
+ *       even if it then fails: no caller's allocation changes, but idle cached space becomes free and
+ *       an imported span it leaves wholly free goes back to the source. With a reuse quarantine, a free
+ *       or an allocation that finds no room first releases the quarantined blocks that are due (as
+ *       {@link Arena#reapQuarantine()} does) and keeps that likewise.</li>
+ * </ul>
  */
 public interface VmemArena {
 
@@ -69,12 +85,14 @@ public interface VmemArena {
      * (and journalled) as an ordinary allocation, freed like any other; it neither imports nor moves the
      * NEXT_FIT rotor. In an arena with quantum caches, a range that is exactly one cached block no caller
      * holds is taken from its cache, and one over cache slabs no caller holds a block of takes them back
-     * first. Cost: O(log n) and a walk of a few segments (see the package documentation), not of the span.
+     * first. A quarantined block is not free: a claim over one is refused, naming it as quarantined. Cost:
+     * O(log n) and a walk of a few segments (see the package documentation), not of the span.
      *
      * @throws IllegalArgumentException naming the values if the size is not positive, the base is negative,
      *         either is not a multiple of the quantum, the range runs past {@code Long.MAX_VALUE}, or it lies
      *         outside every span or leaves its span
-     * @throws RangeInUseException      naming the live allocation (or held cached block) it overlaps
+     * @throws RangeInUseException      naming the live allocation (or held cached block, or quarantined block)
+     *                                  it overlaps
      */
     void claim(long base, long size);
 
@@ -86,14 +104,17 @@ public interface VmemArena {
      * and the range claimed. Imported spans left wholly free go back to the source, after the claims. In
      * an arena with quantum caches, every slab first becomes the blocks callers hold in it, each then an
      * ordinary allocation. The ranges may come in any order; counters record each free and claim, and the
-     * NEXT_FIT rotor does not move. A persistent arena journals the whole change as one unit.
+     * NEXT_FIT rotor does not move. A persistent arena journals the whole change as one unit. Quarantined
+     * blocks are neither allocations nor free: they stay quarantined, and a range that overlaps one is
+     * refused.
      *
      * <p>Cost: O(n + m) for n segments and m ranges given in address order (O(m log m) to sort them
      * otherwise), plus O(log n) for each lost range.
      *
      * @return what was freed and what was claimed
      * @throws IllegalArgumentException naming the range when one is not a multiple of the quantum, lies
-     *         outside every span or leaves its span, or two overlap; nothing changes
+     *         outside every span or leaves its span, two overlap, or one overlaps a quarantined block;
+     *         nothing changes
      */
     ReconcileReport reconcile(Iterable<Allocation> live);
 

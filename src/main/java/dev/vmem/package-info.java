@@ -140,6 +140,48 @@
  * several slabs would cover together, as in Bonwick's design. An observed arena (one a store
  * journals) cannot have caches.
  *
+ * <h3>Reuse quarantine</h3>
+ * An arena built with a {@link dev.vmem.Quarantine} ({@code Arena.builder(..).quarantine(Duration)} and/or
+ * {@code .quarantine(frees)}) holds every freed block back from reuse, by every policy, until at least the
+ * delay has passed <em>and</em> at least that many later frees have been made (with one bound set, that
+ * one alone), as inode numbers and NFS file handles need.
+ * <ul>
+ *   <li><b>Form</b>: a quarantined block stays an allocated segment (a tag in the allocation table, or
+ *       bits of a dense span), so placement, the forms and the dense rule need to know nothing of it; a
+ *       queue ({@code QuarantineQueue}: a ring of base, size, due time and tag) says which allocated
+ *       segments are held there rather than by a caller; a list-form block is marked on its tag (in the
+ *       tag's padding), a dense-form one in a hash set of bases, and a span that changes form moves the
+ *       marks ({@code SpanForms}). The caller's free is counted
+ *       and reported at once ({@code frees}, an {@code ArenaChange.Freed}); the release, when the block
+ *       becomes free space, is neither.</li>
+ *   <li><b>Order and time</b>: blocks leave oldest first. A free first releases the blocks due at the
+ *       last clock reading, then queues its own; with a delay, the clock is read now and then rather than at
+ *       every free ({@code ClockReadings}: every free while frees are slow, every 64th at most while they come
+ *       fast), and a block freed between two readings is stamped with the next one, so it is held longer
+ *       than the delay, never shorter; an allocation that finds no room (after an
+ *       import) releases what is due and tries again; {@link dev.vmem.Arena#reapQuarantine()} does it on
+ *       demand. Due times are whole milliseconds of an injectable clock
+ *       ({@link dev.vmem.Arena.Builder#quarantineClock}), rounded so that a block is held at least the delay;
+ *       the default clock never goes back.</li>
+ *   <li><b>Figures</b>: {@code quarantined} in {@link dev.vmem.ArenaStats} (O(1)) is neither allocated
+ *       nor free; {@code segments()} shows each block as {@code QUARANTINED}; a free of a quarantined
+ *       value is a double free; an allocation that fails says whether it would fit once the quarantined
+ *       blocks are released (a walk of the segments, on the failure path only).</li>
+ *   <li><b>Imports</b>: an imported span holding a quarantined block stays; it goes back to the source at
+ *       the release that leaves it wholly free. A release the source refuses throws from the call that made
+ *       it due (a free: with that free not done) and stays at the head.</li>
+ *   <li><b>NEXT_FIT</b>: the rotor does not move at a free or a release; a released block behind the
+ *       rotor waits for the wrap as any free space does, so the two delays add up.</li>
+ *   <li><b>Quantum caches</b>: not with a quarantine (the definition is refused): a cached free takes no
+ *       lock and puts the block straight back in its slab, so it could not queue it.</li>
+ *   <li><b>State</b>: {@link dev.vmem.ArenaState} lists the quarantined blocks oldest first with their due
+ *       times, apart from the live allocations (a store's journal sees the free as a free); restoring puts
+ *       them back in quarantine. {@link dev.vmem.ArenaReplay} queues each replayed free with an unknown
+ *       due time, which a restore turns into the whole delay from then (held longer, never shorter), and
+ *       drops a block, with every older one, when a replayed allocation or span release proves it had
+ *       left.</li>
+ * </ul>
+ *
  * <h3>Invariants ({@link dev.vmem.Arena#checkInvariants()})</h3>
  * <ol>
  *   <li>Span markers are address-ordered and disjoint; each one is in the span index.</li>
@@ -157,12 +199,17 @@
  *       bit is on a free quantum; the summary and top bits match the words; its counts of allocations,
  *       allocated quanta and free runs (by class) match the bitmaps; the engine counts each dense span
  *       and its allocations once.</li>
+ *   <li>Every quarantined block is an allocated segment of its size, in the quarantine's set once;
+ *       {@code allocations - frees + quarantined blocks} is the number of allocated segments, and the
+ *       quarantined values sum to the figure.</li>
  * </ol>
  *
  * <h3>Where each rule is decided</h3>
  * {@link dev.vmem.Arena} is the facade: it checks arguments, takes the lock and routes each call. Each
  * rule has one home:
  * <ul>
+ *   <li>whether an allocation or free goes to a quantum cache or to the engine, and what an allocation
+ *       tries before it fails: {@code CallRouting};</li>
  *   <li>rounding a request to the quantum: {@code Request}, the record carried through placement and
  *       import;</li>
  *   <li>where a block goes under each policy: {@code Placement};</li>

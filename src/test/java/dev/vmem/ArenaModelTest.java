@@ -16,7 +16,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.vmem.ArenaModelOracle.Block;
 import dev.vmem.ArenaModelOracle.Range;
 import dev.vmem.ArenaModelOracle.RoundedRequest;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -50,6 +54,15 @@ public class ArenaModelTest {
 
         /** An arena of {@code quantum}; with {@code parent} non-null, importing from it. */
         VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum);
+
+        /** As {@link #arena(String, long, VmemArena, long)}, with a quarantine read from {@code clock}. */
+        default VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum, Quarantine quarantine,
+                InstantSource clock) {
+            if (quarantine.isActive()) {
+                throw new UnsupportedOperationException("this backend has no quarantine");
+            }
+            return arena(label, quantum, parent, importQuantum);
+        }
     }
 
     /** The in-memory backend. */
@@ -61,7 +74,13 @@ public class ArenaModelTest {
 
         @Override
         public VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum) {
-            Arena.Builder b = Arena.builder(label).quantum(quantum);
+            return arena(label, quantum, parent, importQuantum, Quarantine.NONE, QuarantineTest.ManualClock.FIXED);
+        }
+
+        @Override
+        public VmemArena arena(String label, long quantum, VmemArena parent, long importQuantum, Quarantine quarantine,
+                InstantSource clock) {
+            Arena.Builder b = Arena.builder(label).quantum(quantum).quarantine(quarantine).quarantineClock(clock);
             if (parent != null) {
                 b.source((Arena) parent).importQuantum(importQuantum);
             }
@@ -120,6 +139,28 @@ public class ArenaModelTest {
                 }
             }
             return out.stream();
+        }
+
+        @ParameterizedTest(name = "{0}, quantum={1}, source={2}, quarantined")
+        @MethodSource("configurations")
+        void randomOperationsWithQuarantine_agreeWithReferenceModel(Policy policy, long quantum, boolean withSource) {
+            long seed = Long.getLong("vmem.seed",
+                    0x0A4A_0000L + policy.ordinal() * 100L + Long.numberOfTrailingZeros(quantum) * 2L + (withSource ? 1 : 0));
+            // The rule by seed: a delay, a count, or both.
+            long kind = seed % 3;
+            Quarantine rule = kind == 0 ? Quarantine.of(Duration.ofMillis(20)) : kind == 1 ? Quarantine.ofFrees(12)
+                    : Quarantine.of(Duration.ofMillis(10)).withFrees(5);
+            Run run = new Run(MEMORY, seed, policy, quantum, withSource, rule);
+            try {
+                run.execute(STEPS / 3);
+            } finally {
+                TOTAL_OPERATIONS.addAndGet(run.operations);
+                System.out.printf("model %-11s q=%-4d source=%-5b %s seed=%d ops=%d allocs=%d exhausted=%d released=%d%n",
+                        policy, quantum, withSource, rule, seed, run.operations, run.allocations, run.failures,
+                        run.releasedModel);
+            }
+            assertTrue(run.allocations > STEPS / 20, "seed=" + seed + ": too few successful allocations: " + run.allocations);
+            assertTrue(run.releasedModel > 0, "seed=" + seed + ": nothing ever left quarantine");
         }
 
         @ParameterizedTest(name = "{0}, quantum={1}, source={2}")
@@ -184,8 +225,25 @@ public class ArenaModelTest {
         List<Segment> lastParentSegments;
         ArenaStats lastParentStats;
         TreeMap<Long, Long> imported = new TreeMap<>();
+        /** The quarantine rule and the model's queue of held blocks, oldest first: {base, size, due}. */
+        final Quarantine rule;
+        final QuarantineTest.ManualClock clock = new QuarantineTest.ManualClock();
+        final ArrayDeque<long[]> held = new ArrayDeque<>();
+        final TreeMap<Long, Block> heldBlocks = new TreeMap<>();
+        long heldModel;
+        long releasedModel;
+        /** When the arena reads the clock, followed by the model in step: null without a delay. */
+        final ClockReadings readings;
+        /** The newest held blocks, not yet stamped with a reading. */
+        int pendingModel;
 
         public Run(Backend backend, long seed, Policy policy, long quantum, boolean withSource) {
+            this(backend, seed, policy, quantum, withSource, Quarantine.NONE);
+        }
+
+        public Run(Backend backend, long seed, Policy policy, long quantum, boolean withSource, Quarantine rule) {
+            this.rule = rule;
+            this.readings = rule.delay().isZero() ? null : new ClockReadings(clock, rule.delayMillis());
             this.seed = seed;
             this.policy = policy;
             this.q = quantum;
@@ -202,7 +260,7 @@ public class ArenaModelTest {
                 this.parentSize = 2048 * quantum;
                 this.parent = backend.parent(parentQ, parentBase, parentSize);
                 long importQuanta = (seed & 2) == 0 ? 4 : 16;
-                this.arena = backend.arena("child", quantum, parent, importQuanta * quantum);
+                this.arena = backend.arena("child", quantum, parent, importQuanta * quantum, rule, clock);
                 this.addedCap = 256 * quantum;
             } else {
                 this.parentQ = 0;
@@ -210,7 +268,7 @@ public class ArenaModelTest {
                 this.parentBase = 0;
                 this.parentSize = 0;
                 this.parent = null;
-                this.arena = backend.arena("model", quantum, null, 0);
+                this.arena = backend.arena("model", quantum, null, 0, rule, clock);
                 this.addedCap = 2048 * quantum;
             }
             checkState();
@@ -278,10 +336,16 @@ public class ArenaModelTest {
                     addSpan(false);
                 } else if (r < 5) {
                     badFree();
-                } else if (r < 8) {
+                } else if (r < 7 && !rule.isActive()) {
                     ModelClaims.claim(this);
-                } else if (r < 9) {
+                } else if (r < 8 && !rule.isActive()) {
                     ModelClaims.reconcile(this);
+                } else if (r < 8 && rule.isActive()) {
+                    clock.advance(rnd.nextLong(1 + 2 * rule.delayMillis()));
+                    if (rnd.nextBoolean()) {
+                        long released = held.isEmpty() ? 0 : releaseDue(0, freshReading());
+                        assertEquals(released, arena instanceof Arena a ? a.reapQuarantine() : released, ctx + ": reapQuarantine");
+                    }
                 } else if (r < (grow ? 40 : 20)) {
                     allocate(false);
                 } else if (r < (grow ? 75 : 35)) {
@@ -309,6 +373,9 @@ public class ArenaModelTest {
             ArenaStats st = arena.stats();
             assertEquals(0, st.allocated(), ctx + ": allocated after freeing everything\n" + brief(arena.dump()));
             assertEquals(0, st.liveAllocations(), ctx);
+            if (!held.isEmpty()) {
+                return; // what is still quarantined keeps its spans: checkState compared it with the model
+            }
             assertEquals(0, st.imported(), ctx + ": imported spans not given back\n" + brief(arena.dump()));
             assertTrue(arena.segments().stream().noneMatch(s -> s.kind() == Segment.Kind.IMPORTED_SPAN), ctx);
             if (parent != null) {
@@ -478,7 +545,12 @@ public class ArenaModelTest {
             }
             assertTrue(!rejected, what + ": over-constrained request not rejected, returned " + base);
 
-            List<Range> freeBefore = freeRanges(allSpans(spans, imported), live);
+            List<Range> freeBefore = freeRanges(allSpans(spans, imported), occupied());
+            boolean reaped = false;
+            if (!held.isEmpty() && lowestAnywhere(freeBefore, req) == NONE && (parent == null || parentRoom(req) == NONE)) {
+                reaped = releaseDue(0, freshReading()) > 0; // the arena releases what is due before it fails
+                freeBefore = freeRanges(allSpans(spans, imported), occupied());
+            }
             if (base == NONE) {
                 failures++;
                 long fits = lowestAnywhere(freeBefore, req);
@@ -489,7 +561,9 @@ public class ArenaModelTest {
                     assertEquals(NONE, room, what + ": failed although the parent could lend a span holding the block at "
                             + room + "\n" + brief(parent.dump()) + brief(arena.dump()));
                 }
-                assertUnchanged(true, "failed " + what);
+                if (!reaped) {
+                    assertUnchanged(true, "failed " + what);
+                }
                 return;
             }
 
@@ -511,7 +585,7 @@ public class ArenaModelTest {
                 assertTrue(span.getKey() <= base && base + sizeR <= span.getKey() + span.getValue(),
                         what + ": block " + base + " not in the span " + fresh + " imported for it");
             }
-            List<Range> free = freeRanges(allSpans(spans, importedAfter), live);
+            List<Range> free = freeRanges(allSpans(spans, importedAfter), occupied());
             String where = what + " -> " + base;
 
             assertTrue(req.admits(base), where + ": block violates the rounded constraints");
@@ -521,9 +595,9 @@ public class ArenaModelTest {
                 Constraints rounded = new Constraints(req.size(), req.align(), req.phase(), req.nocross(), req.min(), req.max());
                 assertTrue(rounded.admits(base), where + ": block violates " + rounded);
             }
-            Map.Entry<Long, Block> below = live.floorEntry(base + sizeR - 1);
+            Map.Entry<Long, Block> below = occupied().floorEntry(base + sizeR - 1);
             assertTrue(below == null || below.getValue().base() + below.getValue().size() <= base,
-                    where + ": overlaps live block " + (below == null ? "" : below.getValue()));
+                    where + ": overlaps live or quarantined block " + (below == null ? "" : below.getValue()));
             Range holder = null;
             for (Range r : free) {
                 if (r.holds(base, sizeR)) {
@@ -614,6 +688,20 @@ public class ArenaModelTest {
 
         void freeBlock(Block b, boolean withSize) {
             String what = ctx + " free(" + b + ", withSize=" + withSize + ")";
+            if (rule.isActive()) {
+                long now = 0;
+                long due = 0;
+                if (readings != null) { // the arena reads the clock at some frees; between them it goes by the last reading
+                    boolean fresh = readings.freeReads();
+                    now = fresh ? stamp(readings.readAtFree()) : readings.last();
+                    due = fresh ? now + rule.delayMillis() + 1 : QuarantineQueue.PENDING;
+                }
+                releaseDue(1, now);
+                held.addLast(new long[] {b.base(), b.size(), due});
+                pendingModel += due == QuarantineQueue.PENDING ? 1 : 0;
+                heldBlocks.put(b.base(), b);
+                heldModel += b.size();
+            }
             if (withSize) {
                 arena.free(b.base(), rnd.nextBoolean() ? b.requested() : b.size());
             } else {
@@ -624,7 +712,7 @@ public class ArenaModelTest {
             frees++;
             TreeMap<Long, Long> importedAfter = importedSpans(arena.segments());
             for (Map.Entry<Long, Long> e : imported.entrySet()) {
-                boolean empty = live.subMap(e.getKey(), e.getKey() + e.getValue()).isEmpty();
+                boolean empty = occupied().subMap(e.getKey(), e.getKey() + e.getValue()).isEmpty();
                 assertEquals(empty ? null : e.getValue(), importedAfter.get(e.getKey()),
                         what + ": imported span at " + e.getKey() + (empty ? " not given back once wholly free"
                                 : " given back while in use"));
@@ -635,10 +723,12 @@ public class ArenaModelTest {
         }
 
         void badFree() {
-            int kind = rnd.nextInt(4);
+            int kind = rnd.nextInt(5);
             long base;
             long size = NONE;
-            if (kind == 0 && !live.isEmpty()) {
+            if (kind == 4 && !heldBlocks.isEmpty()) {
+                base = randomEntry(heldBlocks).getKey(); // a double free of a quarantined block
+            } else if (kind == 0 && !live.isEmpty()) {
                 Block b = randomEntry(live).getValue();
                 base = b.base();
                 size = b.size() + q; // wrong size
@@ -691,6 +781,7 @@ public class ArenaModelTest {
             TreeMap<Long, Long> added = new TreeMap<>();
             TreeMap<Long, Long> importedNow = new TreeMap<>();
             TreeMap<Long, Long> allocatedSegs = new TreeMap<>();
+            TreeMap<Long, Long> quarantinedSegs = new TreeMap<>();
             List<Range> freeSegs = new ArrayList<>();
             for (Segment s : segs) {
                 switch (s.kind()) {
@@ -703,6 +794,9 @@ public class ArenaModelTest {
                     case ALLOCATED:
                         allocatedSegs.put(s.base(), s.size());
                         break;
+                    case QUARANTINED:
+                        quarantinedSegs.put(s.base(), s.size());
+                        break;
                     default:
                         freeSegs.add(new Range(s.base(), s.end()));
                         break;
@@ -712,7 +806,10 @@ public class ArenaModelTest {
             TreeMap<Long, Long> liveSizes = new TreeMap<>();
             live.forEach((k, b) -> liveSizes.put(k, b.size()));
             assertEquals(liveSizes, allocatedSegs, ctx + ": allocated segments differ from the model's live blocks");
-            assertEquals(freeRanges(allSpans(spans, importedNow), live), freeSegs,
+            TreeMap<Long, Long> heldSizes = new TreeMap<>();
+            heldBlocks.forEach((k, b) -> heldSizes.put(k, b.size()));
+            assertEquals(heldSizes, quarantinedSegs, ctx + ": quarantined segments differ from the model's held blocks");
+            assertEquals(freeRanges(allSpans(spans, importedNow), occupied()), freeSegs,
                     ctx + ": free segments differ from spans minus live blocks (coalescing?)");
             long importedSum = 0;
             for (Map.Entry<Long, Long> e : importedNow.entrySet()) {
@@ -724,17 +821,18 @@ public class ArenaModelTest {
                         + "+" + sz + " outside the parent's span");
                 assertTrue(b % grain == 0 && sz % grain == 0, ctx + ": imported span " + b + "+" + sz
                         + " not aligned to " + grain);
-                assertTrue(!live.subMap(b, b + sz).isEmpty(), ctx + ": imported span " + b + "+" + sz
+                assertTrue(!occupied().subMap(b, b + sz).isEmpty(), ctx + ": imported span " + b + "+" + sz
                         + " is wholly free but was not given back");
             }
             long spansSum = spans.values().stream().mapToLong(Long::longValue).sum() + importedSum;
             assertEquals(allocatedModel, st.allocated(), ctx + ": stats().allocated");
             assertEquals(spansSum, st.total(), ctx + ": stats().total");
-            assertEquals(spansSum - allocatedModel, st.free(), ctx + ": stats().free");
+            assertEquals(spansSum - allocatedModel - heldModel, st.free(), ctx + ": stats().free");
+            assertEquals(heldModel, st.quarantined(), ctx + ": stats().quarantined");
             assertEquals(importedSum, st.imported(), ctx + ": stats().imported");
             assertEquals(spans.size() + importedNow.size(), st.spans(), ctx + ": stats().spans");
             assertEquals(live.size(), st.liveAllocations(), ctx + ": stats().liveAllocations");
-            assertEquals(live.size() + freeSegs.size(), st.segments(), ctx + ": stats().segments");
+            assertEquals(live.size() + heldBlocks.size() + freeSegs.size(), st.segments(), ctx + ": stats().segments");
             assertEquals(allocations, st.allocations(), ctx + ": stats().allocations");
             assertEquals(frees, st.frees(), ctx + ": stats().frees");
             assertEquals(failures, st.failures(), ctx + ": stats().failures");
@@ -759,6 +857,50 @@ public class ArenaModelTest {
                 lastParentSegments = psegs;
                 lastParentStats = ps;
             }
+        }
+
+        /** The live blocks and the quarantined ones: what no allocation may overlap. */
+        TreeMap<Long, Block> occupied() {
+            if (heldBlocks.isEmpty()) {
+                return live;
+            }
+            TreeMap<Long, Block> all = new TreeMap<>(live);
+            all.putAll(heldBlocks);
+            return all;
+        }
+
+        /**
+         * The model of the quarantine's release: the oldest blocks that have waited out the delay and have
+         * at least {@code frees} blocks quarantined after them, counting {@code incoming} about to be; an
+         * imported span left wholly free goes back. Returns how many blocks left.
+         */
+        long releaseDue(int incoming, long now) {
+            long n = 0;
+            while (!held.isEmpty() && held.size() - 1 + incoming >= rule.frees() && held.peekFirst()[2] <= now) {
+                long[] h = held.pollFirst();
+                heldBlocks.remove(h[0]);
+                heldModel -= h[1];
+                n++;
+            }
+            releasedModel += n;
+            if (n > 0) {
+                imported.entrySet().removeIf(e -> occupied().subMap(e.getKey(), e.getKey() + e.getValue()).isEmpty());
+            }
+            return n;
+        }
+
+        /** A reading at a reap (the arena's, or before a failing allocation): the pending blocks are stamped with it. */
+        long freshReading() {
+            return readings == null ? 0 : stamp(readings.read());
+        }
+
+        /** Stamps the pending held blocks with the reading {@code now}, which it returns. */
+        long stamp(long now) {
+            Iterator<long[]> newest = held.descendingIterator();
+            for (; pendingModel > 0; pendingModel--) {
+                newest.next()[2] = now + rule.delayMillis() + 1;
+            }
+            return now;
         }
 
         static TreeMap<Long, Long> importedSpans(List<Segment> segs) {

@@ -58,8 +58,8 @@ class LayoutTest {
         }
         assertEquals(new TreeSet<>(List.of("Allocation", "Arena", "ArenaChange", "ArenaExhaustedException",
                 "ArenaObserver", "ArenaReplay", "ArenaState", "ArenaStats", "Constraints", "InvalidFreeException",
-                "ObservedArena", "Policy", "RangeInUseException", "ReconcileReport", "Segment", "Source", "VmemArena",
-                "VmemException")), exported);
+                "ObservedArena", "Policy", "Quarantine", "RangeInUseException", "ReconcileReport", "Segment", "Source",
+                "VmemArena", "VmemException")), exported);
     }
 
     @Test

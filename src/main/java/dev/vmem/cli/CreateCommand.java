@@ -1,8 +1,10 @@
 package dev.vmem.cli;
 
+import dev.vmem.Quarantine;
 import dev.vmem.store.ArenaDefinition;
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -35,6 +37,26 @@ final class CreateCommand extends WritingCommand {
                     + "allocations.")
     long qcacheMax;
 
+    @Option(names = "--quarantine", paramLabel = "DURATION", converter = Durations.class,
+            description = "Hold every freed block back from reuse for at least DURATION (500ms, 2s, 1h), across "
+                    + "restarts too.")
+    Duration quarantineDelay;
+
+    @Option(names = "--quarantine-frees", paramLabel = "N", converter = Numbers.class,
+            description = "Hold every freed block back until at least N later frees (with --quarantine: both).")
+    Long quarantineFrees;
+
+    /** The quarantine the options give: each bound given must be positive (the rule's own message says so). */
+    Quarantine quarantine() {
+        Quarantine q = Quarantine.NONE;
+        q = quarantineDelay == null ? q : q.withDelay(quarantineDelay);
+        return quarantineFrees == null ? q : q.withFrees(quarantineFrees);
+    }
+
+    ArenaDefinition definition() {
+        return new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax, quarantine());
+    }
+
     @Override
     boolean createsStore() {
         return true;
@@ -43,7 +65,7 @@ final class CreateCommand extends WritingCommand {
     /** Rejects a bad definition or span before any file is touched (names and sources need the store). */
     @Override
     void validate() {
-        new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax).validate();
+        definition().validate();
         // The spans, against a scratch arena of the definition: the same checks the store will make.
         dev.vmem.Arena.Builder b = dev.vmem.Arena.builder(name).quantum(quantum).importQuantum(importQuantum);
         for (long[] span : spans) {
@@ -55,8 +77,7 @@ final class CreateCommand extends WritingCommand {
     @Override
     int run(VmemStore store) {
         store.batch(() -> {
-            PersistentArena arena = store.createArena(new ArenaDefinition(name, quantum, source, importQuantum,
-                    qcacheMax));
+            PersistentArena arena = store.createArena(definition());
             for (long[] span : spans) {
                 arena.addSpan(span[0], span[1]);
             }

@@ -18,7 +18,8 @@ final class DumpCommand extends ReadingCommand {
     boolean json;
 
     static String type(Segment s) {
-        return s.kind().isSpan() ? "span" : s.kind() == Segment.Kind.FREE ? "free" : "allocated";
+        return s.kind().isSpan() ? "span" : s.kind() == Segment.Kind.FREE ? "free"
+                : s.kind() == Segment.Kind.QUARANTINED ? "quarantined" : "allocated";
     }
 
     @Override

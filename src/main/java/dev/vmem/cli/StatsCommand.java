@@ -1,6 +1,7 @@
 package dev.vmem.cli;
 
 import dev.vmem.ArenaStats;
+import dev.vmem.Quarantine;
 import dev.vmem.store.PersistentArena;
 import dev.vmem.store.VmemStore;
 import java.io.PrintWriter;
@@ -37,7 +38,7 @@ final class StatsCommand extends ReadingCommand {
             Json j = new Json().beginObject().beginArray("arenas");
             for (PersistentArena a : arenas) {
                 j.beginObject().field("name", a.name()).field("quantum", a.quantum()).field("source", a.sourceName());
-                fields(j, a.stats()).field("cursor", a.nextFitCursor());
+                quarantine(fields(j, a.stats()).field("cursor", a.nextFitCursor()), a);
                 if (fragmentation) {
                     Fragmentation f = Fragmentation.of(a.segments(), request);
                     j.object("fragmentation").field("largest_free", f.largest()).field("request", request)
@@ -60,6 +61,9 @@ final class StatsCommand extends ReadingCommand {
                     a.name(), s.total(), s.allocated(), s.free(), s.imported(), s.spans(), s.segments(),
                     s.liveAllocations(), s.allocations(), s.frees(), s.failures(), s.imports(), s.releases(),
                     a.nextFitCursor());
+            if (a.quarantine().isActive()) {
+                out.printf("  quarantined=%d quarantine=%s%n", s.quarantined(), rule(a));
+            }
             if (fragmentation) {
                 Fragmentation f = Fragmentation.of(a.segments(), request);
                 out.printf("  largest free extent %d of %d free values%s%n", f.largest(), f.free(), request > 0
@@ -73,8 +77,24 @@ final class StatsCommand extends ReadingCommand {
         return 0;
     }
 
+    /** The arena's quarantine as text: {@code 2000ms}, {@code 1024frees}, {@code 2000ms+1024frees}, or {@code -}. */
+    static String rule(PersistentArena a) {
+        Quarantine q = a.quarantine();
+        String delay = q.delay().isZero() ? "" : q.delayMillis() + "ms";
+        String frees = q.frees() == 0 ? "" : q.frees() + "frees";
+        return !q.isActive() ? "-" : delay.isEmpty() || frees.isEmpty() ? delay + frees : delay + "+" + frees;
+    }
+
+    /** Adds the arena's quarantine: {@code "quarantine": {"delay_ms", "frees"}}, or nothing without one. */
+    static Json quarantine(Json j, PersistentArena a) {
+        Quarantine q = a.quarantine();
+        return !q.isActive() ? j : j.object("quarantine").field("delay_ms", q.delayMillis()).field("frees", q.frees())
+                .endObject();
+    }
+
     static Json fields(Json j, ArenaStats s) {
         return j.field("total", s.total()).field("allocated", s.allocated()).field("free", s.free())
+                .field("quarantined", s.quarantined())
                 .field("imported", s.imported()).field("spans", s.spans()).field("segments", s.segments())
                 .field("live", s.liveAllocations()).field("allocations", s.allocations()).field("frees", s.frees())
                 .field("failures", s.failures()).field("imports", s.imports()).field("releases", s.releases());

@@ -33,6 +33,8 @@ final class SvgMap {
     private static final int MIN_LEVEL = 3;
     private static final int TOP = 140;
     private static final String CACHED_COLOR = "#f0c060";
+    /** Quarantined blocks: freed, but held back from reuse (amber, apart from both free and allocated). */
+    private static final String QUARANTINED_COLOR = "#e0a030";
 
     private SvgMap() {
     }
@@ -77,13 +79,14 @@ final class SvgMap {
         }
         double fragmentation = stats.free() == 0 ? 0 : 1 - (double) f.largest() / stats.free();
         text(svg, LEFT, 22, "", "arena " + name + " (quantum " + quantum + "): " + spans + " spans, total "
-                + stats.total() + ", allocated " + stats.allocated() + ", free " + stats.free(), 13);
+                + stats.total() + ", allocated " + stats.allocated() + ", free " + stats.free()
+                + (stats.quarantined() == 0 ? "" : ", quarantined " + stats.quarantined()), 13);
         text(svg, LEFT, 42, "", String.format(Locale.ROOT, "%d live allocations, %d free segments, largest free %d, "
                 + "fragmentation %.1f%% (1 - largest free / free)", stats.liveAllocations(), freeSegments, f.largest(),
                 100 * fragmentation), 13);
         int x = LEFT;
         for (String[] key : new String[][] {{color(LEVELS - 1), "allocated"}, {color(0), "free"},
-                {CACHED_COLOR, "cached (idle in a quantum cache)"}}) {
+                {CACHED_COLOR, "cached (idle in a quantum cache)"}, {QUARANTINED_COLOR, "quarantined (freed, held back)"}}) {
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"51\" width=\"12\" height=\"12\" fill=\"%s\" "
                     + "stroke=\"#333\" stroke-width=\"0.5\"/>%n", x, key[0]));
             text(svg, x + 16, 62, "", key[1], 12);
@@ -234,6 +237,8 @@ final class SvgMap {
                 return color(LEVELS - 1);
             case CACHED:
                 return CACHED_COLOR;
+            case QUARANTINED:
+                return QUARANTINED_COLOR;
             default:
                 return color(0);
         }

@@ -1,6 +1,9 @@
 package dev.vmem.store;
 
 import dev.vmem.Arena;
+import dev.vmem.Quarantine;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * What a persistent arena is: everything but its contents. Validated when the store creates the arena,
@@ -13,25 +16,43 @@ import dev.vmem.Arena;
  * @param source        name of another arena of the same store to import from, or null (NFC form)
  * @param importQuantum least an import asks for; 0 means the quantum
  * @param qcacheMax     largest size served by quantum caches; 0 for none
+ * @param quarantine    how long a freed block is held back from reuse ({@link Quarantine#NONE} for not at all),
+ *                      kept in whole milliseconds (a delay is rounded up to one) and surviving restarts: see
+ *                      {@link PersistentArena#reapQuarantine()}
  * @param outsideSource whether the arena imports from a {@link dev.vmem.Source} outside the store, given to
  *                      each open by {@link VmemStore#attachSource} (then {@code source} is null)
  */
 public record ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax,
-        boolean outsideSource) {
+        Quarantine quarantine, boolean outsideSource) {
 
     /** @throws IllegalArgumentException if the name breaks the rule (the message names it and the rule) */
     public ArenaDefinition {
         name = ArenaNames.forNewArena(name);
         source = source == null ? null : ArenaNames.normal(source);
+        Objects.requireNonNull(quarantine, "quarantine");
+        quarantine = quarantine.isActive() ? new Quarantine(Duration.ofMillis(quarantine.delayMillis()), quarantine.frees())
+                : Quarantine.NONE;
         if (outsideSource && source != null) {
             throw new IllegalArgumentException("arena '" + name + "' cannot import both from arena '" + source
                     + "' and from an outside source");
         }
     }
 
-    /** A definition whose source, if any, is an arena of the same store. */
+    /** A definition whose source, if any, is an arena of the same store, and without a quarantine. */
     public ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax) {
-        this(name, quantum, source, importQuantum, qcacheMax, false);
+        this(name, quantum, source, importQuantum, qcacheMax, Quarantine.NONE, false);
+    }
+
+    /** A definition whose source, if any, is an arena of the same store. */
+    public ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax,
+            Quarantine quarantine) {
+        this(name, quantum, source, importQuantum, qcacheMax, quarantine, false);
+    }
+
+    /** A definition without a quarantine. */
+    public ArenaDefinition(String name, long quantum, String source, long importQuantum, long qcacheMax,
+            boolean outsideSource) {
+        this(name, quantum, source, importQuantum, qcacheMax, Quarantine.NONE, outsideSource);
     }
 
     /**
@@ -40,13 +61,14 @@ public record ArenaDefinition(String name, long quantum, String source, long imp
      * @throws IllegalArgumentException naming the value when the definition is invalid
      */
     public void validate() {
-        validate(name, quantum, importQuantum, qcacheMax);
+        validate(name, quantum, importQuantum, qcacheMax, quarantine);
     }
 
     /** As {@link #validate()}, for a definition read back from disk. */
-    static void validate(String name, long quantum, long importQuantum, long qcacheMax) {
+    static void validate(String name, long quantum, long importQuantum, long qcacheMax, Quarantine quarantine) {
         ArenaNames.checkStored(name);
-        Arena.builder(name).quantum(quantum).importQuantum(importQuantum).qcacheMax(qcacheMax).validate();
+        Arena.builder(name).quantum(quantum).importQuantum(importQuantum).qcacheMax(qcacheMax).quarantine(quarantine)
+                .validate();
     }
 
     /** An arena named {@code name} with quantum {@code quantum} and no source. */
@@ -56,7 +78,12 @@ public record ArenaDefinition(String name, long quantum, String source, long imp
 
     /** This definition importing from {@code sourceName}, at least {@code importQuantum} at a time. */
     public ArenaDefinition withSource(String sourceName, long importQuantum) {
-        return new ArenaDefinition(name, quantum, sourceName, importQuantum, qcacheMax);
+        return new ArenaDefinition(name, quantum, sourceName, importQuantum, qcacheMax, quarantine, false);
+    }
+
+    /** This definition holding every freed block back from reuse by {@code rule}. */
+    public ArenaDefinition withQuarantine(Quarantine rule) {
+        return new ArenaDefinition(name, quantum, source, importQuantum, qcacheMax, rule, outsideSource);
     }
 
     /**
@@ -64,6 +91,6 @@ public record ArenaDefinition(String name, long quantum, String source, long imp
      * {@code importQuantum} at a time: {@link VmemStore#attachSource} gives it that source after each open.
      */
     public ArenaDefinition withOutsideSource(long importQuantum) {
-        return new ArenaDefinition(name, quantum, null, importQuantum, qcacheMax, true);
+        return new ArenaDefinition(name, quantum, null, importQuantum, qcacheMax, quarantine, true);
     }
 }

@@ -28,8 +28,9 @@ final class ArenaHandle {
      */
     static ArenaHandle build(Op.Create d, Source source, ArenaState state, ArenaObserver observer) {
         // qcacheMax is part of the definition, validated like the rest, but not used: see PersistentArena.
-        ArenaDefinition.validate(d.name(), d.quantum(), d.importQuantum(), d.qcacheMax());
-        Arena.Builder definition = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum());
+        ArenaDefinition.validate(d.name(), d.quantum(), d.importQuantum(), d.qcacheMax(), d.quarantine());
+        Arena.Builder definition = Arena.builder(d.name()).quantum(d.quantum()).importQuantum(d.importQuantum())
+                .quarantine(d.quarantine());
         if (source != null) {
             definition.source(source);
         }

@@ -106,7 +106,7 @@ final class ArenaRegistry {
         }
         Op.Create op = new Op.Create(nextId, definition.name(), definition.quantum(),
                 definition.importQuantum() == 0 ? definition.quantum() : definition.importQuantum(),
-                definition.qcacheMax(), source);
+                definition.qcacheMax(), source, definition.quarantine());
         PersistentArena arena = register(op, null); // validates the definition before anything is recorded
         nextId++;
         recorder.record(op, () -> {

@@ -2,6 +2,7 @@ package dev.vmem.store;
 
 import dev.vmem.ArenaState;
 import dev.vmem.ArenaStats;
+import dev.vmem.Quarantine;
 import dev.vmem.Segment;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -60,6 +61,8 @@ final class Checkpoint {
                     .createOrOpen();
             BTreeMap<long[], byte[]> allocations = db.treeMap(StoreFormat.MAP_PACKED_ALLOCATIONS, Serializer.LONG_ARRAY,
                     Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+            BTreeMap<long[], long[]> quarantine = db.treeMap(StoreFormat.MAP_QUARANTINE, Serializer.LONG_ARRAY,
+                    Serializer.LONG_ARRAY).createOrOpen();
             for (Map.Entry<Integer, StoreImage.ArenaImage> e : image.arenas.entrySet()) {
                 int id = e.getKey();
                 ArenaState state = e.getValue().state();
@@ -78,6 +81,8 @@ final class Checkpoint {
                     allocations.put(new long[] {id, a[2 * from]}, chunk);
                     update(crc, id, a[2 * from], chunk);
                 }
+                CheckpointQuarantine.write(meta, quarantine, crc, id, e.getValue().definition.quarantine(),
+                        state.quarantine());
                 long mark = e.getValue().mark;
                 if (mark != RotorMarks.NONE) {
                     meta.put(StoreFormat.META_MARK_PREFIX + id, mark);
@@ -161,6 +166,8 @@ final class Checkpoint {
                     Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
             BTreeMap<long[], byte[]> packedMap = version < 4 ? null : db.treeMap(StoreFormat.MAP_PACKED_ALLOCATIONS,
                     Serializer.LONG_ARRAY, Serializer.BYTE_ARRAY).open();
+            BTreeMap<long[], long[]> blocks = version < 4 || !db.exists(StoreFormat.MAP_QUARANTINE) ? null
+                    : db.treeMap(StoreFormat.MAP_QUARANTINE, Serializer.LONG_ARRAY, Serializer.LONG_ARRAY).open();
             CRC32C crc = new CRC32C();
             if (version >= 2) {
                 updateMeta(crc, version, seq, image.epoch, count);
@@ -199,7 +206,10 @@ final class Checkpoint {
                     System.arraycopy(chunk, 0, pairs, at, chunk.length);
                     at += chunk.length;
                 }
-                decodeArena(image, id, header, spanList, pairs, file);
+                Quarantine rule = CheckpointQuarantine.rule(meta, id, crc, version, file);
+                decodeArena(image, id, header, spanList, pairs, rule, CheckpointQuarantine.blocks(
+                        blocks == null ? null : blocks.prefixSubMap(new long[] {id}), id, crc, rule, file),
+                        file);
                 Long mark = version >= 3 ? meta.get(StoreFormat.META_MARK_PREFIX + id) : null;
                 if (mark != null) {
                     update(crc, id, StoreFormat.CHECKSUM_MARK_KEY, new long[] {mark});
@@ -267,7 +277,7 @@ final class Checkpoint {
     }
 
     /** Adds one checksum entry (layout: {@link StoreFormat}) to {@code crc}. */
-    private static void update(CRC32C crc, int id, long key, long[] value) {
+    static void update(CRC32C crc, int id, long key, long[] value) {
         ByteBuffer b = ByteBuffer.allocate(StoreFormat.CHECKSUM_ENTRY_HEAD_BYTES + Long.BYTES * value.length);
         b.putInt(id).putLong(key);
         for (long v : value) {
@@ -298,7 +308,7 @@ final class Checkpoint {
     }
 
     private static void decodeArena(StoreImage image, int id, byte[] header, List<Segment> spans, long[] pairs,
-            Path file) {
+            Quarantine rule, long[] queue, Path file) {
         ByteBuffer b = ByteBuffer.wrap(header);
         int storedId = b.getInt(StoreFormat.ARENA_ID_OFFSET);
         byte[] name = new byte[b.getShort(StoreFormat.ARENA_NAME_LENGTH_OFFSET) & 0xFFFF];
@@ -313,9 +323,9 @@ final class Checkpoint {
         }
         Op.Create def = new Op.Create(id, new String(name, StandardCharsets.UTF_8),
                 b.getLong(StoreFormat.ARENA_QUANTUM_OFFSET), b.getLong(StoreFormat.ARENA_IMPORT_QUANTUM_OFFSET),
-                b.getLong(StoreFormat.ARENA_QCACHE_MAX_OFFSET), b.getInt(StoreFormat.ARENA_SOURCE_OFFSET));
+                b.getLong(StoreFormat.ARENA_QCACHE_MAX_OFFSET), b.getInt(StoreFormat.ARENA_SOURCE_OFFSET), rule);
         long cursor = b.getLong(trailer + StoreFormat.ARENA_CURSOR_OFFSET);
-        image.arenas.put(id, new StoreImage.ArenaImage(def, new ArenaState(spans, pairs, cursor, counters)));
+        image.arenas.put(id, new StoreImage.ArenaImage(def, new ArenaState(spans, pairs, cursor, counters, queue)));
     }
 
     /**

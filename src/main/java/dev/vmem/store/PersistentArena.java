@@ -5,6 +5,7 @@ import dev.vmem.Arena;
 import dev.vmem.ArenaStats;
 import dev.vmem.Constraints;
 import dev.vmem.Policy;
+import dev.vmem.Quarantine;
 import dev.vmem.ReconcileReport;
 import dev.vmem.Segment;
 import dev.vmem.VmemArena;
@@ -142,6 +143,21 @@ public final class PersistentArena implements VmemArena {
     @Override
     public ReconcileReport reconcile(Iterable<Allocation> live) {
         return store.mutate(this, () -> arena.reconcile(live));
+    }
+
+    /** The arena's reuse quarantine, {@link Quarantine#NONE} for none (see {@link ArenaDefinition#quarantine()}). */
+    public Quarantine quarantine() {
+        return arena.quarantine();
+    }
+
+    /**
+     * Releases the quarantined blocks due now, oldest first, and returns how many ({@link Arena#reapQuarantine()}).
+     * A release is not journalled, except that a span it leaves wholly free goes back to the source, which is.
+     * After a restart, a block freed before the last checkpoint is due at the time it was due before (but no
+     * later than the whole delay from the open), and one freed after it is held for the whole delay from the open.
+     */
+    public long reapQuarantine() {
+        return store.mutate(this, arena::reapQuarantine);
     }
 
     @Override

@@ -78,13 +78,21 @@ import java.util.zip.CRC32C;
  *   ALLOC    5 | arena:int32 | base | size
  *   FREE     6 | arena:int32 | base | size
  *   CURSOR   7 | arena:int32 | from | to
- *   MARK     8 | arena:int32 | mark                 (format 3)
+    MARK     8 | arena:int32 | mark                 (format 3)
+ *   QUARANTINE 9 | arena:int32 | delayMillis | frees (format 4)
  *   (the first field is an int8; unlabelled fields are int64)
  * </pre>
  * MARK is the log-ahead NEXT_FIT rotor ({@code RotorMarks}): the arena's rotor may reach {@code mark} without
  * another MARK. Replaying, a MARK sets the arena's mark; a CURSOR that wraps ({@code to <= from}) or reaches
  * the mark ({@code to >= mark}) clears it. After recovery, an arena whose mark is still set has its rotor
  * moved up to the mark, and that move is journalled as a CURSOR before the store takes work.
+ * QUARANTINE is the reuse quarantine of the arena created by the CREATE just before it, in the same unit (so
+ * a crash never leaves the arena without it): at least one of the two is positive ({@code dev.vmem.Quarantine},
+ * the delay in whole milliseconds). Nothing else journals the quarantine: a FREE of an arena that has one
+ * queues the block, and its later release is no operation (a release that gives a span back is an UNSPAN).
+ * Replaying, each FREE queues its block for the whole delay from the open (its free time is not recorded,
+ * and holding a block longer is safe), an ALLOC over a queued block or an UNSPAN around one proves that it
+ * and every older block had left, and a count-only quarantine drops its oldest block once more are queued.
  *
  * <h2>Checkpoint</h2>
  * A MapDB file (MapDB's own transactions off) with four B-tree maps:
@@ -96,7 +104,14 @@ import java.util.zip.CRC32C;
  *   spans        {arena, base} -&gt; {size, imported (1 or 0)}
  *   packedAllocations  {arena, first base} -&gt; byte[]  chunks of up to 2048 allocations (format 4)
  *   allocations  {arena, first base} -&gt; {base0, size0, base1, size1, ...}  the same chunks, formats 1 to 3
+ *   quarantine   {arena, position} -&gt; {base, size, due}  the quarantined blocks, oldest first (format 4)
  * </pre>
+ * An arena with a quarantine has the meta keys "quarantine:&lt;arena id&gt;" -&gt; delayMillis and
+ * "quarantineFrees:&lt;arena id&gt;" -&gt; frees (format 4). A block's {@code due} is the wall-clock time
+ * (milliseconds since the epoch) at which its delay is over, or -1 when only the count holds it; the
+ * position counts from 0 per arena. An open holds a block until its due time, but never longer than the whole
+ * delay from the open (a clock that went back must not hold it for ever).
+
  * A packed chunk is a run of unsigned LEB128 numbers (seven bits a byte, low first, the high bit set on
  * every byte but the last; at most ten bytes): the allocation count, the first base in quanta, then per
  * allocation {@code gap << 1 | (size == 1 quantum ? 0 : 1)} and, if that bit is set, the size in quanta,
@@ -119,7 +134,9 @@ import java.util.zip.CRC32C;
  * 1} (five int64s: so that editing any of them fails it; format 1 lacked them); then, arena by arena in id
  * order, the header; each span as the entry {@code id:int32 | base | size | imported}; each allocation
  * chunk as the entry {@code id:int32 | first base | base0 | size0 | ...} (format 4: {@code id:int32 | first
- * base} and the chunk's bytes); (format 3) its rotor mark, if set,
+ * base} and the chunk's bytes); (format 4) its quarantine, if any, as the entry
+ * {@code id:int32 | Long.MIN_VALUE + 1 | delayMillis | frees}, then each quarantined block as the entry
+ * {@code id:int32 | position | base | size | due}; (format 3) its rotor mark, if set,
  * as the entry {@code id:int32 | Long.MIN_VALUE | mark}.
  *
  * <h2>Checksum rule, and what recovery cuts</h2>
@@ -186,6 +203,9 @@ public final class StoreFormat {
     /** Format 3: a rotor mark (one int64 after the head). */
     static final byte OP_MARK = 8;
     static final int OP_MARK_BYTES = Long.BYTES;
+    /** Format 4: an arena's reuse quarantine (delayMillis, frees after the head), right after its CREATE. */
+    static final byte OP_QUARANTINE = 9;
+    static final int OP_QUARANTINE_BYTES = 2 * Long.BYTES;
 
     static final String MAP_META = "meta";
     static final String MAP_ARENAS = "arenas";
@@ -204,6 +224,13 @@ public final class StoreFormat {
     static final String META_MARK_PREFIX = "mark:";
     /** The checksum entry key of an arena's rotor mark (no span or allocation starts below 0). */
     static final long CHECKSUM_MARK_KEY = Long.MIN_VALUE;
+    /** Format 4: the quarantined blocks, {@code {arena, position} -> {base, size, due}}. */
+    static final String MAP_QUARANTINE = "quarantine";
+    /** Format 4: the meta keys of an arena's quarantine are these, then the arena id. */
+    static final String META_QUARANTINE_DELAY_PREFIX = "quarantine:";
+    static final String META_QUARANTINE_FREES_PREFIX = "quarantineFrees:";
+    /** The checksum entry key of an arena's quarantine rule. */
+    static final long CHECKSUM_QUARANTINE_KEY = Long.MIN_VALUE + 1;
     /** Allocation pairs per entry of the allocations map. */
     static final int CHUNK_PAIRS = 2048;
 

@@ -22,7 +22,7 @@ final class StoreImage {
 
         ArenaImage(Op.Create definition, ArenaState state) {
             this.definition = definition;
-            this.replay = new ArenaReplay(state, definition.quantum(), definition.source() != -1);
+            this.replay = new ArenaReplay(state, definition.quantum(), definition.source() != -1, definition.quarantine());
         }
 
         ArenaImage(Op.Create definition, ArenaState state, long mark) {
@@ -81,7 +81,7 @@ final class StoreImage {
                 if (c.importQuantum() <= 0) {
                     throw new IllegalArgumentException("importQuantum=" + c.importQuantum() + " is not positive");
                 }
-                ArenaDefinition.validate(c.name(), c.quantum(), c.importQuantum(), c.qcacheMax());
+                ArenaDefinition.validate(c.name(), c.quantum(), c.importQuantum(), c.qcacheMax(), c.quarantine());
             } catch (IllegalArgumentException e) {
                 return "invalid arena definition " + c + ": " + e.getMessage();
             }

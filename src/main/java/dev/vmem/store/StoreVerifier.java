@@ -121,6 +121,19 @@ final class StoreVerifier {
                 problems.add("arena '" + e.definition().name() + "': checkpoint and journal recover " + disk
                         + " but memory holds " + memory);
             }
+            // A block memory holds back must be held after a crash too (the disk may hold more: never fewer).
+            Map<Long, Long> held = new HashMap<>();
+            long[] d = disk.quarantine();
+            for (int i = 0; i < d.length; i += 3) {
+                held.put(d[i], d[i + 1]);
+            }
+            long[] q = memory.quarantine();
+            for (int i = 0; i < q.length; i += 3) {
+                if (!Long.valueOf(q[i + 1]).equals(held.get(q[i]))) {
+                    problems.add("arena '" + e.definition().name() + "': quarantined block [" + q[i] + ", "
+                            + (q[i] + q[i + 1]) + ") would not be held after a reopen");
+                }
+            }
         }
     }
 

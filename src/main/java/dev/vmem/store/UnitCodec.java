@@ -1,9 +1,11 @@
 package dev.vmem.store;
 
 import dev.vmem.ArenaChange;
+import dev.vmem.Quarantine;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,11 +16,13 @@ final class UnitCodec {
 
     static byte[] encode(List<Op> ops) {
         int size = StoreFormat.UNIT_COUNT_BYTES;
+        int count = 0;
         for (Op op : ops) {
             size += sizeOf(op);
+            count += op instanceof Op.Create c && c.quarantine().isActive() ? 2 : 1; // CREATE, QUARANTINE
         }
         ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(ops.size());
+        b.putInt(count);
         for (Op op : ops) {
             put(b, op);
         }
@@ -28,7 +32,8 @@ final class UnitCodec {
     private static int sizeOf(Op op) {
         if (op instanceof Op.Create c) {
             return StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_CREATE_FIXED_BYTES
-                    + c.name().getBytes(StandardCharsets.UTF_8).length;
+                    + c.name().getBytes(StandardCharsets.UTF_8).length
+                    + (c.quarantine().isActive() ? StoreFormat.OP_HEAD_BYTES + StoreFormat.OP_QUARANTINE_BYTES : 0);
         }
         if (op instanceof Op.Drop) {
             return StoreFormat.OP_HEAD_BYTES;
@@ -46,6 +51,10 @@ final class UnitCodec {
             byte[] name = c.name().getBytes(StandardCharsets.UTF_8);
             b.put(StoreFormat.OP_CREATE).putInt(c.arena()).putLong(c.quantum()).putLong(c.importQuantum())
                     .putLong(c.qcacheMax()).putInt(c.source()).putShort((short) name.length).put(name);
+            if (c.quarantine().isActive()) {
+                b.put(StoreFormat.OP_QUARANTINE).putInt(c.arena()).putLong(c.quarantine().delayMillis())
+                        .putLong(c.quarantine().frees());
+            }
         } else if (op instanceof Op.Drop d) {
             b.put(StoreFormat.OP_DROP).putInt(d.arena());
         } else if (op instanceof Op.Mark m) {
@@ -83,7 +92,11 @@ final class UnitCodec {
             }
             List<Op> ops = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                ops.add(get(b));
+                if (b.get(b.position()) == StoreFormat.OP_QUARANTINE) {
+                    ops.add(completed(ops, b));
+                } else {
+                    ops.add(get(b));
+                }
             }
             if (b.hasRemaining()) {
                 throw new IllegalArgumentException(b.remaining() + " bytes after the last operation");
@@ -92,6 +105,27 @@ final class UnitCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("unit ends inside an operation", e);
         }
+    }
+
+    /** Reads a QUARANTINE operation: it completes the CREATE just before it, which it takes off {@code ops}. */
+    private static Op.Create completed(List<Op> ops, ByteBuffer b) {
+        b.get();
+        int arena = b.getInt();
+        Quarantine rule = rule(b.getLong(), b.getLong());
+        Op before = ops.isEmpty() ? null : ops.remove(ops.size() - 1);
+        if (!(before instanceof Op.Create c && c.arena() == arena && !c.quarantine().isActive())) {
+            throw new IllegalArgumentException("QUARANTINE of arena " + arena + " does not follow that arena's CREATE");
+        }
+        return c.withQuarantine(rule);
+    }
+
+    /** The quarantine a QUARANTINE operation or a checkpoint records, active, or an IllegalArgumentException. */
+    static Quarantine rule(long delayMillis, long frees) {
+        if (delayMillis < 0 || frees < 0 || (delayMillis == 0 && frees == 0)) {
+            throw new IllegalArgumentException("quarantine delayMillis=" + delayMillis + " frees=" + frees
+                    + ": both must be non-negative, and one positive");
+        }
+        return new Quarantine(Duration.ofMillis(delayMillis), frees); // checks the bounds
     }
 
     private static Op get(ByteBuffer b) {

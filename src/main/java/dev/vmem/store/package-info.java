@@ -34,7 +34,10 @@
  * its durable mark):
  * <ol>
  *   <li>shows every acknowledged operation, with its NEXT_FIT rotor move (journalled in the same record),
- *       so a NEXT_FIT value handed out before the crash is not handed out again before the rotor wraps;</li>
+ *       so a NEXT_FIT value handed out before the crash is not handed out again before the rotor wraps;
+ *       and a value freed into an arena with a reuse quarantine is not handed out again before its delay is
+ *       over (a block in the last checkpoint keeps its due time, one freed after it is held the whole delay
+ *       from the open) nor before its count of later frees is (counted in the order the journal replays);</li>
  *   <li>shows each unit (one record: an operation, a batch, an import with the parent's allocation)
  *       whole or not at all, and the history as a prefix: an operation that was written but not yet
  *       acknowledged may appear (after {@code kill -9} its record is in the page cache) or not (after a

@@ -2,10 +2,9 @@ package dev.vmem.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vmem.cli.JarRunner.Result;
 import dev.vmem.store.ReadOnlyFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,46 +27,12 @@ class ReadOnlyBackupIT {
     @TempDir
     Path work;
 
-    record Result(int exit, String out, String err) {
-        String describe() {
-            return "exit " + exit + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
-        }
-    }
-
-    private static List<String> command(Path store, String... args) {
-        String jar = System.getProperty("vmem.jar");
-        assertNotNull(jar, "the vmem.jar system property names the jar under test (set by failsafe)");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", Path.of(jar).toAbsolutePath().toString(),
-                "--store", store.toString()));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
     private Result run(Path store, String... args) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process p = new ProcessBuilder(command(store, args)).directory(work.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
-        try {
-            p.getOutputStream().close();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                fail("timed out: vmem " + String.join(" ", args));
-            }
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            Files.delete(out);
-            Files.delete(err);
-        }
+        return JarRunner.run(work, store, args);
     }
 
     private Result ok(Path store, String... args) throws IOException, InterruptedException {
-        Result r = run(store, args);
-        assertEquals(0, r.exit, r.describe());
-        assertEquals("", r.err, r.describe());
-        return r;
+        return JarRunner.ok(work, store, args);
     }
 
     private Path populated() throws IOException, InterruptedException {
@@ -150,7 +115,7 @@ class ReadOnlyBackupIT {
         assertEquals(2, inside.exit, inside.describe());
         assertTrue(inside.err.contains("inside the store"), inside.describe());
         Path holderOut = work.resolve("holder.out");
-        Process holder = new ProcessBuilder(command(store, "shell")).redirectOutput(holderOut.toFile())
+        Process holder = new ProcessBuilder(JarRunner.command(store, "shell")).redirectOutput(holderOut.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // its stdin stays open: it holds the store
         try {
             holder.getOutputStream().write("list\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));

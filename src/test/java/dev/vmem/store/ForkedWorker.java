@@ -46,13 +46,19 @@ final class ForkedWorker {
      */
     static ForkedWorker start(Path dir, long seed, String mode, CrashWorker.LevelRun run, Path stdout, Path stderr)
             throws IOException {
+        List<String> args = new ArrayList<>(List.of(dir.toString(), Long.toString(seed), mode));
+        if (run != null) {
+            args.addAll(run.args());
+        }
+        return start(CrashWorker.class, args, stdout, stderr);
+    }
+
+    /** Starts {@code main} (a class of the test class path, which prints READY) with {@code args}, followed likewise. */
+    static ForkedWorker start(Class<?> main, List<String> args, Path stdout, Path stderr) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaCommand(), "-ea", "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), CrashWorker.class.getName(), dir.toString(),
-                Long.toString(seed), mode));
-        if (run != null) {
-            command.addAll(run.args());
-        }
+                System.getProperty("java.class.path"), main.getName()));
+        command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile())
                 .redirectOutput(stdout.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         long spawned = System.nanoTime();

@@ -1,0 +1,92 @@
+package dev.vmem;
+
+import java.util.Objects;
+
+/**
+ * Where an arena's allocations and frees go: a small plain request or free to its quantum cache first
+ * (without the arena's lock), everything else to the engine under the lock; and what an allocation that
+ * finds no room tries before it fails (idle cache slabs back, then the failure with its figures). The
+ * arena's public methods check nothing more and route here.
+ */
+final class CallRouting {
+    private CallRouting() {
+    }
+
+    /** {@code a.alloc} or, unless {@code throwing}, {@code a.tryAlloc}. */
+    static long alloc(Arena a, long size, Policy policy, boolean throwing) {
+        Objects.requireNonNull(policy, "policy");
+        long rounded = Request.roundedSize(size, a.quantum, a.label);
+        if (rounded <= a.qcacheMax && policy != Policy.NEXT_FIT) {
+            a.ensureOpen();
+            long base = a.caches.alloc(rounded);
+            if (base != Arena.NONE) {
+                return base;
+            }
+        }
+        return allocate(a, a.engine.plainRequest(rounded, policy), null, size, throwing);
+    }
+
+    /** {@code a.xalloc} or, unless {@code throwing}, {@code a.tryXalloc}. */
+    static long xalloc(Arena a, Constraints c, Policy policy, boolean throwing) {
+        Objects.requireNonNull(c, "constraints");
+        Objects.requireNonNull(policy, "policy");
+        return allocate(a, Request.of(c, a.quantum, policy, a.label), c, c.size(), throwing);
+    }
+
+    /**
+     * Places and carves a caller's block under the lock, giving wholly idle cache slabs back first if
+     * that is what it takes. Returns the base, or {@link Arena#NONE} counting the failure; if
+     * {@code throwing}, fails instead with the figures the request failed against, naming what was
+     * asked ({@code asked}, or a plain request of {@code askedSize}).
+     */
+    private static long allocate(Arena a, Request r, Constraints asked, long askedSize, boolean throwing) {
+        ArenaEngine engine = a.engine;
+        a.lock.lock();
+        try {
+            a.ensureOpen();
+            long start = engine.place(r);
+            if (start == Arena.NONE && a.caches != null && a.caches.reap(engine::releaseAt)) {
+                start = engine.place(r);
+            }
+            if (start == Arena.NONE) {
+                engine.failures++;
+                if (throwing) {
+                    throw Exhaustion.of(engine, a.statsLocked(), a.caches != null,
+                            asked != null ? asked : Constraints.of(askedSize), r);
+                }
+            }
+            return start;
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
+    /** Frees {@code base}, checking {@code size} unless it is {@link Arena#NONE}: from its cache, else under the lock. */
+    static void free(Arena a, long base, long size) {
+        QuantumCaches caches = a.caches;
+        if (caches != null) {
+            a.ensureOpen();
+            if (caches.free(base, size)) {
+                return;
+            }
+        }
+        a.lock.lock();
+        try {
+            a.ensureOpen();
+            if (caches != null && caches.freeLocked(base, size)) {
+                return;
+            }
+            a.engine.free(base, size);
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
+    /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
+    static QuantumCache.Slab newSlab(Arena a, QuantumCache c) {
+        return a.lockedOpen(() -> {
+            long base = a.engine.place(Request.exact(c.slabSize, c.slabAlign, a.quantum));
+            return base == Arena.NONE ? null : a.caches.register(c, base);
+        });
+    }
+}
