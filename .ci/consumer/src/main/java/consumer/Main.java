@@ -26,7 +26,7 @@ public final class Main {
             return;
         }
         Set<String> packages = new TreeSet<>(library.getPackages());
-        if (!"dev.vmem".equals(library.getName()) || !packages.equals(Set.of("dev.vmem", "dev.vmem.store", "dev.vmem.micrometer"))) {
+        if (!"dev.vmem".equals(library.getName()) || !packages.equals(Set.of("dev.vmem", "dev.vmem.store", "dev.vmem.micrometer", "dev.vmem.cluster"))) {
             throw new IllegalStateException("module " + library.getName() + " has packages " + packages);
         }
     }
