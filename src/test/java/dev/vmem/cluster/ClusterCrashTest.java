@@ -86,8 +86,9 @@ class ClusterCrashTest {
         void awaitIds(int n) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (ids().size() < n) {
-                assertTrue(process.isAlive() && System.nanoTime() < deadline, "node printed " + ids().size()
-                        + " of " + n + " ids: " + lines.subList(0, Math.min(5, lines.size())));
+                // A sublist of the copy-on-write list fails once the reader appends; a copy does not.
+                assertTrue(process.isAlive() && System.nanoTime() < deadline, () -> "node printed " + ids().size()
+                        + " of " + n + " ids: " + List.copyOf(lines).stream().limit(5).toList());
                 Thread.sleep(20);
             }
         }
@@ -95,8 +96,8 @@ class ClusterCrashTest {
         void awaitExit() throws InterruptedException {
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "node did not finish");
             reader.join(10_000);
-            assertEquals(0, process.exitValue(), "node failed: " + lines.subList(Math.max(0, lines.size() - 3),
-                    lines.size()));
+            List<String> all = List.copyOf(lines);
+            assertEquals(0, process.exitValue(), "node failed: " + all.subList(Math.max(0, all.size() - 3), all.size()));
         }
 
         void kill9() throws InterruptedException {
