@@ -206,4 +206,54 @@ class Review14FindingsTest {
             }
         }
     }
+
+    /**
+     * Held: an arena defined with an outside source, opened without one, refuses a free that would give a span
+     * back (nothing changed), and verify, checkpoint, backup and drop work.
+     */
+    @Test
+    void outsideSourceArena_openedWithoutASource(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        dev.vmem.Arena outside = dev.vmem.Arena.builder("outside").quantum(1).span(0, 1 << 20).build();
+        long id;
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("s"))) {
+            store.createArena(dev.vmem.store.ArenaDefinition.of("ids", 1).withOutsideSource(64));
+            id = store.attachSource("ids", outside.asSource()).alloc(1, Policy.INSTANT_FIT);
+        }
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("s"))) {
+            dev.vmem.store.PersistentArena ids = store.arena("ids");
+            long before = ids.stats().allocated();
+            RuntimeException e = assertThrows(RuntimeException.class, () -> ids.free(id));
+            assertTrue(e.getMessage().contains("no outside source attached"), e.getMessage());
+            assertEquals(before, ids.stats().allocated(), "a refused free changed nothing");
+            assertTrue(ids.contains(id));
+            assertEquals(List.of(), ids.checkInvariants());
+            assertEquals(List.of(), store.verify());
+            store.checkpoint();
+            store.backup(dir.resolve("b"));
+            // the drop discards the arena without giving its spans to a source (a cluster lease stays the node's)
+            store.dropArena("ids");
+            assertTrue(store.arenas().isEmpty());
+            assertEquals(List.of(), store.verify());
+        }
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("b"))) {
+            assertTrue(store.arena("ids").contains(id));
+            assertEquals(List.of(), store.verify());
+        }
+    }
+
+    /**
+     * Finding: a timeout beyond an int of milliseconds (--connect-timeout 3000000000) was cast to a negative int for
+     * ZooKeeper and Curator; now refused naming it.
+     */
+    @Test
+    void hugeTimeouts_areRefusedNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(zk.connectString(), "/x", "a", null, java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofMillis(3_000_000_000L)));
+        assertTrue(e.getMessage().contains("connectionTimeout"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(zk.connectString(), "/x", "a", null, java.time.Duration.ofDays(30),
+                        java.time.Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("sessionTimeout"), e.getMessage());
+    }
 }
