@@ -256,4 +256,32 @@ class Review14FindingsTest {
                         java.time.Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("sessionTimeout"), e.getMessage());
     }
+
+    /**
+     * Finding, not fixed: a node whose session expired on the server while it kept running (a pause or a partition
+     * longer than the session timeout) goes on serving from its pool and its arena's imported chunks without asking
+     * ZooKeeper; a second process with the same node id (a supervisor that took the first for dead) registers as
+     * soon as the live znode is gone, takes every lease of that id into its own pool, and both hand out the same
+     * values (here even the values a handed out first: an in-memory node takes its id's leases back wholly free at
+     * start, so an in-memory node restarted also hands out again what it handed out before, as ClusterNode's Javadoc
+     * says but the user may not expect). The live-znode wait only guards processes that are really dead. A fix needs the node to stop serving
+     * from its pool (and fence its arena's imported chunks) once Curator reports the session lost, until it has
+     * registered again and confirmed its leases: a change of the "keeps serving without ZooKeeper" guarantee.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("finding: a node whose session expired keeps serving after another process "
+            + "registered its id; an in-memory node reclaims its id's leases wholly free at start")
+    void expiredNode_andASecondProcessWithItsId_doNotServeTheSameValues() throws Exception {
+        String path = zk.space("sameid", new SpaceDefinition(0, 1 << 16, 1, 16), MEMBER);
+        try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "a")) {
+            Set<Long> seen = new HashSet<>();
+            assertNew(seen, allocate(a.arena(), 100), "a");
+            a.source().awaitPrefetch();
+            zk.expireOnServer(a.source());
+            try (ClusterNode twin = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "twin")) {
+                assertNew(seen, allocate(twin.arena(), 100), "twin");
+                assertNew(seen, allocate(a.arena(), 100), "a after its session expired");
+            }
+        }
+    }
 }
