@@ -60,6 +60,17 @@ class Review14FindingsTest {
         }
     }
 
+    /** Node {@code a} leases the whole space and frees it all; the first give-back's reply is lost. */
+    private static void leaseAllThenFreeUntilCut(ClusterNode a, CuttingProxy proxy) throws Exception {
+        List<Long> all = allocate(a.arena(), 1024);
+        a.source().awaitPrefetch();
+        proxy.arm();
+        for (long id : all) {
+            a.arena().free(id);
+        }
+        assertTrue(proxy.awaitCut(10), "a gave a lease back");
+    }
+
     private static void awaitQuorum(String path) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -92,13 +103,7 @@ class Review14FindingsTest {
             ClusterConfig viaProxy = new ClusterConfig(proxy.connectString(), path, "a", MEMBER, ZkEnsemble.SESSION,
                     ZkEnsemble.CONNECTION);
             try (ClusterNode a = ClusterNode.inMemory(viaProxy, "a")) {
-                List<Long> all = allocate(a.arena(), 1024);
-                a.source().awaitPrefetch();
-                proxy.arm();
-                for (long id : all) {
-                    a.arena().free(id);
-                }
-                assertTrue(proxy.awaitCut(10), "a gave a lease back");
+                leaseAllThenFreeUntilCut(a, proxy);
                 // every retry of the lost multi fails: no quorum (Curator's ensemble tracker lets the client go
                 // around the proxy, straight to the servers)
                 List<InstanceSpec> killed = List.of(zk.specs.get(1), zk.specs.get(2));
@@ -139,13 +144,7 @@ class Review14FindingsTest {
                     ZkEnsemble.CONNECTION);
             try (ClusterNode a = ClusterNode.inMemory(viaProxy, "a");
                     ClusterNode b = ClusterNode.inMemory(zk.config(path, "b", MEMBER), "b")) {
-                List<Long> all = allocate(a.arena(), 1024);
-                a.source().awaitPrefetch();
-                proxy.arm();
-                for (long id : all) {
-                    a.arena().free(id);
-                }
-                assertTrue(proxy.awaitCut(10), "a gave a lease back");
+                leaseAllThenFreeUntilCut(a, proxy);
                 long base = -1;
                 for (int i = 0; i < 50 && base < 0; i++) {
                     base = firstFreeBase(path);
