@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 public record ClusterConfig(String connectString, String path, String nodeId, ClusterCredentials credentials,
         Duration sessionTimeout, Duration connectionTimeout) {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Duration MAX_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
     /** @throws IllegalArgumentException naming the value when a setting is invalid */
@@ -38,6 +39,11 @@ public record ClusterConfig(String connectString, String path, String nodeId, Cl
         if (sessionTimeout.toMillis() < 1000 || connectionTimeout.toMillis() < 100) {
             throw new IllegalArgumentException("sessionTimeout=" + sessionTimeout + " must be at least 1 s and "
                     + "connectionTimeout=" + connectionTimeout + " at least 100 ms");
+        }
+        // ZooKeeper and Curator take int milliseconds: a longer timeout would wrap to a negative one
+        if (sessionTimeout.compareTo(MAX_TIMEOUT) > 0 || connectionTimeout.compareTo(MAX_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("sessionTimeout=" + sessionTimeout + " and connectionTimeout="
+                    + connectionTimeout + " must be at most " + MAX_TIMEOUT);
         }
     }
 

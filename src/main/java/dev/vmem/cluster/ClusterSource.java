@@ -328,6 +328,11 @@ public final class ClusterSource implements Source, AutoCloseable {
         }
     }
 
+    /**
+     * Gives {@code lease} back to the cluster; keeps it if the fence refused (nothing changed). If ZooKeeper failed,
+     * the give-back may have committed (its reply lost) and another node may lease the span: the lease is then
+     * served no more, and the node takes it back at its next start if the cluster still records it as its own.
+     */
     private void giveBack(Lease lease) {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
@@ -348,9 +353,9 @@ public final class ClusterSource implements Source, AutoCloseable {
                     break;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("node '{}' keeps lease [{}, {}) for now: {}", config.nodeId(), lease.base(), lease.end(),
-                        e.getMessage());
-                break;
+                LOG.warn("node '{}' serves lease [{}, {}) no more (the give-back may have committed; the next start "
+                        + "asks the cluster): {}", config.nodeId(), lease.base(), lease.end(), e.getMessage());
+                return;
             }
         }
         synchronized (lock) {

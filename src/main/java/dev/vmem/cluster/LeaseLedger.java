@@ -77,17 +77,19 @@ final class LeaseLedger {
     }
 
     /**
-     * Gives {@code lease} back: it becomes a free span that any node may lease.
+     * Gives {@code lease} back: it becomes a free span that any node may lease. Sent once, never retried: a retry
+     * of a give-back that committed but whose reply was lost would delete the lease record of whichever node
+     * leased the span meanwhile, and free its span a second time.
      *
      * @throws Fenced           if the registration changed, the session is gone, or the lease is no longer
      *                          the node's (a decommission freed it): nothing changed
-     * @throws ClusterException if ZooKeeper fails
+     * @throws ClusterException if ZooKeeper fails: the give-back may or may not have committed
      */
     void giveBack(Registration reg, Lease lease) throws Fenced {
         try {
             List<CuratorOp> ops = fence(reg);
             ops.addAll(freeOps(lease));
-            if (!commit(ops)) {
+            if (!commitOnce(ops)) {
                 throw new Fenced("lease [" + lease.base() + ", " + lease.end() + ") is no longer node '"
                         + reg.node() + "''s", false);
             }
@@ -183,28 +185,43 @@ final class LeaseLedger {
             zk.curator.transaction().forOperations(ops);
             return true;
         } catch (KeeperException e) {
-            List<OpResult> results = e.getResults();
-            int failed = -1;
-            if (results != null) {
-                for (int i = 0; i < results.size(); i++) {
-                    if (results.get(i) instanceof OpResult.ErrorResult r && r.getErr() != 0
-                            && r.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
-                        failed = i;
-                        break;
-                    }
+            return failed(e);
+        }
+    }
+
+    /** As {@link #commit}, without Curator's retry after a connection loss. */
+    private boolean commitOnce(List<CuratorOp> ops) throws Exception {
+        try {
+            zk.curator.getZookeeperClient().getZooKeeper().multi(ops.stream().map(CuratorOp::get).toList());
+            return true;
+        } catch (KeeperException e) {
+            return failed(e);
+        }
+    }
+
+    /** False if {@code e} lost a race on the cursor or a span; else throws it, or {@link Fenced} for a fence check. */
+    private static boolean failed(KeeperException e) throws Exception {
+        List<OpResult> results = e.getResults();
+        int failed = -1;
+        if (results != null) {
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) instanceof OpResult.ErrorResult r && r.getErr() != 0
+                        && r.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                    failed = i;
+                    break;
                 }
             }
-            if (failed == 0) {
-                throw new Fenced("the registration changed (a newer registration or a decommission)", false);
-            }
-            if (failed == 1) {
-                throw new Fenced("the node's ZooKeeper session is gone", true);
-            }
-            if (failed > 1 && (e instanceof KeeperException.BadVersionException
-                    || e instanceof KeeperException.NoNodeException || e instanceof KeeperException.NodeExistsException)) {
-                return false;
-            }
-            throw e;
         }
+        if (failed == 0) {
+            throw new Fenced("the registration changed (a newer registration or a decommission)", false);
+        }
+        if (failed == 1) {
+            throw new Fenced("the node's ZooKeeper session is gone", true);
+        }
+        if (failed > 1 && (e instanceof KeeperException.BadVersionException
+                || e instanceof KeeperException.NoNodeException || e instanceof KeeperException.NodeExistsException)) {
+            return false;
+        }
+        throw e;
     }
 }

@@ -1,0 +1,286 @@
+package dev.vmem.cluster;
+
+import static dev.vmem.cluster.ClusterSourceTest.allocate;
+import static dev.vmem.cluster.ClusterSourceTest.assertNew;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmem.ArenaExhaustedException;
+import dev.vmem.Policy;
+import dev.vmem.VmemArena;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Adversarial review of issue 14 (the ZooKeeper cluster source): each test is a finding or a check that held. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class Review14FindingsTest {
+    private static final ClusterCredentials MEMBER = ClusterCredentials.digest("member", "r3view-Secret");
+    private static ZkEnsemble zk;
+
+    @BeforeAll
+    static void startEnsemble() throws Exception {
+        zk = new ZkEnsemble();
+    }
+
+    @AfterAll
+    static void stopEnsemble() throws Exception {
+        if (zk != null) {
+            zk.close();
+        }
+    }
+
+    private static CuttingProxy proxyToFirstServer() throws Exception {
+        return new CuttingProxy(new InetSocketAddress("127.0.0.1", zk.specs.get(0).getPort()));
+    }
+
+    /** Allocates single values until the arena is exhausted. */
+    private static List<Long> drain(VmemArena arena) {
+        List<Long> out = new ArrayList<>();
+        while (true) {
+            try {
+                out.add(arena.alloc(1, Policy.INSTANT_FIT));
+            } catch (ArenaExhaustedException e) {
+                return out;
+            }
+        }
+    }
+
+    /** Node {@code a} leases the whole space and frees it all; the first give-back's reply is lost. */
+    private static void leaseAllThenFreeUntilCut(ClusterNode a, CuttingProxy proxy) throws Exception {
+        List<Long> all = allocate(a.arena(), 1024);
+        a.source().awaitPrefetch();
+        proxy.arm();
+        for (long id : all) {
+            a.arena().free(id);
+        }
+        assertTrue(proxy.awaitCut(10), "a gave a lease back");
+    }
+
+    private static void awaitQuorum(String path) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
+                admin.status();
+                return;
+            } catch (ClusterException e) {
+                assertTrue(System.nanoTime() < deadline, "quorum is back: " + e.getMessage());
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static long firstFreeBase(String path) throws Exception {
+        try (ZkClient c = ZkClient.connect(zk.config(path, "admin", MEMBER))) {
+            List<long[]> frees = new LeaseLedger(c, ClusterAdmin.readDefinition(c)).frees();
+            return frees.isEmpty() ? -1 : frees.get(0)[0];
+        }
+    }
+
+    /**
+     * Finding: a give-back whose multi committed in ZooKeeper but whose reply was lost (connection loss, then every
+     * retry refused) was taken for one that did not happen, and the lease went back into the node's pool while
+     * ZooKeeper records it free: another node leased it, and both handed out its values.
+     */
+    @Test
+    void giveBackCommittedButReplyLost_leaseIsNotServedAgain() throws Exception {
+        String path = zk.space("lostreply", new SpaceDefinition(0, 1024, 1, 16), MEMBER);
+        try (CuttingProxy proxy = proxyToFirstServer()) {
+            ClusterConfig viaProxy = new ClusterConfig(proxy.connectString(), path, "a", MEMBER, ZkEnsemble.SESSION,
+                    ZkEnsemble.CONNECTION);
+            try (ClusterNode a = ClusterNode.inMemory(viaProxy, "a")) {
+                leaseAllThenFreeUntilCut(a, proxy);
+                // every retry of the lost multi fails: no quorum (Curator's ensemble tracker lets the client go
+                // around the proxy, straight to the servers)
+                List<InstanceSpec> killed = List.of(zk.specs.get(1), zk.specs.get(2));
+                try {
+                    for (InstanceSpec s : killed) {
+                        assertTrue(zk.cluster.killServer(s));
+                    }
+                    Thread.sleep(7000);
+                } finally {
+                    for (InstanceSpec s : killed) {
+                        zk.cluster.restartServer(s);
+                    }
+                }
+                proxy.open();
+                a.source().awaitPrefetch();
+                awaitQuorum(path);
+                try (ClusterNode b = ClusterNode.inMemory(zk.config(path, "b", MEMBER), "b")) {
+                    Set<Long> seen = new HashSet<>();
+                    assertNew(seen, drain(b.arena()), "b");
+                    assertNew(seen, drain(a.arena()), "a");
+                    assertEquals(List.of(), b.arena().checkInvariants());
+                }
+                assertEquals(List.of(), a.arena().checkInvariants());
+            }
+        }
+    }
+
+    /**
+     * Finding: Curator retries a multi after a connection loss. A give-back that committed is sent again once the
+     * connection is back; if another node leased the span meanwhile, the retry deletes that node's lease record
+     * (the delete has no owner check) and frees its span a second time, for a third node.
+     */
+    @Test
+    void giveBackRetriedAfterCommit_doesNotFreeAnotherNodesLease() throws Exception {
+        String path = zk.space("retry", new SpaceDefinition(0, 1024, 1, 16), MEMBER);
+        try (CuttingProxy proxy = proxyToFirstServer()) {
+            ClusterConfig viaProxy = new ClusterConfig(proxy.connectString(), path, "a", MEMBER, ZkEnsemble.SESSION,
+                    ZkEnsemble.CONNECTION);
+            try (ClusterNode a = ClusterNode.inMemory(viaProxy, "a");
+                    ClusterNode b = ClusterNode.inMemory(zk.config(path, "b", MEMBER), "b")) {
+                leaseAllThenFreeUntilCut(a, proxy);
+                long base = -1;
+                for (int i = 0; i < 50 && base < 0; i++) {
+                    base = firstFreeBase(path);
+                    Thread.sleep(20);
+                }
+                assertTrue(base >= 0, "the cut give-back committed");
+                List<Long> ofB = allocate(b.arena(), 16);
+                long firstOfB = ofB.get(0);
+                assertTrue(firstOfB >= base && firstOfB < base + 16, "b leased the span given back: " + ofB);
+                proxy.open(); // the lost multi's retry gets through while a's session lives
+                a.source().awaitPrefetch();
+                try (ClusterNode c = ClusterNode.inMemory(zk.config(path, "c", MEMBER), "c")) {
+                    Set<Long> seen = new HashSet<>(ofB);
+                    assertNew(seen, drain(c.arena()), "c");
+                    assertNew(seen, drain(b.arena()), "b");
+                    assertNew(seen, drain(a.arena()), "a");
+                }
+            }
+        }
+    }
+
+    /** Held: every znode under the space, member, live, lease, free and cursor included, is the member's only. */
+    @Test
+    void everyZnodeOfTheSpace_carriesTheMembersAclOnly() throws Exception {
+        String path = zk.space("acls", new SpaceDefinition(0, 1 << 12, 1, 16), MEMBER);
+        try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "a", MEMBER), "a")) {
+            List<Long> ids = allocate(a.arena(), 600);
+            for (long id : ids) {
+                a.arena().free(id);
+            }
+            a.source().awaitPrefetch();
+            CuratorFramework c = CuratorFrameworkFactory.builder().connectString(zk.connectString())
+                    .retryPolicy(new RetryNTimes(0, 0)).authorization("digest", MEMBER.authBytes()).build();
+            try {
+                c.start();
+                assertTrue(c.blockUntilConnected(10, TimeUnit.SECONDS));
+                List<String> all = new ArrayList<>();
+                List<String> todo = new ArrayList<>(List.of(path));
+                while (!todo.isEmpty()) {
+                    String p = todo.remove(todo.size() - 1);
+                    all.add(p);
+                    for (String child : c.getChildren().forPath(p)) {
+                        todo.add(p + "/" + child);
+                    }
+                }
+                assertTrue(all.stream().anyMatch(p -> p.contains("/free/")), "a free span exists: " + all);
+                assertTrue(all.stream().anyMatch(p -> p.contains("/leases/")), "a lease exists: " + all);
+                assertTrue(all.stream().anyMatch(p -> p.contains("/live/")), "a live znode exists: " + all);
+                for (String p : all) {
+                    List<ACL> acl = c.getACL().forPath(p);
+                    assertEquals(1, acl.size(), p + " " + acl);
+                    assertEquals("digest", acl.get(0).getId().getScheme(), p + " " + acl);
+                    assertTrue(acl.get(0).getId().getId().startsWith("member:"), p + " " + acl);
+                    assertEquals(ZooDefs.Perms.ALL, acl.get(0).getPerms(), p + " " + acl);
+                }
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * Held: an arena defined with an outside source, opened without one, refuses a free that would give a span
+     * back (nothing changed), and verify, checkpoint, backup and drop work.
+     */
+    @Test
+    void outsideSourceArena_openedWithoutASource(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        dev.vmem.Arena outside = dev.vmem.Arena.builder("outside").quantum(1).span(0, 1 << 20).build();
+        long id;
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("s"))) {
+            store.createArena(dev.vmem.store.ArenaDefinition.of("ids", 1).withOutsideSource(64));
+            id = store.attachSource("ids", outside.asSource()).alloc(1, Policy.INSTANT_FIT);
+        }
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("s"))) {
+            dev.vmem.store.PersistentArena ids = store.arena("ids");
+            long before = ids.stats().allocated();
+            RuntimeException e = assertThrows(RuntimeException.class, () -> ids.free(id));
+            assertTrue(e.getMessage().contains("no outside source attached"), e.getMessage());
+            assertEquals(before, ids.stats().allocated(), "a refused free changed nothing");
+            assertTrue(ids.contains(id));
+            assertEquals(List.of(), ids.checkInvariants());
+            assertEquals(List.of(), store.verify());
+            store.checkpoint();
+            store.backup(dir.resolve("b"));
+            // the drop discards the arena without giving its spans to a source (a cluster lease stays the node's)
+            store.dropArena("ids");
+            assertTrue(store.arenas().isEmpty());
+            assertEquals(List.of(), store.verify());
+        }
+        try (dev.vmem.store.VmemStore store = dev.vmem.store.VmemStore.open(dir.resolve("b"))) {
+            assertTrue(store.arena("ids").contains(id));
+            assertEquals(List.of(), store.verify());
+        }
+    }
+
+    /**
+     * Finding: a timeout beyond an int of milliseconds (--connect-timeout 3000000000) was cast to a negative int for
+     * ZooKeeper and Curator; now refused naming it.
+     */
+    @Test
+    void hugeTimeouts_areRefusedNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(zk.connectString(), "/x", "a", null, java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofMillis(3_000_000_000L)));
+        assertTrue(e.getMessage().contains("connectionTimeout"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(zk.connectString(), "/x", "a", null, java.time.Duration.ofDays(30),
+                        java.time.Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("sessionTimeout"), e.getMessage());
+    }
+
+    /**
+     * Finding, not fixed: a node whose session expired on the server while it kept running (a pause or a partition
+     * longer than the session timeout) goes on serving from its pool and its arena's imported chunks without asking
+     * ZooKeeper; a second process with the same node id (a supervisor that took the first for dead) registers as
+     * soon as the live znode is gone, takes every lease of that id into its own pool, and both hand out the same
+     * values (here even the values a handed out first: an in-memory node takes its id's leases back wholly free at
+     * start, so an in-memory node restarted also hands out again what it handed out before, as ClusterNode's Javadoc
+     * says but the user may not expect). The live-znode wait only guards processes that are really dead. A fix needs the node to stop serving
+     * from its pool (and fence its arena's imported chunks) once Curator reports the session lost, until it has
+     * registered again and confirmed its leases: a change of the "keeps serving without ZooKeeper" guarantee.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("finding: a node whose session expired keeps serving after another process "
+            + "registered its id; an in-memory node reclaims its id's leases wholly free at start")
+    void expiredNode_andASecondProcessWithItsId_doNotServeTheSameValues() throws Exception {
+        String path = zk.space("sameid", new SpaceDefinition(0, 1 << 16, 1, 16), MEMBER);
+        try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "a")) {
+            Set<Long> seen = new HashSet<>();
+            assertNew(seen, allocate(a.arena(), 100), "a");
+            a.source().awaitPrefetch();
+            zk.expireOnServer(a.source());
+            try (ClusterNode twin = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "twin")) {
+                assertNew(seen, allocate(twin.arena(), 100), "twin");
+                assertNew(seen, allocate(a.arena(), 100), "a after its session expired");
+            }
+        }
+    }
+}
