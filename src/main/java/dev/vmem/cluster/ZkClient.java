@@ -57,6 +57,9 @@ final class ZkClient implements AutoCloseable {
                 .connectionTimeoutMs(connectionMs)
                 // a failed call is reported within about three connection timeouts: prefetch hides it from callers
                 .retryPolicy(new RetryNTimes(2, Math.min(500, connectionMs / 4)))
+                // The connect string given is the one used: Curator's tracker would replace it by the servers'
+                // own addresses, which a node behind a proxy or load balancer may not reach (seen in review).
+                .ensembleTracker(false)
                 .aclProvider(acls);
         if (config.credentials() != null) {
             b.authorization("digest", config.credentials().authBytes());
