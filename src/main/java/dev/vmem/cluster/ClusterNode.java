@@ -33,7 +33,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private ClusterNode(ClusterSource source, VmemArena arena, Arena memoryArena, int fencedSpans) {
         this.source = source;
-        this.arena = arena;
+        this.arena = new ServingArena(arena, source.guard());
         this.memoryArena = memoryArena;
         this.fencedSpans = fencedSpans;
     }
@@ -118,9 +118,22 @@ public final class ClusterNode implements AutoCloseable {
                 + "fenced (allocated, never handed out)", base, end);
     }
 
-    /** The node's arena: allocate and free through it. */
+    /**
+     * The node's arena: allocate and free through it. A call that hands out values (an allocation, a claim, a
+     * reconcile) first makes sure the node may serve (see {@link #serving()}); if it may not within the connection
+     * timeout, the call throws a {@link ClusterException} and changes nothing.
+     */
     public VmemArena arena() {
         return arena;
+    }
+
+    /**
+     * True if the node may hand out values now: ZooKeeper confirmed its session less than four fifths of a session
+     * timeout ago (after that the cluster may give its leases to another node), and its registration did not
+     * change while the session was lost (then this process never serves again). A readiness check.
+     */
+    public boolean serving() {
+        return source.guard().serving();
     }
 
     /** The node's cluster source: its statistics. */

@@ -4,9 +4,7 @@ import dev.vmem.ArenaExhaustedException;
 import dev.vmem.Constraints;
 import dev.vmem.Source;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,12 +20,12 @@ import org.slf4j.LoggerFactory;
  * cluster, in the background, for any node.
  *
  * <p>Guarantees: a lease is committed in ZooKeeper, by a {@code multi} that checks the node's registration and
- * session, before any of its values is handed to the arena. A node that finds its registration bumped (a
- * decommission while its session was gone) drops the leases the cluster no longer gives it and leases no more
- * with that registration; one whose session expired registers again with the next epoch and goes on. A node
- * that cannot reach ZooKeeper keeps serving from the leases it holds (they are its own until a decommission,
- * which is refused while the node's session is live and must only be used on a node that is stopped); leasing
- * fails with a {@link ClusterException} and is retried at the next import.
+ * session, before any of its values is handed to the arena. The node's arena serves only while its
+ * {@link SessionGuard} has recently confirmed the session: a node cut off from ZooKeeper serves what it holds for
+ * up to four fifths of a session timeout, then nothing until ZooKeeper is back (leasing fails with a
+ * {@link ClusterException} meanwhile). One whose session expired registers again with the next epoch and goes
+ * on, unless its registration changed meanwhile (another process registered its id, or an operator decommissioned
+ * it): then this process serves nothing more.
  *
  * <p>Thread-safe. An import or release never calls back into the arena; only an import that finds nothing held
  * waits for ZooKeeper (up to about three connection timeouts).
@@ -43,6 +41,7 @@ public final class ClusterSource implements Source, AutoCloseable {
     private final LeasePool pool;
     private final LeaseStep step;
     private final ExecutorService background;
+    private final SessionGuard guard;
     private final Object registering = new Object();
     private volatile Registration reg;
     private boolean prefetching;
@@ -61,6 +60,7 @@ public final class ClusterSource implements Source, AutoCloseable {
         this.chunk = space.leaseSize();
         this.pool = new LeasePool(chunk);
         this.step = new LeaseStep(chunk, Math.min(64 * chunk, Long.highestOneBit(space.size() / 16)));
+        this.guard = new SessionGuard(config, zk, ledger, () -> reg, this::reregister);
         this.background = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "vmem-cluster-" + config.nodeId());
             t.setDaemon(true);
@@ -84,6 +84,7 @@ public final class ClusterSource implements Source, AutoCloseable {
             source.reg = source.members.register(config.nodeId(), config.sessionTimeout().toMillis() + 2000);
             LOG.info("node '{}' registered in cluster space '{}' with epoch {}{}", config.nodeId(), config.path(),
                     source.reg.epoch(), source.reg.wasDecommissioned() ? " after a decommission" : "");
+            source.guard.start();
             return source;
         } catch (RuntimeException e) {
             zk.close();
@@ -220,6 +221,10 @@ public final class ClusterSource implements Source, AutoCloseable {
         return zk;
     }
 
+    SessionGuard guard() {
+        return guard;
+    }
+
     private long step() {
         synchronized (lock) {
             return step.current();
@@ -298,33 +303,25 @@ public final class ClusterSource implements Source, AutoCloseable {
         }
     }
 
-    /** Registers anew unless another thread did since {@code stale}; drops the leases that are no longer ours. */
-    private void reregister(Registration stale) {
+    /**
+     * Registers anew unless another thread did since {@code stale}, and returns the registration. If the
+     * registration changed meanwhile, this process serves nothing more ({@link SessionGuard#fence}).
+     */
+    private Registration reregister(Registration stale) {
         synchronized (registering) {
             if (reg != stale) {
-                return;
+                return reg;
             }
-            Registration next = members.register(config.nodeId(), config.sessionTimeout().toMillis() + 2000);
-            Set<Long> owned = new HashSet<>();
             try {
-                for (Lease l : ledger.owned(config.nodeId())) {
-                    owned.add(l.base());
-                }
-            } catch (Exception e) {
-                throw zk.failure("reading the leases of node '" + config.nodeId() + "'", e);
-            }
-            synchronized (lock) {
-                for (Lease l : pool.leases()) {
-                    if (!owned.contains(l.base())) {
-                        LOG.error("lease [{}, {}) of node '{}' was taken from it (decommissioned while alive): "
-                                + "dropped", l.base(), l.end(), config.nodeId());
-                        pool.drop(l.base());
-                    }
-                }
-                reg = next;
+                reg = members.registerAgain(stale, config.sessionTimeout().toMillis() + 2000);
+            } catch (Fenced f) {
+                String message = guard.stopMessage(f.getMessage());
+                guard.fence(message);
+                throw new ClusterException(message);
             }
             LOG.info("node '{}' registered again in cluster space '{}' with epoch {}", config.nodeId(), config.path(),
-                    next.epoch());
+                    reg.epoch());
+            return reg;
         }
     }
 
@@ -377,6 +374,7 @@ public final class ClusterSource implements Source, AutoCloseable {
             }
             closed = true;
         }
+        guard.close();
         background.shutdown();
         try {
             if (!background.awaitTermination(config.connectionTimeout().toMillis() * 4, TimeUnit.MILLISECONDS)) {

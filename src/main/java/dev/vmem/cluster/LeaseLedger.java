@@ -100,6 +100,23 @@ final class LeaseLedger {
         }
     }
 
+    /**
+     * Confirms through the ZooKeeper leader (a {@code multi} of the fence checks alone, which only a live session
+     * can commit) that {@code reg} is still the node's registration and its session is alive.
+     *
+     * @throws Fenced           if the registration changed or the session is gone
+     * @throws ClusterException if ZooKeeper fails: nothing is known
+     */
+    void confirm(Registration reg) throws Fenced {
+        try {
+            commitOnce(fence(reg));
+        } catch (Fenced e) {
+            throw e;
+        } catch (Exception e) {
+            throw zk.failure("confirming the session of node '" + reg.node() + "'", e);
+        }
+    }
+
     /** The operations that turn {@code lease} into a free span. */
     List<CuratorOp> freeOps(Lease lease) throws Exception {
         return new ArrayList<>(List.of(zk.curator.transactionOp().delete().forPath(at.lease(lease.base())),

@@ -1,7 +1,6 @@
 package dev.vmem.cluster;
 
 import dev.vmem.Constraints;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -123,24 +122,6 @@ final class LeasePool {
             }
         }
         return null;
-    }
-
-    /** Removes a lease whatever its chunks (the cluster no longer says it is this node's). */
-    void drop(long base) {
-        Held h = held.remove(base);
-        if (h != null) {
-            heldValues -= h.lease.size();
-            long out = (long) h.out.cardinality() * h.chunk;
-            freeValues -= h.lease.size() - out;
-        }
-    }
-
-    List<Lease> leases() {
-        List<Lease> out = new ArrayList<>();
-        for (Held h : held.values()) {
-            out.add(h.lease);
-        }
-        return out;
     }
 
     long freeValues() {

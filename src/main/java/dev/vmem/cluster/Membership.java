@@ -27,6 +27,26 @@ final class Membership {
      * @throws ClusterException if the node stays live in another session, or ZooKeeper fails
      */
     Registration register(String node, long waitMillis) {
+        try {
+            return register(node, waitMillis, null);
+        } catch (Fenced cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
+    }
+
+    /**
+     * Registers this process again after its session was lost, as {@link #register(String, long)}, provided that
+     * {@code previous} is still the member's registration: if the member znode changed meanwhile, another process
+     * registered the same node id or an operator decommissioned it, and this process's leases may be another's.
+     *
+     * @throws Fenced           if the registration is no longer {@code previous} (nothing changed)
+     * @throws ClusterException if the node stays live in another session, or ZooKeeper fails
+     */
+    Registration registerAgain(Registration previous, long waitMillis) throws Fenced {
+        return register(previous.node(), waitMillis, previous);
+    }
+
+    private Registration register(String node, long waitMillis, Registration previous) throws Fenced {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         for (int attempt = 0;; attempt++) {
             try {
@@ -37,6 +57,13 @@ final class Membership {
                         // another registration of the same id: the multi below decides
                     }
                 }
+                Stat stat = new Stat();
+                byte[] data = zk.curator.getData().storingStatIn(stat).forPath(at.member(node));
+                if (previous != null && stat.getVersion() != previous.version()) {
+                    throw new Fenced("node '" + node + "' was registered by another process or decommissioned "
+                            + "while its session was lost (epoch " + previous.epoch() + " is now "
+                            + SpaceLayout.field(data, "epoch") + ")", false);
+                }
                 if (zk.curator.checkExists().forPath(at.live(node)) != null) {
                     if (System.nanoTime() > deadline) {
                         throw new ClusterException("node '" + node + "' is registered by another live ZooKeeper "
@@ -46,8 +73,6 @@ final class Membership {
                     Thread.sleep(100);
                     continue;
                 }
-                Stat stat = new Stat();
-                byte[] data = zk.curator.getData().storingStatIn(stat).forPath(at.member(node));
                 long epoch = SpaceLayout.field(data, "epoch") + 1;
                 boolean wasDecommissioned = SpaceLayout.field(data, "decommissioned") != 0;
                 try {
@@ -62,8 +87,11 @@ final class Membership {
                     }
                     continue;
                 }
-                return new Registration(node, epoch, stat.getVersion() + 1, wasDecommissioned);
-            } catch (ClusterException e) {
+                // the session that owns the live znode: the one whose loss ends this registration's serving
+                Stat live = zk.curator.checkExists().forPath(at.live(node));
+                long session = live == null ? 0 : live.getEphemeralOwner();
+                return new Registration(node, epoch, stat.getVersion() + 1, wasDecommissioned, session);
+            } catch (ClusterException | Fenced e) {
                 throw e;
             } catch (Exception e) {
                 throw zk.failure("registering node '" + node + "'", e);

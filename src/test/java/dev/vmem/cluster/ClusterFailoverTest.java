@@ -114,7 +114,8 @@ class ClusterFailoverTest {
 
     @Test
     @Order(3)
-    void losingOneThenTwoServers_nodesServeWhatTheyHold_leasingFailsCleanly_andResumesWithQuorum() throws Exception {
+    void losingOneThenTwoServers_nodesServeWhatTheyHold_untilTheirSessionCouldExpire_thenResumeWithQuorum()
+            throws Exception {
         String path = zk.space("quorum", new SpaceDefinition(0, 1 << 30, 1, 16), MEMBER);
         List<InstanceSpec> killed = new ArrayList<>();
         try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "a", MEMBER), "a")) {
@@ -128,16 +129,29 @@ class ClusterFailoverTest {
             assertTrue(zk.cluster.killServer(zk.specs.get(1)));
             long holds = a.arena().stats().free() + a.source().stats().freeValues();
             assertTrue(holds > 0, "a holds values to serve");
-            long half = holds / 2;
-            assertNew(seen, allocate(a.arena(), (int) half), "a without quorum");
-            Thread.sleep(ZkEnsemble.SESSION.toMillis() + 1000); // ZooKeeper gone for longer than a session timeout
-            assertNew(seen, allocate(a.arena(), (int) (holds - half)), "a without quorum, after a session timeout");
+            assertNew(seen, allocate(a.arena(), (int) holds), "a without quorum, within its session timeout");
             long start = System.nanoTime();
             ClusterException e = assertThrows(ClusterException.class, () -> a.arena().alloc(1, Policy.INSTANT_FIT));
             long tookMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(e.getMessage().contains(path) && e.getMessage().contains("quorum"), e.getMessage());
             assertTrue(tookMs < 30_000, "leasing failed within " + tookMs + " ms");
             assertEquals(holds, a.arena().stats().allocated() - 2500, "the failed allocation changed nothing");
+            // ZooKeeper gone for longer than four fifths of a session timeout: the servers may soon end the
+            // session, so a serves nothing, even what it still holds
+            long back = seen.iterator().next();
+            a.arena().free(back, 1);
+            seen.remove(back);
+            long until = System.nanoTime() + ZkEnsemble.SESSION.toNanos() * 2;
+            while (a.serving()) {
+                assertTrue(System.nanoTime() < until, "a stopped serving within its session timeout");
+                Thread.sleep(50);
+            }
+            ClusterException stopped = assertThrows(ClusterException.class,
+                    () -> a.arena().alloc(1, Policy.INSTANT_FIT));
+            assertTrue(stopped.getMessage().contains(path) && stopped.getMessage().contains("serves nothing")
+                    && stopped.getMessage().contains("'a'"), stopped.getMessage());
+            assertEquals(holds - 1, a.arena().stats().allocated() - 2500, "the refused allocation changed nothing");
+            assertEquals(1, a.arena().stats().free() + a.source().stats().freeValues(), "the freed value is held");
             for (InstanceSpec s : killed) {
                 zk.cluster.restartServer(s);
             }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * A loopback TCP proxy in front of one ZooKeeper server that can lose the reply to a {@code multi}: once armed, it
  * forwards the next multi request (ZooKeeper op code 14) to the server, which commits it, drops every byte the
  * server sends back, closes the connection and refuses new ones until {@link #open}. The client sees a
- * connection loss for a multi that did commit: the outcome it cannot know.
+ * connection loss for a multi that did commit: the outcome it cannot know. {@link #cutAll} cuts every connection
+ * at once instead, as a network partition does.
  */
 final class CuttingProxy implements AutoCloseable {
     private static final int MULTI = 14;
@@ -50,6 +51,16 @@ final class CuttingProxy implements AutoCloseable {
     /** Waits until a multi was cut. */
     boolean awaitCut(long seconds) throws InterruptedException {
         return cut.await(seconds, TimeUnit.SECONDS);
+    }
+
+    /** Cuts every connection now and refuses new ones until {@link #open}: a partition between client and server. */
+    void cutAll() throws IOException {
+        refusing = true;
+        dropping = true;
+        for (Socket s : sockets) {
+            s.close();
+        }
+        sockets.clear();
     }
 
     /** Lets connections through again. */

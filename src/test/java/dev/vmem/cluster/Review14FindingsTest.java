@@ -3,6 +3,7 @@ package dev.vmem.cluster;
 import static dev.vmem.cluster.ClusterSourceTest.allocate;
 import static dev.vmem.cluster.ClusterSourceTest.assertNew;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Adversarial review of issue 14 (the ZooKeeper cluster source): each test is a finding or a check that held. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -120,6 +123,12 @@ class Review14FindingsTest {
                 proxy.open();
                 a.source().awaitPrefetch();
                 awaitQuorum(path);
+                // a's session may have ended meanwhile: it serves again once registered anew
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!a.serving()) {
+                    assertTrue(System.nanoTime() < until, "a serves again with quorum back");
+                    Thread.sleep(100);
+                }
                 try (ClusterNode b = ClusterNode.inMemory(zk.config(path, "b", MEMBER), "b")) {
                     Set<Long> seen = new HashSet<>();
                     assertNew(seen, drain(b.arena()), "b");
@@ -257,29 +266,72 @@ class Review14FindingsTest {
     }
 
     /**
-     * Finding, not fixed: a node whose session expired on the server while it kept running (a pause or a partition
-     * longer than the session timeout) goes on serving from its pool and its arena's imported chunks without asking
-     * ZooKeeper; a second process with the same node id (a supervisor that took the first for dead) registers as
-     * soon as the live znode is gone, takes every lease of that id into its own pool, and both hand out the same
-     * values (here even the values a handed out first: an in-memory node takes its id's leases back wholly free at
-     * start, so an in-memory node restarted also hands out again what it handed out before, as ClusterNode's Javadoc
-     * says but the user may not expect). The live-znode wait only guards processes that are really dead. A fix needs the node to stop serving
-     * from its pool (and fence its arena's imported chunks) once Curator reports the session lost, until it has
-     * registered again and confirmed its leases: a change of the "keeps serving without ZooKeeper" guarantee.
+     * Finding, fixed: a node cut off from ZooKeeper for longer than its session timeout (a pause or a partition) went
+     * on serving from its pool and its arena's imported chunks; once the servers ended its session, a second process
+     * with the same node id (a supervisor that took the first for dead), or a decommission, gave its leases to
+     * another, and both handed out the same values. Now the node stops serving four fifths of a session timeout
+     * after ZooKeeper last confirmed its session, before the servers can end it, and when it gets through again and
+     * finds its registration changed, this process serves nothing more.
      */
-    @Test
-    @org.junit.jupiter.api.Disabled("finding: a node whose session expired keeps serving after another process "
-            + "registered its id; an in-memory node reclaims its id's leases wholly free at start")
-    void expiredNode_andASecondProcessWithItsId_doNotServeTheSameValues() throws Exception {
-        String path = zk.space("sameid", new SpaceDefinition(0, 1 << 16, 1, 16), MEMBER);
-        try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "a")) {
-            Set<Long> seen = new HashSet<>();
-            assertNew(seen, allocate(a.arena(), 100), "a");
-            a.source().awaitPrefetch();
-            zk.expireOnServer(a.source());
-            try (ClusterNode twin = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "twin")) {
-                assertNew(seen, allocate(twin.arena(), 100), "twin");
-                assertNew(seen, allocate(a.arena(), 100), "a after its session expired");
+    @ParameterizedTest(name = "decommissioned={0}")
+    @ValueSource(booleans = {false, true})
+    void nodeCutOffPastItsSessionTimeout_servesNothingOnceAnotherCouldHaveItsLeases(boolean decommission)
+            throws Exception {
+        String path = zk.space("cutoff", new SpaceDefinition(0, 4096, 1, 16), MEMBER);
+        try (CuttingProxy proxy = proxyToFirstServer()) {
+            ClusterConfig viaProxy = new ClusterConfig(proxy.connectString(), path, "n", MEMBER, ZkEnsemble.SESSION,
+                    ZkEnsemble.CONNECTION);
+            try (ClusterNode a = ClusterNode.inMemory(viaProxy, "a")) {
+                assertTrue(a.serving(), "a serves once registered");
+                allocate(a.arena(), 100);
+                a.source().awaitPrefetch();
+                long allocated = a.arena().stats().allocated();
+                assertTrue(a.arena().stats().free() > 0, "a holds free values it could hand out");
+                proxy.cutAll();
+                awaitSessionEnded(path, "n");
+                assertFalse(a.serving(), "a stopped serving before the servers ended its session");
+                ClusterException stopped = assertThrows(ClusterException.class,
+                        () -> a.arena().alloc(1, Policy.INSTANT_FIT));
+                assertTrue(stopped.getMessage().contains("serves nothing") && stopped.getMessage().contains(path),
+                        stopped.getMessage());
+                Set<Long> others = new HashSet<>();
+                String other = decommission ? "b" : "n";
+                if (decommission) {
+                    try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
+                        assertTrue(admin.decommission("n") > 0, "a's leases were freed");
+                    }
+                }
+                try (ClusterNode b = ClusterNode.inMemory(zk.config(path, other, MEMBER), other)) {
+                    assertNew(others, drain(b.arena()), "the node that took a's leases");
+                    proxy.open();
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (true) {
+                        ClusterException e = assertThrows(ClusterException.class,
+                                () -> a.arena().alloc(1, Policy.INSTANT_FIT), "a serves nothing");
+                        if (e.getMessage().contains("serves nothing more")) {
+                            assertTrue(e.getMessage().contains("'n'") && e.getMessage().contains("Restart"),
+                                    e.getMessage());
+                            break;
+                        }
+                        assertTrue(System.nanoTime() < until, "a learned its registration changed: " + e.getMessage());
+                        Thread.sleep(100);
+                    }
+                    assertFalse(a.serving(), "a never serves again in this process");
+                    assertEquals(allocated, a.arena().stats().allocated(), "a handed out nothing after the cut");
+                    assertEquals(List.of(), a.arena().checkInvariants());
+                    assertEquals(List.of(), b.arena().checkInvariants());
+                }
+            }
+        }
+    }
+
+    /** Waits until the servers ended the session of {@code node} (its live znode is gone). */
+    private static void awaitSessionEnded(String path, String node) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
+            while (admin.status().members().stream().anyMatch(m -> m.node().equals(node) && m.live())) {
+                assertTrue(System.nanoTime() < until, "the servers ended the session of " + node);
+                Thread.sleep(100);
             }
         }
     }
