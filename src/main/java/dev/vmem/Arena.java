@@ -113,12 +113,25 @@ public final class Arena implements VmemArena, AutoCloseable {
 
     @Override
     public void claim(long base, long size) {
-        lockedOpen(() -> CacheClaims.claim(engine, caches, base, size));
+        lockedOpen(() -> {
+            admit();
+            return CacheClaims.claim(engine, caches, base, size);
+        });
     }
 
     @Override
     public ReconcileReport reconcile(Iterable<Allocation> live) {
-        return lockedOpen(() -> Reconciler.run(engine, caches, live));
+        return lockedOpen(() -> {
+            admit();
+            return Reconciler.run(engine, caches, live);
+        });
+    }
+
+    /** Asks the source, if any, whether this arena may hand out values now ({@link Source#admit}). */
+    void admit() {
+        if (importer != null) {
+            importer.source().admit();
+        }
     }
 
     @Override

@@ -26,6 +26,12 @@ final class ArenaSource implements Source {
         return arena.quantum();
     }
 
+    /** A child serves only what its parent may: the parent asks its own source. */
+    @Override
+    public void admit() {
+        arena.admit();
+    }
+
     @Override
     public String toString() {
         return "source " + arena;

@@ -18,6 +18,7 @@ final class CallRouting {
         long rounded = Request.roundedSize(size, a.quantum, a.label);
         if (rounded <= a.qcacheMax && policy != Policy.NEXT_FIT) {
             a.ensureOpen();
+            a.admit();
             long base = a.caches.alloc(rounded);
             if (base != Arena.NONE) {
                 return base;
@@ -44,6 +45,7 @@ final class CallRouting {
         a.lock.lock();
         try {
             a.ensureOpen();
+            a.admit();
             long start = engine.place(r);
             if (start == Arena.NONE && a.caches != null && a.caches.reap(engine::releaseAt)) {
                 start = engine.place(r);

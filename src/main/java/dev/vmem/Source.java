@@ -28,4 +28,15 @@ public interface Source {
     default long quantum() {
         return 1;
     }
+
+    /**
+     * Asked by the importing arena, under its lock, each time before it hands out values (an allocation,
+     * a claim, a reconcile), whether it still may: a source whose spans can stop being the importer's to
+     * serve (a cluster lease whose holder lost touch with the cluster) throws to refuse, and the call
+     * fails with nothing changed. Must be fast and must not block. The default admits everything.
+     *
+     * @throws VmemException (or another runtime exception) naming why the importer may not serve now
+     */
+    default void admit() {
+    }
 }

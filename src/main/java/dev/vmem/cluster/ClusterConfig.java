@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * @param nodeId            this node's stable name: 1 to 64 of {@code [A-Za-z0-9._-]}; one process at a time
  * @param credentials       digest credentials of a member, or null for a space without ACLs
  * @param sessionTimeout    ZooKeeper session timeout: how long after losing ZooKeeper a node stops counting
- *                          as live; it stops serving after four fifths of it (see {@link ClusterNode#serving()})
+ *                          as live; it stops serving after half of it (see {@link ClusterNode#serving()})
  * @param connectionTimeout how long one ZooKeeper call waits for a connection before it fails
  */
 public record ClusterConfig(String connectString, String path, String nodeId, ClusterCredentials credentials,

@@ -33,7 +33,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private ClusterNode(ClusterSource source, VmemArena arena, Arena memoryArena, int fencedSpans) {
         this.source = source;
-        this.arena = new ServingArena(arena, source.guard());
+        this.arena = arena;
         this.memoryArena = memoryArena;
         this.fencedSpans = fencedSpans;
     }
@@ -120,17 +120,18 @@ public final class ClusterNode implements AutoCloseable {
 
     /**
      * The node's arena: allocate and free through it. A call that hands out values (an allocation, a claim, a
-     * reconcile) first makes sure the node may serve (see {@link #serving()}); if it may not within the connection
-     * timeout, the call throws a {@link ClusterException} and changes nothing.
+     * reconcile) throws a {@link ClusterException} and changes nothing while the node may not serve (see
+     * {@link #serving()}); so does the same arena reached through its store, and any arena importing from it.
      */
     public VmemArena arena() {
         return arena;
     }
 
     /**
-     * True if the node may hand out values now: ZooKeeper confirmed its session less than four fifths of a session
-     * timeout ago (after that the cluster may give its leases to another node), and its registration did not
-     * change while the session was lost (then this process never serves again). A readiness check.
+     * True if the node may hand out values now: ZooKeeper confirmed its session less than half a session timeout
+     * ago (a session timeout after the servers last heard from it, the cluster may give its leases to another
+     * node), its registration did not change while the session was lost (then this process never serves again),
+     * and the node is not closed. A readiness check.
      */
     public boolean serving() {
         return source.guard().serving();

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarantees: a lease is committed in ZooKeeper, by a {@code multi} that checks the node's registration and
  * session, before any of its values is handed to the arena. The node's arena serves only while its
- * {@link SessionGuard} has recently confirmed the session: a node cut off from ZooKeeper serves what it holds for
- * up to four fifths of a session timeout, then nothing until ZooKeeper is back (leasing fails with a
+ * {@link SessionGuard} has recently confirmed the session ({@link #admit}): a node cut off from ZooKeeper serves
+ * what it holds for up to half a session timeout, then nothing until ZooKeeper is back (leasing fails with a
  * {@link ClusterException} meanwhile). One whose session expired registers again with the next epoch and goes
  * on, unless its registration changed meanwhile (another process registered its id, or an operator decommissioned
  * it): then this process serves nothing more.
@@ -132,8 +132,31 @@ public final class ClusterSource implements Source, AutoCloseable {
         return ledger.space().quantum();
     }
 
+    /** Refuses, naming why, while the node may not serve ({@link SessionGuard}). */
+    @Override
+    public void admit() {
+        guard.admit();
+    }
+
+    /**
+     * {@inheritDoc} The node must still be serving when the span is handed over: taking a lease may have waited on
+     * ZooKeeper for seconds, after the arena admitted the allocation.
+     */
     @Override
     public long importSpan(Constraints request) {
+        long base = take(request);
+        try {
+            guard.admit();
+        } catch (ClusterException e) {
+            synchronized (lock) {
+                pool.give(base, request.size());
+            }
+            throw e;
+        }
+        return base;
+    }
+
+    private long take(Constraints request) {
         long base;
         synchronized (lock) {
             ensureOpen();

@@ -59,12 +59,20 @@ final class Membership {
                 }
                 Stat stat = new Stat();
                 byte[] data = zk.curator.getData().storingStatIn(stat).forPath(at.member(node));
+                Stat live = zk.curator.checkExists().forPath(at.live(node));
+                if (live != null && live.getEphemeralOwner() == zk.sessionId()) {
+                    // This session registered: its multi committed though the reply was lost (Curator sent it
+                    // again and got BadVersion). Nobody else can change the member while this live znode exists.
+                    return new Registration(node, SpaceLayout.field(data, "epoch"), stat.getVersion(),
+                            previous == null ? SpaceLayout.field(data, "decommissioned") != 0
+                                    : previous.wasDecommissioned(), live.getEphemeralOwner());
+                }
                 if (previous != null && stat.getVersion() != previous.version()) {
                     throw new Fenced("node '" + node + "' was registered by another process or decommissioned "
                             + "while its session was lost (epoch " + previous.epoch() + " is now "
                             + SpaceLayout.field(data, "epoch") + ")", false);
                 }
-                if (zk.curator.checkExists().forPath(at.live(node)) != null) {
+                if (live != null) {
                     if (System.nanoTime() > deadline) {
                         throw new ClusterException("node '" + node + "' is registered by another live ZooKeeper "
                                 + "session of cluster space '" + at.root + "' (a second process with the same "
@@ -88,8 +96,8 @@ final class Membership {
                     continue;
                 }
                 // the session that owns the live znode: the one whose loss ends this registration's serving
-                Stat live = zk.curator.checkExists().forPath(at.live(node));
-                long session = live == null ? 0 : live.getEphemeralOwner();
+                Stat mine = zk.curator.checkExists().forPath(at.live(node));
+                long session = mine == null ? 0 : mine.getEphemeralOwner();
                 return new Registration(node, epoch, stat.getVersion() + 1, wasDecommissioned, session);
             } catch (ClusterException | Fenced e) {
                 throw e;

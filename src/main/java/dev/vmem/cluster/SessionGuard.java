@@ -11,24 +11,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides whether a node may hand out values: only while ZooKeeper has confirmed, less than four fifths of a
- * session timeout ago, that the node's registration stands and its session lives.
+ * Decides whether a node may hand out values: only while ZooKeeper has confirmed, less than half a session
+ * timeout ago, that the node's registration stands and its session lives.
  *
  * <p>Why: a node's leases can become another's only once its session has ended on the servers (a decommission
  * is refused while the node is live, and a second registration of its id waits for the session's end). The
- * servers end a session a session timeout after they last heard from it, so a confirmation sent at time t (a
- * {@code multi} of the fence checks, which only the leader commits, and only for a live session) proves the
- * session lives until at least t plus a session timeout. Serving until t plus four fifths of it leaves a fifth
- * for clock rates and pauses. A node cut off from ZooKeeper therefore stops serving before anyone can take its
- * leases, and serves again once a confirmation gets through, registering again first if its session was lost.
+ * leader ends a session a session timeout after it last learned of the session's activity. A confirmation is a
+ * {@code multi} of the fence checks, which only the leader commits, and only for a live session; sent at time t,
+ * it reaches the leader after t, or reaches a follower after t that reports it to the leader within a tick. Should
+ * that follower fail before its report, the leader still knows of the confirmation before (sent a tenth of a
+ * session timeout earlier, reported within half a tick). So the session lives until at least t plus nine tenths
+ * of a session timeout less half a tick, which is more than t plus half a session timeout, since ZooKeeper grants
+ * no session shorter than two ticks. A node cut off from ZooKeeper therefore stops serving before anyone can
+ * take its leases, and serves again once a confirmation gets through, registering again first if its session
+ * was lost.
  *
  * <p>If the registration changed while the session was lost (another process registered the same node id, or an
  * operator decommissioned the node), this process never serves again: its leases may be another's, and only a
- * restart (which fences the spans that are no longer the node's) sorts out which.
+ * restart (which fences the spans that are no longer the node's) sorts out which. After {@link #close} the node
+ * serves nothing either.
  *
- * <p>Confirmations are sent every fifth of a session timeout (as the servers granted it) by one daemon thread,
- * and at once when Curator reports the session lost. A caller that finds the node not serving waits up to the connection timeout for a
- * confirmation, then gets a {@link ClusterException}.
+ * <p>The rule is applied by {@link ClusterSource#admit}, which every arena on the source calls under its lock
+ * before it hands out values, and again as a span is handed over: a caller that waited for the lock or for a
+ * lease is judged when it is served, not when it asked. Confirmations are sent every tenth of a session timeout
+ * (as the servers granted it) by one daemon thread, and at once when Curator reports the session lost.
  */
 final class SessionGuard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionGuard.class);
@@ -64,7 +70,7 @@ final class SessionGuard implements AutoCloseable {
         });
     }
 
-    /** Confirms once (so that a node serves from its start), then every fifth of a session timeout. */
+    /** Confirms once (so that a node serves from its start), then every tenth of a session timeout. */
     void start() {
         zk.curator.getConnectionStateListenable().addListener((client, state) -> {
             if (state == ConnectionState.LOST) {
@@ -80,7 +86,7 @@ final class SessionGuard implements AutoCloseable {
             beats.schedule(() -> {
                 beat();
                 scheduleNext();
-            }, Math.max(50, sessionTimeoutMillis() / 5), TimeUnit.MILLISECONDS);
+            }, Math.max(20, sessionTimeoutMillis() / 10), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             // the node is closing
         }
@@ -92,38 +98,23 @@ final class SessionGuard implements AutoCloseable {
     }
 
     /**
-     * Returns if the node may hand out values, waiting up to the connection timeout for a confirmation.
+     * Returns if the node may hand out values now; never waits.
      *
-     * @throws ClusterException if it may not
+     * @throws ClusterException if it may not, saying why
      */
-    void check() {
+    void admit() {
         if (serving()) {
             return;
         }
-        long deadline = System.nanoTime() + config.connectionTimeout().toNanos();
-        synchronized (changed) {
-            while (!serving() && fenced == null) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new ClusterException("node '" + config.nodeId() + "' of cluster space '" + config.path()
-                            + "' serves nothing: ZooKeeper has not confirmed its session for longer than four fifths "
-                            + "of the session timeout (" + config.sessionTimeout().toMillis() + " ms), after which "
-                            + "the cluster may give its leases to another node; it serves again once a confirmation "
-                            + "gets through");
-                }
-                try {
-                    changed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ClusterException("interrupted while node '" + config.nodeId()
-                            + "' waited for ZooKeeper to confirm its session (cluster space '" + config.path() + "')",
-                            e);
-                }
-            }
+        String why = fenced;
+        if (why != null) {
+            throw new ClusterException(why);
         }
-        if (fenced != null) {
-            throw new ClusterException(fenced);
-        }
+        throw new ClusterException("node '" + config.nodeId() + "' of cluster space '" + config.path() + "' serves "
+                + "nothing now: ZooKeeper has not confirmed its session for half the session timeout ("
+                + config.sessionTimeout().toMillis() + " ms); once the servers end the session, the cluster may give "
+                + "its leases to another node. It serves again once a confirmation gets through (see "
+                + "ClusterNode.serving())");
     }
 
     /** This process serves nothing more, for {@code reason}. */
@@ -137,7 +128,7 @@ final class SessionGuard implements AutoCloseable {
         }
     }
 
-    /** Curator found the session expired: stop serving at once, and confirm (registering again) soon. */
+    /** Curator found the session expired: stop serving at once, and confirm (registering again) at once. */
     private void lost() {
         synchronized (changed) {
             losses++;
@@ -160,22 +151,24 @@ final class SessionGuard implements AutoCloseable {
         synchronized (changed) {
             generation = losses;
         }
-        long sentAt = System.nanoTime();
         try {
             Registration r = current.get();
             if (zk.sessionId() != r.sessionId()) {
                 r = registerAgain.apply(r);
             }
             long session = zk.sessionId();
-            ledger.confirm(r);
+            long sentAt = System.nanoTime();
+            try {
+                ledger.confirm(r);
+            } catch (Fenced f) {
+                // the session is gone, or the registration changed: by this process (a lease thread registered
+                // again meanwhile), or by another or a decommission, which registering again finds and fences
+                registerAgain.apply(r);
+                return;
+            }
             if (session == r.sessionId() && zk.sessionId() == session) {
                 confirmed(sentAt, generation);
             }
-        } catch (Fenced f) {
-            if (!f.sessionLost) {
-                fence(stopMessage(f.getMessage()));
-            }
-            // a session gone on the servers: its client learns soon, and the next beat registers again
         } catch (ClusterException e) {
             LOG.debug("node '{}' could not confirm its session: {}", config.nodeId(), e.getMessage());
         } catch (Exception e) {
@@ -191,7 +184,7 @@ final class SessionGuard implements AutoCloseable {
     }
 
     private void confirmed(long sentAt, long generation) {
-        long window = sessionTimeoutMillis() * 4 / 5;
+        long window = sessionTimeoutMillis() / 2;
         synchronized (changed) {
             if (generation == losses && sentAt + TimeUnit.MILLISECONDS.toNanos(window) - servableUntil > 0) {
                 servableUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(window);

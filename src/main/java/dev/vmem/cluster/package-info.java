@@ -27,16 +27,16 @@
  *       while the node's session is live). A persistent arena journals each import with the allocation that
  *       needed it, so after a restart it serves from the spans it held once the cluster confirms their leases are
  *       still its own, and fences the rest.</li>
- *   <li>A node hands out values only while ZooKeeper confirmed its session less than four fifths of a session
- *       timeout ago ({@code SessionGuard}): its leases cannot become another's before the servers end that
- *       session. A process whose registration changed while its session was lost never serves again.</li>
+ *   <li>A node hands out values only while ZooKeeper confirmed its session less than half a session timeout
+ *       ago ({@code SessionGuard}, asked by the arena through {@link dev.vmem.Source#admit}): its leases cannot
+ *       become another's before the servers end that session. A process whose registration changed while its session was lost never serves again.</li>
  * </ol>
  *
  * <h2>Where things are</h2>
  * {@code SpaceLayout} (znodes and records), {@code ZkClient} (connection, ACLs, errors), {@code Membership}
  * (register, decommission), {@code LeaseLedger} (take and give back, fenced), {@code LeasePool} (a node's leases
  * cut into chunks), {@code LeaseStep} (adaptive lease size), {@code SessionGuard} (whether the node may serve),
- * {@code ServingArena} (the arena callers get, asking the guard), {@link dev.vmem.cluster.ClusterSource} (the source,
+ * {@link dev.vmem.cluster.ClusterSource} (the source,
  * prefetch), {@link dev.vmem.cluster.ClusterNode} (an arena on it, restart reconciliation).
  */
 package dev.vmem.cluster;

@@ -136,7 +136,7 @@ class ClusterFailoverTest {
             assertTrue(e.getMessage().contains(path) && e.getMessage().contains("quorum"), e.getMessage());
             assertTrue(tookMs < 30_000, "leasing failed within " + tookMs + " ms");
             assertEquals(holds, a.arena().stats().allocated() - 2500, "the failed allocation changed nothing");
-            // ZooKeeper gone for longer than four fifths of a session timeout: the servers may soon end the
+            // ZooKeeper gone for longer than half a session timeout: the servers may soon end the
             // session, so a serves nothing, even what it still holds
             long back = seen.iterator().next();
             a.arena().free(back, 1);

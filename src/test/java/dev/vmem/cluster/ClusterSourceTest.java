@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -53,6 +54,37 @@ class ClusterSourceTest {
     }
 
     /** Allocates {@code n} single values on {@code arena}, returning them in order. */
+
+    /** Allocates single values until the arena is exhausted. */
+    static List<Long> drain(VmemArena arena) {
+        List<Long> out = new ArrayList<>();
+        while (true) {
+            try {
+                out.add(arena.alloc(1, Policy.INSTANT_FIT));
+            } catch (ArenaExhaustedException e) {
+                return out;
+            }
+        }
+    }
+
+    /** Waits until {@code node} serves again, or fails naming why it does not. */
+    static void awaitServing(ClusterNode node, int seconds) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!node.serving()) {
+            if (System.nanoTime() > until) {
+                String why;
+                try {
+                    node.arena().alloc(1, Policy.INSTANT_FIT);
+                    why = "(an alloc succeeded meanwhile)";
+                } catch (RuntimeException e) {
+                    why = e.getMessage();
+                }
+                fail("node serves again within " + seconds + " s; it does not: " + why);
+            }
+            Thread.sleep(100);
+        }
+    }
+
     static List<Long> allocate(VmemArena arena, int n) {
         List<Long> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -23,11 +23,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class CuttingProxy implements AutoCloseable {
     private static final int MULTI = 14;
+    private static final int SET_DATA = 5;
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final CountDownLatch cut = new CountDownLatch(1);
     private volatile boolean armed;
+    private volatile boolean registrationOnly;
     private volatile boolean refusing;
     private volatile boolean dropping;
 
@@ -45,6 +47,12 @@ final class CuttingProxy implements AutoCloseable {
 
     /** Cuts at the next multi request. */
     void arm() {
+        armed = true;
+    }
+
+    /** Cuts at the next registration: a multi whose first operation is a setData (no lease operation starts so). */
+    void armForRegistration() {
+        registrationOnly = true;
         armed = true;
     }
 
@@ -113,9 +121,11 @@ final class CuttingProxy implements AutoCloseable {
             int len = in.readInt();
             byte[] body = new byte[len];
             in.readFully(body);
-            boolean multi = !first && len >= 8 && ByteBuffer.wrap(body, 4, 4).getInt() == MULTI;
+            boolean multi = !first && len >= 8 && ByteBuffer.wrap(body, 4, 4).getInt() == MULTI
+                    && (!registrationOnly || len >= 12 && ByteBuffer.wrap(body, 8, 4).getInt() == SET_DATA);
             first = false;
-            if (multi && armed) {
+            boolean cutting = multi && armed;
+            if (cutting) {
                 armed = false;
                 dropping = true;
                 refusing = true;
@@ -123,7 +133,7 @@ final class CuttingProxy implements AutoCloseable {
             to.write(ByteBuffer.allocate(4).putInt(len).array());
             to.write(body);
             to.flush();
-            if (dropping && multi) {
+            if (cutting) {
                 try {
                     Thread.sleep(300); // the server commits it; its reply is dropped
                 } catch (InterruptedException e) {

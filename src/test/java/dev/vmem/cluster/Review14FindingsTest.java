@@ -2,14 +2,13 @@ package dev.vmem.cluster;
 
 import static dev.vmem.cluster.ClusterSourceTest.allocate;
 import static dev.vmem.cluster.ClusterSourceTest.assertNew;
+import static dev.vmem.cluster.ClusterSourceTest.drain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmem.ArenaExhaustedException;
 import dev.vmem.Policy;
-import dev.vmem.VmemArena;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,18 +48,6 @@ class Review14FindingsTest {
 
     private static CuttingProxy proxyToFirstServer() throws Exception {
         return new CuttingProxy(new InetSocketAddress("127.0.0.1", zk.specs.get(0).getPort()));
-    }
-
-    /** Allocates single values until the arena is exhausted. */
-    private static List<Long> drain(VmemArena arena) {
-        List<Long> out = new ArrayList<>();
-        while (true) {
-            try {
-                out.add(arena.alloc(1, Policy.INSTANT_FIT));
-            } catch (ArenaExhaustedException e) {
-                return out;
-            }
-        }
     }
 
     /** Node {@code a} leases the whole space and frees it all; the first give-back's reply is lost. */
@@ -269,7 +256,7 @@ class Review14FindingsTest {
      * Finding, fixed: a node cut off from ZooKeeper for longer than its session timeout (a pause or a partition) went
      * on serving from its pool and its arena's imported chunks; once the servers ended its session, a second process
      * with the same node id (a supervisor that took the first for dead), or a decommission, gave its leases to
-     * another, and both handed out the same values. Now the node stops serving four fifths of a session timeout
+     * another, and both handed out the same values. Now the node stops serving half a session timeout
      * after ZooKeeper last confirmed its session, before the servers can end it, and when it gets through again and
      * finds its registration changed, this process serves nothing more.
      */
@@ -288,7 +275,7 @@ class Review14FindingsTest {
                 long allocated = a.arena().stats().allocated();
                 assertTrue(a.arena().stats().free() > 0, "a holds free values it could hand out");
                 proxy.cutAll();
-                awaitSessionEnded(path, "n");
+                zk.awaitSessionEnded(MEMBER, path, "n");
                 assertFalse(a.serving(), "a stopped serving before the servers ended its session");
                 ClusterException stopped = assertThrows(ClusterException.class,
                         () -> a.arena().alloc(1, Policy.INSTANT_FIT));
@@ -321,17 +308,6 @@ class Review14FindingsTest {
                     assertEquals(List.of(), a.arena().checkInvariants());
                     assertEquals(List.of(), b.arena().checkInvariants());
                 }
-            }
-        }
-    }
-
-    /** Waits until the servers ended the session of {@code node} (its live znode is gone). */
-    private static void awaitSessionEnded(String path, String node) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
-            while (admin.status().members().stream().anyMatch(m -> m.node().equals(node) && m.live())) {
-                assertTrue(System.nanoTime() < until, "the servers ended the session of " + node);
-                Thread.sleep(100);
             }
         }
     }

@@ -88,6 +88,19 @@ final class ZkEnsemble implements AutoCloseable {
         }
     }
 
+    /** Waits until the servers ended the session of {@code node} in the space at {@code path} (its live znode is gone). */
+    void awaitSessionEnded(ClusterCredentials credentials, String path, String node) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        try (ClusterAdmin admin = admin(path, credentials)) {
+            while (admin.status().members().stream().anyMatch(m -> m.node().equals(node) && m.live())) {
+                if (System.nanoTime() > until) {
+                    throw new AssertionError("the servers did not end the session of " + node + " within 20 s");
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     @Override
     public void close() throws java.io.IOException {
         cluster.close();
