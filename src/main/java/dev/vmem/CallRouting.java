@@ -21,6 +21,7 @@ final class CallRouting {
             a.admit();
             long base = a.caches.alloc(rounded);
             if (base != Arena.NONE) {
+                admitTaken(a, base, rounded);
                 return base;
             }
         }
@@ -84,9 +85,25 @@ final class CallRouting {
         }
     }
 
+    /**
+     * Asks the source again once a cached block is taken, without the lock: the caller may have waited for a slab
+     * to be made (behind an import that waited on the source). A refusal puts the block back.
+     */
+    private static void admitTaken(Arena a, long base, long rounded) {
+        try {
+            a.admit();
+        } catch (RuntimeException refused) {
+            if (!a.caches.free(base, rounded)) {
+                a.free(base, rounded);
+            }
+            throw refused;
+        }
+    }
+
     /** A new slab for cache {@code c}, or null if the arena (and its source) has no room for one. */
     static QuantumCache.Slab newSlab(Arena a, QuantumCache c) {
         return a.lockedOpen(() -> {
+            a.admit();
             long base = a.engine.place(Request.exact(c.slabSize, c.slabAlign, a.quantum));
             return base == Arena.NONE ? null : a.caches.register(c, base);
         });

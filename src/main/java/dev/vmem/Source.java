@@ -30,10 +30,12 @@ public interface Source {
     }
 
     /**
-     * Asked by the importing arena, under its lock, each time before it hands out values (an allocation,
-     * a claim, a reconcile), whether it still may: a source whose spans can stop being the importer's to
-     * serve (a cluster lease whose holder lost touch with the cluster) throws to refuse, and the call
-     * fails with nothing changed. Must be fast and must not block. The default admits everything.
+     * Asked by the importing arena before it hands out values (an allocation, a claim, a reconcile), whether
+     * it still may: a source whose spans can stop being the importer's to serve (a cluster lease whose holder
+     * lost touch with the cluster) throws to refuse, and the call fails with nothing changed. It is asked
+     * under the arena's lock, once the caller got it; on the lock-free quantum-cache path, before and again
+     * once the block is taken (a refusal puts the block back). A child arena asks its parent's source. Must be
+     * fast, must not block, and must not call back into the arena. The default admits everything.
      *
      * @throws VmemException (or another runtime exception) naming why the importer may not serve now
      */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SourceAdmitTest {
     /** Hands out spans of a parent arena; refuses to admit while {@link #refusing}. */
-    static final class GatedSource implements Source {
+    static class GatedSource implements Source {
         final Arena parent = Arena.builder("parent").span(0, 1 << 20).build();
         final Source spans = parent.asSource();
         volatile boolean refusing;
@@ -114,5 +114,37 @@ class SourceAdmitTest {
         assertSame(null, a.source());
         a.free(a.alloc(1, Policy.INSTANT_FIT));
         Invariants.assertSound(a);
+    }
+
+    /**
+     * Review finding: on the lock-free cached path the source was asked only before the block was taken; a caller
+     * that waited for a slab to be made was served without a second look. It is asked again, and a refusal puts
+     * the block back.
+     */
+    @Test
+    void aCachedAllocation_isAskedAgainOnceTheBlockIsTaken_andARefusalPutsItBack() {
+        GatedSource source = new GatedSource() {
+            @Override
+            public void admit() {
+                asked++;
+                if (refusing && asked % 2 == 0) {
+                    throw new IllegalStateException("gate closed");
+                }
+            }
+        };
+        Arena a = Arena.builder("cached").source(source).importQuantum(64).qcacheMax(4).build();
+        long held = a.alloc(1, Policy.INSTANT_FIT);
+        ArenaStats before = a.stats();
+        List<Segment> segments = a.segments();
+        source.asked = 0;
+        source.refusing = true; // the first question admits, the second (once the block is taken) refuses
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.alloc(1, Policy.INSTANT_FIT));
+        assertEquals("gate closed", e.getMessage());
+        assertEquals(2, source.asked, "asked before and after taking the block");
+        assertEquals(before.allocated(), a.stats().allocated(), "the block went back");
+        assertEquals(segments, a.segments());
+        source.refusing = false;
+        a.free(held);
+        Invariants.assertSound(a, source.parent);
     }
 }

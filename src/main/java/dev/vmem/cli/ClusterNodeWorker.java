@@ -1,9 +1,9 @@
 package dev.vmem.cli;
 
 import dev.vmem.Policy;
-import dev.vmem.VmemArena;
 import dev.vmem.cluster.ClusterConfig;
 import dev.vmem.cluster.ClusterCredentials;
+import dev.vmem.cluster.ClusterException;
 import dev.vmem.cluster.ClusterNode;
 import dev.vmem.cluster.ClusterSourceStats;
 import dev.vmem.store.Durability;
@@ -14,6 +14,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A node process of a cluster space, for {@code vmem demo --cluster} and the crash tests: opens its store, joins the
@@ -42,13 +43,12 @@ final class ClusterNodeWorker {
         try (VmemStore store = VmemStore.open(StoreOptions.builder(Path.of(args[3])).durability(Durability.parse(args[4]))
                 .jmx(false).build());
                 ClusterNode node = ClusterNode.persistent(config, store, "ids")) {
-            VmemArena ids = node.arena();
             out.print("ready " + node.source().stats().epoch() + " " + node.fencedSpans() + " "
                     + (System.nanoTime() - started) / 1_000_000 + "\n");
             out.flush();
             long t0 = System.nanoTime();
             for (long n = 1; count < 0 || n <= count; n++) {
-                long id = ids.alloc(1, Policy.INSTANT_FIT);
+                long id = allocate(node);
                 out.print("id " + id + "\n");
                 if (n % 1000 == 0) {
                     ClusterSourceStats s = node.source().stats();
@@ -63,5 +63,23 @@ final class ClusterNodeWorker {
         }
         out.print("done\n");
         out.flush();
+    }
+
+    /**
+     * One ID; while the cluster refuses (the node does not serve because ZooKeeper has not confirmed its session
+     * lately, as when the demo just stopped a server, or a lease cannot be taken), tries again for up to a minute.
+     */
+    private static long allocate(ClusterNode node) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            try {
+                return node.arena().alloc(1, Policy.INSTANT_FIT);
+            } catch (ClusterException e) {
+                if (System.nanoTime() > until) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 }

@@ -102,6 +102,11 @@ final class ArenaRegistry {
                 throw new IllegalArgumentException("source arena '" + definition.source() + "' does not exist in "
                         + dir);
             }
+            if (s.definition().source() == Op.Create.OUTSIDE) {
+                // attachSource replaces that arena's handle at each open; an importer would keep the old one
+                throw new IllegalArgumentException("source arena '" + definition.source() + "' in " + dir
+                        + " has an outside source: no arena may import from it");
+            }
             source = s.id();
         }
         Op.Create op = new Op.Create(nextId, definition.name(), definition.quantum(),
@@ -206,6 +211,12 @@ final class ArenaRegistry {
         if (e.definition().source() != Op.Create.OUTSIDE) {
             throw new IllegalArgumentException("arena '" + name + "' in " + dir
                     + " was not defined with an outside source (ArenaDefinition.withOutsideSource)");
+        }
+        for (Entry other : byId.values()) {
+            if (other.definition().sourceInStore() && other.definition().source() == e.id()) {
+                throw new IllegalArgumentException("arena '" + name + "' in " + dir + " has importer '"
+                        + other.definition().name() + "': an arena with an outside source cannot have importers");
+            }
         }
         return register(e.definition(), source, e.handle().exportState());
     }

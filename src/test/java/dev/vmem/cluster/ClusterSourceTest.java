@@ -53,8 +53,6 @@ class ClusterSourceTest {
         }
     }
 
-    /** Allocates {@code n} single values on {@code arena}, returning them in order. */
-
     /** Allocates single values until the arena is exhausted. */
     static List<Long> drain(VmemArena arena) {
         List<Long> out = new ArrayList<>();
@@ -85,6 +83,7 @@ class ClusterSourceTest {
         }
     }
 
+    /** Allocates {@code n} single values on {@code arena}, returning them in order. */
     static List<Long> allocate(VmemArena arena, int n) {
         List<Long> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

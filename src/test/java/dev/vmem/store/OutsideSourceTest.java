@@ -60,4 +60,23 @@ class OutsideSourceTest {
             assertEquals(List.of(), store.verify());
         }
     }
+
+    /**
+     * Review finding: attachSource gives the arena a new handle at each open, and an arena importing from it would
+     * keep importing from the old one (no source's admission asked, the same free space in two handles). Refused.
+     */
+    @Test
+    void noArena_mayImportFromAnArenaWithAnOutsideSource() {
+        try (VmemStore store = VmemStore.open(dir)) {
+            store.createArena(ArenaDefinition.of("ids", 1).withOutsideSource(64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> store.createArena(ArenaDefinition.of("child", 1).withSource("ids", 16)));
+            assertTrue(e.getMessage().contains("'ids'") && e.getMessage().contains("outside source"), e.getMessage());
+            assertEquals(1, store.arenas().size(), "nothing was created");
+            assertEquals(List.of(), store.verify());
+        }
+        try (VmemStore store = VmemStore.open(dir)) {
+            assertEquals(List.of("ids"), store.arenas().stream().map(PersistentArena::name).toList());
+        }
+    }
 }
