@@ -1,5 +1,7 @@
 package dev.vmem.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vmem.Policy;
 import dev.vmem.VmemArena;
 import dev.vmem.store.ArenaDefinition;
@@ -89,6 +91,9 @@ class ClusterHarness {
                         + "ratios=%.2f (%d rounds of %d s, local then cluster in each; local %s, cluster %s)%n", level,
                         median(local), median(cluster), median(cluster) / median(local), median(ratios), ROUNDS,
                         SECONDS, Arrays.toString(round(local)), Arrays.toString(round(cluster)));
+                // a figure only if both sides handed out IDs in every round
+                assertTrue(Arrays.stream(local).allMatch(x -> x > 0) && Arrays.stream(cluster).allMatch(x -> x > 0),
+                        level + ": every round handed out IDs");
             }
             try (ZkClient client = ZkClient.connect(zk.config(path, "leaser", null))) {
                 Registration reg = new Membership(client).register("leaser", 0);
@@ -102,6 +107,7 @@ class ClusterHarness {
                 }
                 System.out.printf("LEASES_PER_SECOND one client, three servers: %.0f (%d in %d s)%n",
                         n / ((System.nanoTime() - start) / 1e9), n, SECONDS);
+                assertTrue(n > 0, "leases were taken");
             }
             double[] warm = new double[5];
             for (int i = 0; i < warm.length; i++) {
@@ -117,6 +123,8 @@ class ClusterHarness {
             }
             System.out.printf("FIRST_ID_MS warm JVM median=%.1f %s; fresh JVM median=%.0f %s%n", median(warm),
                     Arrays.toString(round(warm)), median(cold), Arrays.toString(round(cold)));
+            assertTrue(Arrays.stream(warm).allMatch(x -> x > 0) && Arrays.stream(cold).allMatch(x -> x > 0),
+                    "every start reached its first ID");
         }
     }
 
