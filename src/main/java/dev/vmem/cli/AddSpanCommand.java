@@ -1,23 +1,12 @@
 package dev.vmem.cli;
 
-import dev.vmem.store.VmemStore;
+import dev.vmem.store.PersistentArena;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "add-span", description = "Give an arena the range [BASE, BASE + SIZE).")
-final class AddSpanCommand extends WritingCommand {
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Parameters(index = "1", paramLabel = "BASE", converter = Numbers.class)
-    long base;
-
-    @Parameters(index = "2", paramLabel = "SIZE", converter = Numbers.class)
-    long size;
-
+final class AddSpanCommand extends RangeCommand {
     @Override
-    int run(VmemStore store) {
-        store.arena(name).addSpan(base, size);
-        return 0;
+    void apply(PersistentArena arena, long base, long size) {
+        arena.addSpan(base, size);
     }
 }
