@@ -74,6 +74,7 @@ final class PowerLossAcks {
     }
 
     static PowerLossAcks before(List<Event> events, int cut) {
+        int instant = instant(events, cut);
         PowerLossAcks a = new PowerLossAcks();
         Map<Integer, Integer> began = new HashMap<>();
         Map<Integer, Integer> calls = new HashMap<>();
@@ -81,7 +82,7 @@ final class PowerLossAcks {
         Map<String, TreeMap<Long, Allocation>> live = new HashMap<>();
         Map<String, Long> lastEnd = new HashMap<>();
         List<Setup> setups = new ArrayList<>();
-        for (int i = 0; i < cut; i++) {
+        for (int i = 0; i < instant; i++) {
             Event e = events.get(i);
             if (e instanceof Began b) {
                 began.put(b.unit(), i);
@@ -135,6 +136,22 @@ final class PowerLossAcks {
         live.values().forEach(m -> a.live.addAll(m.values()));
         a.live.sort((x, y) -> Integer.compare(x.acked(), y.acked()));
         return a;
+    }
+
+    /**
+     * Where a cut at {@code cut} really falls for the acknowledgements: past the rest of a unit's
+     * {@link Acked} events when it lands among them. The workload appends a unit's acknowledgements at once
+     * ({@link PowerLossLog#appendAll}), since its call returned for all its items together; no file changed
+     * between them, so the state is the same either way, while a cut among them would show the unit acknowledged
+     * in part (one of its allocations acknowledged, another not, and the unit no longer in flight).
+     */
+    static int instant(List<Event> events, int cut) {
+        int end = cut;
+        while (end > 0 && end < events.size() && events.get(end) instanceof Acked next
+                && events.get(end - 1) instanceof Acked last && next.unit() == last.unit()) {
+            end++;
+        }
+        return end;
     }
 
     /** Whether {@code x} must survive the power loss. */

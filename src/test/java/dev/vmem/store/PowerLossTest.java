@@ -57,6 +57,9 @@ class PowerLossTest {
     /** Failing states kept on disk, of each kind of failure; the rest are counted and listed. */
     private static final int KEPT = 3;
     private static final int LISTED = 30;
+    /** Events written beside a kept state, before and after its cut. */
+    private static final int EVENTS_BEFORE = 600;
+    private static final int EVENTS_AFTER = 100;
     private static final Path FAILURES = Path.of("target", "powerloss-failures");
 
     @ParameterizedTest(name = "{0}")
@@ -174,7 +177,7 @@ class PowerLossTest {
         }
         String kept = null;
         if (result.outcome().failed() && tally.keep(result)) {
-            kept = keep(state, result, seed, setting);
+            kept = keep(state, events, result, seed, setting);
         }
         try {
             StoreDirectories.delete(dir);
@@ -186,8 +189,11 @@ class PowerLossTest {
         tally.add(state.spec(), result, kept == null ? "" : " kept in " + kept);
     }
 
-    /** Writes the failing state again, as built, with what went wrong; returns where. */
-    private static String keep(State state, Result result, long seed, Setting setting) {
+    /**
+     * Writes the failing state again, as built, with what went wrong and the events around its cut (the
+     * recorded run is not repeatable, so they are the only account of what led there); returns where.
+     */
+    private static String keep(State state, List<Event> events, Result result, long seed, Setting setting) {
         Path dir = FAILURES.resolve(setting.level() + "-seed" + seed).resolve("state" + state.spec().index() + "-cut"
                 + state.spec().cut() + "-" + state.spec().mode());
         try {
@@ -196,10 +202,25 @@ class PowerLossTest {
             Files.writeString(dir.resolve("POWERLOSS.txt"), "seed=" + seed + "\n" + setting + "\n" + state.spec() + "\n"
                     + result.outcome() + " (" + result.outcome().meaning + ")\n" + result.detail() + "\n",
                     StandardCharsets.UTF_8);
+            Files.write(dir.resolve("EVENTS.txt"), around(events, state.spec().cut()), StandardCharsets.UTF_8);
             return dir.toString();
         } catch (IOException e) {
             return "(not kept: " + e + ")";
         }
+    }
+
+    /** The events shortly before and after {@code cut}, one a line, numbered, with the cut marked. */
+    private static List<String> around(List<Event> events, int cut) {
+        List<String> lines = new ArrayList<>();
+        for (int i = Math.max(0, cut - EVENTS_BEFORE); i < Math.min(events.size(), cut + EVENTS_AFTER); i++) {
+            if (i == cut) {
+                lines.add("---- power loss: the state holds what the events above left ----");
+            }
+            Event e = events.get(i);
+            lines.add(i + " " + (e instanceof PowerLossLog.Wrote w ? "Wrote[channel=" + w.channel() + ", position="
+                    + w.position() + ", bytes=" + w.bytes().length + "]" : e.toString()));
+        }
+        return lines;
     }
 
     /** Outcomes by mode, and the failures by kind. Thread-safe. */
