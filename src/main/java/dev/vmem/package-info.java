@@ -238,7 +238,8 @@
  * {@link dev.vmem.ArenaExhaustedException} (or {@code NONE} from the {@code try} forms) and
  * {@link dev.vmem.InvalidFreeException}, and {@link dev.vmem.RangeInUseException} for a claim of a range
  * that is not wholly free. Internal invariants: {@code assert}. Every rejected call
- * leaves the arena exactly as it was, except that an allocation that fails keeps the reaping of idle
- * cache slabs it tried first (no caller's allocation changes).
+ * leaves the arena exactly as it was, except that an allocation that fails (a source's refusal included)
+ * keeps the reaping of idle cache slabs and of due quarantined blocks it tried first (no caller's
+ * allocation changes).
  */
 package dev.vmem;

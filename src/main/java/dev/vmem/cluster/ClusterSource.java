@@ -244,6 +244,11 @@ public final class ClusterSource implements Source, AutoCloseable {
         return zk;
     }
 
+    /** This node's registration, as the last (re-)registration left it. */
+    Registration registration() {
+        return reg;
+    }
+
     SessionGuard guard() {
         return guard;
     }

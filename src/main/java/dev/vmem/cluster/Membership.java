@@ -48,6 +48,9 @@ final class Membership {
 
     private Registration register(String node, long waitMillis, Registration previous) throws Fenced {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
+        // What the member record said before a multi of this call whose reply may be lost: that multi, once
+        // committed, rewrote it, and only this call still knows whether it followed a decommission.
+        boolean decommissionedBefore = false;
         for (int attempt = 0;; attempt++) {
             try {
                 if (zk.curator.checkExists().forPath(at.member(node)) == null) {
@@ -64,7 +67,7 @@ final class Membership {
                     // This session registered: its multi committed though the reply was lost (Curator sent it
                     // again and got BadVersion). Nobody else can change the member while this live znode exists.
                     return new Registration(node, SpaceLayout.field(data, "epoch"), stat.getVersion(),
-                            previous == null ? SpaceLayout.field(data, "decommissioned") != 0
+                            previous == null ? decommissionedBefore || SpaceLayout.field(data, "decommissioned") != 0
                                     : previous.wasDecommissioned(), live.getEphemeralOwner());
                 }
                 if (previous != null && stat.getVersion() != previous.version()) {
@@ -83,6 +86,7 @@ final class Membership {
                 }
                 long epoch = SpaceLayout.field(data, "epoch") + 1;
                 boolean wasDecommissioned = SpaceLayout.field(data, "decommissioned") != 0;
+                decommissionedBefore |= wasDecommissioned;
                 try {
                     zk.curator.transaction().forOperations(
                             zk.curator.transactionOp().setData().withVersion(stat.getVersion())

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -202,6 +203,35 @@ class ReviewGuardFindingsTest {
                 proxy.open(); // at once: Curator's resend goes through in the new session
                 awaitServing(a, 20);
                 assertEquals(1, allocate(a.arena(), 1).size());
+            }
+        }
+    }
+
+    /**
+     * Noticed at the review, fixed: a first registration after a decommission whose reply is lost went down the
+     * lost-reply path, which read "decommissioned" from the member record its own committed multi had just
+     * rewritten, so the node's start said nothing of the decommission it followed.
+     */
+    @Test
+    void registrationAfterADecommissionWhoseReplyIsLost_stillKnowsItFollowsTheDecommission() throws Exception {
+        String path = zk.space("decomreply", new SpaceDefinition(0, 4096, 1, 16), MEMBER);
+        try (ClusterNode a = ClusterNode.inMemory(zk.config(path, "n", MEMBER), "a")) {
+            allocate(a.arena(), 1);
+        }
+        try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
+            admin.decommission("n");
+            assertTrue(admin.status().members().get(0).decommissioned(), admin.status().toString());
+        }
+        try (CuttingProxy proxy = new CuttingProxy(firstServer())) {
+            ClusterConfig viaProxy = new ClusterConfig(proxy.connectString(), path, "n", MEMBER, ZkEnsemble.SESSION,
+                    ZkEnsemble.CONNECTION);
+            proxy.armForRegistration();
+            CompletableFuture<ClusterSource> opening = CompletableFuture.supplyAsync(() -> ClusterSource.open(viaProxy));
+            assertTrue(proxy.awaitCut(20), "n registered, and the reply was lost");
+            proxy.open();
+            try (ClusterSource n = opening.get(60, TimeUnit.SECONDS)) {
+                assertTrue(n.registration().wasDecommissioned(), n.registration().toString());
+                assertTrue(n.registration().epoch() >= 2, n.registration().toString());
             }
         }
     }
