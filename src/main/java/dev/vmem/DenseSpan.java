@@ -175,7 +175,11 @@ final class DenseSpan {
         removeRun(runEnd - runStart);
         addRun(i - runStart);
         addRun(runEnd - i - k);
-        bits.setRange(i, i + k, true);
+        if (k == 1) {
+            bits.set(i, true);
+        } else {
+            bits.setRange(i, i + k, true);
+        }
         mods++;
         if (runEnd > i + k) {
             fresh(i + k, runEnd);
@@ -197,7 +201,11 @@ final class DenseSpan {
         removeRun(runEnd - i - k);
         addRun(runEnd - runStart);
         bits.start(i, false);
-        bits.setRange(i, i + k, false);
+        if (k == 1) {
+            bits.set(i, false);
+        } else {
+            bits.setRange(i, i + k, false);
+        }
         allocations--;
         usedQuanta -= k;
         mods++;

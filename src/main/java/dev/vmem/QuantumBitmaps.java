@@ -182,6 +182,14 @@ final class QuantumBitmaps {
 
     /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
     long allocationEnd(long i) {
+        if ((i & 63) != 63) {
+            // Most allocations here end in their start's word: one read of the pair, no loop.
+            int w = (int) (i >>> 6);
+            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-2L << i);
+            if (bits != 0) {
+                return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
+            }
+        }
         for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
             int w = (int) (j >>> 6);
             long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
@@ -210,12 +218,37 @@ final class QuantumBitmaps {
             if (w == last) {
                 mask &= -1L >>> (63 - ((to - 1) & 63));
             }
-            long before = bitmaps[usedAt(w)];
-            bitmaps[usedAt(w)] = value ? before | mask : before & ~mask;
-            // The summaries change only when a word becomes, or stops being, all free or all used.
-            if (before == 0 || before == -1L || bitmaps[usedAt(w)] == 0 || bitmaps[usedAt(w)] == -1L) {
-                summarize(w);
-            }
+            setWord(w, mask, value);
+        }
+    }
+
+    /** Marks quantum {@code i} allocated, or ({@code value} false) free: {@link #setRange} of one, without its loop. */
+    void set(long i, boolean value) {
+        setWord((int) (i >>> 6), 1L << i, value);
+    }
+
+    private void setWord(int w, long mask, boolean value) {
+        int at = usedAt(w);
+        long before = bitmaps[at];
+        long after = value ? before | mask : before & ~mask;
+        bitmaps[at] = after;
+        // A summary bit changes only when its word becomes, or stops being, all used (full) or all free (empty).
+        if ((before == -1L) != (after == -1L)) {
+            flip(full, fullTop, w);
+        }
+        if ((before == 0) != (after == 0)) {
+            flip(empty, emptyTop, w);
+        }
+    }
+
+    /** Toggles word {@code w}'s bit in {@code summary}, and its summary word's bit in {@code top} when that word becomes or stops being all ones. */
+    private static void flip(long[] summary, long[] top, int w) {
+        int s = w >>> 6;
+        long was = summary[s];
+        long now = was ^ (1L << w);
+        summary[s] = now;
+        if (was == -1L || now == -1L) {
+            top[s >>> 6] ^= 1L << s;
         }
     }
 
