@@ -175,11 +175,7 @@ final class DenseSpan {
         removeRun(runEnd - runStart);
         addRun(i - runStart);
         addRun(runEnd - i - k);
-        if (k == 1) {
-            bits.set(i, true);
-        } else {
-            bits.setRange(i, i + k, true);
-        }
+        bits.setRange(i, i + k, true);
         mods++;
         if (runEnd > i + k) {
             fresh(i + k, runEnd);
@@ -201,11 +197,7 @@ final class DenseSpan {
         removeRun(runEnd - i - k);
         addRun(runEnd - runStart);
         bits.start(i, false);
-        if (k == 1) {
-            bits.set(i, false);
-        } else {
-            bits.setRange(i, i + k, false);
-        }
+        bits.setRange(i, i + k, false);
         allocations--;
         usedQuanta -= k;
         mods++;

@@ -182,14 +182,6 @@ final class QuantumBitmaps {
 
     /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
     long allocationEnd(long i) {
-        if ((i & 63) != 63) {
-            // Most allocations here end in their start's word: one read of the pair, no loop.
-            int w = (int) (i >>> 6);
-            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-2L << i);
-            if (bits != 0) {
-                return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
-            }
-        }
         for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
             int w = (int) (j >>> 6);
             long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
@@ -222,11 +214,6 @@ final class QuantumBitmaps {
         }
     }
 
-    /** Marks quantum {@code i} allocated, or ({@code value} false) free: {@link #setRange} of one, without its loop. */
-    void set(long i, boolean value) {
-        setWord((int) (i >>> 6), 1L << i, value);
-    }
-
     private void setWord(int w, long mask, boolean value) {
         int at = usedAt(w);
         long before = bitmaps[at];
@@ -241,7 +228,10 @@ final class QuantumBitmaps {
         }
     }
 
-    /** Toggles word {@code w}'s bit in {@code summary}, and its summary word's bit in {@code top} when that word becomes or stops being all ones. */
+    /**
+     * Toggles word {@code w}'s bit in {@code summary}, and its summary word's bit in {@code top} when that word
+     * becomes or stops being all ones.
+     */
     private static void flip(long[] summary, long[] top, int w) {
         int s = w >>> 6;
         long was = summary[s];

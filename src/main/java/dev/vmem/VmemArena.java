@@ -17,8 +17,8 @@ import java.util.List;
  *   <li>Strong exception guarantee: a call that throws leaves the arena exactly as it was (only the
  *       {@code failures} counter records a failed allocation). With quantum caches, an allocation that
  *       finds no room first gives wholly idle slabs back (as {@link Arena#reapCaches()} does) and keeps that
- *       even if it then fails (a source's refusal included): no caller's allocation changes, but idle cached space becomes free and
- *       an imported span it leaves wholly free goes back to the source. With a reuse quarantine, a free
+ *       even if it then fails (a source's refusal included): no caller's allocation changes, but idle cached
+ *       space becomes free and an imported span it leaves wholly free goes back to the source. With a reuse quarantine, a free
  *       or an allocation that finds no room first releases the quarantined blocks that are due (as
  *       {@link Arena#reapQuarantine()} does) and keeps that likewise.</li>
  * </ul>
