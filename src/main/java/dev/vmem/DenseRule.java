@@ -30,9 +30,12 @@ package dev.vmem;
  *                     which walks the list-form segments when the arena's list-form allocations as a whole
  *                     could enter (and at every fourth review otherwise), costs at most two segment visits
  *                     per allocation
+ * @param idleAfter    a dense span stops counting its free runs by size class after this many allocations and
+ *                     frees with no INSTANT_FIT or BEST_FIT search of it (see {@link DenseSpan}); 0 (the
+ *                     default) for 65,536 or the span's quanta, whichever is more
  */
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare,
-                 long leaveMean, long leavePerGap, long reviewEvery) {
+                 long leaveMean, long leavePerGap, long reviewEvery, long idleAfter) {
 
     /** The factors multiply counts of at most {@link DenseSpan#MAX_QUANTA}: kept below 2^36, no overflow. */
     DenseRule {
@@ -46,9 +49,9 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
         }
     }
 
-    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0);
+    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0);
     /** Never dense: the boundary-tag list alone. */
-    static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, 0, Long.MAX_VALUE, 1L << 36, 0, Long.MAX_VALUE);
+    static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, 0, Long.MAX_VALUE, 1L << 36, 0, Long.MAX_VALUE, 0);
 
     /** Allocations between reviews of an arena of {@code segments} segments. */
     long reviewPeriod(long segments) {

@@ -1,5 +1,6 @@
 package dev.vmem;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,10 +32,24 @@ final class DenseSpan {
     long usedQuanta;
     /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. */
     long freeRuns;
-    /** Free runs by size class in quanta: {@code runs[c]} counts those of {@code [2^c, 2^(c+1))} quanta. */
+    /**
+     * Free runs by size class in quanta: {@code runs[c]} counts those of {@code [2^c, 2^(c+1))} quanta. Kept
+     * only while INSTANT_FIT or BEST_FIT search the span (see {@link #classesKept}).
+     */
     private final long[] runs = new long[64];
     /** Bit {@code c} set exactly when {@code runs[c] > 0}. */
     private long runClasses;
+    /**
+     * Whether {@link #runs} and {@link #runClasses} are up to date. Only the INSTANT_FIT and BEST_FIT searches
+     * read them, and keeping them costs a free two searches for the ends of the runs around it (most of a
+     * one-quantum free's time). So after {@link #idleAfter} allocations and frees with no such search they are
+     * let go, and only {@link #freeRuns} is kept, from the neighbouring bits alone; the next search counts them
+     * again, O(bitmap words + free runs), no more than those operations cost together.
+     */
+    private boolean classesKept = true;
+    /** Allocations and frees left before the classes are let go; reset by every search that reads them. */
+    private long untilIdle;
+    private final long idleAfter;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
     private long cursor;
     /**
@@ -54,11 +69,21 @@ final class DenseSpan {
 
     /** A wholly free span of {@code size} values at {@code base}; {@code size / quantum <= MAX_QUANTA}. */
     DenseSpan(long base, long size, long quantum) {
+        this(base, size, quantum, 0);
+    }
+
+    /**
+     * As {@link #DenseSpan(long, long, long)}, letting the size classes go after {@code idleAfter} operations
+     * with no search that reads them; 0 for {@code max(65,536, quanta)}, which bounds the recount's share.
+     */
+    DenseSpan(long base, long size, long quantum, long idleAfter) {
         this.base = base;
         this.shift = Long.numberOfTrailingZeros(quantum);
         this.quanta = size >>> shift;
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.bits = new QuantumBitmaps(quanta);
+        this.idleAfter = idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta);
+        this.untilIdle = this.idleAfter;
         addRun(quanta);
     }
 
@@ -169,20 +194,29 @@ final class DenseSpan {
         long i = index(start);
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
-        // The free run holding the block: its neighbours are usually in the same word, so look there first.
-        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-        removeRun(runEnd - runStart);
-        addRun(i - runStart);
-        addRun(runEnd - i - k);
-        bits.setRange(i, i + k, true);
-        mods++;
-        if (runEnd > i + k) {
-            fresh(i + k, runEnd);
-        } else if (i > runStart) {
-            fresh(runStart, i);
+        if (keepingClasses()) {
+            // The free run holding the block: its neighbours are usually in the same word, so look there first.
+            long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+            long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
+            mods++;
+            removeRun(runEnd - runStart);
+            addRun(i - runStart);
+            addRun(runEnd - i - k);
+            if (runEnd > i + k) {
+                fresh(i + k, runEnd);
+            } else if (i > runStart) {
+                fresh(runStart, i);
+            }
+        } else {
+            mods++;
+            freeRuns += freeBefore(i) + freeAfter(i + k) - 1; // the run is split around the block
         }
-        bits.start(i, true);
+        if (k == 1) {
+            bits.takeOne(i);
+        } else {
+            bits.setRange(i, i + k, true);
+            bits.start(i, true);
+        }
         allocations++;
         usedQuanta += k;
     }
@@ -191,17 +225,63 @@ final class DenseSpan {
     void free(long start, long size) {
         long i = index(start);
         long k = size >>> shift;
-        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-        removeRun(i - runStart);
-        removeRun(runEnd - i - k);
-        addRun(runEnd - runStart);
-        bits.start(i, false);
-        bits.setRange(i, i + k, false);
+        if (keepingClasses()) {
+            long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+            long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
+            mods++;
+            removeRun(i - runStart);
+            removeRun(runEnd - i - k);
+            addRun(runEnd - runStart);
+            fresh(runStart, runEnd);
+        } else {
+            mods++;
+            freeRuns += 1 - freeBefore(i) - freeAfter(i + k); // the block joins the free runs beside it
+        }
+        if (k == 1) {
+            bits.releaseOne(i);
+        } else {
+            bits.start(i, false);
+            bits.setRange(i, i + k, false);
+        }
         allocations--;
         usedQuanta -= k;
-        mods++;
-        fresh(runStart, runEnd);
+    }
+
+    /** 1 if quantum {@code i - 1} is in the span and free, else 0. */
+    private long freeBefore(long i) {
+        return i > 0 ? 1 - bits.usedBit(i - 1) : 0;
+    }
+
+    /** 1 if quantum {@code j} is in the span and free, else 0. */
+    private long freeAfter(long j) {
+        return j < quanta ? 1 - bits.usedBit(j) : 0;
+    }
+
+    /** Whether this operation keeps the size classes: counts it towards letting them go. */
+    private boolean keepingClasses() {
+        if (classesKept && --untilIdle <= 0) {
+            classesKept = false;
+        }
+        return classesKept;
+    }
+
+    /** Counts the free runs by size class again if they were let go, and keeps them for another while. */
+    private void keepClasses() {
+        untilIdle = idleAfter;
+        if (classesKept) {
+            return;
+        }
+        Arrays.fill(runs, 0);
+        runClasses = 0;
+        long counted = freeRuns;
+        freeRuns = 0;
+        for (long i = nextFree(0); i < quanta; ) {
+            long end = nextUsed(i);
+            addRun(end - i);
+            i = nextFree(end);
+        }
+        assert freeRuns == counted : freeRuns + " " + counted;
+        classesKept = true;
     }
 
     private void fresh(long start, long end) {
@@ -241,6 +321,7 @@ final class DenseSpan {
 
     /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
     long classesFrom(int from) {
+        keepClasses();
         return from >= 64 ? 0 : (runClasses << shift) & (-1L << from);
     }
 
@@ -252,6 +333,7 @@ final class DenseSpan {
      */
     long firstInClass(int valueClass, Request r) {
         int c = valueClass - shift;
+        keepClasses();
         if (c < 0 || c >= 64 || runs[c] == 0) {
             return Fit.NONE;
         }
@@ -323,7 +405,7 @@ final class DenseSpan {
                 perClass[63 - Long.numberOfLeadingZeros(s >>> shift)]++;
             }
         });
-        for (int c = 0; c < 64; c++) {
+        for (int c = 0; c < 64 && classesKept; c++) {
             if (perClass[c] != runs[c] || (perClass[c] > 0) != ((runClasses & (1L << c)) != 0)) {
                 problems.add(where + ": " + runs[c] + " free runs counted in class " + c + ", the bitmaps hold "
                         + perClass[c]);

@@ -198,7 +198,7 @@ final class SpanForms {
 
     /** Replaces the tags of the span after {@code marker} by one dense tag. */
     void toDense(Tag marker) {
-        DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum);
+        DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum, rule.idleAfter());
         DenseTag d = new DenseTag(b, rule.leaveBelow(b.quanta));
         dense.add(d); // may grow the list: before any link changes
         none = false;

@@ -24,9 +24,9 @@ class DenseFormTest {
      * Moves spans all the time: any span holding an allocation enters at the review after every allocation,
      * and leaves after the next operation unless a quarter of it is allocated.
      */
-    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, 4, 1L << 36, 1L << 36, 1);
+    static final DenseRule RESTLESS = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, 4, 1L << 36, 1L << 36, 1, 3);
     /** Moves every span holding an allocation to dense form at once, and keeps it there. */
-    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, Long.MAX_VALUE, 1L << 36, 1L << 36, 1);
+    static final DenseRule STICKY = new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, Long.MAX_VALUE, 1L << 36, 1L << 36, 1, 5);
     private static final List<Arena> CREATED = new ArrayList<>();
 
     static Arena restless(Arena a) {
@@ -152,7 +152,7 @@ class DenseFormTest {
         @Test
         void doubleWrongSizeNeverAllocatedAndForeign_areRefusedWithTheArenaUnchanged() {
             Arena a = Arena.builder("ids").quantum(1).span(0, 10_000).build();
-            a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1));
+            a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1, 0));
             long[] ids = new long[100];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = a.alloc(1, Policy.NEXT_FIT);

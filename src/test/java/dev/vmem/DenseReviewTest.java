@@ -542,7 +542,7 @@ class DenseReviewTest {
             b.span((long) i << 12, 1 << 12);
         }
         Arena a = b.build();
-        a.engine.forms.use(new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, Long.MAX_VALUE, 1L << 36, 1L << 36, 1));
+        a.engine.forms.use(new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, Long.MAX_VALUE, 1L << 36, 1L << 36, 1, 0));
         for (int i = 0; i < spans; i++) {
             for (int k = 0; k < 8; k++) {
                 a.xalloc(Constraints.builder(1).min(((long) i << 12) + 2 * k).build(), Policy.NEXT_FIT);

@@ -16,13 +16,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DenseSpanTest {
 
-    @ParameterizedTest(name = "quanta={0}, quantum={1}, seed={2}")
-    @CsvSource({"1, 1, 1", "63, 1, 2", "64, 8, 3", "65, 1, 4", "200, 4096, 5", "4097, 1, 6", "10000, 2, 7"})
-    void randomOperations_agreeWithAModel(long quanta, long quantum, long seed) {
-        System.out.println("DenseSpanTest seed=" + seed + " quanta=" + quanta);
+    /**
+     * With {@code idleAfter} positive the span lets its size classes go after that many operations, and the
+     * searches that read them come only now and then: the free-run count kept from the neighbouring bits
+     * alone, and the classes counted again, must agree with the model all the same.
+     */
+    @ParameterizedTest(name = "quanta={0}, quantum={1}, seed={2}, idleAfter={3}")
+    @CsvSource({"1, 1, 1, 0", "63, 1, 2, 0", "64, 8, 3, 0", "65, 1, 4, 0", "200, 4096, 5, 0", "4097, 1, 6, 0",
+            "10000, 2, 7, 0", "1, 1, 8, 1", "65, 1, 9, 2", "200, 8, 10, 1", "4097, 1, 11, 3", "10000, 1, 12, 7"})
+    void randomOperations_agreeWithAModel(long quanta, long quantum, long seed, long idleAfter) {
+        System.out.println("DenseSpanTest seed=" + seed + " quanta=" + quanta + " idleAfter=" + idleAfter);
         SplittableRandom rnd = new SplittableRandom(seed);
         long base = quantum * 1000;
-        DenseSpan d = new DenseSpan(base, quanta * quantum, quantum);
+        DenseSpan d = new DenseSpan(base, quanta * quantum, quantum, idleAfter);
         TreeMap<Long, Long> model = new TreeMap<>(); // start index -> length in quanta
         int steps = (int) Math.min(20_000, 40 * quanta + 200);
         for (int step = 0; step < steps; step++) {
@@ -43,7 +49,7 @@ class DenseSpanTest {
                 d.free(d.value(i), model.remove(i) * quantum);
             }
             used = usedOf(model, quanta);
-            compare(d, model, used, quanta, quantum, rnd, where);
+            compare(d, model, used, quanta, quantum, rnd, idleAfter == 0 || rnd.nextInt(8) == 0, where);
         }
     }
 
@@ -79,16 +85,18 @@ class DenseSpanTest {
                     model.put(i, 1L);
                 }
             }
-            compare(d, model, usedOf(model, quanta), quanta, 1, rnd, where);
+            compare(d, model, usedOf(model, quanta), quanta, 1, rnd, true, where);
         }
     }
 
+    /** Compares every search with a scan of the model; the size-class searches only if {@code readClasses}. */
     private static void compare(DenseSpan d, TreeMap<Long, Long> model, boolean[] used, long quanta, long quantum,
-                                SplittableRandom rnd, String where) {
+                                SplittableRandom rnd, boolean readClasses, String where) {
         List<String> problems = new ArrayList<>();
         d.check("span", problems);
         assertEquals(List.of(), problems, where);
         assertEquals(model.size(), d.allocations, where + ": allocations");
+        assertEquals(freeRunsOf(used), d.freeRuns, where + ": free runs");
         for (int probe = 0; probe < 8; probe++) {
             long i = rnd.nextLong(quanta + 1);
             assertEquals(scan(used, i, false), d.nextFree(i), where + ": nextFree(" + i + ")");
@@ -115,6 +123,9 @@ class DenseSpanTest {
         long expectedTwo = scanFit(used, d.index(from), 2, 2);
         assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.lowest(two, from), where + ": lowest two from "
                 + from);
+        if (!readClasses) {
+            return;
+        }
         // Best fit for one quantum: the smallest free run, the lowest on a tie.
         long bestBase = -1;
         long bestLength = Long.MAX_VALUE;
@@ -143,6 +154,16 @@ class DenseSpanTest {
                     where + ": firstInClass(" + c + ") gave " + inClass + ", not the start of a run of that class");
             assertTrue((d.classesFrom(c) & (1L << c)) != 0, where + ": class " + c + " is listed");
         }
+    }
+
+    private static long freeRunsOf(boolean[] used) {
+        long runs = 0;
+        for (int j = 0; j < used.length; j++) {
+            if (!used[j] && (j == 0 || used[j - 1])) {
+                runs++;
+            }
+        }
+        return runs;
     }
 
     private static boolean[] usedOf(TreeMap<Long, Long> model, long quanta) {

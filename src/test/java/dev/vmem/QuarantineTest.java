@@ -284,7 +284,7 @@ public class QuarantineTest {
         ManualClock clock = new ManualClock();
         Arena a = Arena.builder("ids").quantum(1).span(0, 10_000).quarantine(Duration.ofMillis(5))
                 .quarantineClock(clock).build();
-        a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1));
+        a.engine.forms.use(new DenseRule(2, 10_000, 2, 1L << 36, 1_000_000, 8, 1L << 36, 1, 0));
         long[] ids = new long[100];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = a.alloc(1, Policy.NEXT_FIT);
