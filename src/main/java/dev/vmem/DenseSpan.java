@@ -195,18 +195,7 @@ final class DenseSpan {
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
         if (keepingClasses()) {
-            // The free run holding the block: its neighbours are usually in the same word, so look there first.
-            long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-            long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-            mods++;
-            removeRun(runEnd - runStart);
-            addRun(i - runStart);
-            addRun(runEnd - i - k);
-            if (runEnd > i + k) {
-                fresh(i + k, runEnd);
-            } else if (i > runStart) {
-                fresh(runStart, i);
-            }
+            countAllocation(i, k);
         } else {
             mods++;
             freeRuns += freeBefore(i) + freeAfter(i + k) - 1; // the run is split around the block
@@ -226,13 +215,7 @@ final class DenseSpan {
         long i = index(start);
         long k = size >>> shift;
         if (keepingClasses()) {
-            long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-            long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-            mods++;
-            removeRun(i - runStart);
-            removeRun(runEnd - i - k);
-            addRun(runEnd - runStart);
-            fresh(runStart, runEnd);
+            countFree(i, k);
         } else {
             mods++;
             freeRuns += 1 - freeBefore(i) - freeAfter(i + k); // the block joins the free runs beside it
@@ -245,6 +228,36 @@ final class DenseSpan {
         }
         allocations--;
         usedQuanta -= k;
+    }
+
+    /**
+     * The classes' side of allocating quanta {@code [i, i + k)}: the free run holding them is split. Out of
+     * {@link #allocate}, so that the path without classes stays small enough to be inlined.
+     */
+    private void countAllocation(long i, long k) {
+        // The free run holding the block: its neighbours are usually in the same word, so look there first.
+        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
+        mods++;
+        removeRun(runEnd - runStart);
+        addRun(i - runStart);
+        addRun(runEnd - i - k);
+        if (runEnd > i + k) {
+            fresh(i + k, runEnd);
+        } else if (i > runStart) {
+            fresh(runStart, i);
+        }
+    }
+
+    /** The classes' side of freeing quanta {@code [i, i + k)}: they join the free runs beside them. */
+    private void countFree(long i, long k) {
+        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
+        mods++;
+        removeRun(i - runStart);
+        removeRun(runEnd - i - k);
+        addRun(runEnd - runStart);
+        fresh(runStart, runEnd);
     }
 
     /** 1 if quantum {@code i - 1} is in the span and free, else 0. */

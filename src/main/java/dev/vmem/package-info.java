@@ -115,10 +115,18 @@
  *       the hysteresis: a span that moved one way needs its live allocations to fall fourfold, their mean
  *       size to grow fourfold, or its gaps to close fourfold, to move back. A move costs O(segments of the span + quanta / 64) once.</li>
  *   <li>Costs in dense form: allocating or freeing a block of {@code k} quanta is O(1 + k / 64) word
- *       operations, plus the search for the run boundaries (word operations over the summaries); NEXT_FIT
- *       and a single-quantum INSTANT_FIT find free space in a few word operations; BEST_FIT and a
- *       constrained search visit the span's free runs in address order (BEST_FIT stops at the first run
- *       of exactly the request's size, and skips a span with no run of a class small enough to win).</li>
+ *       operations, plus the search for the run boundaries (word operations over the summaries) while the
+ *       free runs are counted by class; NEXT_FIT and a single-quantum INSTANT_FIT find free space in a few
+ *       word operations; BEST_FIT and a constrained search visit the span's free runs in address order
+ *       (BEST_FIT stops at the first run of exactly the request's size, and skips a span with no run of a
+ *       class small enough to win).</li>
+ *   <li>Counting by class is lazy: only INSTANT_FIT and BEST_FIT read those counts, and keeping them is
+ *       most of what a one-quantum free or allocation costs (the two searches for the ends of the runs
+ *       beside it). After {@code max(65,536, quanta)} allocations and frees in a row with no INSTANT_FIT or
+ *       BEST_FIT search of it, a span keeps only its number of free runs, which the two neighbouring bits
+ *       give; the next such search counts the classes again in O(quanta / 64 + free runs), which is at
+ *       most a constant per operation since the last count. A NEXT_FIT pool therefore pays no run-boundary
+ *       search, and a pool searched by INSTANT_FIT never stops counting.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>
@@ -197,8 +205,8 @@
  *   <li>A dense tag follows its span marker alone and covers the span; its bits past the span's end are
  *       allocated and start nothing; every run of allocated quanta begins with a start bit and no start
  *       bit is on a free quantum; the summary and top bits match the words; its counts of allocations,
- *       allocated quanta and free runs (by class) match the bitmaps; the engine counts each dense span
- *       and its allocations once.</li>
+ *       allocated quanta and free runs (by class, while it counts them) match the bitmaps; the engine
+ *       counts each dense span and its allocations once.</li>
  *   <li>Every quarantined block is an allocated segment of its size, in the quarantine's set once;
  *       {@code allocations - frees + quarantined blocks} is the number of allocated segments, and the
  *       quarantined values sum to the figure.</li>
