@@ -23,6 +23,11 @@ final class AllocationTable {
         return size;
     }
 
+    /** The number of buckets, a power of two. */
+    int bucketCount() {
+        return buckets.length;
+    }
+
     private int indexOf(long base) {
         return (int) (((base >>> shift) * GOLDEN) >>> (64 - bits));
     }
@@ -55,6 +60,22 @@ final class AllocationTable {
         if (want > bits) {
             rehash(want);
         }
+    }
+
+    /**
+     * Shrinks the buckets to twice the entries (at least the initial size) if they are over four times as
+     * many: after a span's allocations leave for the dense form, the buckets they needed would otherwise
+     * stay, 4 to 8 bytes per allocation that left.
+     */
+    void trim() {
+        if ((long) size * 4 >= buckets.length || bits == INITIAL_BITS) {
+            return;
+        }
+        int want = INITIAL_BITS;
+        while ((1L << want) < 2L * size) {
+            want++;
+        }
+        rehash(want);
     }
 
     void insert(Tag t) {

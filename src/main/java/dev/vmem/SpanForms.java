@@ -231,6 +231,7 @@ final class SpanForms {
         allocated += b.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
         segments += b.allocations + b.freeRuns;
         moves++;
+        e.table.trim(); // last: running out of memory here leaves the move done and the buckets as they were
     }
 
     /** Replaces dense tag {@code d} by the boundary tags of its segments. */

@@ -6,7 +6,7 @@ import dev.vmem.Policy;
 /**
  * Heap bytes from heap deltas after full GCs, in three arenas of 1,000,000 segments:
  * <ul>
- *   <li>an ID pool (quantum 1, size-1 allocations) of 2,000,000 IDs, every other one live (50% occupancy):
+ *   <li>an ID pool (quantum 1, size-1 allocations) of 1,000,000 IDs, every other one live (50% occupancy):
  *       a span in dense form, so bytes per ID of the span, and per live ID;</li>
  *   <li>the same with a quantum cache for single IDs (slabs of 63 IDs, one bit per cached ID);</li>
  *   <li>blocks of 16 quanta alternating with free gaps of 16: too large for the dense form, so bytes per
@@ -50,6 +50,11 @@ public final class MemoryFootprint {
         }
         for (long i = 0; i < segmentsWanted * size; i += 2 * size) {
             arena.free(i);
+        }
+        // Run the pool a while, as a live one runs: the arena reviews the form of its spans every max(4,096,
+        // segments / 2) allocations, so the ID pool turns dense only at the review after the frees above.
+        for (long i = 0; i < segmentsWanted * 6 / 10; i++) {
+            arena.free(arena.alloc(size, Policy.INSTANT_FIT));
         }
         long after = usedAfterGc();
         long growth = after - before;
