@@ -272,7 +272,7 @@ final class DenseSpan {
 
     /** Whether this operation keeps the size classes: counts it towards letting them go. */
     private boolean keepingClasses() {
-        if (classesKept && --untilIdle <= 0) {
+        if (classesKept && untilIdle-- <= 0) { // idleAfter operations keep them; the next lets them go
             classesKept = false;
         }
         return classesKept;

@@ -141,6 +141,12 @@ class DenseSpanTest {
             }
             i = end;
         }
+        // classesFrom is what placement reads first (a recount of a span that let its classes go starts there);
+        // a span with no free run at all recounts to no class.
+        if (bestBase < 0 || (d.allocations & 1) == 0) {
+            long listed = d.classesFrom(0);
+            assertEquals(bestBase < 0, listed == 0, where + ": classes listed " + Long.toBinaryString(listed));
+        }
         long best = d.bestFit(one);
         assertEquals(bestBase < 0 ? Fit.NONE : d.value(bestBase), best, where + ": best fit of one");
         if (bestBase >= 0) {
