@@ -205,37 +205,19 @@ final class QuantumBitmaps {
 
     /**
      * Marks quantum {@code i}, free, as a one-quantum allocation: {@link #setRange} and {@link #start} in one
-     * word pair, the common case of an ID pool, without their loop and masks.
+     * word pair, the common case of an ID pool, without the range's loop and masks.
      */
     void takeOne(long i) {
         int w = (int) (i >>> 6);
-        int at = usedAt(w);
-        long bit = 1L << i;
-        long before = bitmaps[at];
-        bitmaps[at] = before | bit;
-        bitmaps[at + 1] |= bit;
-        if ((before | bit) == -1L) {
-            flip(full, fullTop, w);
-        }
-        if (before == 0) {
-            flip(empty, emptyTop, w);
-        }
+        setWord(w, 1L << i, true);
+        bitmaps[startsAt(w)] |= 1L << i;
     }
 
     /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
     void releaseOne(long i) {
         int w = (int) (i >>> 6);
-        int at = usedAt(w);
-        long bit = 1L << i;
-        long before = bitmaps[at];
-        bitmaps[at] = before & ~bit;
-        bitmaps[at + 1] &= ~bit;
-        if (before == -1L) {
-            flip(full, fullTop, w);
-        }
-        if ((before & ~bit) == 0) {
-            flip(empty, emptyTop, w);
-        }
+        setWord(w, 1L << i, false);
+        bitmaps[startsAt(w)] &= ~(1L << i);
     }
 
     /** Marks quanta {@code [from, to)} allocated, or ({@code value} false) free. */

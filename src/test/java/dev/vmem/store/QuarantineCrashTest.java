@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmem.Arena;
 import dev.vmem.Policy;
 import dev.vmem.Quarantine;
 import java.nio.file.Path;
@@ -82,7 +81,7 @@ class QuarantineCrashTest {
             assertTrue(heldAtOpen >= BLOCK * recent, ctx + " " + recent + " blocks freed within the delay, "
                     + heldAtOpen + " values quarantined at the open");
             // None handed out before its own delay is over, however long the exhaust takes.
-            Map<Long, Long> handedAt = exhaustTimed(s, a);
+            Map<Long, Long> handedAt = QuarantineStoreTest.exhaustTimed(s, a, BLOCK);
             for (Map.Entry<Long, Long> e : handedAt.entrySet()) {
                 Long called = freeCalled.get(e.getKey());
                 assertFalse(called != null && e.getValue() < called + DELAY_MILLIS, ctx + " value " + e.getKey()
@@ -95,22 +94,6 @@ class QuarantineCrashTest {
             assertEquals(held / BLOCK, QuarantineStoreTest.exhaust(s, a, BLOCK).size(), ctx);
             assertSound(s);
         }
-    }
-
-    /**
-     * Allocates blocks until none is left, as {@link QuarantineStoreTest#exhaust} does, noting for each the
-     * time its allocation had returned by: a block handed out before its delay was over is caught however
-     * long the whole exhaust takes.
-     */
-    private static Map<Long, Long> exhaustTimed(VmemStore store, PersistentArena a) {
-        return store.batch(() -> {
-            Map<Long, Long> got = new HashMap<>();
-            for (long b = a.tryAlloc(BLOCK, Policy.INSTANT_FIT); b != Arena.NONE; b = a.tryAlloc(BLOCK,
-                    Policy.INSTANT_FIT)) {
-                got.put(b, System.currentTimeMillis());
-            }
-            return got;
-        });
     }
 
     /**

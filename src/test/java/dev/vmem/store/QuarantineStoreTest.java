@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,10 +40,18 @@ class QuarantineStoreTest {
 
     /** Allocates every block of {@code size} the arena will give, in one unit; returns their bases. */
     static Set<Long> exhaust(VmemStore store, PersistentArena a, long size) {
+        return new TreeSet<>(exhaustTimed(store, a, size).keySet());
+    }
+
+    /**
+     * As {@link #exhaust}, with the wall-clock millis each block's allocation had returned by: a test can check
+     * every hand-out against its own time, however long the whole exhaust takes.
+     */
+    static Map<Long, Long> exhaustTimed(VmemStore store, PersistentArena a, long size) {
         return store.batch(() -> {
-            Set<Long> got = new TreeSet<>();
+            Map<Long, Long> got = new TreeMap<>();
             for (long b = a.tryAlloc(size, Policy.INSTANT_FIT); b != Arena.NONE; b = a.tryAlloc(size, Policy.INSTANT_FIT)) {
-                got.add(b);
+                got.put(b, System.currentTimeMillis());
             }
             return got;
         });
