@@ -123,9 +123,9 @@ final class ArenaCheck {
             problems.add("the engine's flag says " + (a.forms.none ? "no" : "some") + " span is dense; "
                     + a.forms.dense.size() + " are");
         }
-        if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations || dense[2] != a.forms.segments) {
-            problems.add("the engine counts " + a.forms.dense.size() + " dense spans holding " + a.forms.allocations
-                    + " allocations in " + a.forms.segments + " segments; the list holds " + dense[0] + " holding "
+        if (dense[0] != a.forms.dense.size() || dense[1] != a.forms.allocations() || dense[2] != a.forms.segments()) {
+            problems.add("the engine counts " + a.forms.dense.size() + " dense spans holding " + a.forms.allocations()
+                    + " allocations in " + a.forms.segments() + " segments; the list holds " + dense[0] + " holding "
                     + dense[1] + " in " + dense[2]);
         }
         allocatedCount += dense[1];

@@ -44,6 +44,8 @@ final class ArenaEngine {
     private Tag found;
     /** See {@link #plainRequest}. */
     private final Request[] lastPlain = new Request[Policy.values().length];
+    /** The plain NEXT_FIT request for one quantum: an ID pool's, which {@link #place} serves in a dense span whole. */
+    private final Request oneNextFit;
 
     long total;
     long allocated;
@@ -63,6 +65,7 @@ final class ArenaEngine {
         this.forms = new SpanForms(this, DenseRule.DEFAULT);
         this.placement = new Placement(list, freeLists, forms, quantum);
         this.rotorHint = list.sentinel;
+        this.oneNextFit = Request.plain(quantum, quantum, Policy.NEXT_FIT);
     }
 
     void emit(ArenaChange change) {
@@ -138,6 +141,9 @@ final class ArenaEngine {
      * so a racing thread sees at worst a whole one of another size, and makes its own.
      */
     Request plainRequest(long rounded, Policy policy) {
+        if (rounded == quantum && policy == Policy.NEXT_FIT) {
+            return oneNextFit;
+        }
         Request r = lastPlain[policy.ordinal()];
         if (r == null || r.size() != rounded) {
             r = Request.plain(rounded, quantum, policy);
@@ -146,29 +152,27 @@ final class ArenaEngine {
         return r;
     }
 
-    /** Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. */
+    /**
+     * Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. One
+     * quantum by NEXT_FIT from a rotor inside a dense span is that span's lowest free quantum at or after the
+     * rotor, if it has one: what the walk would find, in one search of the span's words.
+     */
     long place(Request r) {
-        long start = find(r);
-        if (start == NONE && importer != null) {
-            start = importer.importAndFind(r);
-        }
-        if (start == NONE && quarantine != null && quarantine.reap() > 0) {
-            return place(r); // what was due is free now: once more, as if it had been all along
-        }
+        Tag block = rotorHint;
+        long start = r == oneNextFit && block.type == Tag.DENSE ? forms.takeOne((DenseTag) block, rotor) : NONE;
         if (start == NONE) {
-            return NONE;
+            start = search(r);
+            if (start == NONE) {
+                return NONE;
+            }
+            block = found.type == Tag.DENSE ? forms.allocate((DenseTag) found, start, r.size())
+                    : carve(found, start, r.size());
+            found = null;
         }
-        DenseTag dense = found.type == Tag.DENSE ? (DenseTag) found : null;
-        Tag block;
-        if (dense != null) {
-            forms.allocate(dense, start, r.size());
+        if (block.type == Tag.DENSE) { // carve counts its own
             allocated += r.size();
             allocations++;
-            block = dense;
-        } else {
-            block = carve(found, start, r.size());
         }
-        found = null;
         if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
             changes.accept(new ArenaChange.Allocated(start, r.size()));
         }
@@ -180,7 +184,19 @@ final class ArenaEngine {
                 changes.accept(new ArenaChange.CursorMoved(from, rotor));
             }
         }
-        forms.allocated(dense);
+        forms.allocated(block.type == Tag.DENSE ? (DenseTag) block : null);
+        return start;
+    }
+
+    /** {@link #find}, importing a span or releasing what quarantine has due if that is what it takes. */
+    private long search(Request r) {
+        long start = find(r);
+        if (start == NONE && importer != null) {
+            start = importer.importAndFind(r);
+        }
+        if (start == NONE && quarantine != null && quarantine.reap() > 0) {
+            return search(r); // what was due is free now: once more, as if it had been all along
+        }
         return start;
     }
 
@@ -246,6 +262,13 @@ final class ArenaEngine {
      */
     void free(long base, long size) {
         DenseTag d = forms.holding(base);
+        if (d != null && quarantine == null && (size == NONE || size <= quantum)
+                && (d.bits.allocations > 1 || d.prev.type != Tag.IMPORTED_SPAN) && forms.freeOne(d, base)) {
+            allocated -= quantum; // an ID pool's free, whole: a one-quantum allocation that gives back no span
+            countFree(base, quantum);
+            forms.freed(d);
+            return;
+        }
         Tag t = d == null ? table.find(base) : null;
         if (quarantine != null && (t != null ? t.quarantined : d != null && quarantine.holdsDense(base))) {
             throw new InvalidFreeException("free(base=" + base + (size == NONE ? "" : ", size=" + size) + ") in arena '"
@@ -255,10 +278,7 @@ final class ArenaEngine {
         checkLive(base, size, live);
         if (quarantine != null) {
             quarantine.admit(base, live, t); // may throw: nothing of this free has happened
-            frees++;
-            if (changes != null) {
-                changes.accept(new ArenaChange.Freed(base, live));
-            }
+            countFree(base, live);
             return;
         }
         release(base, live, d, t, true);
@@ -287,10 +307,7 @@ final class ArenaEngine {
             allocated -= live;
         }
         if (callersFree) {
-            frees++;
-            if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
-                changes.accept(new ArenaChange.Freed(base, live));
-            }
+            countFree(base, live);
         }
         if (marker != null) {
             removeFreeSpan(marker);
@@ -298,6 +315,14 @@ final class ArenaEngine {
             emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
         } else if (d != null) {
             forms.freed(d);
+        }
+    }
+
+    /** Counts and reports a caller's free of {@code [base, base + live)}. */
+    private void countFree(long base, long live) {
+        frees++;
+        if (changes != null) { // not emit(new ...): the change would be allocated even for nobody
+            changes.accept(new ArenaChange.Freed(base, live));
         }
     }
 
@@ -399,33 +424,6 @@ final class ArenaEngine {
         imported -= marker.size;
     }
 
-    /** Appends a free segment at the end of the list: restore builds the list in address order. */
-    void appendFree(long base, long size) {
-        Tag free = new Tag(Tag.FREE, base, size);
-        SegmentList.insertBefore(free, list.sentinel);
-        freeLists.insert(free);
-        segments++;
-    }
-
-    /** Appends an allocated segment at the end of the list, for restore. */
-    void appendAllocated(long base, long size) {
-        Tag t = new Tag(Tag.ALLOCATED, base, size);
-        SegmentList.insertBefore(t, list.sentinel);
-        table.insert(t);
-        segments++;
-        allocated += size;
-    }
-
-    int importedSpanCount() {
-        int n = 0;
-        for (Tag marker : list.spanMarkers()) {
-            if (marker.type == Tag.IMPORTED_SPAN) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /**
      * The figures of the segment list itself, each cache slab counted as one allocation; quarantined blocks
      * (allocated segments) count as quarantined, not allocated.
@@ -434,7 +432,7 @@ final class ArenaEngine {
         long held = quarantine == null ? 0 : quarantine.values;
         long heldBlocks = quarantine == null ? 0 : quarantine.count();
         return new ArenaStats(total, allocated - held, total - allocated, imported, list.spanCount(), segments,
-                table.size() + forms.allocations - heldBlocks, allocations, frees, failures, imports, releases, 0,
+                table.size() + forms.allocations() - heldBlocks, allocations, frees, failures, imports, releases, 0,
                 held);
     }
 }

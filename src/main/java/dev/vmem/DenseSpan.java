@@ -1,6 +1,5 @@
 package dev.vmem;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -32,37 +31,10 @@ final class DenseSpan {
     long usedQuanta;
     /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. */
     long freeRuns;
-    /**
-     * Free runs by size class in quanta: {@code runs[c]} counts those of {@code [2^c, 2^(c+1))} quanta. Kept
-     * only while INSTANT_FIT or BEST_FIT search the span (see {@link #classesKept}).
-     */
-    private final long[] runs = new long[64];
-    /** Bit {@code c} set exactly when {@code runs[c] > 0}. */
-    private long runClasses;
-    /**
-     * Whether {@link #runs} and {@link #runClasses} are up to date. Only the INSTANT_FIT and BEST_FIT searches
-     * read them, and keeping them costs a free two searches for the ends of the runs around it (most of a
-     * one-quantum free's time). So after {@link #idleAfter} allocations and frees with no such search they are
-     * let go, and only {@link #freeRuns} is kept, from the neighbouring bits alone; the next search counts them
-     * again, O(bitmap words + free runs), no more than those operations cost together.
-     */
-    private boolean classesKept = true;
-    /** Allocations and frees left before the classes are let go; reset by every search that reads them. */
-    private long untilIdle;
-    private final long idleAfter;
+    /** The free runs by size class, for INSTANT_FIT and BEST_FIT; kept only while they search the span. */
+    private final RunClasses classes;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
     private long cursor;
-    /**
-     * The free run the last operation made, grew or left over: {@code [freshStart, freshEnd)}, valid while
-     * {@link #mods} still equals {@code freshMods}. {@link #firstInClass} tries it first, as a freelist hands
-     * out its newest member first, and the run-boundary lookups of the next operation need no search when it
-     * falls in it: a free followed by an allocation of its size then costs no scan of a long free run.
-     */
-    private long freshStart;
-    private long freshEnd;
-    private long freshMods = -1;
-    /** Allocations and frees so far: what {@code freshMods} is checked against. */
-    private long mods;
     /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
     long bestRunBase;
     long bestRunSize;
@@ -82,9 +54,8 @@ final class DenseSpan {
         this.quanta = size >>> shift;
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.bits = new QuantumBitmaps(quanta);
-        this.idleAfter = idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta);
-        this.untilIdle = this.idleAfter;
-        addRun(quanta);
+        this.classes = new RunClasses(bits, idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta));
+        this.freeRuns = 1;
     }
 
     long end() {
@@ -194,18 +165,16 @@ final class DenseSpan {
         long i = index(start);
         long k = size >>> shift;
         assert nextUsed(i) >= i + k : start + "+" + size;
-        if (keepingClasses()) {
-            countAllocation(i, k);
-        } else {
-            mods++;
-            freeRuns += freeBefore(i) + freeAfter(i + k) - 1; // the run is split around the block
-        }
         if (k == 1) {
-            bits.takeOne(i);
-        } else {
-            bits.setRange(i, i + k, true);
-            bits.start(i, true);
+            takeOne(i);
+            return;
         }
+        if (classes.keeping()) {
+            classes.allocating(i, k);
+        }
+        freeRuns += freeBefore(i) + freeAfter(i + k) - 1; // the run is split around the block
+        bits.setRange(i, i + k, true);
+        bits.start(i, true);
         allocations++;
         usedQuanta += k;
     }
@@ -214,50 +183,69 @@ final class DenseSpan {
     void free(long start, long size) {
         long i = index(start);
         long k = size >>> shift;
-        if (keepingClasses()) {
-            countFree(i, k);
-        } else {
-            mods++;
-            freeRuns += 1 - freeBefore(i) - freeAfter(i + k); // the block joins the free runs beside it
-        }
         if (k == 1) {
-            bits.releaseOne(i);
-        } else {
-            bits.start(i, false);
-            bits.setRange(i, i + k, false);
+            releaseOne(i);
+            return;
         }
+        if (classes.keeping()) {
+            classes.freeing(i, k);
+        }
+        freeRuns += 1 - freeBefore(i) - freeAfter(i + k); // the block joins the free runs beside it
+        bits.start(i, false);
+        bits.setRange(i, i + k, false);
         allocations--;
         usedQuanta -= k;
     }
 
     /**
-     * The classes' side of allocating quanta {@code [i, i + k)}: the free run holding them is split. Out of
-     * {@link #allocate}, so that the path without classes stays small enough to be inlined.
+     * NEXT_FIT of one quantum, whole: allocates the lowest free quantum at or after value {@code from} and
+     * returns its value, or {@link Fit#NONE} with nothing changed if the span has none there. An ID pool's
+     * allocation: one search and one word pair.
      */
-    private void countAllocation(long i, long k) {
-        // The free run holding the block: its neighbours are usually in the same word, so look there first.
-        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-        mods++;
-        removeRun(runEnd - runStart);
-        addRun(i - runStart);
-        addRun(runEnd - i - k);
-        if (runEnd > i + k) {
-            fresh(i + k, runEnd);
-        } else if (i > runStart) {
-            fresh(runStart, i);
+    long takeOneFrom(long from) {
+        if (from >= end()) {
+            return Fit.NONE;
         }
+        long f = nextFree(from <= base ? 0 : (from - base + (1L << shift) - 1) >>> shift);
+        if (f >= quanta) {
+            return Fit.NONE;
+        }
+        takeOne(f);
+        return value(f);
     }
 
-    /** The classes' side of freeing quanta {@code [i, i + k)}: they join the free runs beside them. */
-    private void countFree(long i, long k) {
-        long runStart = i == 0 || isUsed(i - 1) ? i : freeRunStart(i - 1);
-        long runEnd = i + k == quanta || isUsed(i + k) ? i + k : freeRunEnd(i + k);
-        mods++;
-        removeRun(i - runStart);
-        removeRun(runEnd - i - k);
-        addRun(runEnd - runStart);
-        fresh(runStart, runEnd);
+    /**
+     * Frees the allocation at {@code value} (inside the span) if it is one quantum, and returns true; else
+     * returns false with nothing changed, for the general path ({@link #sizeAt}, then {@link #free}) to check
+     * it and free it or say why not. An ID pool's free: one word pair.
+     */
+    boolean freeOne(long value) {
+        long i = index(value);
+        if (((value - base) & ((1L << shift) - 1)) != 0 || !bits.isSingle(i)) {
+            return false;
+        }
+        releaseOne(i);
+        return true;
+    }
+
+    /** Allocates free quantum {@code i}: its two neighbours say how the free runs change. */
+    private void takeOne(long i) {
+        if (classes.keeping()) {
+            classes.allocating(i, 1);
+        }
+        freeRuns += bits.takeOne(i) - 1;
+        allocations++;
+        usedQuanta++;
+    }
+
+    /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
+    private void releaseOne(long i) {
+        if (classes.keeping()) {
+            classes.freeing(i, 1);
+        }
+        freeRuns += 1 - bits.releaseOne(i);
+        allocations--;
+        usedQuanta--;
     }
 
     /** 1 if quantum {@code i - 1} is in the span and free, else 0. */
@@ -270,72 +258,10 @@ final class DenseSpan {
         return j < quanta ? 1 - bits.usedBit(j) : 0;
     }
 
-    /** Whether this operation keeps the size classes: counts it towards letting them go. */
-    private boolean keepingClasses() {
-        if (classesKept && untilIdle-- <= 0) { // idleAfter operations keep them; the next lets them go
-            classesKept = false;
-        }
-        return classesKept;
-    }
-
-    /** Counts the free runs by size class again if they were let go, and keeps them for another while. */
-    private void keepClasses() {
-        untilIdle = idleAfter;
-        if (classesKept) {
-            return;
-        }
-        Arrays.fill(runs, 0);
-        runClasses = 0;
-        long counted = freeRuns;
-        freeRuns = 0;
-        for (long i = nextFree(0); i < quanta; ) {
-            long end = nextUsed(i);
-            addRun(end - i);
-            i = nextFree(end);
-        }
-        assert freeRuns == counted : freeRuns + " " + counted;
-        classesKept = true;
-    }
-
-    private void fresh(long start, long end) {
-        freshStart = start;
-        freshEnd = end;
-        freshMods = mods;
-    }
-
-    /** The start of the free run holding free quantum {@code j}. */
-    private long freeRunStart(long j) {
-        return freshMods == mods && j >= freshStart && j < freshEnd ? freshStart : previousUsed(j) + 1;
-    }
-
-    /** The end of the free run holding free quantum {@code j}. */
-    private long freeRunEnd(long j) {
-        return freshMods == mods && j >= freshStart && j < freshEnd ? freshEnd : nextUsed(j);
-    }
-
-    private void addRun(long length) {
-        if (length > 0) {
-            int c = 63 - Long.numberOfLeadingZeros(length);
-            runs[c]++;
-            runClasses |= 1L << c;
-            freeRuns++;
-        }
-    }
-
-    private void removeRun(long length) {
-        if (length > 0) {
-            int c = 63 - Long.numberOfLeadingZeros(length);
-            if (--runs[c] == 0) {
-                runClasses &= ~(1L << c);
-            }
-            freeRuns--;
-        }
-    }
-
     /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
     long classesFrom(int from) {
-        keepClasses();
-        return from >= 64 ? 0 : (runClasses << shift) & (-1L << from);
+        classes.keep();
+        return from >= 64 ? 0 : (classes.classes() << shift) & (-1L << from);
     }
 
     /**
@@ -346,12 +272,12 @@ final class DenseSpan {
      */
     long firstInClass(int valueClass, Request r) {
         int c = valueClass - shift;
-        keepClasses();
-        if (c < 0 || c >= 64 || runs[c] == 0) {
+        classes.keep();
+        if (c < 0 || c >= 64 || classes.count(c) == 0) {
             return Fit.NONE;
         }
-        if (freshMods == mods && 63 - Long.numberOfLeadingZeros(freshEnd - freshStart) == c) {
-            long start = r.lowestWithin(value(freshStart), value(freshEnd));
+        if (classes.freshIn(c)) {
+            long start = r.lowestWithin(value(classes.freshStart()), value(classes.freshEnd()));
             if (start != Fit.NONE) {
                 return start;
             }
@@ -371,7 +297,7 @@ final class DenseSpan {
                     cursor = index(start) + (r.size() >>> shift);
                     return start;
                 }
-                if (++seen == runs[c]) {
+                if (++seen == classes.count(c)) {
                     return Fit.NONE;
                 }
             }
@@ -418,12 +344,7 @@ final class DenseSpan {
                 perClass[63 - Long.numberOfLeadingZeros(s >>> shift)]++;
             }
         });
-        for (int c = 0; c < 64 && classesKept; c++) {
-            if (perClass[c] != runs[c] || (perClass[c] > 0) != ((runClasses & (1L << c)) != 0)) {
-                problems.add(where + ": " + runs[c] + " free runs counted in class " + c + ", the bitmaps hold "
-                        + perClass[c]);
-            }
-        }
+        classes.check(where, perClass, problems);
         if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns) {
             problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns
                     + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);

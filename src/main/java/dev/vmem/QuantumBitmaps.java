@@ -204,20 +204,53 @@ final class QuantumBitmaps {
     }
 
     /**
-     * Marks quantum {@code i}, free, as a one-quantum allocation: {@link #setRange} and {@link #start} in one
-     * word pair, the common case of an ID pool, without the range's loop and masks.
+     * Whether an allocation of one quantum starts at {@code i}: its start bit, then the span's end, a free
+     * quantum or another start (the padding past the end is used and starts nothing, so the end is asked first).
      */
-    void takeOne(long i) {
+    boolean isSingle(long i) {
         int w = (int) (i >>> 6);
-        setWord(w, 1L << i, true);
-        bitmaps[startsAt(w)] |= 1L << i;
+        long starts = bitmaps[startsAt(w)];
+        if ((starts & (1L << i)) == 0) {
+            return false;
+        }
+        if (i + 1 >= quanta) {
+            return true;
+        }
+        int next = (int) ((i + 1) >>> 6);
+        return (((bitmaps[startsAt(next)] | ~bitmaps[usedAt(next)]) >>> (i + 1)) & 1) != 0;
     }
 
-    /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
-    void releaseOne(long i) {
+    /**
+     * Marks quantum {@code i}, free, as a one-quantum allocation: {@link #setRange} and {@link #start} in one
+     * word pair, the common case of an ID pool, without the range's loop and masks. Returns how many of its two
+     * neighbours in the span are free, read from the word it changes: what the count of free runs needs.
+     */
+    int takeOne(long i) {
         int w = (int) (i >>> 6);
+        long word = bitmaps[usedAt(w)];
+        setWord(w, 1L << i, true);
+        bitmaps[startsAt(w)] |= 1L << i;
+        return freeNeighbours(i, word);
+    }
+
+    /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}, and returns the same. */
+    int releaseOne(long i) {
+        int w = (int) (i >>> 6);
+        long word = bitmaps[usedAt(w)];
         setWord(w, 1L << i, false);
         bitmaps[startsAt(w)] &= ~(1L << i);
+        return freeNeighbours(i, word);
+    }
+
+    /**
+     * How many of quanta {@code i - 1} and {@code i + 1} are in the span and free, given {@code word}, the used
+     * word holding {@code i}: only a neighbour across a word boundary costs a read.
+     */
+    private int freeNeighbours(long i, long word) {
+        int b = (int) i & 63;
+        long left = b != 0 ? ~word >>> (b - 1) : i > 0 ? ~bitmaps[usedAt((int) (i >>> 6) - 1)] >>> 63 : 0;
+        long right = b != 63 ? ~word >>> (b + 1) : i + 1 < quanta ? ~bitmaps[usedAt((int) (i >>> 6) + 1)] : 0;
+        return (int) ((left & 1) + (right & 1));
     }
 
     /** Marks quanta {@code [from, to)} allocated, or ({@code value} false) free. */

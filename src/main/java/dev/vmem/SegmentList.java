@@ -55,6 +55,16 @@ final class SegmentList {
         return spans.size();
     }
 
+    int importedSpanCount() {
+        int n = 0;
+        for (Tag marker : spans.values()) {
+            if (marker.type == Tag.IMPORTED_SPAN) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
      * Links a span marker and the one free segment covering it. The caller has checked that the span
      * overlaps no other.

@@ -35,12 +35,6 @@ final class SpanForms {
     boolean none = true;
     /** The dense span {@link #holding} found last. */
     private DenseTag last;
-    /** Live allocations in dense spans (the allocation table holds the rest). */
-    long allocations;
-    /** Values allocated in dense spans. */
-    long allocated;
-    /** Segments (allocations and free runs) of the dense spans. */
-    long segments;
     /** List-form allocations left before the next review; the period is set at each review. */
     private long untilReview = 4096;
     /** Reviews in a row that the arena-wide check let off without a walk. */
@@ -77,27 +71,75 @@ final class SpanForms {
         return last;
     }
 
-    /** Allocates {@code [start, start + size)}, free in {@code d}, counting it as the engine counts a carve. */
-    void allocate(DenseTag d, long start, long size) {
+    /** Allocates {@code [start, start + size)}, free in {@code d}, counting its segments; returns {@code d}. */
+    DenseTag allocate(DenseTag d, long start, long size) {
         long before = d.bits.allocations + d.bits.freeRuns;
         d.bits.allocate(start, size);
-        recount(d.bits, before, size);
+        recount(d.bits, before);
+        return d;
     }
 
     /** Frees the allocation {@code [start, start + size)} of {@code d}. */
     void free(DenseTag d, long start, long size) {
         long before = d.bits.allocations + d.bits.freeRuns;
         d.bits.free(start, size);
-        recount(d.bits, before, -size);
+        recount(d.bits, before);
     }
 
-    /** After {@code b} gained (or lost, if negative) an allocation of {@code size}: the counts of segments and allocations. */
-    private void recount(DenseSpan b, long segmentsBefore, long size) {
-        long delta = b.allocations + b.freeRuns - segmentsBefore;
-        e.segments += delta;
-        segments += delta;
-        allocations += Long.signum(size);
-        allocated += size;
+    /** {@link DenseSpan#takeOneFrom} in {@code d}, counted as {@link #allocate} counts: the value, or {@link Arena#NONE}. */
+    long takeOne(DenseTag d, long from) {
+        long before = d.bits.allocations + d.bits.freeRuns;
+        long start = d.bits.takeOneFrom(from);
+        if (start != Arena.NONE) {
+            recount(d.bits, before);
+        }
+        return start;
+    }
+
+    /** {@link DenseSpan#freeOne} in {@code d}, counted as {@link #free} counts. */
+    boolean freeOne(DenseTag d, long value) {
+        long before = d.bits.allocations + d.bits.freeRuns;
+        if (!d.bits.freeOne(value)) {
+            return false;
+        }
+        recount(d.bits, before);
+        return true;
+    }
+
+    /** After an allocation or free in {@code b}: the engine's count of segments. */
+    private void recount(DenseSpan b, long segmentsBefore) {
+        e.segments += b.allocations + b.freeRuns - segmentsBefore;
+    }
+
+    /**
+     * Live allocations in dense spans (the allocation table holds the rest). Summed over at most
+     * {@link #MAX_DENSE_SPANS} spans when asked, rather than counted at every operation: the figures are
+     * read at reviews and for statistics, the operations are an ID pool's whole cost.
+     */
+    long allocations() {
+        long sum = 0;
+        for (int i = 0; i < dense.size(); i++) {
+            sum += dense.get(i).bits.allocations;
+        }
+        return sum;
+    }
+
+    /** Values allocated in dense spans; summed as {@link #allocations} is. */
+    long allocated() {
+        long quanta = 0;
+        for (int i = 0; i < dense.size(); i++) {
+            quanta += dense.get(i).bits.usedQuanta;
+        }
+        return quanta << Long.numberOfTrailingZeros(e.quantum);
+    }
+
+    /** Segments (allocations and free runs) of the dense spans; summed as {@link #allocations} is. */
+    long segments() {
+        long sum = 0;
+        for (int i = 0; i < dense.size(); i++) {
+            sum += dense.get(i).bits.allocations + dense.get(i).bits.freeRuns;
+        }
+        return sum;
     }
 
     /** Forgets a dense span the engine is removing with everything in it (the engine counts the rest). */
@@ -107,9 +149,6 @@ final class SpanForms {
         if (last == d) {
             last = null;
         }
-        allocations -= d.bits.allocations;
-        allocated -= d.bits.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
-        segments -= d.bits.allocations + d.bits.freeRuns;
     }
 
     /** After an allocation: counts towards the next review, and moves {@code d} back if it left the rule. */
@@ -154,14 +193,14 @@ final class SpanForms {
     void review() {
         untilReview = rule.reviewPeriod(e.segments);
         long listAllocations = e.table.size();
-        long listGaps = e.segments - segments - listAllocations;
+        long listGaps = e.segments - segments() - listAllocations;
         // While the list-form allocations as a whole are too large or too packed to enter, most reviews stop
         // here in O(1). Every fourth walks anyway: one span may qualify beside others of large blocks. With a
         // single list-form span the figures are that span's own, so no walk can find more.
         if (listAllocations < rule.enterMinimum()) {
             return;
         }
-        if ((e.allocated - allocated) / e.quantum > rule.enterMean() * listAllocations
+        if ((e.allocated - allocated()) / e.quantum > rule.enterMean() * listAllocations
                 || listAllocations > rule.enterPerGap() * listGaps) {
             if (e.list.spanCount() - dense.size() <= 1 || ++letOff < 4) {
                 return;
@@ -227,9 +266,6 @@ final class SpanForms {
         }
         SegmentList.insertAfter(d, marker);
         assert unlinked == b.allocations + b.freeRuns : unlinked + " " + b.allocations + " " + b.freeRuns;
-        allocations += b.allocations;
-        allocated += b.usedQuanta << Long.numberOfTrailingZeros(e.quantum);
-        segments += b.allocations + b.freeRuns;
         moves++;
         e.table.trim(); // last: running out of memory here leaves the move done and the buckets as they were
     }

@@ -21,7 +21,7 @@ final class StateTransfer {
             q.settle(); // a state carries due times, not "at the next reading"
         }
         int held = q == null ? 0 : q.count();
-        long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations - held))];
+        long[] allocations = new long[Math.toIntExact(2 * (e.table.size() + e.forms.allocations() - held))];
         int[] i = {0};
         DenseSpan.Visitor add = (base, size, allocated) -> {
             if (allocated && (q == null || !q.holds(base))) { // a quarantined block is free but for its queue
@@ -85,13 +85,13 @@ final class StateTransfer {
                             + " is unaligned, overlaps another or lies outside span " + span);
                 }
                 if (base > v.frontier) {
-                    e.appendFree(v.frontier, base - v.frontier);
+                    appendFree(e, v.frontier, base - v.frontier);
                 }
-                e.appendAllocated(base, size);
+                appendAllocated(e, base, size);
                 v.frontier = base + size;
             }
             if (v.frontier < span.end()) {
-                e.appendFree(v.frontier, span.end() - v.frontier);
+                appendFree(e, v.frontier, span.end() - v.frontier);
             }
             e.total += span.size();
             if (marker.type == Tag.IMPORTED_SPAN) {
@@ -109,9 +109,9 @@ final class StateTransfer {
         e.rotor = state.cursor();
         ArenaStats c = state.counters();
         if (c.allocations() - c.frees() != e.table.size() || c.failures() < 0 || c.frees() < 0 || c.releases() < 0
-                || c.imports() - c.releases() != e.importedSpanCount()) {
+                || c.imports() - c.releases() != e.list.importedSpanCount()) {
             throw new IllegalArgumentException("restore: counters " + c + " do not match " + e.table.size()
-                    + " live allocations and " + e.importedSpanCount() + " imported spans");
+                    + " live allocations and " + e.list.importedSpanCount() + " imported spans");
         }
         loadQuarantine(e, state.quarantine());
         e.allocations = c.allocations();
@@ -283,5 +283,22 @@ final class StateTransfer {
         public boolean overlapsAllocation(long base, long size) {
             return base < frontier;
         }
+    }
+
+    /** Appends a free segment at the end of the list: restore builds the list in address order. */
+    private static void appendFree(ArenaEngine e, long base, long size) {
+        Tag free = new Tag(Tag.FREE, base, size);
+        SegmentList.insertBefore(free, e.list.sentinel);
+        e.freeLists.insert(free);
+        e.segments++;
+    }
+
+    /** Appends an allocated segment at the end of the list, for restore. */
+    private static void appendAllocated(ArenaEngine e, long base, long size) {
+        Tag t = new Tag(Tag.ALLOCATED, base, size);
+        SegmentList.insertBefore(t, e.list.sentinel);
+        e.table.insert(t);
+        e.segments++;
+        e.allocated += size;
     }
 }

@@ -127,6 +127,12 @@
  *       give; the next such search counts the classes again in O(quanta / 64 + free runs), which is at
  *       most a constant per operation since the last count. A NEXT_FIT pool therefore pays no run-boundary
  *       search, and a pool searched by INSTANT_FIT never stops counting.</li>
+ *   <li>One quantum by NEXT_FIT, with the rotor inside a dense span, is that span's lowest free quantum at
+ *       or after the rotor if it has one (the walk could find nothing lower), taken in one summary search
+ *       and one word pair; a free of a one-quantum allocation in a dense span is one word pair too (its
+ *       start bit, and the bit after it free, started or past the end). Those paths change what the
+ *       general ones change and report the same changes; they leave to the general path a free the
+ *       quarantine takes and the free that leaves an imported span wholly free.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>
@@ -205,8 +211,8 @@
  *   <li>A dense tag follows its span marker alone and covers the span; its bits past the span's end are
  *       allocated and start nothing; every run of allocated quanta begins with a start bit and no start
  *       bit is on a free quantum; the summary and top bits match the words; its counts of allocations,
- *       allocated quanta and free runs (by class, while it counts them) match the bitmaps; the engine
- *       counts each dense span and its allocations once.</li>
+ *       allocated quanta and free runs (by class, while it counts them, with its fresh run a free run)
+ *       match the bitmaps; the engine counts each dense span and its allocations once.</li>
  *   <li>Every quarantined block is an allocated segment of its size, in the quarantine's set once;
  *       {@code allocations - frees + quarantined blocks} is the number of allocated segments, and the
  *       quarantined values sum to the figure.</li>

@@ -37,10 +37,27 @@ class DenseSpanTest {
             if (model.isEmpty() || rnd.nextInt(100) < 55) {
                 long k = 1 + (rnd.nextInt(4) == 0 ? rnd.nextLong(Math.min(quanta, 70)) : rnd.nextLong(2));
                 long from = rnd.nextLong(quanta);
-                long i = firstFreeRun(used, from, k);
-                if (i >= 0) {
-                    d.allocate(d.value(i), k * quantum);
-                    model.put(i, k);
+                if (k == 1 && rnd.nextBoolean()) { // NEXT_FIT's one-quantum path: no wrapping, NONE past the last free
+                    long expected = scan(used, from, false);
+                    long taken = d.takeOneFrom(d.value(from) - rnd.nextLong(quantum)); // a value between quanta rounds up
+                    assertEquals(expected < quanta ? d.value(expected) : Fit.NONE, taken, where + ": takeOneFrom " + from);
+                    if (taken != Fit.NONE) {
+                        model.put(expected, 1L);
+                    }
+                } else {
+                    long i = firstFreeRun(used, from, k);
+                    if (i >= 0) {
+                        d.allocate(d.value(i), k * quantum);
+                        model.put(i, k);
+                    }
+                }
+            } else if (rnd.nextInt(4) == 0) { // the one-quantum free: anything but a one-quantum allocation is refused
+                long i = rnd.nextLong(quanta);
+                long value = d.value(i) + (quantum > 1 && rnd.nextInt(8) == 0 ? 1 : 0);
+                boolean single = value == d.value(i) && model.containsKey(i) && model.get(i) == 1;
+                assertEquals(single, d.freeOne(value), where + ": freeOne " + value);
+                if (single) {
+                    model.remove(i);
                 }
             } else {
                 List<Long> starts = new ArrayList<>(model.keySet());

@@ -1,0 +1,171 @@
+package dev.vmem;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The free runs of a dense span counted by size class: {@code runs[c]} counts those of {@code [2^c, 2^(c+1))}
+ * quanta. INSTANT_FIT and BEST_FIT read them, as they read the freelists' classes; NEXT_FIT never does.
+ *
+ * <p>Kept lazily. Keeping them costs each allocation and free two searches for the ends of the free runs
+ * beside the block, most of a one-quantum operation's time. So after {@code idleAfter} allocations and frees
+ * with no search that reads them they are let go, and the next such search counts them again, in O(bitmap
+ * words + free runs): no more than the operations since cost together.
+ *
+ * <p>Also keeps the <em>fresh</em> run: the free run the last counted operation made, grew or left over.
+ * {@link DenseSpan#firstInClass} tries it first, as a freelist hands out its newest member first, and the
+ * run-end lookups of the next operation need no search when it falls in it: a free followed by an
+ * allocation of its size then costs no scan of a long free run.
+ *
+ * <p>Indices are quanta from the span's base. Not thread-safe: the arena's lock is held.
+ */
+final class RunClasses {
+    private final QuantumBitmaps bits;
+    private final long quanta;
+    private final long[] runs = new long[64];
+    /** Bit {@code c} set exactly when {@code runs[c] > 0}. */
+    private long classes;
+    /** Whether {@link #runs} and {@link #classes} are up to date. */
+    private boolean kept = true;
+    /** Allocations and frees left before the classes are let go; reset by every search that reads them. */
+    private long untilIdle;
+    private final long idleAfter;
+    private long freshStart;
+    private long freshEnd;
+    /** Whether {@code [freshStart, freshEnd)} is a free run: only counted operations keep it so. */
+    private boolean freshValid;
+
+    /** The classes of a wholly free span of {@code bits}, let go after {@code idleAfter} uncounted operations. */
+    RunClasses(QuantumBitmaps bits, long idleAfter) {
+        this.bits = bits;
+        this.quanta = bits.quanta;
+        this.idleAfter = idleAfter;
+        this.untilIdle = idleAfter;
+        add(quanta);
+    }
+
+    /** Whether this allocation or free is to be counted: counts it towards letting the classes go. */
+    boolean keeping() {
+        if (kept && untilIdle-- <= 0) { // idleAfter operations keep them; the next lets them go
+            kept = false;
+        }
+        return kept;
+    }
+
+    /** Before quanta {@code [i, i + k)}, free, are allocated: the free run holding them is split. */
+    void allocating(long i, long k) {
+        // The free run holding the block: its neighbours are usually in the same word, so look there first.
+        long runStart = i == 0 || bits.isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || bits.isUsed(i + k) ? i + k : freeRunEnd(i + k);
+        remove(runEnd - runStart);
+        add(i - runStart);
+        add(runEnd - i - k);
+        if (runEnd > i + k) {
+            fresh(i + k, runEnd);
+        } else if (i > runStart) {
+            fresh(runStart, i);
+        } else {
+            freshValid = false;
+        }
+    }
+
+    /** Before the allocation {@code [i, i + k)} is freed: it joins the free runs beside it. */
+    void freeing(long i, long k) {
+        long runStart = i == 0 || bits.isUsed(i - 1) ? i : freeRunStart(i - 1);
+        long runEnd = i + k == quanta || bits.isUsed(i + k) ? i + k : freeRunEnd(i + k);
+        remove(i - runStart);
+        remove(runEnd - i - k);
+        add(runEnd - runStart);
+        fresh(runStart, runEnd);
+    }
+
+    /**
+     * Counts the free runs again if they were let go, and keeps them for another while. The fresh run is
+     * forgotten: the operations in between did not keep it.
+     */
+    void keep() {
+        untilIdle = idleAfter;
+        if (kept) {
+            return;
+        }
+        Arrays.fill(runs, 0);
+        classes = 0;
+        for (long i = bits.nextFree(0); i < quanta; ) {
+            long end = bits.nextUsed(i);
+            add(end - i);
+            i = bits.nextFree(end);
+        }
+        freshValid = false;
+        kept = true;
+    }
+
+    /** Classes (in quanta) holding a free run, as bits; call {@link #keep} first. */
+    long classes() {
+        return classes;
+    }
+
+    /** Free runs in class {@code c}; call {@link #keep} first. */
+    long count(int c) {
+        return runs[c];
+    }
+
+    /** Whether the fresh run is a free run of class {@code c}; call {@link #keep} first. */
+    boolean freshIn(int c) {
+        return freshValid && 63 - Long.numberOfLeadingZeros(freshEnd - freshStart) == c;
+    }
+
+    long freshStart() {
+        return freshStart;
+    }
+
+    long freshEnd() {
+        return freshEnd;
+    }
+
+    private void fresh(long start, long end) {
+        freshStart = start;
+        freshEnd = end;
+        freshValid = true;
+    }
+
+    /** The start of the free run holding free quantum {@code j}. */
+    private long freeRunStart(long j) {
+        return freshValid && j >= freshStart && j < freshEnd ? freshStart : bits.previousUsed(j) + 1;
+    }
+
+    /** The end of the free run holding free quantum {@code j}. */
+    private long freeRunEnd(long j) {
+        return freshValid && j >= freshStart && j < freshEnd ? freshEnd : bits.nextUsed(j);
+    }
+
+    private void add(long length) {
+        if (length > 0) {
+            int c = 63 - Long.numberOfLeadingZeros(length);
+            runs[c]++;
+            classes |= 1L << c;
+        }
+    }
+
+    private void remove(long length) {
+        if (length > 0) {
+            int c = 63 - Long.numberOfLeadingZeros(length);
+            if (--runs[c] == 0) {
+                classes &= ~(1L << c);
+            }
+        }
+    }
+
+    /** Adds to {@code problems} where the kept counts differ from {@code perClass}, the runs the bitmaps hold. */
+    void check(String where, long[] perClass, List<String> problems) {
+        for (int c = 0; c < 64 && kept; c++) {
+            if (perClass[c] != runs[c] || (perClass[c] > 0) != ((classes & (1L << c)) != 0)) {
+                problems.add(where + ": " + runs[c] + " free runs counted in class " + c + ", the bitmaps hold "
+                        + perClass[c]);
+            }
+        }
+        if (freshValid && kept && (freshStart >= freshEnd || bits.nextUsed(freshStart) != freshEnd
+                || (freshStart > 0 && !bits.isUsed(freshStart - 1)))) {
+            problems.add(where + ": the fresh run [" + freshStart + ", " + freshEnd + ") is not a free run");
+        }
+    }
+}
