@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * value any of them acknowledges is unique, and a node killed with kill -9 and restarted keeps its leases and hands
  * out nothing it acknowledged before.
  */
+@Tag("zookeeper") // the build runs these alone in one JVM: see ZkEnsemble
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterCrashTest {
     private static final String SECRET = "crash-secret";

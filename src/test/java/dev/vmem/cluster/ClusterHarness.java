@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       (process start to the first acknowledged ID of dev.vmem.cli.ClusterNodeWorker).</li>
  * </ul>
  */
+@Tag("zookeeper") // the build runs these alone in one JVM: see ZkEnsemble
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class ClusterHarness {
     private static final long SECONDS = Long.getLong("vmem.harness.seconds", 3);

@@ -28,6 +28,7 @@ import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * path): unique IDs across nodes, the fence, session expiry on the server, exhaustion and reuse of returned spans,
  * ACLs and credentials.
  */
+@Tag("zookeeper") // the build runs these alone in one JVM: see ZkEnsemble
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterSourceTest {
     private static final ClusterCredentials MEMBER = ClusterCredentials.digest("member", "s3cret-Xyzzy");

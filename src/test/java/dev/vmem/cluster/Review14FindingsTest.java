@@ -24,11 +24,13 @@ import org.apache.zookeeper.data.ACL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Adversarial review of issue 14 (the ZooKeeper cluster source): each test is a finding or a check that held. */
+@Tag("zookeeper") // the build runs these alone in one JVM: see ZkEnsemble
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Review14FindingsTest {
     private static final ClusterCredentials MEMBER = ClusterCredentials.digest("member", "r3view-Secret");

@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Adversarial review of the SessionGuard change: each test is a finding, now fixed, unless it says held. */
+@Tag("zookeeper") // the build runs these alone in one JVM: see ZkEnsemble
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReviewGuardFindingsTest {
     private static final ClusterCredentials MEMBER = ClusterCredentials.digest("member", "r3view-Guard");

@@ -15,6 +15,9 @@ import org.apache.zookeeper.ZooKeeper;
  * A three-server ZooKeeper ensemble in the test JVM (Curator's TestingCluster), bound to 127.0.0.1, with a short
  * tick (sessions of 1 to 10 s) so that expiry tests take seconds; data directories are deleted at close. Each
  * test takes a fresh space path from {@link #newPath}.
+ *
+ * <p>A test class that starts one carries {@code @Tag("zookeeper")}: the build runs those alone in one JVM, since a
+ * restarted server binds the port it had, which a test in another JVM could have taken meanwhile.
  */
 final class ZkEnsemble implements AutoCloseable {
     static final int TICK_MS = 500;
