@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  * <p>Placement is split from mutation: {@link #find} only reads and leaves the chosen free tag in
  * {@link #found}; {@link #carve} then preallocates every object it needs before touching a link. With
  * the source called before any mutation when a span is given back, every rejected call leaves the
- * structure as it was.
+ * structure as it was. (The one-quantum NEXT_FIT path finds and takes in one step: a bit in a dense span,
+ * where nothing can fail between the two.)
  *
  * <p>Tags never move to a higher base (carve keeps the free tag as the lower piece; coalescing keeps the
  * lower tag). That is what lets {@link #rotorHint} (a tag at or below the rotor) stay valid with one check
@@ -153,9 +154,11 @@ final class ArenaEngine {
     }
 
     /**
-     * Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. One
-     * quantum by NEXT_FIT from a rotor inside a dense span is that span's lowest free quantum at or after the
-     * rotor, if it has one: what the walk would find, in one search of the span's words.
+     * Places and carves a caller's block; returns its base or {@link #NONE}, without counting a failure. A
+     * plain one-quantum NEXT_FIT request (the one {@link #plainRequest} makes) whose rotor hint is a dense span
+     * takes that span's lowest free quantum at or after the rotor, if it has one: what the walk would find,
+     * in one search of the span's words. Otherwise (a hint on a span marker after the span turned dense, or the
+     * sentinel after a restore; an equal {@code xalloc}) the walk finds the same block, slower.
      */
     long place(Request r) {
         Tag block = rotorHint;

@@ -73,6 +73,11 @@ final class QuarantineQueue {
         return t != null && t.quarantined;
     }
 
+    /** The tag of the allocated segment at {@code base}, or null if its span is in dense form. */
+    private Tag tagOf(long base) {
+        return engine.forms.holding(base) != null ? null : engine.table.find(base);
+    }
+
     /** Whether the allocated segment at {@code base}, in a dense span, is a quarantined block. */
     boolean holdsDense(long base) {
         return denseMembers.size() > 0 && denseMembers.contains(base);
@@ -106,7 +111,9 @@ final class QuarantineQueue {
             now = fresh ? stamp(readings.readAtFree()) : readings.last(); // the last reading: no later than now
             due = fresh ? now + delayMillis + 1 : PENDING;
         }
-        releaseDue(now, 1);
+        if (releaseDue(now, 1) > 0) {
+            t = tagOf(base); // a release can move this block's span back to boundary tags
+        }
         reserveOne(t == null);
         add(base, size, due, t);
         pending += due == PENDING ? 1 : 0;
@@ -140,7 +147,7 @@ final class QuarantineQueue {
             long size = sizes[head];
             Tag t = tags[head];
             if (t == null || !t.quarantined) { // queued in dense form, or its span changed form since
-                t = engine.forms.holding(base) != null ? null : engine.table.find(base);
+                t = tagOf(base);
             }
             engine.releaseQuarantined(base, size, t); // may throw: the head stays as it was
             if (t != null) {

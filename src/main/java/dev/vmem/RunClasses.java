@@ -32,7 +32,10 @@ final class RunClasses {
     private final long idleAfter;
     private long freshStart;
     private long freshEnd;
-    /** Whether {@code [freshStart, freshEnd)} is a free run: only counted operations keep it so. */
+    /**
+     * Whether {@code [freshStart, freshEnd)} is a free run: only counted operations keep it so, and letting the
+     * classes go forgets it.
+     */
     private boolean freshValid;
 
     /** The classes of a wholly free span of {@code bits}, let go after {@code idleAfter} uncounted operations. */
@@ -48,6 +51,7 @@ final class RunClasses {
     boolean keeping() {
         if (kept && untilIdle-- <= 0) { // idleAfter operations keep them; the next lets them go
             kept = false;
+            freshValid = false;
         }
         return kept;
     }
@@ -79,10 +83,7 @@ final class RunClasses {
         fresh(runStart, runEnd);
     }
 
-    /**
-     * Counts the free runs again if they were let go, and keeps them for another while. The fresh run is
-     * forgotten: the operations in between did not keep it.
-     */
+    /** Counts the free runs again if they were let go, and keeps them for another while. */
     void keep() {
         untilIdle = idleAfter;
         if (kept) {
@@ -95,7 +96,6 @@ final class RunClasses {
             add(end - i);
             i = bits.nextFree(end);
         }
-        freshValid = false;
         kept = true;
     }
 

@@ -127,12 +127,13 @@
  *       give; the next such search counts the classes again in O(quanta / 64 + free runs), which is at
  *       most a constant per operation since the last count. A NEXT_FIT pool therefore pays no run-boundary
  *       search, and a pool searched by INSTANT_FIT never stops counting.</li>
- *   <li>One quantum by NEXT_FIT, with the rotor inside a dense span, is that span's lowest free quantum at
- *       or after the rotor if it has one (the walk could find nothing lower), taken in one summary search
- *       and one word pair; a free of a one-quantum allocation in a dense span is one word pair too (its
- *       start bit, and the bit after it free, started or past the end). Those paths change what the
- *       general ones change and report the same changes; they leave to the general path a free the
- *       quarantine takes and the free that leaves an imported span wholly free.</li>
+ *   <li>One quantum by NEXT_FIT, with the rotor's hint on a dense span (where the last NEXT_FIT block went),
+ *       is that span's lowest free quantum at or after the rotor if it has one (the walk could find nothing
+ *       lower), taken in one summary search and one word pair; a free of a one-quantum allocation in a
+ *       dense span is one word pair too (its start bit, and the bit after it free, started or past the
+ *       end). Those paths change what the general ones change and report the same changes; they leave
+ *       to the general path a free the quarantine takes and the free that leaves an imported span wholly
+ *       free.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The one-quantum path of a dense span (an ID pool's NEXT_FIT allocation and its free, each served whole by
  * the span) against the general path: the same values, the same reported changes, the same figures; and the
  * cases it must leave to the general path (quarantine, the free that gives an imported span back, bad frees).
+ * Also a quarantined free whose release of an older block moves the span back to boundary tags.
  */
 class OneQuantumPathTest {
 
@@ -110,5 +111,65 @@ class OneQuantumPathTest {
         assertEquals(0, parent.stats().allocated());
         assertEquals(List.of(), ids.checkInvariants());
         assertEquals(List.of(), parent.checkInvariants());
+    }
+
+    /** Bad frees that reach the one-quantum path first: each refused, naming the value, the arena unchanged. */
+    @Test
+    void badFreesInADenseSpan_areRefusedWithTheArenaUnchanged() {
+        long q = 8;
+        Arena a = Arena.builder("ids").quantum(q).span(0, 1000 * q).build();
+        a.engine.forms.use(DenseFormTest.STICKY);
+        long[] ids = new long[64];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = a.alloc(1, Policy.NEXT_FIT);
+        }
+        long pair = a.alloc(2 * q, Policy.NEXT_FIT);
+        a.free(ids[63]);
+        assertNotNull(a.engine.forms.holding(ids[0]), "the span is dense");
+        List<Segment> before = a.segments();
+        ArenaStats stats = a.stats();
+        String[][] refusals = {
+            {"double", "base=" + ids[63]},
+            {"unaligned", "base=" + (ids[5] + 1)},
+            {"wrong size", "has size=" + q},
+            {"inside a pair", "not the base of a live allocation"},
+            {"pair freed as one quantum", "has size=" + 2 * q},
+        };
+        Runnable[] frees = {
+            () -> a.free(ids[63]),
+            () -> a.free(ids[5] + 1),
+            () -> a.free(ids[5], 2 * q),
+            () -> a.free(pair + q),
+            () -> a.free(pair, q),
+        };
+        for (int i = 0; i < frees.length; i++) {
+            InvalidFreeException e = assertThrows(InvalidFreeException.class, frees[i]::run, refusals[i][0]);
+            assertTrue(e.getMessage().contains(refusals[i][1]), refusals[i][0] + ": " + e.getMessage());
+            assertEquals(before, a.segments(), refusals[i][0]);
+            assertEquals(stats, a.stats(), refusals[i][0]);
+        }
+        assertEquals(List.of(), a.checkInvariants());
+    }
+
+    /**
+     * A quarantined free first releases the block that falls due; when that release moves the span back to
+     * boundary tags, the freed block must be held on its tag, not in the dense set: else it shows as allocated,
+     * and a second free of it is taken.
+     */
+    @Test
+    void aFreeWhoseReleaseMovesTheSpanToTags_isHeldOnItsTag() {
+        Arena a = Arena.builder("q").quantum(1).span(0, 8).quarantine(1).build();
+        a.engine.forms.use(DenseFormTest.RESTLESS); // leaves dense form below 8 / 4 = 2 allocations
+        long x = a.alloc(1, Policy.NEXT_FIT);
+        long y = a.alloc(1, Policy.NEXT_FIT);
+        assertNotNull(a.engine.forms.holding(x), "the span is dense");
+        a.free(x); // held
+        a.free(y); // releases x: one allocation left, the span leaves dense form; y is held
+        assertEquals(null, a.engine.forms.holding(y), "the span left dense form");
+        assertEquals(1, a.stats().quarantined());
+        assertEquals(List.of(), a.checkInvariants());
+        InvalidFreeException twice = assertThrows(InvalidFreeException.class, () -> a.free(y));
+        assertTrue(twice.getMessage().contains("quarantine"), twice.getMessage());
+        assertEquals(List.of(), a.checkInvariants());
     }
 }
