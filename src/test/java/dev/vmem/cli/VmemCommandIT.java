@@ -571,8 +571,13 @@ class VmemCommandIT {
                 } finally {
                     destroy(p);
                 }
-                Map<?, ?> stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out))
-                        .get("arenas")).get(0));
+                Map<?, ?> stats;
+                try {
+                    stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
+                } catch (AssertionError e) { // e.g. a store the stopped command did not close cleanly: say why
+                    throw new AssertionError(level + ": " + e.getMessage() + "\n--- stderr of the stopped alloc:\n"
+                            + Files.readString(err), e);
+                }
                 List<?> segments = arr(obj(JsonReader.parse(ok(work, store, "dump", "p", "--json").out)).get("segments"));
                 long live = segments.stream().map(JsonReader::obj).filter(seg -> "allocated".equals(seg.get("type")))
                         .count();
