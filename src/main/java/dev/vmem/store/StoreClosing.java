@@ -28,6 +28,12 @@ final class StoreClosing {
     /** Null for a read-only store. */
     private final Parts parts;
     private volatile boolean closed;
+    /**
+     * Set when a close begins: from then on the store takes no new work. The close spends the NEXT_FIT rotor
+     * marks in its last checkpoint; a unit that got in after that would set one again, and the reopened store
+     * would skip its rotor ahead as after a crash.
+     */
+    private volatile boolean closing;
 
     StoreClosing(Path dir, ReentrantLock mutation, StoreJmx jmx, Parts parts) {
         this.dir = dir;
@@ -47,14 +53,22 @@ final class StoreClosing {
         }
     }
 
+    /** @throws IllegalStateException if the store is closed or being closed: the guard of every unit of work */
+    void ensureTakingWork() {
+        if (closed || closing) {
+            throw new IllegalStateException("store " + dir + (closed ? " is closed" : " is being closed"));
+        }
+    }
+
     /** See {@link VmemStore#close()}. */
     void close() {
         mutation.lock();
         try {
-            if (closed || parts == null) {
-                closed = true; // a read-only store holds no file open
+            if (closed || closing || parts == null) {
+                closed |= parts == null; // a read-only store holds no file open
                 return;
             }
+            closing = true; // under the lock: a unit under way ends first, none starts after
         } finally {
             mutation.unlock();
         }

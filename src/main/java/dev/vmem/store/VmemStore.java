@@ -97,7 +97,7 @@ public final class VmemStore implements AutoCloseable {
                 keeper::extend, options.durability());
         this.closing = new StoreClosing(dir, mutation, jmx, new StoreClosing.Parts(lock, journal, checkpointer, unit,
                 marks, keeper));
-        keeper.start(unit, closing::ensureOpen);
+        keeper.start(unit, closing::ensureTakingWork);
         jmx.open(this, registry);
     }
 
@@ -263,7 +263,7 @@ public final class VmemStore implements AutoCloseable {
     public <T> T batch(Durability durability, Supplier<T> work) {
         Objects.requireNonNull(durability, "durability");
         ensureWritable();
-        return unit.run(closing::ensureOpen, work, durability);
+        return unit.run(closing::ensureTakingWork, work, durability);
     }
 
     /** As {@link #batch(Durability, Supplier)}, for work without a result. */
@@ -309,7 +309,7 @@ public final class VmemStore implements AutoCloseable {
     /** A mutation at the level of the unit it joins, or at the store's default when it starts one. */
     private <T> T mutate(Supplier<T> action) {
         ensureWritable();
-        return unit.run(closing::ensureOpen, action, null);
+        return unit.run(closing::ensureTakingWork, action, null);
     }
 
     /**
