@@ -266,7 +266,7 @@ final class ArenaEngine {
     void free(long base, long size) {
         DenseTag d = forms.holding(base);
         if (d != null && quarantine == null && (size == NONE || size <= quantum)
-                && (d.bits.allocations > 1 || d.prev.type != Tag.IMPORTED_SPAN) && forms.freeOne(d, base)) {
+                && spanFreedBy(d) == null && forms.freeOne(d, base)) {
             allocated -= quantum; // an ID pool's free, whole: a one-quantum allocation that gives back no span
             countFree(base, quantum);
             forms.freed(d);
@@ -298,8 +298,7 @@ final class ArenaEngine {
      * and reported, a release from quarantine (counted and reported at its free) is not.
      */
     private void release(long base, long live, DenseTag d, Tag t, boolean callersFree) {
-        Tag marker = d == null ? wholeSpanFreedBy(t)
-                : d.bits.allocations == 1 && d.prev.type == Tag.IMPORTED_SPAN ? d.prev : null;
+        Tag marker = d == null ? wholeSpanFreedBy(t) : spanFreedBy(d);
         if (marker != null) {
             importer.giveBack(marker); // may throw: nothing has changed yet
         }
@@ -358,6 +357,11 @@ final class ArenaEngine {
             unallocate(table.find(base));
         }
         frees++;
+    }
+
+    /** The imported span that freeing one allocation of dense span {@code d} leaves wholly free, or null. */
+    private static Tag spanFreedBy(DenseTag d) {
+        return d.bits.allocations == 1 && d.prev.type == Tag.IMPORTED_SPAN ? d.prev : null;
     }
 
     /** The imported span that freeing {@code t} leaves wholly free, or null. */

@@ -429,10 +429,8 @@ public final class VmemStore implements AutoCloseable {
 
     /**
      * Writes a final checkpoint (unless the store stopped after a failure, or the journal is small enough for
-     * the next open to replay: see {@link Checkpointer#neededAtClose()}), closes the files, unlocks. From the
-     * moment a close begins, a change another thread asks for (an allocation, a free, any unit of work) is
-     * refused with {@link IllegalStateException} ("is being closed"), so that the last checkpoint holds every
-     * change made and the reopened store takes up exactly where this one ended; reads work until it ends.
+     * the next open to replay: see {@link Checkpointer#neededAtClose()}), closes the files, unlocks. Once begun,
+     * it refuses changes ({@link IllegalStateException}): its last checkpoint holds them all. Reads work on.
      */
     @Override
     public void close() {
