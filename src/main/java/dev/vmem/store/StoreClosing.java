@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * released, each whatever the others do. A read-only store has none of these parts (they are null) and only
  * becomes closed.
  *
- * <p>Thread-safe: the closed flag is set under the store's lock, and a second close does nothing.
+ * <p>Thread-safe: the closed flag is set under the store's lock, and a second close waits for the first to end,
+ * then does nothing.
  */
 final class StoreClosing {
     /** The store's logger: closing is the store's news. */
@@ -34,6 +35,12 @@ final class StoreClosing {
      * would skip its rotor ahead as after a crash.
      */
     private volatile boolean closing;
+    /**
+     * Held for a whole close, so that a second close returns only once the first has ended. A command's SIGTERM
+     * hook closes the store while its main thread may be closing it too; the JVM halts as soon as the hook
+     * returns, so a hook that returned at once cut the main thread's close short, and buffered work was lost.
+     */
+    private final ReentrantLock closer = new ReentrantLock();
 
     StoreClosing(Path dir, ReentrantLock mutation, StoreJmx jmx, Parts parts) {
         this.dir = dir;
@@ -62,6 +69,20 @@ final class StoreClosing {
 
     /** See {@link VmemStore#close()}. */
     void close() {
+        if (mutation.isHeldByCurrentThread()) {
+            // The close waits for the keeper and the checkpointer, which take this lock: it would wait for itself.
+            throw new IllegalStateException("store " + dir + ": close() was called inside a batch or a change; close"
+                    + " the store after it returns");
+        }
+        closer.lock();
+        try {
+            closeOnce();
+        } finally {
+            closer.unlock();
+        }
+    }
+
+    private void closeOnce() {
         mutation.lock();
         try {
             if (closed || closing || parts == null) {

@@ -128,8 +128,8 @@ public final class VmemStore implements AutoCloseable {
     }
 
     /**
-     * Opens (or, with {@link StoreOptions#createIfMissing()}, creates) the store in
-     * {@code options.directory()}, recovering from the newest verified checkpoint and the journal.
+     * Opens (or, with {@link StoreOptions#createIfMissing()}, creates) the store in {@code options.directory()},
+     * recovering from the newest verified checkpoint and the journal.
      *
      * @throws StoreLockedException     if the store is open elsewhere
      * @throws NotAStoreException       if the directory is not a store, or of an unknown format version
@@ -236,11 +236,10 @@ public final class VmemStore implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} as one unit: every change made by the arenas of this store inside it is
-     * journalled in one record and acknowledged when this method returns, at the store's
-     * {@link StoreOptions#durability()}. If {@code work} throws, every change it made is taken back and the
-     * exception propagates. Batches may nest (the outermost one is the unit). Keep a batch short: the store
-     * applies no other mutation while it runs.
+     * Runs {@code work} as one unit: every change made by the arenas of this store inside it is journalled in one
+     * record and acknowledged when this method returns, at the store's {@link StoreOptions#durability()}. If
+     * {@code work} throws, every change it made is taken back and the exception propagates. Batches may nest (the
+     * outermost one is the unit). Keep a batch short: the store applies no other mutation while it runs.
      */
     public <T> T batch(Supplier<T> work) {
         return mutate(work);
@@ -428,9 +427,10 @@ public final class VmemStore implements AutoCloseable {
     }
 
     /**
-     * Writes a final checkpoint (unless the store stopped after a failure, or the journal is small enough for
-     * the next open to replay: see {@link Checkpointer#neededAtClose()}), closes the files, unlocks. Once begun,
-     * it refuses changes ({@link IllegalStateException}): its last checkpoint holds them all. Reads work on.
+     * Writes a last checkpoint (unless the store stopped after a failure, or {@link Checkpointer#neededAtClose()}
+     * finds the journal short), closes the files, unlocks. Once begun, changes get an {@link IllegalStateException}
+     * (its last checkpoint holds them all; reads work on), and so does a close inside a batch; a second close
+     * returns once the first has ended.
      */
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package dev.vmem.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A close under way takes no new work. A clean close spends the NEXT_FIT rotor marks in its last checkpoint, so
  * that the reopened store keeps the exact rotor; an allocation that got in after that (a thread still working
  * while another closes, as a command's SIGTERM hook does) set a mark again, and the reopened store skipped the
- * rotor ahead to it and warned, as after a crash.
+ * rotor ahead to it and warned, as after a crash. And a second close waits for the first: the command's SIGTERM
+ * hook and its main thread may both close, and the JVM halts when the hook returns.
  */
 class CloseRefusesWorkTest {
     @TempDir
@@ -69,5 +71,74 @@ class CloseRefusesWorkTest {
         }
         assertTrue(during.get() instanceof IllegalStateException && ((Exception) during.get()).getMessage()
                 .contains("is being closed"), "the allocation during the close: " + during.get());
+    }
+    @Test
+    void aSecondCloseDuringTheFirst_returnsOnlyOnceTheFirstHasEnded() throws Exception {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.BUFFERED).build();
+        AtomicReference<VmemStore> store = new AtomicReference<>();
+        AtomicBoolean closing = new AtomicBoolean();
+        AtomicBoolean written = new AtomicBoolean();
+        AtomicReference<Boolean> writtenWhenTheSecondReturned = new AtomicReference<>();
+        AtomicReference<Thread> second = new AtomicReference<>();
+        StoreHooks hooks = new StoreHooks(StoreFiles.DEFAULT, (files, file, image) -> {
+            if (closing.getAndSet(false)) { // the first close's checkpoint: a second close starts now
+                Thread t = new Thread(() -> {
+                    store.get().close();
+                    writtenWhenTheSecondReturned.set(written.get());
+                });
+                second.set(t);
+                t.start();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (t.isAlive() && t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until it has returned, or waits for this close
+                }
+                Checkpoint.write(files, file, image);
+                written.set(true);
+            } else {
+                Checkpoint.write(files, file, image);
+            }
+        });
+        long cursor;
+        store.set(VmemStore.open(opts, hooks));
+        try {
+            PersistentArena pids = store.get().createArena(ArenaDefinition.of("pids", 1));
+            pids.addSpan(0, 1_000_000);
+            for (int i = 0; i < 100; i++) {
+                pids.alloc(1, Policy.NEXT_FIT);
+            }
+            cursor = pids.nextFitCursor();
+            closing.set(true);
+        } finally {
+            store.get().close();
+        }
+        second.get().join(10_000);
+        assertEquals(Boolean.TRUE, writtenWhenTheSecondReturned.get(),
+                "the second close returned before the first had written its last checkpoint");
+        try (VmemStore reopened = VmemStore.open(opts)) {
+            assertEquals(List.of(), reopened.recovery().rotorSkips(), "a clean close leaves no rotor to skip");
+            assertEquals(cursor, reopened.arena("pids").nextFitCursor());
+            assertEquals(100, reopened.arena("pids").stats().liveAllocations());
+            StoreFixture.assertSound(reopened);
+        }
+    }
+
+    @Test
+    void closeInsideABatch_isRefused_andTheBatchCommits() {
+        try (VmemStore s = VmemStore.open(StoreOptions.builder(dir).build())) {
+            PersistentArena ids = s.createArena(ArenaDefinition.of("ids", 1));
+            ids.addSpan(0, 1_000);
+            IllegalStateException e = s.batch(() -> {
+                ids.alloc(1, Policy.NEXT_FIT);
+                return assertThrows(IllegalStateException.class, s::close);
+            });
+            assertTrue(e.getMessage().contains("inside a batch"), e.getMessage());
+            assertEquals(1, ids.stats().liveAllocations());
+            ids.alloc(1, Policy.NEXT_FIT); // still open
+            StoreFixture.assertSound(s);
+        }
+        try (VmemStore reopened = VmemStore.open(StoreOptions.builder(dir).build())) {
+            assertEquals(2, reopened.arena("ids").stats().liveAllocations());
+        }
     }
 }
