@@ -130,10 +130,15 @@ final class AllocCommand extends WritingCommand {
                 progress.step();
             }
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The hook is running or has run: it closes the store.
+            // A one-shot command keeps the hook until the JVM ends: a SIGTERM during the sync below, or the close
+            // after it, must still wait for them (a close waits for one under way; the JVM halts when hooks end).
+            // The shell's store outlives the command, and the shell closes it.
+            if (root.session != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running or has run: it closes the store.
+                }
             }
         }
         if (durability() != Durability.SYNC) {

@@ -239,6 +239,12 @@ final class ArenaRegistry {
         return byId.get(id);
     }
 
+    /** The arena whose store id is {@code id}, or null if there is none. */
+    PersistentArena arenaById(int id) {
+        Entry e = byId.get(id);
+        return e == null ? null : e.arena();
+    }
+
     Set<Integer> ids() {
         return byId.keySet();
     }

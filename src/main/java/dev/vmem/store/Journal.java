@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * head is brought up to date at every segment roll, at every checkpoint and every
  * {@link #HEAD_INTERVAL_MS} ms while records become durable; a segment the head names is never deleted.
  */
-final class Journal implements AutoCloseable {
+final class Journal {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
 
     /** Space held back for units that only give space back (see {@link SegmentSpace}). */
@@ -384,9 +384,7 @@ final class Journal implements AutoCloseable {
     /** Tells the head how far the journal is durable; runs every {@link #HEAD_INTERVAL_MS} ms. */
     private void updateHead() {
         try {
-            synchronized (segments) {
-                head.advance(commits.durableSeq(), segments.getLast(), 0, acknowledgedSeq);
-            }
+            recordDurable();
         } catch (IOException | RuntimeException e) {
             LOG.warn("store head {} could not be updated (recovery can tell a lost journal tail only up to the "
                     + "last head written): {}", head.file(), e.toString());
@@ -397,20 +395,26 @@ final class Journal implements AutoCloseable {
         return commits.failed();
     }
 
-    /** {@link #close(boolean) close(true)}. */
-    @Override
-    public void close() throws IOException {
-        close(true);
-    }
-
     /**
-     * Forces the current segment and closes the journal. A {@code clean} close also brings the head up to
-     * date, and when every record is in both checkpoint generations it first empties the journal: a new
-     * segment holding no record replaces every old one, so a closed store keeps a few KiB of journal. An
-     * unclean one leaves files and head as a crashing process would (the crash tests' way to stop).
+     * Forces the current segment and closes the journal. A {@code clean} close also brings the head up to date,
+     * and when every record is in both checkpoint generations it first empties the journal (a new segment holding
+     * no record replaces every old one). An unclean one leaves files and head as a crashing process would.
      */
     void close(boolean clean) throws IOException {
         timer.close();
+        try {
+            finish(clean);
+        } finally { // the files are released even when the last write fails: the store can be opened again
+            try (head) {
+                synchronized (segments) {
+                    commits.exclusively(() -> current.close());
+                }
+            }
+        }
+    }
+
+    /** The part of {@link #close(boolean)} that writes: the buffer, and for a clean close the head. */
+    private void finish(boolean clean) throws IOException {
         writes.lock();
         try {
             if (clean && !commits.failed()) {
@@ -423,9 +427,7 @@ final class Journal implements AutoCloseable {
         } finally {
             writes.unlock();
         }
-        boolean empty = clean && !commits.failed() && coveredSeq >= writtenSeq
-                && position > StoreFormat.SEGMENT_HEADER_BYTES;
-        if (empty) {
+        if (clean && !commits.failed() && coveredSeq >= writtenSeq && position > StoreFormat.SEGMENT_HEADER_BYTES) {
             try {
                 rollOver();
                 checkpointed(0, coveredSeq);
@@ -439,12 +441,10 @@ final class Journal implements AutoCloseable {
                 if (!commits.failed()) {
                     finishSegment();
                     if (clean) {
-                        head.advance(commits.durableSeq(), segments.getLast(), 0, acknowledgedSeq);
+                        recordDurable();
                     }
                 }
-                current.close();
             });
         }
-        head.close();
     }
 }

@@ -93,65 +93,88 @@ final class StoreClosing {
         } finally {
             mutation.unlock();
         }
-        parts.keeper().close();
-        Checkpointer checkpointer = parts.checkpointer();
-        checkpointer.close();
-        if (!parts.unit().stopped() && checkpointer.neededAtClose()) {
-            mutation.lock();
-            try {
-                // The last checkpoint first forces the journal: with every acknowledged unit durable, the exact
-                // rotor is kept, and the reopened store skips nothing.
-                parts.marks().spendAll();
-            } finally {
-                mutation.unlock();
+        boolean checkpointed = false;
+        Released released;
+        try {
+            parts.keeper().close();
+            Checkpointer checkpointer = parts.checkpointer();
+            checkpointer.close();
+            if (!parts.unit().stopped() && checkpointer.neededAtClose()) {
+                mutation.lock();
+                try {
+                    // The last checkpoint first forces the journal: with every acknowledged unit durable, the
+                    // exact rotor is kept, and the reopened store skips nothing.
+                    parts.marks().spendAll();
+                } finally {
+                    mutation.unlock();
+                }
+                checkpointed = checkpointer.checkpoint();
+                if (checkpointed) {
+                    checkpointer.mirror();
+                }
             }
-            if (checkpointer.checkpoint()) {
-                checkpointer.mirror();
-            }
+        } finally { // whatever failed above (an Error too), the journal writes what it holds and the files go
+            released = release(true);
         }
-        release(true, (what, e) -> LOG.warn("store {}: {} failed: {}", dir, what, e.toString()));
+        if (released.lock() != null) {
+            LOG.warn("store {}: releasing the lock failed: {}", dir, released.lock().toString());
+        }
+        if (released.journal() != null) {
+            if (!checkpointed) { // the journal's buffer held acknowledged work that no checkpoint holds
+                throw new StoreIOException("closing store " + dir + " failed: the journal could not be written, so"
+                        + " work acknowledged below SYNC since the last sync may be lost", released.journal());
+            }
+            LOG.warn("store {}: closing the journal failed (the last checkpoint holds every change): {}", dir,
+                    released.journal().toString());
+        }
         LOG.info("closed store {}", dir);
     }
 
     /** See {@link VmemStore#closeWithoutCheckpoint()}. */
     void closeWithoutCheckpoint() {
-        parts.keeper().close();
-        parts.checkpointer().close();
-        IOException[] first = {null};
-        release(false, (what, e) -> {
-            if (first[0] == null) {
-                first[0] = e;
+        closer.lock();
+        try {
+            if (closed || parts == null) {
+                closed = true;
+                return;
             }
-        });
-        if (first[0] != null) {
-            throw new StoreIOException("closing " + dir + " without a checkpoint failed", first[0]);
+            parts.keeper().close();
+            parts.checkpointer().close();
+            Released released = release(false);
+            IOException first = released.journal() != null ? released.journal() : released.lock();
+            if (first != null) {
+                throw new StoreIOException("closing " + dir + " without a checkpoint failed", first);
+            }
+        } finally {
+            closer.unlock();
         }
     }
 
-    /** What to do when releasing a file fails: {@code what} names the step. */
-    @FunctionalInterface
-    private interface ReleaseFailure {
-        void failed(String what, IOException e);
+    /** How releasing the files went: each failure, or null. */
+    private record Released(IOException journal, IOException lock) {
     }
 
     /** Marks the store closed and releases the journal, the lock and the JMX beans, each whatever the others do. */
-    private void release(boolean clean, ReleaseFailure onFailure) {
+    private Released release(boolean clean) {
+        IOException journal = null;
+        IOException lock = null;
         mutation.lock();
         try {
             closed = true;
             try {
                 parts.journal().close(clean);
             } catch (IOException e) {
-                onFailure.failed("closing the journal", e);
+                journal = e;
             }
             try {
                 parts.lock().close();
             } catch (IOException e) {
-                onFailure.failed("releasing the lock", e);
+                lock = e;
             }
             jmx.unregisterAll();
         } finally {
             mutation.unlock();
         }
+        return new Released(journal, lock);
     }
 }

@@ -89,10 +89,7 @@ public final class VmemStore implements AutoCloseable {
         this.checkpointer = new Checkpointer(dir, recovered.generationSeqs(), recovered.epoch(), recovered.image(),
                 journal, options, hooks, this::snapshot, counters);
         // Journals rotor marks ahead of the callers.
-        RotorMarkKeeper keeper = new RotorMarkKeeper(dir, marks, mutation, id -> {
-            ArenaRegistry.Entry e = registry.byId(id);
-            return e == null ? null : e.arena();
-        });
+        RotorMarkKeeper keeper = new RotorMarkKeeper(dir, marks, mutation, registry::arenaById);
         this.unit = new UnitOfWork(dir, mutation, journal, checkpointer::written, this::settled, marks,
                 keeper::extend, options.durability());
         this.closing = new StoreClosing(dir, mutation, jmx, new StoreClosing.Parts(lock, journal, checkpointer, unit,
@@ -430,7 +427,9 @@ public final class VmemStore implements AutoCloseable {
      * Writes a last checkpoint (unless the store stopped after a failure, or {@link Checkpointer#neededAtClose()}
      * finds the journal short), closes the files, unlocks. Once begun, changes get an {@link IllegalStateException}
      * (its last checkpoint holds them all; reads work on), and so does a close inside a batch; a second close
-     * returns once the first has ended.
+     * returns once the first has ended. The files are released whatever fails.
+     *
+     * @throws StoreIOException if the journal could not be written, and no last checkpoint holds what it held
      */
     @Override
     public void close() {

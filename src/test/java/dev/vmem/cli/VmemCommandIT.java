@@ -550,48 +550,81 @@ class VmemCommandIT {
         void allocCount_stoppedBySigterm_leavesExactlyWhatItPrinted(@TempDir Path work) throws Exception {
             Path store = work.resolve("store");
             ok(work, store, "create", "p", "--quantum", "1", "--span", "0:10M");
+            long printedSoFar = 0;
             for (String level : List.of("sync", "buffered")) {
-                Path err = io.resolve("term-" + RUNS.incrementAndGet() + ".err");
-                Process p = new ProcessBuilder(commandLine(store, "alloc", "p", "1", "--policy", "next", "--count",
-                        "5M", "--durability", level)).directory(work.toFile()).redirectError(err.toFile()).start();
-                List<String> printed = new ArrayList<>();
-                try {
-                    p.getOutputStream().close();
-                    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                            StandardCharsets.UTF_8))) {
-                        for (String line; printed.size() < 300 && (line = in.readLine()) != null; ) {
-                            printed.add(line);
-                        }
-                        p.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of the pipe)
-                        for (String line; (line = in.readLine()) != null; ) {
-                            printed.add(line);
-                        }
-                    }
-                    assertTrue(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "alloc did not stop on SIGTERM");
-                } finally {
-                    destroy(p);
-                }
-                Map<?, ?> stats;
-                try {
-                    stats = obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
-                } catch (AssertionError e) { // e.g. a store the stopped command did not close cleanly: say why
-                    throw new AssertionError(level + ": " + e.getMessage() + "\n--- stderr of the stopped alloc:\n"
-                            + Files.readString(err), e);
-                }
+                long printed = allocStoppedBySigterm(work, store, level, "5M", 300);
+                Map<?, ?> stats = statsAfterStop(work, store, level);
                 List<?> segments = arr(obj(JsonReader.parse(ok(work, store, "dump", "p", "--json").out)).get("segments"));
                 long live = segments.stream().map(JsonReader::obj).filter(seg -> "allocated".equals(seg.get("type")))
                         .count();
                 assertEquals(live, num(stats.get("live")));
-                assertTrue(printed.size() >= 300, level + ": " + printed.size());
+                assertTrue(printed >= 300, level + ": " + printed);
                 long before = printedSoFar;
-                printedSoFar += printed.size();
+                printedSoFar += printed;
                 assertEquals(printedSoFar, live, level + ": every allocation in the store was printed, and none"
-                        + " more (this run printed " + printed.size() + ", earlier runs " + before + ")");
+                        + " more (this run printed " + printed + ", earlier runs " + before + ")");
                 ok(work, store, "check");
             }
         }
 
-        private long printedSoFar;
+        /**
+         * SIGTERM just after the last base is printed, while the command syncs and closes the store: the hook still
+         * waits for them (it used to be removed when the loop ended, and the JVM halted mid-close).
+         */
+        @Test
+        void allocCount_sigtermAfterTheLastBase_leavesEveryBaseDurableAndTheStoreClean(@TempDir Path work)
+                throws Exception {
+            Path store = work.resolve("store");
+            ok(work, store, "create", "p", "--quantum", "1", "--span", "0:10M");
+            for (String level : List.of("buffered", "write")) {
+                assertEquals(2000, allocStoppedBySigterm(work, store, level, "2000", 2000), level);
+                assertEquals(level.equals("buffered") ? 2000 : 4000, num(statsAfterStop(work, store, level).get("live")),
+                        level + ": every printed base is durable");
+                ok(work, store, "check");
+            }
+        }
+
+        /** The stopped command's stderr, for the failure message of the command run after it. */
+        private Path stoppedErr;
+
+        /**
+         * Runs {@code alloc p 1 --policy next --count count} at {@code level} and sends it SIGTERM once it has
+         * printed {@code lines} bases; returns how many it printed in all.
+         */
+        private long allocStoppedBySigterm(Path work, Path store, String level, String count, int lines)
+                throws Exception {
+            stoppedErr = io.resolve("term-" + RUNS.incrementAndGet() + ".err");
+            Process p = new ProcessBuilder(commandLine(store, "alloc", "p", "1", "--policy", "next", "--count", count,
+                    "--durability", level)).directory(work.toFile()).redirectError(stoppedErr.toFile()).start();
+            long printed = 0;
+            try {
+                p.getOutputStream().close();
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    while (printed < lines && in.readLine() != null) {
+                        printed++;
+                    }
+                    p.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of the pipe)
+                    while (in.readLine() != null) {
+                        printed++;
+                    }
+                }
+                assertTrue(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "alloc did not stop on SIGTERM");
+            } finally {
+                destroy(p);
+            }
+            return printed;
+        }
+
+        /** Arena p's figures after a stopped alloc; a reopen that warned fails, showing what the stopped one said. */
+        private Map<?, ?> statsAfterStop(Path work, Path store, String level) throws Exception {
+            try {
+                return obj(arr(obj(JsonReader.parse(ok(work, store, "stats", "--json").out)).get("arenas")).get(0));
+            } catch (AssertionError e) { // e.g. a store the stopped command did not close cleanly: say why
+                throw new AssertionError(level + ": " + e.getMessage() + "\n--- stderr of the stopped alloc:\n"
+                        + Files.readString(stoppedErr), e);
+            }
+        }
 
         /** An exhausted alloc --count exits 3 and says how many it allocated; each of them is printed and durable. */
         @Test

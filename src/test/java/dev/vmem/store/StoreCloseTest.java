@@ -1,11 +1,14 @@
 package dev.vmem.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
+import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,13 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A close under way takes no new work. A clean close spends the NEXT_FIT rotor marks in its last checkpoint, so
+ * Closing a store. A close under way takes no new work. A clean close spends the NEXT_FIT rotor marks in its last checkpoint, so
  * that the reopened store keeps the exact rotor; an allocation that got in after that (a thread still working
  * while another closes, as a command's SIGTERM hook does) set a mark again, and the reopened store skipped the
  * rotor ahead to it and warned, as after a crash. And a second close waits for the first: the command's SIGTERM
- * hook and its main thread may both close, and the JVM halts when the hook returns.
+ * hook and its main thread may both close, and the JVM halts when the hook returns. And a close that fails still
+ * releases the files, and says so when acknowledged work may be lost.
  */
-class CloseRefusesWorkTest {
+class StoreCloseTest {
     @TempDir
     Path dir;
 
@@ -140,5 +144,71 @@ class CloseRefusesWorkTest {
         try (VmemStore reopened = VmemStore.open(StoreOptions.builder(dir).build())) {
             assertEquals(2, reopened.arena("ids").stats().liveAllocations());
         }
+    }
+    @Test
+    void aCloseThatFailsWithAnError_stillWritesTheJournalAndReleasesTheFiles() throws IOException {
+        StoreOptions opts = StoreOptions.builder(dir).checkpointInterval(Duration.ZERO)
+                .durability(Durability.BUFFERED).build();
+        AtomicBoolean closing = new AtomicBoolean();
+        StoreHooks hooks = new StoreHooks(StoreFiles.DEFAULT, (files, file, image) -> {
+            if (closing.get()) {
+                throw new OutOfMemoryError("injected while writing the last checkpoint");
+            }
+            Checkpoint.write(files, file, image);
+        });
+        VmemStore s = VmemStore.open(opts, hooks);
+        PersistentArena ids = s.createArena(ArenaDefinition.of("ids", 1));
+        ids.addSpan(0, 1_000_000);
+        for (int i = 0; i < 100; i++) {
+            ids.alloc(1, Policy.NEXT_FIT);
+        }
+        closing.set(true);
+        assertThrows(OutOfMemoryError.class, s::close);
+        s.close(); // the first close ended: nothing more to do
+        assertThrows(IllegalStateException.class, () -> ids.alloc(1, Policy.NEXT_FIT));
+        assertEquals(0, openFilesUnder(dir), "the failed close left files open");
+        try (VmemStore reopened = VmemStore.open(opts)) { // not locked: the failed close unlocked it
+            assertEquals(100, reopened.arena("ids").stats().liveAllocations(), "the journal's buffer was written");
+            StoreFixture.assertSound(reopened);
+        }
+    }
+
+    @Test
+    void aJournalThatCannotBeWrittenAtClose_failsTheClose_andReleasesTheFiles() throws IOException {
+        StoreOptions opts = StoreOptions.builder(dir).durability(Durability.BUFFERED).build();
+        try (VmemStore s = VmemStore.open(opts)) {
+            s.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 1_000);
+        }
+        FaultyFiles files = new FaultyFiles();
+        VmemStore s = VmemStore.open(opts, files.hooks());
+        for (int i = 0; i < 10; i++) {
+            s.arena("ids").alloc(1, Policy.INSTANT_FIT); // buffered: acknowledged, still in the journal's buffer
+        }
+        files.failNextWrite(FaultyFiles.WriteFault.NOTHING_WRITTEN);
+        StoreIOException e = assertThrows(StoreIOException.class, s::close);
+        assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("may be lost"), e.getMessage());
+        assertEquals(0, openFilesUnder(dir), "the failed close left files open");
+        try (VmemStore reopened = VmemStore.open(opts)) { // the lock was released
+            assertFalse(reopened.arena("ids").stats().liveAllocations() > 10);
+            StoreFixture.assertSound(reopened);
+        }
+    }
+
+    /** How many of this process's open files lie under {@code root} (Linux: /proc/self/fd). */
+    private static long openFilesUnder(Path root) throws IOException {
+        Path real = root.toRealPath();
+        long n = 0;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).startsWith(real)) {
+                        n++;
+                    }
+                } catch (IOException gone) {
+                    // closed while listed (the listing's own descriptor, for one)
+                }
+            }
+        }
+        return n;
     }
 }
