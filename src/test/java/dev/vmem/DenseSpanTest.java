@@ -71,6 +71,32 @@ class DenseSpanTest {
     }
 
     /**
+     * A span of whole bitmap words whose tail is full: the searches run off its last word, where the next free
+     * index is exactly the span's length, and must say NONE rather than hand out the value just past the span.
+     */
+    @ParameterizedTest(name = "quanta={0}, quantum={1}")
+    @CsvSource({"64, 1", "128, 8", "4096, 2"})
+    void aFullTailOfWholeWords_hasNoFreeQuantumAfterIt(long quanta, long quantum) {
+        long base = quantum * 1000;
+        DenseSpan d = new DenseSpan(base, quanta * quantum, quantum);
+        Request one = Request.plain(quantum, quantum, Policy.NEXT_FIT);
+        for (long i = quanta - 64; i < quanta; i++) { // the last word, one quantum at a time
+            assertEquals(d.value(i), d.takeOneFrom(d.value(quanta - 64)));
+        }
+        for (long from : new long[] {quanta - 64, quanta - 1}) {
+            assertEquals(Fit.NONE, d.takeOneFrom(d.value(from)), "takeOneFrom " + from);
+            assertEquals(Fit.NONE, d.lowest(one, d.value(from)), "lowest one from " + from);
+        }
+        assertEquals(Fit.NONE, d.takeOneFrom(d.end()));
+        assertEquals(quanta > 64 ? base : Fit.NONE, d.takeOneFrom(base), "the words before the tail are free, if any");
+        assertTrue(d.freeOne(d.value(quanta - 1)));
+        assertEquals(d.value(quanta - 1), d.takeOneFrom(d.value(quanta - 64)), "the one freed is found again");
+        List<String> problems = new ArrayList<>();
+        d.check("span", problems);
+        assertEquals(List.of(), problems);
+    }
+
+    /**
      * Long stretches wholly allocated or wholly free, which only the top summary level crosses in a few
      * reads: every search agrees with a scan, and the check finds the summaries consistent.
      */
