@@ -85,8 +85,8 @@ final class StoreClosing {
     private void closeOnce() {
         mutation.lock();
         try {
-            if (closed || closing || parts == null) {
-                closed |= parts == null; // a read-only store holds no file open
+            if (closed || parts == null) { // closed: by a close that ended, or failed (it releases all the same)
+                closed = true; // a read-only store holds no file open
                 return;
             }
             closing = true; // under the lock: a unit under way ends first, none starts after
@@ -120,11 +120,12 @@ final class StoreClosing {
             LOG.warn("store {}: releasing the lock failed: {}", dir, released.lock().toString());
         }
         if (released.journal() != null) {
-            if (!checkpointed) { // the journal's buffer held acknowledged work that no checkpoint holds
+            Journal journal = parts.journal();
+            if (!checkpointed && journal.durableSeq() < journal.appendedSeq()) { // acknowledged, and held nowhere else
                 throw new StoreIOException("closing store " + dir + " failed: the journal could not be written, so"
                         + " work acknowledged below SYNC since the last sync may be lost", released.journal());
             }
-            LOG.warn("store {}: closing the journal failed (the last checkpoint holds every change): {}", dir,
+            LOG.warn("store {}: closing the journal failed, with every acknowledged change durable: {}", dir,
                     released.journal().toString());
         }
         LOG.info("closed store {}", dir);

@@ -176,14 +176,8 @@ class StoreCloseTest {
     @Test
     void aJournalThatCannotBeWrittenAtClose_failsTheClose_andReleasesTheFiles() throws IOException {
         StoreOptions opts = StoreOptions.builder(dir).durability(Durability.BUFFERED).build();
-        try (VmemStore s = VmemStore.open(opts)) {
-            s.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 1_000);
-        }
         FaultyFiles files = new FaultyFiles();
-        VmemStore s = VmemStore.open(opts, files.hooks());
-        for (int i = 0; i < 10; i++) {
-            s.arena("ids").alloc(1, Policy.INSTANT_FIT); // buffered: acknowledged, still in the journal's buffer
-        }
+        VmemStore s = tenAllocationsOver(opts, files); // acknowledged, still in the journal's buffer
         files.failNextWrite(FaultyFiles.WriteFault.NOTHING_WRITTEN);
         StoreIOException e = assertThrows(StoreIOException.class, s::close);
         assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("may be lost"), e.getMessage());
@@ -192,6 +186,33 @@ class StoreCloseTest {
             assertFalse(reopened.arena("ids").stats().liveAllocations() > 10);
             StoreFixture.assertSound(reopened);
         }
+    }
+
+    @Test
+    void aJournalFailureAtCloseWithEveryUnitDurable_isOnlyLogged_andReleasesTheFiles() throws IOException {
+        StoreOptions opts = StoreOptions.builder(dir).durability(Durability.SYNC).build();
+        FaultyFiles files = new FaultyFiles();
+        VmemStore s = tenAllocationsOver(opts, files); // each durable when it returned
+        files.failForcesAfter(0, 1_000);
+        s.close(); // nothing acknowledged is lost: no exception
+        assertTrue(files.failedForces.get() > 0, "the close forced nothing: the test tests nothing");
+        assertEquals(0, openFilesUnder(dir), "the failed close left files open");
+        try (VmemStore reopened = VmemStore.open(opts)) {
+            assertEquals(10, reopened.arena("ids").stats().liveAllocations());
+            StoreFixture.assertSound(reopened);
+        }
+    }
+
+    /** A store at {@code opts} holding arena "ids", closed once, then open over {@code files} with ten allocations. */
+    private VmemStore tenAllocationsOver(StoreOptions opts, FaultyFiles files) {
+        try (VmemStore s = VmemStore.open(opts)) {
+            s.createArena(ArenaDefinition.of("ids", 1)).addSpan(0, 1_000);
+        }
+        VmemStore s = VmemStore.open(opts, files.hooks());
+        for (int i = 0; i < 10; i++) {
+            s.arena("ids").alloc(1, Policy.INSTANT_FIT);
+        }
+        return s;
     }
 
     /** How many of this process's open files lie under {@code root} (Linux: /proc/self/fd). */
