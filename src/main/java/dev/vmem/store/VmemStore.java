@@ -429,7 +429,8 @@ public final class VmemStore implements AutoCloseable {
      * (its last checkpoint holds them all; reads work on), and so does a close inside a batch; a second close
      * returns once the first has ended. The files are released whatever fails.
      *
-     * @throws StoreIOException if the journal could not be written, and no last checkpoint holds what it held
+     * @throws StoreIOException if the journal could not be written while acknowledged work was neither fsynced
+     *         nor in a last checkpoint
      */
     @Override
     public void close() {
