@@ -7,11 +7,9 @@ import dev.vmem.Segment;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +96,7 @@ final class Checkpoint {
         } finally {
             db.close();
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
+        Interrupts.force(file);
         files.writtenOutside(file);
         files.syncDirectory(file.getParent());
     }

@@ -254,7 +254,7 @@ final class Checkpointer implements AutoCloseable {
     /** Stops the background thread, waiting for a checkpoint in progress. */
     @Override
     public void close() {
-        if (!DaemonThreads.stop(executor, 60) && !Thread.currentThread().isInterrupted()) {
+        if (!DaemonThreads.stop(executor, 60)) {
             LOG.warn("checkpointer of {} did not stop within 60 s", dir);
         }
     }

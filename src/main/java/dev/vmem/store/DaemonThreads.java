@@ -23,17 +23,27 @@ final class DaemonThreads {
     }
 
     /**
-     * Stops {@code executor}, letting a run in progress end, and waits up to {@code seconds} for it.
+     * Stops {@code executor}, letting a run in progress end, and waits up to {@code seconds} for it, also when
+     * the caller is interrupted: a close must not release files a thread still writes. The interrupt is kept.
      *
-     * @return whether it stopped in time (false also when the caller was interrupted: the interrupt is kept)
+     * @return whether it stopped in time
      */
     static boolean stop(ExecutorService executor, long seconds) {
         executor.shutdown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        boolean interrupted = false;
         try {
-            return executor.awaitTermination(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            while (true) {
+                try {
+                    return executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

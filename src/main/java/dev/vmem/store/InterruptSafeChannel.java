@@ -1,127 +1,113 @@
 package dev.vmem.store;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
- * The default {@link StoreFiles.Channel}: a {@link FileChannel} that an interrupt cannot take away. A
- * {@code FileChannel} closes itself when a thread blocked in it is interrupted ({@code Future.cancel(true)}
- * on a caller, an executor shutting down), which would fail the journal for every caller because one was
- * cancelled. Here the caller's interrupt flag is cleared for the call and set again afterwards, and a
- * channel closed by an interrupt that arrived during a call is reopened and the call repeated: every call is
- * positional or absolute (write at a position, grow to a size, truncate to a size, force), so repeating it
- * writes the same bytes to the same place. Thread-safe.
+ * The default {@link StoreFiles.Channel}: a file that its callers' interrupts cannot close. A NIO
+ * {@code FileChannel} closes itself when a thread in it is interrupted ({@code Future.cancel(true)} on a caller,
+ * an executor shutting down), or was before the call. Reopening it and repeating the call is not enough: under
+ * interrupts that come more often than an fsync takes, no repeat would ever finish, and the journal would fail
+ * for every caller because some were cancelled. So the file is a {@link RandomAccessFile}, whose writes, size
+ * changes and {@link java.io.FileDescriptor#sync() fsync} are plain system calls that an interrupt neither stops
+ * nor turns into a closed file; the caller's interrupt flag is left as it was.
+ *
+ * <p>Thread-safety: writes, size changes and {@link #size} are serialised on this object (a positional write is a
+ * seek and a write on the file's one offset); {@link #force} runs beside them, as an fsync may. {@link #close}
+ * must not run beside another call: the store closes a journal file only while no fsync is under way.
  */
 final class InterruptSafeChannel implements StoreFiles.Channel {
-    /** A call on the channel. */
-    @FunctionalInterface
-    private interface Call {
-        void on(FileChannel ch) throws IOException;
-    }
+    /** The zeros that {@link #extend} writes, a chunk at a time. */
+    private static final byte[] ZEROS = new byte[64 * 1024];
 
-    private final Path file;
-    private volatile FileChannel ch;
+    private final RandomAccessFile file;
+    /** Where the file's offset stands, so that writes in sequence (the journal's) need no seek; -1 if unknown. */
+    private long offset;
     private volatile boolean closed;
 
-    InterruptSafeChannel(Path file) throws IOException {
-        this.file = file;
-        this.ch = openChannel();
-    }
-
-    private static final Set<StandardOpenOption> OPTIONS = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.READ);
-
-    private FileChannel openChannel() throws IOException {
-        return FileChannel.open(file, OPTIONS, FileModes.forFile(file));
-    }
-
-    /** Interrupts in a row that one call survives: each reopens the channel and repeats the call. */
-    private static final int ATTEMPTS = 64;
-
-    /** Runs {@code call} with the interrupt flag cleared, repeating it on a channel an interrupt closed. */
-    private void run(Call call) throws IOException {
-        boolean interrupted = Thread.interrupted();
+    InterruptSafeChannel(Path path) throws IOException {
         try {
-            for (int attempt = 1; ; attempt++) {
-                FileChannel used = ch;
-                try {
-                    call.on(used);
-                    return;
-                } catch (ClosedChannelException e) {
-                    // Closed by an interrupt: of this thread during the call (ClosedByInterruptException), of
-                    // another thread using the channel (AsynchronousCloseException) or before this call began.
-                    interrupted |= Thread.interrupted();
-                    if (attempt == ATTEMPTS) {
-                        throw e;
-                    }
-                    reopen(used, e);
-                }
-            }
-        } finally {
-            if (interrupted || Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-            }
+            Files.createFile(path, FileModes.forFile(path)); // owner-only, as a RandomAccessFile cannot create it
+        } catch (FileAlreadyExistsException e) {
+            // Opening an existing file is what the caller asked for as well.
         }
-    }
-
-    /** A fresh channel in place of {@code broken}, unless this channel was closed on purpose. */
-    private synchronized void reopen(FileChannel broken, ClosedChannelException cause) throws IOException {
-        if (closed) {
-            throw cause;
-        }
-        if (ch == broken) {
-            ch = openChannel();
-        }
+        this.file = new RandomAccessFile(path.toFile(), "rw");
     }
 
     @Override
-    public void write(ByteBuffer bytes, long position) throws IOException {
-        int start = bytes.position();
-        run(c -> {
-            bytes.position(start);
-            for (long at = position; bytes.hasRemaining(); ) {
-                at += c.write(bytes, at);
-            }
-        });
+    public synchronized void write(ByteBuffer bytes, long position) throws IOException {
+        ensureOpen();
+        int length = bytes.remaining();
+        byte[] array;
+        int from;
+        if (bytes.hasArray()) {
+            array = bytes.array();
+            from = bytes.arrayOffset() + bytes.position();
+        } else {
+            array = new byte[length];
+            bytes.duplicate().get(array);
+            from = 0;
+        }
+        writeAt(array, from, length, position);
+        bytes.position(bytes.limit());
     }
 
     @Override
-    public void extend(long size) throws IOException {
-        run(c -> {
-            for (long at = c.size(); at < size; ) {
-                ByteBuffer zeros = StoreFiles.ZEROS.duplicate();
-                zeros.limit((int) Math.min(zeros.capacity(), size - at));
-                at += c.write(zeros, at);
-            }
-        });
+    public synchronized void extend(long size) throws IOException {
+        ensureOpen();
+        for (long at = file.length(); at < size; ) {
+            int chunk = (int) Math.min(ZEROS.length, size - at);
+            writeAt(ZEROS, 0, chunk, at);
+            at += chunk;
+        }
+    }
+
+    private void writeAt(byte[] array, int from, int length, long position) throws IOException {
+        if (offset != position) {
+            offset = -1; // a seek that fails leaves the offset unknown
+            file.seek(position);
+        }
+        offset = -1; // as does a write that fails part-way
+        file.write(array, from, length);
+        offset = position + length;
     }
 
     @Override
     public void force() throws IOException {
-        run(c -> c.force(true));
+        ensureOpen();
+        file.getFD().sync();
+    }
+
+    /** Cuts the file to {@code size} bytes; a file no longer than that is left as it is. */
+    @Override
+    public synchronized void truncate(long size) throws IOException {
+        ensureOpen();
+        if (size < file.length()) {
+            offset = -1;
+            file.setLength(size);
+        }
     }
 
     @Override
-    public void truncate(long size) throws IOException {
-        run(c -> c.truncate(size));
+    public synchronized long size() throws IOException {
+        ensureOpen();
+        return file.length();
     }
 
-    @Override
-    public long size() throws IOException {
-        long[] size = new long[1];
-        run(c -> size[0] = c.size());
-        return size[0];
+    private void ensureOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
     }
 
     @Override
     public synchronized void close() throws IOException {
         closed = true;
-        ch.close();
+        file.close();
     }
 }

@@ -42,6 +42,10 @@ final class ReadOnlyOpening {
     }
 
     static VmemStore open(Path dir) {
+        return Interrupts.deferred(() -> openUninterrupted(dir));
+    }
+
+    private static VmemStore openUninterrupted(Path dir) {
         long started = System.nanoTime();
         try {
             StoreDirectory.prepare(StoreFiles.DEFAULT, dir, false); // refuses a missing directory; creates nothing

@@ -123,7 +123,7 @@ final class RotorMarkKeeper implements AutoCloseable {
     /** Stops the thread, letting an extension in progress end (up to 10 s). */
     @Override
     public void close() {
-        if (!DaemonThreads.stop(thread, 10) && !Thread.currentThread().isInterrupted()) {
+        if (!DaemonThreads.stop(thread, 10)) {
             LOG.warn("store {}: the rotor mark thread did not stop within 10 s", dir);
         }
     }

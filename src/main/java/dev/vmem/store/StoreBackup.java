@@ -48,6 +48,11 @@ final class StoreBackup {
      * @throws StoreIOException         if writing fails; nothing is left at {@code target} but what was there
      */
     static void write(StoreFiles files, Path store, Path target, int repairs, ImageSource source) {
+        Interrupts.runDeferred(() -> writeUninterrupted(files, store, target, repairs, source));
+    }
+
+    private static void writeUninterrupted(StoreFiles files, Path store, Path target, int repairs,
+            ImageSource source) {
         boolean inPlace = checkTarget(store, target);
         Path parent = target.toAbsolutePath().getParent();
         Path dir = inPlace ? target : parent.resolve("." + target.getFileName() + ".backup-"

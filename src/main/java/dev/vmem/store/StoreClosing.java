@@ -76,7 +76,7 @@ final class StoreClosing {
         }
         closer.lock();
         try {
-            closeOnce();
+            Interrupts.runDeferred(this::closeOnce); // an interrupted caller's close still waits for the threads
         } finally {
             closer.unlock();
         }

@@ -2,11 +2,9 @@ package dev.vmem.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
@@ -89,8 +87,8 @@ interface StoreFiles {
 
         @Override
         public void syncDirectory(Path dir) throws IOException {
-            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-                ch.force(true);
+            try {
+                Interrupts.force(dir);
             } catch (IOException e) {
                 // Some platforms cannot open a directory; on Linux this works and matters.
                 if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {

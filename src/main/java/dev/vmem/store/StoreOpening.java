@@ -17,8 +17,12 @@ final class StoreOpening {
     private StoreOpening() {
     }
 
-    /** See {@link VmemStore#open(StoreOptions)}. */
+    /** See {@link VmemStore#open(StoreOptions)}. An interrupted caller's open reads and writes all the same. */
     static VmemStore open(StoreOptions options, StoreHooks hooks) {
+        return Interrupts.deferred(() -> openUninterrupted(options, hooks));
+    }
+
+    private static VmemStore openUninterrupted(StoreOptions options, StoreHooks hooks) {
         Path dir = options.directory();
         Object event = StoreEvents.recoveryBegins();
         long started = System.nanoTime();

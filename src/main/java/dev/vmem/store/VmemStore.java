@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Thread safety</h2>
- * Assumptions: none. Guarantees: every method is thread-safe; mutations are applied one at a time under
- * one store-wide lock (microseconds) and wait for their fsync outside it.
+ * Assumptions: none. Guarantees: every method is thread-safe; mutations are applied one at a time under one
+ * store-wide lock (microseconds) and wait for their fsync outside it; an interrupt fails no call, and stays set.
  */
 public final class VmemStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmemStore.class);
@@ -341,7 +341,7 @@ public final class VmemStore implements AutoCloseable {
     public boolean checkpoint() {
         ensureWritable();
         ensureOutsideBatch("checkpoint()");
-        return checkpointer.checkpoint();
+        return Interrupts.deferred(checkpointer::checkpoint);
     }
 
     /**
@@ -405,14 +405,14 @@ public final class VmemStore implements AutoCloseable {
         if (isReadOnly()) {
             return read(verifier::checkArenas); // the open checked the files, which another process may be changing
         }
-        return checkpointer.paused(() -> read(() -> {
+        return Interrupts.deferred(() -> checkpointer.paused(() -> read(() -> {
             try {
                 journal.flush(); // the replay reads the files: buffered records must be in them
             } catch (IOException e) {
                 return List.of("the journal's buffered records cannot be written for the check: " + e);
             }
             return verifier.verify(progress, checkpointer.generationSeqs(), journal.appendedSeq());
-        }));
+        })));
     }
 
     private void ensureWritable() {

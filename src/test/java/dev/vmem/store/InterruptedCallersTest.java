@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.Policy;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,7 +78,101 @@ class InterruptedCallersTest {
         StoreFixture.assertOpensWith(StoreFixture.options(dir), expected);
     }
 
-    /** The channel clears a caller's interrupt flag only for the call: the caller finds it set again after. */
+    /**
+     * A caller whose flag is already set at every call, which {@code FileChannel} refuses at once: allocations
+     * across many segment rolls of the journal (each forces the directory on the caller's thread), then a checkpoint, a verify,
+     * a backup, the close and the reopen all succeed, and each leaves the flag set.
+     */
+    @Test
+    void callerInterruptedBeforeEveryCall_rollsSegments_checkpoints_backsUp_closes_andReopens() {
+        int segment = 16 << 10;
+        Path at = dir.resolve("store");
+        Path copy = dir.resolve("copy");
+        Map<String, String> expected;
+        VmemStore store = interrupted(() -> VmemStore.open(StoreFixture.options(at, segment)), "open");
+        try {
+            PersistentArena ids = interrupted(() -> store.createArena(ArenaDefinition.of("ids", 1)), "createArena");
+            interruptedRun(() -> ids.addSpan(1, 1L << 40), "addSpan");
+            for (long expectedId = 1; expectedId <= 3_000; expectedId++) {
+                assertEquals(expectedId, interrupted(() -> ids.alloc(1, Policy.NEXT_FIT), "alloc"));
+                if (expectedId % 3 == 0) {
+                    long id = expectedId;
+                    interruptedRun(() -> ids.free(id, 1), "free");
+                }
+            }
+            long appended = store.stats().journal().appendedBytes();
+            assertTrue(appended > 8L * segment, appended + " bytes appended: the journal rolled over at least 8 times");
+            assertTrue(interrupted(store::checkpoint, "checkpoint"), "the checkpoint succeeded");
+            assertEquals(List.of(), interrupted(store::verify, "verify"));
+            interruptedRun(() -> store.backup(copy), "backup");
+            assertEquals(List.of(), ids.checkInvariants());
+            expected = StoreFixture.dumps(store);
+        } finally {
+            interruptedRun(store::close, "close");
+        }
+        StoreFixture.assertOpensWith(StoreFixture.options(at), expected);
+        StoreFixture.assertOpensWith(StoreFixture.options(copy), expected);
+    }
+
+    /** Runs {@code call} with this thread's interrupt flag set, and checks that it is still set after. */
+    private static <T> T interrupted(java.util.function.Supplier<T> call, String what) {
+        Thread.currentThread().interrupt();
+        try {
+            return call.get();
+        } finally {
+            assertTrue(Thread.interrupted(), "the flag is still set after " + what);
+        }
+    }
+
+    private static void interruptedRun(Runnable call, String what) {
+        interrupted(() -> {
+            call.run();
+            return null;
+        }, what);
+    }
+
+    /**
+     * Interrupts without pause, far more often than an fsync takes: every write and force of the journal's channel
+     * still succeeds. (A {@code FileChannel} reopened and repeated on each interrupt never finished its fsync here,
+     * and so failed the journal for every caller.)
+     */
+    @Test
+    void channelUnderAnInterruptStorm_writesAndForcesEveryTime() throws Exception {
+        InterruptSafeChannel ch = new InterruptSafeChannel(dir.resolve("storm"));
+        AtomicBoolean done = new AtomicBoolean();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        int rounds = 1_000;
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) i}), i);
+                    ch.force();
+                }
+            } catch (IOException | RuntimeException e) {
+                failures.add(e);
+            } finally {
+                done.set(true);
+            }
+        }, "writer");
+        writer.start();
+        long interrupts = 0;
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (!done.get() && System.nanoTime() < until) {
+            writer.interrupt();
+            interrupts++;
+        }
+        writer.join(10_000);
+        ch.close();
+        assertEquals(List.of(), new ArrayList<>(failures), "no call failed under " + interrupts + " interrupts");
+        assertTrue(done.get() && !writer.isAlive(), "the writer finished");
+        byte[] written = java.nio.file.Files.readAllBytes(dir.resolve("storm"));
+        assertEquals(rounds, written.length);
+        for (int i = 0; i < rounds; i++) {
+            assertEquals((byte) i, written[i], "byte " + i);
+        }
+    }
+
+    /** The channel leaves a caller's interrupt flag as it was: the caller finds it set after the call. */
     @Test
     void callerInterruptedBeforeAChannelCall_keepsItsInterruptFlag_andTheCallSucceeds() throws Exception {
         Path file = dir.resolve("channel");
