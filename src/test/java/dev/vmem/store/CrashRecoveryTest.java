@@ -66,9 +66,16 @@ class CrashRecoveryTest {
                     h.round(round, rnd.nextLong(), plan, rnd);
                 }
             });
+            // Over all lanes, and only for kills after READY: a lane whose few kills all came early (a kill before
+            // READY, one 50 ms after it on a slow machine) does little by design, not by a fault.
+            long acknowledged = 0;
+            long killsAfterReady = 0;
             for (CrashStats st : stats) {
-                assertTrue(st.acknowledged > st.kills * 10L, st + ": the worker did too little");
+                acknowledged += st.acknowledged;
+                killsAfterReady += st.kills - st.killsBeforeReady;
             }
+            assertTrue(acknowledged > killsAfterReady * 10L, acknowledged + " units acknowledged over "
+                    + killsAfterReady + " kills after READY in " + stats + ": the workers did too little");
         }
 
         @Test
