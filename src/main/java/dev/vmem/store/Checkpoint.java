@@ -43,8 +43,18 @@ final class Checkpoint {
         return maker.make();
     }
 
-    /** Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable. */
+    /**
+     * Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable; again from the start
+     * when an interrupt cut it short (see {@link Interrupts#retried}).
+     */
     static void write(StoreFiles files, Path file, StoreImage image) throws IOException {
+        Interrupts.retried(file, () -> {
+            writeOnce(files, file, image);
+            return null;
+        });
+    }
+
+    private static void writeOnce(StoreFiles files, Path file, StoreImage image) throws IOException {
         files.delete(file);
         files.syncDirectory(file.getParent());
         CRC32C crc = new CRC32C();
@@ -115,19 +125,25 @@ final class Checkpoint {
             return new long[] {-1, -1};
         }
         try {
-            DB db = open(file, true);
-            try {
-                BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).open();
-                Long complete = meta.get(StoreFormat.META_COMPLETE);
-                Long seq = meta.get(StoreFormat.META_SEQ);
-                Long epoch = meta.get(StoreFormat.META_EPOCH);
-                return complete != null && complete == 1L && seq != null
-                        ? new long[] {seq, epoch == null ? 0 : epoch} : new long[] {-1, -1};
-            } finally {
-                db.close();
-            }
+            return Interrupts.retried(file, () -> peekOnce(file));
+        } catch (StoreIOException e) {
+            throw e; // interrupted without end: the file may well be sound
         } catch (RuntimeException e) {
             return new long[] {-1, -1};
+        }
+    }
+
+    private static long[] peekOnce(Path file) {
+        DB db = open(file, true);
+        try {
+            BTreeMap<String, Long> meta = db.treeMap(StoreFormat.MAP_META, Serializer.STRING, Serializer.LONG).open();
+            Long complete = meta.get(StoreFormat.META_COMPLETE);
+            Long seq = meta.get(StoreFormat.META_SEQ);
+            Long epoch = meta.get(StoreFormat.META_EPOCH);
+            return complete != null && complete == 1L && seq != null
+                    ? new long[] {seq, epoch == null ? 0 : epoch} : new long[] {-1, -1};
+        } finally {
+            db.close();
         }
     }
 
@@ -135,8 +151,13 @@ final class Checkpoint {
      * Reads and verifies a checkpoint file.
      *
      * @throws StoreCorruptedException if it does not open, is incomplete, or fails its checksum
+     * @throws StoreIOException        if the reading thread was interrupted without end (see {@link Interrupts})
      */
     static StoreImage read(Path file) {
+        return Interrupts.retried(file, () -> readOnce(file));
+    }
+
+    private static StoreImage readOnce(Path file) {
         DB db;
         try {
             db = open(file, true);

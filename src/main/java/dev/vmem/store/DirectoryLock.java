@@ -35,23 +35,29 @@ final class DirectoryLock implements AutoCloseable {
                 throw new StoreLockedException("store is locked: " + dir + " is already open in this process");
             }
         }
-        FileChannel ch = null;
+        Path file = dir.resolve(StoreFormat.LOCK_FILE);
         try {
-            Path file = dir.resolve(StoreFormat.LOCK_FILE);
-            ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                    FileModes.forFile(file));
+            // An interrupt during tryLock closes the channel: the lock is taken again on a new one.
+            return Interrupts.retried(file, () -> lock(dir, key, file));
+        } catch (IOException | RuntimeException e) {
+            synchronized (OPEN_HERE) {
+                OPEN_HERE.remove(key);
+            }
+            throw e;
+        }
+    }
+
+    private static DirectoryLock lock(Path dir, Path key, Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                FileModes.forFile(file));
+        try {
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 throw new StoreLockedException("store is locked: " + dir + " is open in another process");
             }
             return new DirectoryLock(key, ch, lock);
         } catch (IOException | RuntimeException e) {
-            if (ch != null) {
-                ch.close();
-            }
-            synchronized (OPEN_HERE) {
-                OPEN_HERE.remove(key);
-            }
+            ch.close();
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package dev.vmem.store;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.SyncFailedException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,6 +26,7 @@ final class InterruptSafeChannel implements StoreFiles.Channel {
     /** The zeros that {@link #extend} writes, a chunk at a time. */
     private static final byte[] ZEROS = new byte[64 * 1024];
 
+    private final Path path;
     private final RandomAccessFile file;
     /** Where the file's offset stands, so that writes in sequence (the journal's) need no seek; -1 if unknown. */
     private long offset;
@@ -36,6 +38,7 @@ final class InterruptSafeChannel implements StoreFiles.Channel {
         } catch (FileAlreadyExistsException e) {
             // Opening an existing file is what the caller asked for as well.
         }
+        this.path = path;
         this.file = new RandomAccessFile(path.toFile(), "rw");
     }
 
@@ -80,7 +83,11 @@ final class InterruptSafeChannel implements StoreFiles.Channel {
     @Override
     public void force() throws IOException {
         ensureOpen();
-        file.getFD().sync();
+        try {
+            file.getFD().sync();
+        } catch (SyncFailedException e) { // its message is only "sync failed"
+            throw new IOException("fsync of " + path + " failed", e);
+        }
     }
 
     /** Cuts the file to {@code size} bytes; a file no longer than that is left as it is. */

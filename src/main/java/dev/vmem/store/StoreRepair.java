@@ -60,12 +60,12 @@ public final class StoreRepair {
 
     /** Says what is damaged in the store in {@code dir} and what {@link #repair} would drop; changes nothing. */
     public static Diagnosis diagnose(Path dir) {
-        return run(dir, false);
+        return Interrupts.deferred(() -> run(dir, false));
     }
 
     /** Accepts the loss {@link #diagnose} describes and rewrites the store so that it opens. */
     public static Diagnosis repair(Path dir) {
-        return run(dir, true);
+        return Interrupts.deferred(() -> run(dir, true));
     }
 
     private static Diagnosis run(Path dir, boolean write) {
