@@ -44,11 +44,11 @@ final class Checkpoint {
     }
 
     /**
-     * Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable; again from the start
-     * when an interrupt cut it short (see {@link Interrupts#retried}).
+     * Writes {@code image} as a new file at {@code file} (replacing it) and makes it durable, on a thread that no
+     * caller's interrupt reaches (see {@link Interrupts#isolated}).
      */
     static void write(StoreFiles files, Path file, StoreImage image) throws IOException {
-        Interrupts.retried(file, () -> {
+        Interrupts.isolated(() -> {
             writeOnce(files, file, image);
             return null;
         });
@@ -125,9 +125,7 @@ final class Checkpoint {
             return new long[] {-1, -1};
         }
         try {
-            return Interrupts.retried(file, () -> peekOnce(file));
-        } catch (StoreIOException e) {
-            throw e; // interrupted without end: the file may well be sound
+            return Interrupts.isolated(() -> peekOnce(file));
         } catch (RuntimeException e) {
             return new long[] {-1, -1};
         }
@@ -151,10 +149,9 @@ final class Checkpoint {
      * Reads and verifies a checkpoint file.
      *
      * @throws StoreCorruptedException if it does not open, is incomplete, or fails its checksum
-     * @throws StoreIOException        if the reading thread was interrupted without end (see {@link Interrupts})
      */
     static StoreImage read(Path file) {
-        return Interrupts.retried(file, () -> readOnce(file));
+        return Interrupts.isolated(() -> readOnce(file)); // MapDB would take an interrupt for damage
     }
 
     private static StoreImage readOnce(Path file) {

@@ -35,29 +35,23 @@ final class DirectoryLock implements AutoCloseable {
                 throw new StoreLockedException("store is locked: " + dir + " is already open in this process");
             }
         }
-        Path file = dir.resolve(StoreFormat.LOCK_FILE);
+        FileChannel ch = null;
         try {
-            // An interrupt during tryLock closes the channel: the lock is taken again on a new one.
-            return Interrupts.retried(file, () -> lock(dir, key, file));
-        } catch (IOException | RuntimeException e) {
-            synchronized (OPEN_HERE) {
-                OPEN_HERE.remove(key);
-            }
-            throw e;
-        }
-    }
-
-    private static DirectoryLock lock(Path dir, Path key, Path file) throws IOException {
-        FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                FileModes.forFile(file));
-        try {
+            Path file = dir.resolve(StoreFormat.LOCK_FILE);
+            ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    FileModes.forFile(file));
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 throw new StoreLockedException("store is locked: " + dir + " is open in another process");
             }
             return new DirectoryLock(key, ch, lock);
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            if (ch != null) {
+                ch.close();
+            }
+            synchronized (OPEN_HERE) {
+                OPEN_HERE.remove(key);
+            }
             throw e;
         }
     }

@@ -1,56 +1,76 @@
 package dev.vmem.store;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
  * How the store treats its callers' interrupts ({@code Future.cancel(true)}, an executor's
- * {@code shutdownNow}): never as a reason to fail an operation, lose work or stop the store, and never cleared
- * for good, so that the caller still finds its flag set when the store returns. A NIO {@link FileChannel} closes
- * itself when the thread in it is interrupted, or was before the call. Four answers, decided here and in
- * {@link InterruptSafeChannel}:
+ * {@code shutdownNow}): never as a reason to fail a call, lose work, stop the store or report damage, and never
+ * cleared for good, so that the caller still finds its flag set when the store returns. A NIO
+ * {@link FileChannel} closes itself when the thread in it is interrupted, or was before the call, and MapDB then
+ * reports its file as damaged. Three answers, decided here and in {@link InterruptSafeChannel}:
  * <ul>
  *   <li>the journal and the head are written through {@link InterruptSafeChannel}, which interrupts cannot close;
- *   <li>{@link #force} (a directory's entries, a checkpoint file: a fresh channel each time) is repeated when an
- *       interrupt closed its channel;
- *   <li>{@link #retried}: work through channels the store does not own (MapDB reading or writing a checkpoint,
- *       the directory lock) is repeated whole when it failed on an interrupted thread, so that an interrupt is
- *       never taken for a damaged file;
- *   <li>{@link #deferred}: the public calls that do such work (open, checkpoint, backup, verify, diagnose,
- *       repair) or wait for threads (close) run with the flag cleared from their start.
+ *   <li>{@link #isolated}: work through channels the store does not own (MapDB reading or writing a checkpoint,
+ *       {@link #force} of a directory or a checkpoint file) runs on a thread of its own, which no caller's
+ *       interrupt reaches, while the caller waits for it whatever interrupts it gets. Repeating such work instead
+ *       would not do: under interrupts that come more often than one attempt takes (a checkpoint of a big
+ *       store takes a second), no attempt would ever finish;
+ *   <li>{@link #deferred}: the public calls that wait (open, checkpoint, backup, verify, diagnose, repair, close)
+ *       run with the flag cleared, so that their waits ({@link #pause}, a thread stopping) are not cut short.
  * </ul>
- * Repeats end after {@value #ATTEMPTS} interrupts in a row, with an exception that says so.
+ * The thread costs a start (tens of microseconds) per checkpoint read or write and per directory fsync: all rare.
  */
 final class Interrupts {
-    /** Interrupts in a row that one call survives. */
-    static final int ATTEMPTS = 64;
+    /** Work that may fail with {@code E}. */
+    @FunctionalInterface
+    interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
 
     private Interrupts() {
     }
 
     /**
-     * Forces {@code path} (a file, or a directory's entries) through a channel of its own: opened for writing if a
-     * file (Windows flushes nothing through a handle opened for reading), for reading if a directory (Linux opens
-     * no other way, and needs the fsync).
+     * Forces {@code path} (a file, or a directory's entries) through a channel of its own, on a thread of its own:
+     * opened for writing if a file (Windows flushes nothing through a handle opened for reading), for reading if a
+     * directory (Linux opens it no other way, and needs the fsync).
      */
     static void force(Path path) throws IOException {
-        StandardOpenOption mode = Files.isDirectory(path) ? StandardOpenOption.READ : StandardOpenOption.WRITE;
-        boolean interrupted = Thread.interrupted();
+        isolated(() -> {
+            StandardOpenOption mode = Files.isDirectory(path) ? StandardOpenOption.READ : StandardOpenOption.WRITE;
+            try (FileChannel ch = FileChannel.open(path, mode)) {
+                ch.force(true);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code work} on a new daemon thread and returns what it returns, or throws what it throws; the caller
+     * waits for it to end whatever interrupts it gets, and finds its flag set after if it was set before or during.
+     */
+    static <T, E extends Exception> T isolated(Work<T, E> work) throws E {
+        FutureTask<T> task = new FutureTask<>(work::run);
+        Thread thread = new Thread(task, "vmem-file-io");
+        thread.setDaemon(true);
+        thread.start();
+        boolean interrupted = false;
         try {
-            for (int attempt = 1; ; attempt++) {
-                try (FileChannel ch = FileChannel.open(path, mode)) {
-                    ch.force(true);
-                    return;
-                } catch (ClosedChannelException e) { // ClosedByInterruptException: this thread was interrupted
-                    interrupted |= Thread.interrupted();
-                    if (attempt == ATTEMPTS) {
-                        throw e;
-                    }
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw Interrupts.<E>thrownBy(e.getCause());
                 }
             }
         } finally {
@@ -58,36 +78,26 @@ final class Interrupts {
         }
     }
 
-    /** Work that may be repeated whole, failing with {@code E}. */
-    @FunctionalInterface
-    interface Work<T, E extends Exception> {
-        T run() throws E;
+    /** The work's own failure: unchecked, or the one checked type {@code E} that {@link Work#run} declares. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E thrownBy(Throwable cause) {
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return (E) cause;
     }
 
-    /**
-     * Runs {@code work} on {@code file} through channels the store does not own and an interrupt closes (MapDB's,
-     * which then reports the file as damaged or unwritable), repeating it whole with the flag cleared while it
-     * fails on an interrupted thread. A failure with the flag clear is the work's own, and is thrown at once.
-     *
-     * @throws StoreIOException if it failed on an interrupted thread {@value #ATTEMPTS} times in a row: saying so,
-     *         rather than that the file is damaged
-     */
-    static <T, E extends Exception> T retried(Path file, Work<T, E> work) throws E {
+    /** Waits {@code nanos}, whatever interrupts come meanwhile; the flag is set after if it was set before or during. */
+    static void pause(long nanos) {
+        long deadline = System.nanoTime() + nanos;
         boolean interrupted = Thread.interrupted();
         try {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return work.run();
-                } catch (Exception e) {
-                    if (!Thread.interrupted()) {
-                        throw e;
-                    }
-                    interrupted = true;
-                    if (attempt == ATTEMPTS) {
-                        throw new StoreIOException(file + " could not be read or written: the thread was interrupted "
-                                + ATTEMPTS + " times in a row (" + e + ")", e);
-                    }
-                }
+            for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+                interrupted |= Thread.interrupted();
             }
         } finally {
             restore(interrupted);

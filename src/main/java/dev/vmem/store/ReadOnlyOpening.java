@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +72,7 @@ final class ReadOnlyOpening {
                                 + " each of " + ATTEMPTS + " attempts; the last one found: " + e.getMessage(), e);
                     }
                     refused = unchanged ? e.getMessage() : null;
-                    LockSupport.parkNanos(10_000_000); // past the file system's coarse clock, so that a change shows
+                    Interrupts.pause(10_000_000); // past the file system's coarse clock, so that a change shows
                 }
             }
         } catch (IOException e) {
