@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *   <li>{@link #deferred}: the public calls that wait (open, checkpoint, backup, verify, diagnose, repair, close)
  *       run with the flag cleared, so that their waits ({@link #pause}, a thread stopping) are not cut short.
  * </ul>
- * The thread costs a start (tens of microseconds) per checkpoint read or write and per directory fsync: all rare.
+ * That costs a thread start per checkpoint read or write and per directory fsync, all rare; work already on such
+ * a thread (a checkpoint write's own fsyncs) runs on it directly.
  */
 final class Interrupts {
     /** Work that may fail with {@code E}. */
@@ -56,12 +57,14 @@ final class Interrupts {
     /**
      * Runs {@code work} on a new daemon thread and returns what it returns, or throws what it throws; the caller
      * waits for it to end whatever interrupts it gets, and finds its flag set after if it was set before or during.
+     * Called on such a thread already, runs {@code work} there.
      */
     static <T, E extends Exception> T isolated(Work<T, E> work) throws E {
+        if (Thread.currentThread() instanceof Isolated) {
+            return work.run();
+        }
         FutureTask<T> task = new FutureTask<>(work::run);
-        Thread thread = new Thread(task, "vmem-file-io");
-        thread.setDaemon(true);
-        thread.start();
+        new Isolated(task).start();
         boolean interrupted = false;
         try {
             while (true) {
@@ -75,6 +78,14 @@ final class Interrupts {
             }
         } finally {
             restore(interrupted);
+        }
+    }
+
+    /** A thread that no caller holds, so that nothing interrupts it. */
+    private static final class Isolated extends Thread {
+        Isolated(Runnable task) {
+            super(task, "vmem-file-io");
+            setDaemon(true);
         }
     }
 

@@ -137,17 +137,7 @@ class InterruptedCallersTest {
         Path at = dir.resolve("store");
         Map<String, String> expected;
         try (VmemStore store = VmemStore.open(StoreFixture.options(at, 16 << 10))) {
-            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
-            ids.addSpan(1, 1L << 40);
-            for (int checkpoint = 0; checkpoint < 3; checkpoint++) {
-                for (int i = 0; i < 1_500; i++) {
-                    ids.alloc(1, Policy.NEXT_FIT);
-                }
-                assertTrue(store.checkpoint());
-            }
-            for (int i = 0; i < 100; i++) {
-                ids.alloc(1, Policy.NEXT_FIT);
-            }
+            StoreFixture.idsWithCheckpoints(store, 1L << 40, 3, 1_500, 100);
             expected = StoreFixture.dumps(store);
         }
         for (int round = 0; round < 20; round++) {

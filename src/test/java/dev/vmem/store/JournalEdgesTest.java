@@ -261,17 +261,7 @@ class JournalEdgesTest {
         Map<String, String> acknowledged;
         VmemStore store = VmemStore.open(opts);
         try {
-            PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
-            ids.addSpan(1, 1 << 20);
-            for (int round = 0; round < 2; round++) {
-                for (int i = 0; i < 150; i++) {
-                    ids.alloc(1, Policy.NEXT_FIT);
-                }
-                assertTrue(store.checkpoint());
-            }
-            for (int i = 0; i < 10; i++) {
-                ids.alloc(1, Policy.NEXT_FIT);
-            }
+            StoreFixture.idsWithCheckpoints(store, 1 << 20, 2, 150, 10);
             acknowledged = dumps(store);
         } finally {
             StoreCrash.crash(store);

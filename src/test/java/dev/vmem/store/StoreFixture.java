@@ -1,8 +1,10 @@
 package dev.vmem.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmem.ArenaStats;
+import dev.vmem.Policy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,6 +46,27 @@ final class StoreFixture {
             out.put(a.name(), a.stats());
         }
         return out;
+    }
+
+    /**
+     * Creates an ID arena "ids" (quantum 1) over {@code [1, 1 + span)} and allocates {@code perCheckpoint} IDs
+     * with NEXT_FIT before each of {@code checkpoints} checkpoints, then {@code tail} more: a store with a history
+     * in both checkpoint generations and the journal.
+     */
+    static PersistentArena idsWithCheckpoints(VmemStore store, long span, int checkpoints, int perCheckpoint,
+            int tail) {
+        PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
+        ids.addSpan(1, span);
+        for (int checkpoint = 0; checkpoint < checkpoints; checkpoint++) {
+            for (int i = 0; i < perCheckpoint; i++) {
+                ids.alloc(1, Policy.NEXT_FIT);
+            }
+            assertTrue(store.checkpoint(), "checkpoint " + checkpoint);
+        }
+        for (int i = 0; i < tail; i++) {
+            ids.alloc(1, Policy.NEXT_FIT);
+        }
+        return ids;
     }
 
     /** Every arena's invariants hold and {@link VmemStore#verify} finds nothing. */
