@@ -68,7 +68,7 @@ final class Journal {
     private volatile long coveredSeq;
     /** A checkpoint asked for a new segment, so that the records it covers can be deleted soon. */
     private volatile boolean rollRequested;
-
+    private final RollFailures rollFailures;
     private final GroupCommit commits;
     private final JournalTimer timer;
 
@@ -84,6 +84,7 @@ final class Journal {
         this.files = files;
         this.segmentBytes = segmentBytes;
         this.space = new SegmentSpace(dir, files, segmentBytes);
+        this.rollFailures = new RollFailures(dir, System::nanoTime);
         this.head = head;
         this.nextSeq = scan.nextSeq();
         this.writtenSeq = nextSeq - 1;
@@ -191,13 +192,12 @@ final class Journal {
         if (tail >= segmentBytes || rollRequested && tail > StoreFormat.SEGMENT_HEADER_BYTES) {
             try {
                 rollOver();
+                rollFailures.succeeded();
             } catch (IOException e) {
                 if (commits.failed()) {
                     throw e;
                 }
-                // The current segment is whole and stays current (a full disk may hold no new file): it grows
-                // past its size, and the roll is tried again at the next record.
-                LOG.debug("journal {} could not start a new segment: {}", dir, e.toString());
+                rollFailures.failed(e, tail); // the current segment, whole, stays current and grows past its size
             }
         }
         long seq = nextSeq;

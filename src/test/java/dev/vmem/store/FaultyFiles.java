@@ -25,6 +25,8 @@ final class FaultyFiles implements StoreFiles {
     /** On a failing fsync, also drop what was written since the last good one (the kernel lost the pages). */
     volatile boolean dropUnsyncedOnForceFailure;
     volatile boolean failTruncate;
+    /** Directory fsyncs to fail (a segment roll's, a checkpoint's), as a disk that refuses new entries does. */
+    final AtomicInteger directorySyncsToFail = new AtomicInteger();
     volatile long forceDelayNanos;
     /**
      * A small file system: the bytes the store's files may still grow by. Growing past it fails as a full
@@ -162,6 +164,9 @@ final class FaultyFiles implements StoreFiles {
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
+        if (take(directorySyncsToFail)) {
+            throw new IOException("Input/output error (injected: fsync of directory " + dir + ")");
+        }
         DEFAULT.syncDirectory(dir);
     }
 
