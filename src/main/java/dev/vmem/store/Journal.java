@@ -68,7 +68,7 @@ final class Journal {
     private volatile long coveredSeq;
     /** A checkpoint asked for a new segment, so that the records it covers can be deleted soon. */
     private volatile boolean rollRequested;
-    private final RollFailures rollFailures;
+    private final SegmentRolls rolls;
     private final GroupCommit commits;
     private final JournalTimer timer;
 
@@ -84,7 +84,7 @@ final class Journal {
         this.files = files;
         this.segmentBytes = segmentBytes;
         this.space = new SegmentSpace(dir, files, segmentBytes);
-        this.rollFailures = new RollFailures(dir, System::nanoTime);
+        this.rolls = new SegmentRolls(dir, segmentBytes, System::nanoTime);
         this.head = head;
         this.nextSeq = scan.nextSeq();
         this.writtenSeq = nextSeq - 1;
@@ -189,15 +189,15 @@ final class Journal {
     private long appendLocked(byte[] payload, boolean releasing, boolean buffered) throws IOException {
         commits.checkHealthy();
         long tail = position + buffer.position();
-        if (tail >= segmentBytes || rollRequested && tail > StoreFormat.SEGMENT_HEADER_BYTES) {
+        if (rolls.due(tail, rollRequested)) {
             try {
                 rollOver();
-                rollFailures.succeeded();
+                rolls.succeeded();
             } catch (IOException e) {
                 if (commits.failed()) {
                     throw e;
                 }
-                rollFailures.failed(e, tail); // the current segment, whole, stays current and grows past its size
+                rolls.failed(e, tail); // the current segment, whole, stays current and grows past its size
             }
         }
         long seq = nextSeq;

@@ -1,6 +1,7 @@
 package dev.vmem.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -20,14 +21,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** A journal that cannot start a new segment says so at WARN, once a minute at most, and says when it can again. */
-class RollFailuresTest {
+/**
+ * When the journal starts a new segment; a roll that fails is tried again a segment's size later, said at WARN once a
+ * minute at most, and its recovery at INFO.
+ */
+class SegmentRollsTest {
     private static final Path DIR = Path.of("/stores/ids/journal");
 
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
     private final Logger journalLogger = (Logger) LoggerFactory.getLogger(Journal.class);
     private long now = 1_000;
-    private final RollFailures rolls = new RollFailures(DIR, () -> now);
+    private static final long SEGMENT = 4096;
+
+    private final SegmentRolls rolls = new SegmentRolls(DIR, SEGMENT, () -> now);
 
     private Level levelBefore;
 
@@ -65,11 +71,11 @@ class RollFailuresTest {
     void failuresInARow_warnAtMostOncePerInterval_thenOnceMoreWithTheirCount() {
         for (int i = 0; i < 1_000; i++) {
             rolls.failed(new IOException("full"), 5_000 + i);
-            now += RollFailures.WARN_INTERVAL_NANOS / 2_000; // 1,000 failures span half an interval
+            now += SegmentRolls.WARN_INTERVAL_NANOS / 2_000; // 1,000 failures span half an interval
         }
         assertEquals(1, messages(Level.WARN).size(), "one warning within an interval");
 
-        now += RollFailures.WARN_INTERVAL_NANOS / 2;
+        now += SegmentRolls.WARN_INTERVAL_NANOS / 2;
         rolls.failed(new IOException("still full"), 9_000);
         List<String> warnings = messages(Level.WARN);
         assertEquals(2, warnings.size(), warnings.toString());
@@ -106,23 +112,59 @@ class RollFailuresTest {
     }
 
     @Test
-    void aStoreWhoseRollsFail_keepsEveryAllocation_warnsOnce_andSaysWhenItRollsAgain(@TempDir Path dir)
-            throws IOException {
+    void aRollIsDue_atTheSegmentsSize_orSoonerWhenACheckpointAsks_onceTheSegmentHoldsARecord() {
+        assertFalse(rolls.due(SEGMENT - 1, false));
+        assertTrue(rolls.due(SEGMENT, false));
+        assertTrue(rolls.due(3 * SEGMENT, false));
+        assertFalse(rolls.due(StoreFormat.SEGMENT_HEADER_BYTES, true), "an empty segment is not rolled");
+        assertTrue(rolls.due(StoreFormat.SEGMENT_HEADER_BYTES + 1, true));
+    }
+
+    @Test
+    void afterAFailure_theNextTry_waitsForAnotherSegmentsSize_askedForOrNot() {
+        rolls.failed(new IOException("Too many open files"), SEGMENT + 100);
+        for (boolean requested : new boolean[] {false, true}) {
+            assertFalse(rolls.due(SEGMENT + 101, requested));
+            assertFalse(rolls.due(2 * SEGMENT + 99, requested));
+            assertTrue(rolls.due(2 * SEGMENT + 100, requested));
+        }
+        rolls.failed(new IOException("Too many open files"), 2 * SEGMENT + 150);
+        assertFalse(rolls.due(3 * SEGMENT + 149, false));
+        assertTrue(rolls.due(3 * SEGMENT + 150, false));
+        assertTrue(messages(Level.WARN).get(0).contains("tries again at " + (2 * SEGMENT + 100)),
+                messages(Level.WARN).get(0));
+
+        rolls.succeeded(); // the new segment starts small: due again at its size
+        assertFalse(rolls.due(SEGMENT - 1, false));
+        assertTrue(rolls.due(SEGMENT, false));
+    }
+
+    @Test
+    void aStoreWhoseRollsFail_keepsEveryAllocation_triesOncePerSegmentsWorth_warnsOnce_andSaysWhenItRollsAgain(
+            @TempDir Path dir) throws IOException {
         FaultyFiles files = new FaultyFiles();
-        StoreOptions opts = StoreFixture.options(dir, 4096);
+        StoreOptions opts = StoreFixture.options(dir, (int) SEGMENT);
         Map<String, String> expected;
         long began = System.nanoTime();
         try (VmemStore store = VmemStore.open(opts, files.hooks())) {
             PersistentArena ids = store.createArena(ArenaDefinition.of("ids", 1));
             ids.addSpan(0, 1 << 20);
-            files.directorySyncsToFail.set(200); // every roll fails at its directory fsync until these are spent
-            for (int i = 0; i < 1_000; i++) {
+            files.directorySyncsToFail.set(10); // every roll fails at its directory fsync until these are spent
+            long firstFailure = -1;
+            int i = 0;
+            for (; i < 5_000 && files.directorySyncsToFail.get() > 0; i++) {
                 assertEquals(i, ids.alloc(1, Policy.NEXT_FIT));
+                if (firstFailure < 0 && files.directorySyncsToFail.get() < 10) {
+                    firstFailure = store.stats().journal().appendedBytes();
+                }
             }
-            assertEquals(0, files.directorySyncsToFail.get(), "the rolls ran into the failures");
-            for (int i = 0; i < 1_000; i++) {
-                ids.free(i);
-                ids.alloc(1, Policy.NEXT_FIT);
+            assertEquals(0, files.directorySyncsToFail.get(), "the rolls ran into all 10 failures in 5,000 records");
+            long lastFailure = store.stats().journal().appendedBytes();
+            assertTrue(lastFailure - firstFailure >= 9 * SEGMENT, "10 tries a segment's size apart, not one per record: "
+                    + (lastFailure - firstFailure) + " bytes from the first to the last");
+            for (int k = 0; k < 1_000; k++) {
+                ids.free(k);
+                assertEquals(i + k, ids.alloc(1, Policy.NEXT_FIT));
             }
             try (Stream<Path> segments = Files.list(dir.resolve(StoreFormat.JOURNAL_DIR))) {
                 assertTrue(segments.count() > 1, "the journal rolled once the directory took new entries again");
@@ -132,15 +174,15 @@ class RollFailuresTest {
         }
         List<String> warnings = messages(Level.WARN).stream().filter(m -> m.contains("could not start a new segment"))
                 .toList();
-        long minutes = (System.nanoTime() - began) / RollFailures.WARN_INTERVAL_NANOS;
-        assertTrue(!warnings.isEmpty() && warnings.size() <= 1 + minutes, "200 failed rolls, one warning a minute: "
+        long minutes = (System.nanoTime() - began) / SegmentRolls.WARN_INTERVAL_NANOS;
+        assertTrue(!warnings.isEmpty() && warnings.size() <= 1 + minutes, "10 failed rolls, one warning a minute: "
                 + warnings);
         assertTrue(warnings.get(0).contains(dir.resolve(StoreFormat.JOURNAL_DIR).toString())
                 && warnings.get(0).contains("Input/output error"), warnings.get(0));
         List<String> infos = messages(Level.INFO).stream().filter(m -> m.contains("started a new segment after"))
                 .toList();
         assertEquals(1, infos.size(), "the roll that works again says so: " + messages(Level.INFO));
-        assertTrue(infos.get(0).contains("after 200 failed attempts"), infos.get(0));
+        assertTrue(infos.get(0).contains("after 10 failed attempts"), infos.get(0));
         StoreFixture.assertOpensWith(opts, expected);
     }
 }
