@@ -160,8 +160,8 @@ class SegmentRollsTest {
             }
             assertEquals(0, files.directorySyncsToFail.get(), "the rolls ran into all 10 failures in 5,000 records");
             long lastFailure = store.stats().journal().appendedBytes();
-            assertTrue(lastFailure - firstFailure >= 9 * SEGMENT, "10 tries a segment's size apart, not one per record: "
-                    + (lastFailure - firstFailure) + " bytes from the first to the last");
+            assertTrue(lastFailure - firstFailure >= 9 * SEGMENT, "10 tries a segment's size apart, not one per "
+                    + "record: " + (lastFailure - firstFailure) + " bytes from the first to the last");
             for (int k = 0; k < 1_000; k++) {
                 ids.free(k);
                 assertEquals(i + k, ids.alloc(1, Policy.NEXT_FIT));
