@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  *       that a failing roll is tried as often as rolls happen anyway. Tried at every record instead, each try
  *       costs what a roll costs (an fsync of the segment, a file made and removed, the preallocated zeros cut
  *       and written again, up to a MiB), for every record, for as long as the cause lasts: measured, 5,000
- *       records over 64 KiB segments took 14,135 fsyncs instead of 5,013, and about twice as long.</li>
+ *       records over 64 KiB segments took 14,135 fsyncs instead of 5,013, and 1.4-2 times as long.</li>
  *   <li><b>What to say:</b> the first failure after a roll that worked is a WARN, then at most one every
  *       {@link #WARN_INTERVAL_NANOS}; the roll that works again is an INFO with the count.</li>
  * </ul>
