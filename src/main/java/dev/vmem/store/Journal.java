@@ -41,7 +41,6 @@ final class Journal {
 
     private final Path dir;
     private final StoreFiles files;
-    private final long segmentBytes;
     private final StoreHead head;
 
     /** Segments on disk, oldest first: their first sequence numbers. Guards rolls against deletions. */
@@ -82,7 +81,6 @@ final class Journal {
             long flushIntervalMs, StoreCounters counters) throws IOException {
         this.dir = dir;
         this.files = files;
-        this.segmentBytes = segmentBytes;
         this.space = new SegmentSpace(dir, files, segmentBytes);
         this.rolls = new SegmentRolls(dir, segmentBytes, System::nanoTime);
         this.head = head;
