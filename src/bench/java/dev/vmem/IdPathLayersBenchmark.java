@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       from a cursor, a free that refuses an ID not in use, and the arena's kind of lock. This is the locked
  *       cursor {@code BitSet} of {@code IdPoolBenchmark} plus the check.</li>
  *   <li>{@code bitmaps}: the dense span's bits alone ({@code QuantumBitmaps}): the used and start bitmaps,
- *       their summaries, the one-quantum check of a free, and the neighbours that count free runs.</li>
+ *       their summaries, the one-quantum check of a free, and the marks of the groups whose free runs changed.</li>
  *   <li>{@code bitmaps-locked}: the same under the lock: the floor of the dense form as it is.</li>
  *   <li>{@code dense-span}: {@code DenseSpan}'s one-quantum calls (its counts, the size-class switch).</li>
  *   <li>{@code engine}: {@code ArenaEngine.free} and {@code place} (the arena-wide counts, the form rule,
@@ -64,7 +64,6 @@ public class IdPathLayersBenchmark {
     private long rotor;
     /** What the lower layers count, so that they do the arena's least bookkeeping too. */
     private long allocated;
-    private long runs;
 
     @Setup
     public void fill() throws ReflectiveOperationException {
@@ -208,7 +207,7 @@ public class IdPathLayersBenchmark {
         if (!bits.isSingle(id)) {
             throw new IllegalStateException("not a live ID: " + id);
         }
-        runs += 1 - bits.releaseOne(id);
+        bits.releaseOne(id);
         allocated--;
     }
 
@@ -217,7 +216,7 @@ public class IdPathLayersBenchmark {
         if (id >= IDS) {
             id = bits.nextFree(0);
         }
-        runs += bits.takeOne(id) - 1;
+        bits.takeOne(id);
         rotor = id + 1;
         allocated++;
         return id;

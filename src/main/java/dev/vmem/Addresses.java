@@ -41,7 +41,7 @@ final class Addresses {
         if (marker == null || marker.next.type == Tag.DENSE) {
             return null;
         }
-        Tag t = e.index.holding(marker, base, e.segments);
+        Tag t = e.index.holding(marker, base, e.tagSegments);
         return t.type == Tag.FREE && t.end() - base >= size ? t : null;
     }
 }

@@ -15,7 +15,7 @@ final class ArenaCheck {
     static List<String> run(ArenaEngine a) {
         List<String> problems = new ArrayList<>();
         // A walk longer than every tag the arena counts (plus slack for a miscount) means a cycle.
-        long walkLimit = a.segments + a.list.spanCount() + 16;
+        long walkLimit = a.tagSegments + a.list.spanCount() + 16;
         long walked = 0;
         long total = 0;
         long imported = 0;
@@ -154,8 +154,8 @@ final class ArenaCheck {
             problems.add("counters: imports=" + c.imports() + " - releases=" + c.releases() + " but "
                     + importedSpans + " imported spans are held");
         }
-        if (freeCount + allocatedCount + dense[2] - dense[1] != a.segments) {
-            problems.add("segments=" + a.segments + " but the list holds " + (freeCount + allocatedCount + dense[2]
+        if (freeCount + allocatedCount + dense[2] - dense[1] != a.segments()) {
+            problems.add("segments=" + a.segments() + " but the list holds " + (freeCount + allocatedCount + dense[2]
                     - dense[1]));
         }
         return problems;
@@ -176,7 +176,7 @@ final class ArenaCheck {
         d.bits.check("dense " + d, problems);
         dense[0]++;
         dense[1] += d.bits.allocations;
-        dense[2] += d.bits.allocations + d.bits.freeRuns;
+        dense[2] += d.bits.allocations + d.bits.freeRuns();
     }
 
     /** Whether {@code t} is linked into a segment list (its neighbours point back at it). */

@@ -51,7 +51,8 @@ final class ArenaEngine {
     long total;
     long allocated;
     long imported;
-    long segments;
+    /** Segments held as tags, a dense span's counting as one: its bitmaps count the rest ({@link #segments()}). */
+    long tagSegments;
     long allocations;
     long frees;
     long failures;
@@ -109,7 +110,7 @@ final class ArenaEngine {
         list.insertSpan(marker, free);
         freeLists.insert(free);
         total += size;
-        segments++;
+        tagSegments++;
         if (type == Tag.IMPORTED_SPAN) {
             imported += size;
         }
@@ -131,7 +132,7 @@ final class ArenaEngine {
         if (marker.type == Tag.IMPORTED_SPAN) {
             imported -= marker.size;
         }
-        segments--;
+        tagSegments--;
     }
 
     /**
@@ -241,7 +242,7 @@ final class ArenaEngine {
             t.size = left;
             freeLists.insert(t);
             SegmentList.insertAfter(block, t);
-            segments++;
+            tagSegments++;
         } else {
             t.type = Tag.ALLOCATED;
             t.size = size;
@@ -249,7 +250,7 @@ final class ArenaEngine {
         if (rest != null) {
             SegmentList.insertAfter(rest, block);
             freeLists.insert(rest);
-            segments++;
+            tagSegments++;
         }
         table.insert(block);
         allocated += size;
@@ -400,7 +401,7 @@ final class ArenaEngine {
             rotorHint = t.prev;
         }
         SegmentList.unlink(t);
-        segments--;
+        tagSegments--;
     }
 
     /** Removes an imported span and everything in it; live allocations in it count as freed. */
@@ -412,7 +413,6 @@ final class ArenaEngine {
                 forms.forget((DenseTag) t);
                 allocated -= b.usedQuanta * quantum;
                 frees += b.allocations;
-                segments -= b.allocations + b.freeRuns - 1; // unlink counts one
             } else if (t.type == Tag.ALLOCATED) {
                 table.remove(t);
                 allocated -= t.size;
@@ -431,6 +431,11 @@ final class ArenaEngine {
         imported -= marker.size;
     }
 
+    /** Every segment: allocations and free runs, in tags and in dense spans. */
+    long segments() {
+        return tagSegments + forms.segments();
+    }
+
     /**
      * The figures of the segment list itself, each cache slab counted as one allocation; quarantined blocks
      * (allocated segments) count as quarantined, not allocated.
@@ -438,7 +443,7 @@ final class ArenaEngine {
     ArenaStats stats() {
         long held = quarantine == null ? 0 : quarantine.values;
         long heldBlocks = quarantine == null ? 0 : quarantine.count();
-        return new ArenaStats(total, allocated - held, total - allocated, imported, list.spanCount(), segments,
+        return new ArenaStats(total, allocated - held, total - allocated, imported, list.spanCount(), segments(),
                 table.size() + forms.allocations() - heldBlocks, allocations, frees, failures, imports, releases, 0,
                 held);
     }

@@ -15,7 +15,7 @@ final class ArenaPicture {
 
     /** Every span marker and segment in address order; {@code caches} may be null. */
     static List<Segment> segments(ArenaEngine engine, QuantumCaches caches) {
-        List<Segment> out = new ArrayList<>(engine.list.spanCount() + (int) Math.min(engine.segments,
+        List<Segment> out = new ArrayList<>(engine.list.spanCount() + (int) Math.min(engine.segments(),
                 Integer.MAX_VALUE - 8));
         for (Tag t = engine.list.first(); t != engine.list.sentinel; t = t.next) {
             if (t.type == Tag.DENSE) {

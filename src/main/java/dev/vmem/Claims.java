@@ -64,7 +64,7 @@ final class Claims {
             long at = b.value(start);
             return new Allocation(at, b.sizeAt(at));
         }
-        for (Tag t = e.index.holding(marker, base, e.segments); !t.isSpan() && t != e.list.sentinel && t.base < end;
+        for (Tag t = e.index.holding(marker, base, e.tagSegments); !t.isSpan() && t != e.list.sentinel && t.base < end;
                 t = t.next) {
             if (t.type == Tag.ALLOCATED) {
                 return new Allocation(t.base, t.size);
@@ -103,7 +103,7 @@ final class Claims {
         checkArguments(e, "claim", base, size);
         Tag marker = spanOf(e, "claim", base, size);
         if (marker.next.type != Tag.DENSE) { // one lookup serves the check and the carve
-            Tag t = e.index.holding(marker, base, e.segments);
+            Tag t = e.index.holding(marker, base, e.tagSegments);
             if (t.type == Tag.FREE && t.end() - base >= size) {
                 e.carve(t, base, size);
                 e.emit(new ArenaChange.Allocated(base, size));

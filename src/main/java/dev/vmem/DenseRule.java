@@ -69,6 +69,20 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
         return allocations < below || usedQuanta > leaveMean * allocations || allocations > leavePerGap * gaps;
     }
 
+    /**
+     * How many one-quantum allocations or frees a dense span that does not leave now can take before it might:
+     * each moves the allocations and the used quanta by one and the gaps by at most one, so each bound of
+     * {@link #leaves} is that many steps away at least. At least 1.
+     */
+    long singlesBeforeLeaving(long allocations, long usedQuanta, long gaps, long below) {
+        long steps = allocations - below + 1;
+        if (leaveMean != 1) {
+            steps = Math.min(steps, (leaveMean * allocations - usedQuanta) / Math.abs(leaveMean - 1) + 1);
+        }
+        steps = Math.min(steps, (leavePerGap * gaps - allocations) / (leavePerGap + 1) + 1);
+        return Math.max(1, steps);
+    }
+
     /** Fewer live allocations than this make a span of {@code quanta} leave dense form. */
     long leaveBelow(long quanta) {
         return quanta / leaveShare;

@@ -29,8 +29,6 @@ final class DenseSpan {
     long allocations;
     /** Allocated quanta. */
     long usedQuanta;
-    /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. */
-    long freeRuns;
     /** The free runs by size class, for INSTANT_FIT and BEST_FIT; kept only while they search the span. */
     private final RunClasses classes;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
@@ -38,6 +36,8 @@ final class DenseSpan {
     /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
     long bestRunBase;
     long bestRunSize;
+    /** One-quantum allocations and frees since the starts bitmap was last rebuilt; see {@link #dropStartsIfDue}. */
+    private long singlesSinceStarts;
 
     /** A wholly free span of {@code size} values at {@code base}; {@code size / quantum <= MAX_QUANTA}. */
     DenseSpan(long base, long size, long quantum) {
@@ -55,7 +55,6 @@ final class DenseSpan {
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.bits = new QuantumBitmaps(quanta);
         this.classes = new RunClasses(bits, idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta));
-        this.freeRuns = 1;
     }
 
     long end() {
@@ -89,6 +88,11 @@ final class DenseSpan {
 
     long previousUsed(long i) {
         return bits.previousUsed(i);
+    }
+
+    /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. See {@link QuantumBitmaps#freeRuns}. */
+    long freeRuns() {
+        return bits.freeRuns();
     }
 
     /** The size in values of the allocation starting at {@code value}, or {@link Fit#NONE} if none does. */
@@ -172,7 +176,9 @@ final class DenseSpan {
         if (classes.keeping()) {
             classes.allocating(i, k);
         }
-        freeRuns += freeBefore(i) + freeAfter(i + k) - 1; // the run is split around the block
+        if (bits.keepStarts()) {
+            singlesSinceStarts = 0;
+        }
         bits.setRange(i, i + k, true);
         bits.start(i, true);
         allocations++;
@@ -190,7 +196,6 @@ final class DenseSpan {
         if (classes.keeping()) {
             classes.freeing(i, k);
         }
-        freeRuns += 1 - freeBefore(i) - freeAfter(i + k); // the block joins the free runs beside it
         bits.start(i, false);
         bits.setRange(i, i + k, false);
         allocations--;
@@ -228,14 +233,17 @@ final class DenseSpan {
         return true;
     }
 
-    /** Allocates free quantum {@code i}: its two neighbours say how the free runs change. */
+    /** Allocates free quantum {@code i}. */
     private void takeOne(long i) {
         if (classes.keeping()) {
             classes.allocating(i, 1);
         }
-        freeRuns += bits.takeOne(i) - 1;
+        bits.takeOne(i);
         allocations++;
         usedQuanta++;
+        if (bits.startsKept()) {
+            dropStartsIfDue();
+        }
     }
 
     /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
@@ -243,19 +251,23 @@ final class DenseSpan {
         if (classes.keeping()) {
             classes.freeing(i, 1);
         }
-        freeRuns += 1 - bits.releaseOne(i);
+        bits.releaseOne(i);
         allocations--;
         usedQuanta--;
+        if (bits.startsKept()) {
+            dropStartsIfDue();
+        }
     }
 
-    /** 1 if quantum {@code i - 1} is in the span and free, else 0. */
-    private long freeBefore(long i) {
-        return i > 0 ? 1 - bits.usedBit(i - 1) : 0;
-    }
-
-    /** 1 if quantum {@code j} is in the span and free, else 0. */
-    private long freeAfter(long j) {
-        return j < quanta ? 1 - bits.usedBit(j) : 0;
+    /**
+     * Lets the starts bitmap go once every allocation is one quantum again and one-quantum operations have
+     * paid for its rebuild (one per bitmap word): a span that mixes sizes keeps it, rather than rebuilding it
+     * at every larger allocation.
+     */
+    private void dropStartsIfDue() {
+        if (++singlesSinceStarts >= bits.words() && usedQuanta == allocations) {
+            bits.dropStarts();
+        }
     }
 
     /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
@@ -345,8 +357,12 @@ final class DenseSpan {
             }
         });
         classes.check(where, perClass, problems);
-        if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns) {
-            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns
+        if (!bits.startsKept() && usedQuanta != allocations) {
+            problems.add(where + ": the starts bitmap is not kept, yet " + allocations + " allocations hold "
+                    + usedQuanta + " quanta");
+        }
+        if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns()) {
+            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns()
                     + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);
         }
     }

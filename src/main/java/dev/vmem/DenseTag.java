@@ -9,6 +9,11 @@ final class DenseTag extends Tag {
     final DenseSpan bits;
     /** Fewer live allocations than this move the span back to boundary tags (the rule's, worked out once). */
     final long leaveBelow;
+    /**
+     * One-quantum operations left before {@link DenseRule#leaves} could change its answer; the rule is asked
+     * again when this reaches 0, and a longer allocation or free sets it to 0 (see {@link SpanForms}).
+     */
+    long untilRuleCheck;
 
     DenseTag(DenseSpan bits, long leaveBelow) {
         super(DENSE, bits.base, bits.end() - bits.base);

@@ -51,7 +51,10 @@ final class SpanForms {
     /** Replaces the rule; for tests that move spans between the forms often, or never. */
     void use(DenseRule newRule) {
         this.rule = newRule;
-        this.untilReview = newRule.reviewPeriod(e.segments);
+        this.untilReview = newRule.reviewPeriod(e.segments());
+        for (DenseTag d : dense) {
+            d.untilRuleCheck = 0; // counted under the old rule
+        }
     }
 
     /** The dense span holding {@code value}, or null. */
@@ -71,44 +74,39 @@ final class SpanForms {
         return last;
     }
 
-    /** Allocates {@code [start, start + size)}, free in {@code d}, counting its segments; returns {@code d}. */
+    /** Allocates {@code [start, start + size)}, free in {@code d}; returns {@code d}. */
     DenseTag allocate(DenseTag d, long start, long size) {
-        long before = d.bits.allocations + d.bits.freeRuns;
         d.bits.allocate(start, size);
-        recount(d.bits, before);
+        counted(d, size);
         return d;
     }
 
     /** Frees the allocation {@code [start, start + size)} of {@code d}. */
     void free(DenseTag d, long start, long size) {
-        long before = d.bits.allocations + d.bits.freeRuns;
         d.bits.free(start, size);
-        recount(d.bits, before);
+        counted(d, size);
     }
 
-    /** {@link DenseSpan#takeOneFrom} in {@code d}, counted as {@link #allocate} counts: the value, or {@link Arena#NONE}. */
+    /** {@link DenseSpan#takeOneFrom} in {@code d}: the value, or {@link Arena#NONE}. */
     long takeOne(DenseTag d, long from) {
-        long before = d.bits.allocations + d.bits.freeRuns;
         long start = d.bits.takeOneFrom(from);
-        if (start != Arena.NONE) {
-            recount(d.bits, before);
-        }
+        d.untilRuleCheck--;
         return start;
     }
 
-    /** {@link DenseSpan#freeOne} in {@code d}, counted as {@link #free} counts. */
+    /** {@link DenseSpan#freeOne} in {@code d}. */
     boolean freeOne(DenseTag d, long value) {
-        long before = d.bits.allocations + d.bits.freeRuns;
-        if (!d.bits.freeOne(value)) {
-            return false;
-        }
-        recount(d.bits, before);
-        return true;
+        d.untilRuleCheck--;
+        return d.bits.freeOne(value);
     }
 
-    /** After an allocation or free in {@code b}: the engine's count of segments. */
-    private void recount(DenseSpan b, long segmentsBefore) {
-        e.segments += b.allocations + b.freeRuns - segmentsBefore;
+    /**
+     * After an allocation or free of {@code size} values in {@code d}: one fewer operation before the rule is
+     * asked again, or none if the block was longer than a quantum ({@link DenseRule#singlesBeforeLeaving} counts
+     * one-quantum operations only).
+     */
+    private void counted(DenseTag d, long size) {
+        d.untilRuleCheck = size == e.quantum ? d.untilRuleCheck - 1 : 0;
     }
 
     /**
@@ -133,11 +131,14 @@ final class SpanForms {
         return quanta << Long.numberOfTrailingZeros(e.quantum);
     }
 
-    /** Segments (allocations and free runs) of the dense spans; summed as {@link #allocations} is. */
+    /**
+     * Segments (allocations and free runs) of the dense spans beyond the one their tags count for in the engine's
+     * {@link ArenaEngine#tagSegments}; summed as {@link #allocations} is.
+     */
     long segments() {
         long sum = 0;
         for (int i = 0; i < dense.size(); i++) {
-            sum += dense.get(i).bits.allocations + dense.get(i).bits.freeRuns;
+            sum += dense.get(i).bits.allocations + dense.get(i).bits.freeRuns() - 1;
         }
         return sum;
     }
@@ -182,18 +183,28 @@ final class SpanForms {
         untilReview = Math.max(untilReview, 1);
     }
 
+    /**
+     * Moves {@code d} back to boundary tags if it left the rule. The rule is asked only once the operations since
+     * it last answered could have changed its answer: a count down, not the free runs counted at every operation.
+     */
     private void leaveIfDue(DenseTag d) {
+        if (d.untilRuleCheck > 0) {
+            return;
+        }
         DenseSpan b = d.bits;
-        if (rule.leaves(b.allocations, b.usedQuanta, b.freeRuns, d.leaveBelow)) {
+        long gaps = b.freeRuns();
+        if (rule.leaves(b.allocations, b.usedQuanta, gaps, d.leaveBelow)) {
             toList(d);
+        } else {
+            d.untilRuleCheck = rule.singlesBeforeLeaving(b.allocations, b.usedQuanta, gaps, d.leaveBelow);
         }
     }
 
     /** Moves every list-form span the rule admits to dense form. */
     void review() {
-        untilReview = rule.reviewPeriod(e.segments);
+        untilReview = rule.reviewPeriod(e.segments());
         long listAllocations = e.table.size();
-        long listGaps = e.segments - segments() - listAllocations;
+        long listGaps = e.tagSegments - dense.size() - listAllocations;
         // While the list-form allocations as a whole are too large or too packed to enter, most reviews stop
         // here in O(1). Every fourth walks anyway: one span may qualify beside others of large blocks. With a
         // single list-form span the figures are that span's own, so no walk can find more.
@@ -265,7 +276,8 @@ final class SpanForms {
             t = next;
         }
         SegmentList.insertAfter(d, marker);
-        assert unlinked == b.allocations + b.freeRuns : unlinked + " " + b.allocations + " " + b.freeRuns;
+        e.tagSegments -= unlinked - 1;
+        assert unlinked == b.allocations + b.freeRuns() : unlinked + " " + b.allocations + " " + b.freeRuns();
         moves++;
         e.table.trim(); // last: running out of memory here leaves the move done and the buckets as they were
     }
@@ -273,7 +285,7 @@ final class SpanForms {
     /** Replaces dense tag {@code d} by the boundary tags of its segments. */
     void toList(DenseTag d) {
         DenseSpan b = d.bits;
-        List<Tag> tags = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, b.allocations + b.freeRuns));
+        List<Tag> tags = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, b.allocations + b.freeRuns()));
         b.visit((base, size, isAllocated) -> tags.add(new Tag(isAllocated ? Tag.ALLOCATED : Tag.FREE, base, size)));
         e.table.reserve(e.table.size() + b.allocations);
         Tag marker = d.prev;
@@ -295,6 +307,7 @@ final class SpanForms {
             }
             after = t;
         }
+        e.tagSegments += tags.size() - 1;
         moves++;
     }
 }

@@ -290,7 +290,7 @@ final class StateTransfer {
         Tag free = new Tag(Tag.FREE, base, size);
         SegmentList.insertBefore(free, e.list.sentinel);
         e.freeLists.insert(free);
-        e.segments++;
+        e.tagSegments++;
     }
 
     /** Appends an allocated segment at the end of the list, for restore. */
@@ -298,7 +298,7 @@ final class StateTransfer {
         Tag t = new Tag(Tag.ALLOCATED, base, size);
         SegmentList.insertBefore(t, e.list.sentinel);
         e.table.insert(t);
-        e.segments++;
+        e.tagSegments++;
         e.allocated += size;
     }
 }

@@ -452,6 +452,9 @@ class DenseReviewTest {
                     assertEquals(nu < 0 || nu >= quanta ? quanta : nu, b.nextUsed(i), where + " nextUsed");
                     assertEquals(used.previousSetBit((int) i), b.previousUsed(i), where + " previousUsed");
                 }
+                if (step % 37 == 0) { // the groups changed since the last count are counted now
+                    assertEquals(freeRuns(used, quanta), b.freeRuns(), "seed=" + seed + " step=" + step + " free runs");
+                }
                 if (step % 500 == 0) {
                     List<String> problems = new ArrayList<>();
                     b.check("b", problems);
@@ -461,6 +464,19 @@ class DenseReviewTest {
                 }
             }
         }
+    }
+
+    /** Maximal runs of clear bits below {@code quanta} in {@code used}. */
+    private static long freeRuns(BitSet used, long quanta) {
+        long runs = 0;
+        for (int i = used.nextClearBit(0); i < quanta; i = used.nextClearBit(i)) {
+            runs++;
+            i = used.nextSetBit(i);
+            if (i < 0) {
+                break;
+            }
+        }
+        return runs;
     }
 
     @Test

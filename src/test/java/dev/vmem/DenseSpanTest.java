@@ -1,6 +1,7 @@
 package dev.vmem;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -132,6 +133,77 @@ class DenseSpanTest {
         }
     }
 
+    /**
+     * An ID pool that now and then takes a longer block: the starts bitmap is rebuilt at the longer block, kept
+     * while it is live and, after its free, until the one-quantum operations since the rebuild number one per
+     * bitmap word; then let go. The free runs are read only at the end of each step, after many groups changed.
+     */
+    @ParameterizedTest(name = "quanta={0}, seed={1}")
+    @CsvSource({"5000, 21", "4096, 22", "130, 23"})
+    void anOccasionalLongerBlock_keepsTheStartsBitmapOnlyWhileNeeded(long quanta, long seed) {
+        System.out.println("DenseSpanTest starts kept seed=" + seed + " quanta=" + quanta);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long quantum = 8;
+        DenseSpan d = new DenseSpan(quantum * 1000, quanta * quantum, quantum);
+        QuantumBitmaps bits = bitsOf(d);
+        TreeMap<Long, Long> model = new TreeMap<>();
+        long words = (quanta + 63) / 64;
+        singles(d, model, quanta, rnd, 3 * words, "seed=" + seed);
+        assertFalse(bits.startsKept(), "seed=" + seed + ": one-quantum allocations only");
+        for (int round = 0; round < 4; round++) {
+            String where = "seed=" + seed + " round=" + round;
+            long k = 2 + rnd.nextInt(4);
+            long i = firstFreeRun(usedOf(model, quanta), rnd.nextLong(quanta), k);
+            d.allocate(d.value(i), k * quantum);
+            model.put(i, k);
+            assertTrue(bits.startsKept(), where + ": a block of " + k + " quanta keeps the starts bitmap");
+            assertEquals(k * quantum, d.sizeAt(d.value(i)), where + ": its size");
+            singles(d, model, quanta, rnd, words / 2, where);
+            assertTrue(bits.startsKept(), where + ": kept while the block is live");
+            compare(d, model, usedOf(model, quanta), quanta, quantum, rnd, true, where);
+            d.free(d.value(i), model.remove(i) * quantum);
+            singles(d, model, quanta, rnd, words - words / 2 - 1, where);
+            assertTrue(bits.startsKept(), where + ": kept until a word's worth of operations paid for the rebuild");
+            compare(d, model, usedOf(model, quanta), quanta, quantum, rnd, true, where);
+            singles(d, model, quanta, rnd, 1 + rnd.nextInt(3), where);
+            assertFalse(bits.startsKept(), where + ": let go once paid for, every allocation one quantum");
+            compare(d, model, usedOf(model, quanta), quanta, quantum, rnd, true, where);
+        }
+    }
+
+    /** {@code n} one-quantum allocations and frees at random places, each checked against the model. */
+    private static void singles(DenseSpan d, TreeMap<Long, Long> model, long quanta, SplittableRandom rnd, long n,
+                                String where) {
+        for (long done = 0, tries = 0; done < n; tries++) {
+            assertTrue(tries < 100 * n + 100, where + ": no one-quantum operation left to make");
+            long i = rnd.nextLong(quanta);
+            Long k = model.get(i);
+            if (k != null && k == 1) {
+                assertTrue(d.freeOne(d.value(i)), where + ": free " + i);
+                model.remove(i);
+                done++;
+            } else if (k != null) {
+                assertFalse(d.freeOne(d.value(i)), where + ": the one-quantum free of a longer block at " + i);
+            } else if (model.size() < quanta / 2) {
+                long taken = d.takeOneFrom(d.value(i));
+                if (taken != Fit.NONE) {
+                    assertEquals(null, model.put(d.index(taken), 1L), where + ": took a live quantum " + taken);
+                    done++;
+                }
+            }
+        }
+    }
+
+    private static QuantumBitmaps bitsOf(DenseSpan d) {
+        try {
+            java.lang.reflect.Field f = DenseSpan.class.getDeclaredField("bits");
+            f.setAccessible(true);
+            return (QuantumBitmaps) f.get(d);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Compares every search with a scan of the model; the size-class searches only if {@code readClasses}. */
     private static void compare(DenseSpan d, TreeMap<Long, Long> model, boolean[] used, long quanta, long quantum,
                                 SplittableRandom rnd, boolean readClasses, String where) {
@@ -139,7 +211,7 @@ class DenseSpanTest {
         d.check("span", problems);
         assertEquals(List.of(), problems, where);
         assertEquals(model.size(), d.allocations, where + ": allocations");
-        assertEquals(freeRunsOf(used), d.freeRuns, where + ": free runs");
+        assertEquals(freeRunsOf(used), d.freeRuns(), where + ": free runs");
         for (int probe = 0; probe < 8; probe++) {
             long i = rnd.nextLong(quanta + 1);
             assertEquals(scan(used, i, false), d.nextFree(i), where + ": nextFree(" + i + ")");

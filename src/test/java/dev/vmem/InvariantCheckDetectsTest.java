@@ -161,7 +161,7 @@ class InvariantCheckDetectsTest {
             Tag upper = new Tag(Tag.FREE, 400, 400);
             SegmentList.insertAfter(upper, lower);
             freeLists(a).insert(upper);
-            a.engine.segments++;
+            a.engine.tagSegments++;
             assertEquals(List.of("adjacent free segments not coalesced: FREE[0x50, 0x190) FREE[0x190, 0x320)"),
                     a.checkInvariants());
         }
@@ -221,7 +221,7 @@ class InvariantCheckDetectsTest {
             Tag only = second.next;
             SegmentList.unlink(only);
             freeLists(a).remove(only);
-            a.engine.segments--;
+            a.engine.tagSegments--;
             assertDetects(a, "span SPAN[0x3e8, 0x4b0) has no segments");
         }
 
@@ -233,7 +233,7 @@ class InvariantCheckDetectsTest {
             SegmentList.unlink(only);
             SegmentList.unlink(second);
             freeLists(a).remove(only);
-            a.engine.segments--;
+            a.engine.tagSegments--;
             assertDetects(a, "span index holds 2 spans, list holds 1");
         }
 
@@ -397,7 +397,7 @@ class InvariantCheckDetectsTest {
         @Test
         void aWrongSegmentCount() {
             Arena a = arena();
-            a.engine.segments++;
+            a.engine.tagSegments++;
             assertEquals(List.of("segments=3 but the list holds 2"), a.checkInvariants());
         }
 
@@ -413,7 +413,7 @@ class InvariantCheckDetectsTest {
             SegmentList.insertBefore(extra, f);
             table(a).insert(extra);
             a.engine.allocated += 8;
-            a.engine.segments++;
+            a.engine.tagSegments++;
             assertEquals(List.of("counters: allocations=1 - frees=0 but 2 allocations are live"), a.checkInvariants());
         }
 
