@@ -121,7 +121,10 @@ public interface VmemArena {
     /** Whether {@code value} lies in one of the arena's spans. */
     boolean contains(long value);
 
-    /** Space figures and counters, read in O(1). */
+    /**
+     * Space figures and counters, read in O(1) (the segments of a dense span: amortized O(1), see
+     * {@link ArenaStats}).
+     */
     ArenaStats stats();
 
     /** The NEXT_FIT rotor: the end of the previous next-fit allocation (0 before the first). */

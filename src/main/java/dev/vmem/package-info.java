@@ -123,15 +123,26 @@
  *   <li>Counting by class is lazy: only INSTANT_FIT and BEST_FIT read those counts, and keeping them is
  *       most of what a one-quantum free or allocation costs (the two searches for the ends of the runs
  *       beside it). After {@code max(65,536, quanta)} allocations and frees in a row with no INSTANT_FIT or
- *       BEST_FIT search of it, a span keeps only its number of free runs, which the two neighbouring bits
- *       give; the next such search counts the classes again in O(quanta / 64 + free runs), which is at
- *       most a constant per operation since the last count. A NEXT_FIT pool therefore pays no run-boundary
- *       search, and a pool searched by INSTANT_FIT never stops counting.</li>
+ *       BEST_FIT search of it, a span stops counting by class; the next such search counts the classes
+ *       again in O(quanta / 64 + free runs), which is at most a constant per operation since the last
+ *       count. A NEXT_FIT pool therefore pays no run-boundary search, and a pool searched by INSTANT_FIT
+ *       never stops counting.</li>
+ *   <li>The number of free runs (a dense span's segments, with its allocations) is counted when read, not
+ *       kept: an operation marks the group of 64 bitmap words it changed, and a read (statistics, the
+ *       rule, a dump) counts the marked groups again, so a read costs O(64 words per group changed since
+ *       the last read): O(1) amortized over those operations. The rule itself is asked only once enough
+ *       one-quantum operations have passed that its answer could have changed (each moves the
+ *       allocations by one and the gaps by at most one), and after every longer block; a span still
+ *       leaves at the first operation that crosses a bound.</li>
+ *   <li>While every allocation in a span is one quantum, the starts bitmap is not kept (every allocated
+ *       quantum starts one); the first longer block rebuilds it in O(quanta / 64), and it is let go once
+ *       no longer block is live and one-quantum operations numbering a word each have passed since the
+ *       rebuild, so a span that mixes sizes does not rebuild it at every longer block.</li>
  *   <li>One quantum by NEXT_FIT, with the rotor's hint on a dense span (where the last NEXT_FIT block went),
  *       is that span's lowest free quantum at or after the rotor if it has one (the walk could find nothing
- *       lower), taken in one summary search and one word pair; a free of a one-quantum allocation in a
- *       dense span is one word pair too (its start bit, and the bit after it free, started or past the
- *       end). Those paths change what the general ones change and report the same changes; they leave
+ *       lower), taken in one summary search and one word; a free of a one-quantum allocation in a dense
+ *       span is one word too (its used bit, and while the starts bitmap is kept its start bit and the bit
+ *       after it free, started or past the end). Those paths change what the general ones change and report the same changes; they leave
  *       to the general path a free the quarantine takes and the free that leaves an imported span wholly
  *       free.</li>
  * </ul>
@@ -210,10 +221,13 @@
  *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
  *       not retired; the slab table and the count of slabs made and given back agree with the caches.</li>
  *   <li>A dense tag follows its span marker alone and covers the span; its bits past the span's end are
- *       allocated and start nothing; every run of allocated quanta begins with a start bit and no start
- *       bit is on a free quantum; the summary and top bits match the words; its counts of allocations,
- *       allocated quanta and free runs (by class, while it counts them, with its fresh run a free run)
- *       match the bitmaps; the engine counts each dense span and its allocations once.</li>
+ *       allocated and start nothing; while the starts bitmap is kept, every run of allocated quanta begins
+ *       with a start bit and no start bit is on a free quantum, and while it is not, every allocation is
+ *       one quantum; the summary and top bits match the words; the free-run count of every group counted
+ *       since it last changed matches its words, and the groups sum to the total; its counts of
+ *       allocations, allocated quanta and free runs (by class, while it counts them, with its fresh run a
+ *       free run) match the bitmaps; the engine counts each dense span and its allocations once, and its
+ *       tags once each.</li>
  *   <li>Every quarantined block is an allocated segment of its size, in the quarantine's set once;
  *       {@code allocations - frees + quarantined blocks} is the number of allocated segments, and the
  *       quarantined values sum to the figure.</li>
