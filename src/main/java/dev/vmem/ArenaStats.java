@@ -2,7 +2,8 @@ package dev.vmem;
 
 /**
  * A consistent snapshot of an arena's space figures and counters, read in O(1) (the segments of a dense span:
- * amortized O(1), counted again where they changed since the last read). With quantum caches,
+ * amortized O(1), counted again in the groups of 512 quanta that changed since the last read: a snapshot taken
+ * after every operation of an ID pool costs about as much as the operation). With quantum caches,
  * the figures that cached allocations and frees change ({@code allocated}, {@code free},
  * {@code liveAllocations}, {@code allocations}, {@code frees}, {@code cached}) are exact when no cached
  * operation is in flight; those run without the arena's lock, so a snapshot taken during them may be

@@ -322,7 +322,7 @@ final class QuantumBitmaps {
         long before = bitmaps[at];
         long after = value ? before | mask : before & ~mask;
         bitmaps[at] = after;
-        runs.touch(w);
+        runs.touch(w, mask);
         // A summary bit changes only when its word becomes, or stops being, all used (full) or all free (empty).
         if ((before == -1L) != (after == -1L)) {
             flip(full, fullTop, w);
