@@ -90,7 +90,10 @@ final class DenseSpan {
         return bits.previousUsed(i);
     }
 
-    /** Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. See {@link QuantumBitmaps#freeRuns}. */
+    /**
+     * Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. Counted when
+     * read ({@link FreeRunCount}).
+     */
     long freeRuns() {
         return bits.freeRuns();
     }

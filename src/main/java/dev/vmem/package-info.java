@@ -132,11 +132,12 @@
  *       rule, a dump) counts the marked groups again, so a read costs up to 8 words per group changed
  *       since the last read: O(1) amortized over those operations, with a constant that shows when reads
  *       are as frequent as operations (measured: reading the statistics after every step of an ID pool
- *       made the step 1.9 times as long, against 1.4 times when the count was kept at every change). The rule itself is asked only once enough one-quantum operations have
- *       passed that its answer could have changed (each moves the allocations by one and the gaps by at
- *       most one), and after every longer block: a span moves at the same operation as if the rule were
- *       asked after every one (tested against exactly that), and a span within a few operations of a
- *       bound pays for a count at each.</li>
+ *       made the step 1.9 times as long, against 1.4 times when the count was kept at every change).
+ *       The rule itself is asked only once enough one-quantum operations have passed that its answer
+ *       could have changed (each moves the allocations by one and the gaps by at most one), and after
+ *       every longer block: a span moves at the same operation as if the rule were asked after every
+ *       one (tested against exactly that), and a span within a few operations of a bound pays for a
+ *       count at each.</li>
  *   <li>While every allocation in a span is one quantum, the starts bitmap is not kept (every allocated
  *       quantum starts one); the first longer block rebuilds it in O(quanta / 64), and it is let go once
  *       no longer block is live and one-quantum operations numbering a word each have passed since the
@@ -145,9 +146,9 @@
  *       is that span's lowest free quantum at or after the rotor if it has one (the walk could find nothing
  *       lower), taken in one summary search and one word; a free of a one-quantum allocation in a dense
  *       span is one word too (its used bit, and while the starts bitmap is kept its start bit and the bit
- *       after it free, started or past the end). Those paths change what the general ones change and report the same changes; they leave
- *       to the general path a free the quarantine takes and the free that leaves an imported span wholly
- *       free.</li>
+ *       after it free, started or past the end). Those paths change what the general ones change and
+ *       report the same changes; they leave to the general path a free the quarantine takes and the free
+ *       that leaves an imported span wholly free.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>
