@@ -90,13 +90,13 @@ final class SpanForms {
     /** {@link DenseSpan#takeOneFrom} in {@code d}: the value, or {@link Arena#NONE}. */
     long takeOne(DenseTag d, long from) {
         long start = d.bits.takeOneFrom(from);
-        d.untilRuleCheck--;
+        counted(d, e.quantum);
         return start;
     }
 
     /** {@link DenseSpan#freeOne} in {@code d}. */
     boolean freeOne(DenseTag d, long value) {
-        d.untilRuleCheck--;
+        counted(d, e.quantum); // even if refused: asking the rule early changes nothing
         return d.bits.freeOne(value);
     }
 

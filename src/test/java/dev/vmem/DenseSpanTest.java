@@ -19,8 +19,8 @@ class DenseSpanTest {
 
     /**
      * With {@code idleAfter} positive the span lets its size classes go after that many operations, and the
-     * searches that read them come only now and then: the free-run count kept from the neighbouring bits
-     * alone, and the classes counted again, must agree with the model all the same.
+     * searches that read them come only now and then: the free-run count (counted when read) and the classes
+     * counted again must agree with the model all the same.
      */
     @ParameterizedTest(name = "quanta={0}, quantum={1}, seed={2}, idleAfter={3}")
     @CsvSource({"1, 1, 1, 0", "63, 1, 2, 0", "64, 8, 3, 0", "65, 1, 4, 0", "200, 4096, 5, 0", "4097, 1, 6, 0",
