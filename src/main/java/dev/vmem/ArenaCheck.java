@@ -99,7 +99,7 @@ final class ArenaCheck {
                 }
             } else if (t.type == Tag.DENSE) {
                 checkDense(a, (DenseTag) t, span, dense, problems);
-                allocated += ((DenseTag) t).bits.usedQuanta * a.quantum;
+                allocated += ((DenseTag) t).bits.usedQuanta() * a.quantum;
             } else {
                 problems.add("unknown tag type " + t.type + " at " + t);
             }

@@ -31,7 +31,7 @@ final class ArenaEngine {
     final SpanForms forms;
     private final Placement placement;
     /** Where reported changes go; null for an arena nobody observes. */
-    private final Consumer<ArenaChange> changes;
+    final Consumer<ArenaChange> changes;
     /** Imports and releases spans; null for an arena without a source. */
     Importer importer;
     /** Freed blocks held back from reuse; null for an arena without a quarantine. */
@@ -270,7 +270,7 @@ final class ArenaEngine {
                 && spanFreedBy(d) == null && forms.freeOne(d, base)) {
             allocated -= quantum; // an ID pool's free, whole: a one-quantum allocation that gives back no span
             countFree(base, quantum);
-            forms.freed(d);
+            forms.settle(d);
             return;
         }
         Tag t = d == null ? table.find(base) : null;
@@ -317,7 +317,7 @@ final class ArenaEngine {
             releases++;
             emit(new ArenaChange.SpanRemoved(marker.base, marker.size));
         } else if (d != null) {
-            forms.freed(d);
+            forms.settle(d);
         }
     }
 
@@ -362,7 +362,7 @@ final class ArenaEngine {
 
     /** The imported span that freeing one allocation of dense span {@code d} leaves wholly free, or null. */
     private static Tag spanFreedBy(DenseTag d) {
-        return d.bits.allocations == 1 && d.prev.type == Tag.IMPORTED_SPAN ? d.prev : null;
+        return d.imported && d.bits.allocations == 1 ? d.prev : null;
     }
 
     /** The imported span that freeing {@code t} leaves wholly free, or null. */
@@ -411,7 +411,7 @@ final class ArenaEngine {
             if (t.type == Tag.DENSE) {
                 DenseSpan b = ((DenseTag) t).bits;
                 forms.forget((DenseTag) t);
-                allocated -= b.usedQuanta * quantum;
+                allocated -= b.usedQuanta() * quantum;
                 frees += b.allocations;
             } else if (t.type == Tag.ALLOCATED) {
                 table.remove(t);

@@ -14,6 +14,13 @@ final class CallRouting {
 
     /** {@code a.alloc} or, unless {@code throwing}, {@code a.tryAlloc}. */
     static long alloc(Arena a, long size, Policy policy, boolean throwing) {
+        // An ID pool's allocation first, in a method kept small so that the JIT compiles it into its callers.
+        return policy == Policy.NEXT_FIT && size > 0 && size <= a.quantum ? allocateOne(a, size, throwing)
+                : allocateAny(a, size, policy, throwing);
+    }
+
+    /** {@link #alloc} of any size by any policy. */
+    private static long allocateAny(Arena a, long size, Policy policy, boolean throwing) {
         Objects.requireNonNull(policy, "policy");
         long rounded = Request.roundedSize(size, a.quantum, a.label);
         if (rounded <= a.qcacheMax && policy != Policy.NEXT_FIT) {
@@ -42,26 +49,45 @@ final class CallRouting {
      * asked ({@code asked}, or a plain request of {@code askedSize}).
      */
     private static long allocate(Arena a, Request r, Constraints asked, long askedSize, boolean throwing) {
-        ArenaEngine engine = a.engine;
         a.lock.lock();
         try {
             a.ensureOpen();
             a.admit();
-            long start = engine.place(r);
-            if (start == Arena.NONE && a.caches != null && a.caches.reap(engine::releaseAt)) {
-                start = engine.place(r);
-            }
-            if (start == Arena.NONE) {
-                engine.failures++;
-                if (throwing) {
-                    throw Exhaustion.of(engine, a.statsLocked(), a.caches != null,
-                            asked != null ? asked : Constraints.of(askedSize), r);
-                }
-            }
-            return start;
+            return placeLocked(a, r, asked, askedSize, throwing);
         } finally {
             a.lock.unlock();
         }
+    }
+
+    /** {@link #allocate} of one quantum by NEXT_FIT: an ID pool's allocation, by {@link IdPath} where it applies. */
+    private static long allocateOne(Arena a, long askedSize, boolean throwing) {
+        a.lock.lock();
+        try {
+            a.ensureOpen();
+            a.admit();
+            long start = IdPath.takeNext(a.engine);
+            return start != Arena.NONE ? start
+                    : placeLocked(a, a.engine.plainRequest(a.quantum, Policy.NEXT_FIT), null, askedSize, throwing);
+        } finally {
+            a.lock.unlock();
+        }
+    }
+
+    /** The body of {@link #allocate}, with the lock held and the arena open. */
+    private static long placeLocked(Arena a, Request r, Constraints asked, long askedSize, boolean throwing) {
+        ArenaEngine engine = a.engine;
+        long start = engine.place(r);
+        if (start == Arena.NONE && a.caches != null && a.caches.reap(engine::releaseAt)) {
+            start = engine.place(r);
+        }
+        if (start == Arena.NONE) {
+            engine.failures++;
+            if (throwing) {
+                throw Exhaustion.of(engine, a.statsLocked(), a.caches != null,
+                        asked != null ? asked : Constraints.of(askedSize), r);
+            }
+        }
+        return start;
     }
 
     /** Frees {@code base}, checking {@code size} unless it is {@link Arena#NONE}: from its cache, else under the lock. */
@@ -79,7 +105,9 @@ final class CallRouting {
             if (caches != null && caches.freeLocked(base, size)) {
                 return;
             }
-            a.engine.free(base, size);
+            if (!IdPath.free(a.engine, base, size)) {
+                a.engine.free(base, size);
+            }
         } finally {
             a.lock.unlock();
         }

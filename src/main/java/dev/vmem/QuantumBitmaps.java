@@ -8,8 +8,9 @@ import java.util.List;
  * operations. This class knows bits and words, not allocations: those are {@link DenseSpan}'s. It says how
  * many free runs the bits hold, through {@link FreeRunCount}, which counts them when asked.
  *
- * <p>The two bitmaps are interleaved, word {@code w} of {@code used} at {@code 2w} and of {@code starts} at
- * {@code 2w + 1}: a free touches both, and so reads one cache line instead of two. Two summaries, one bit
+ * <p>The two bitmaps are separate arrays, and the starts one exists only while it is kept (below), so an ID pool's
+ * span holds one bit per quantum and its summaries: half the memory, and half the cache lines, of the two bitmaps
+ * interleaved word by word as they were before. Two summaries, one bit
  * per bitmap word, mark words with no free quantum ({@link #full}, skipped when looking for free space)
  * and words with none allocated ({@link #empty}, skipped when looking for the end of a free run). Each has a
  * top level, one bit per summary word that is all ones, so a search crosses 262,144 quanta of full (or
@@ -18,8 +19,8 @@ import java.util.List;
  *
  * <p>While every allocation is one quantum (an ID pool's case) the starts bitmap says nothing the used one
  * does not, so it is not kept: every used quantum is a start ({@link #startsKept()} false). The first larger
- * allocation rebuilds it from the used bitmap ({@link #keepStarts}, O(words)), and {@link DenseSpan} lets it go
- * again once the larger ones are gone and enough one-quantum operations have paid for the rebuild. Measured
+ * allocation rebuilds it from the used bitmap ({@link #keepStarts}, O(words), a new array), and {@link DenseSpan}
+ * lets it go again once the larger ones are gone and enough one-quantum operations have paid for the rebuild. Measured
  * on the bits of an ID pool's step at 10% full (free a random ID, take the next free one; paired runs in one
  * JVM): 15% less time without the starts bitmap's writes and the second word the one-quantum check reads.
  *
@@ -29,7 +30,10 @@ final class QuantumBitmaps {
     /** The number of quanta. */
     final long quanta;
     private final int words;
-    private final long[] bitmaps;
+    /** Bit {@code i}: quantum {@code i} is allocated. */
+    private final long[] used;
+    /** Bit {@code i}: an allocation starts at quantum {@code i}; null while not kept. */
+    private long[] starts;
     private final long[] full;
     private final long[] empty;
     private final long[] fullTop;
@@ -43,7 +47,7 @@ final class QuantumBitmaps {
     QuantumBitmaps(long quanta) {
         this.quanta = quanta;
         this.words = (int) ((quanta + 63) >>> 6);
-        this.bitmaps = new long[2 * words];
+        this.used = new long[words];
         this.full = new long[(words + 63) >>> 6];
         this.empty = new long[(words + 63) >>> 6];
         this.fullTop = new long[(full.length + 63) >>> 6];
@@ -51,30 +55,20 @@ final class QuantumBitmaps {
         this.runs = new FreeRunCount(words);
         int tail = (int) (quanta & 63);
         if (tail != 0) {
-            bitmaps[usedAt(words - 1)] = -1L << tail;
+            used[words - 1] = -1L << tail;
         }
         for (int w = 0; w < words; w++) {
             summarize(w);
         }
     }
 
-    /** Where word {@code w} of the used bitmap is in {@link #bitmaps}. */
-    private static int usedAt(int w) {
-        return w << 1;
-    }
-
-    /** Where word {@code w} of the starts bitmap is in {@link #bitmaps}. */
-    private static int startsAt(int w) {
-        return (w << 1) | 1;
-    }
-
     boolean isUsed(long i) {
-        return (bitmaps[usedAt((int) (i >>> 6))] & (1L << i)) != 0;
+        return (used[(int) (i >>> 6)] & (1L << i)) != 0;
     }
 
     /** Whether an allocation starts at quantum {@code i}, which is in the span. */
     boolean isStart(long i) {
-        return startsKept ? (bitmaps[startsAt((int) (i >>> 6))] & (1L << i)) != 0 : isUsed(i);
+        return startsKept ? (starts[(int) (i >>> 6)] & (1L << i)) != 0 : isUsed(i);
     }
 
     /** Whether the starts bitmap is kept, that is, whether an allocation may be longer than one quantum. */
@@ -95,12 +89,14 @@ final class QuantumBitmaps {
         if (startsKept) {
             return false;
         }
+        long[] rebuilt = new long[words]; // may throw: nothing has changed yet
+        starts = rebuilt;
         for (int w = 0; w < words; w++) {
-            bitmaps[startsAt(w)] = bitmaps[usedAt(w)];
+            starts[w] = used[w];
         }
         int tail = (int) (quanta & 63);
         if (tail != 0) {
-            bitmaps[startsAt(words - 1)] &= ~(-1L << tail);
+            starts[words - 1] &= ~(-1L << tail);
         }
         startsKept = true;
         return true;
@@ -109,6 +105,7 @@ final class QuantumBitmaps {
     /** Stops keeping the starts bitmap; every allocation must be one quantum. */
     void dropStarts() {
         startsKept = false;
+        starts = null;
     }
 
     /** The first free quantum at or after {@code i}, or {@link #quanta}. */
@@ -117,13 +114,13 @@ final class QuantumBitmaps {
             return quanta;
         }
         int w = (int) (i >>> 6);
-        long bits = ~bitmaps[usedAt(w)] & (-1L << i);
+        long bits = ~used[w] & (-1L << i);
         if (bits == 0) {
             w = nextClear(full, fullTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
-            bits = ~bitmaps[usedAt(w)];
+            bits = ~used[w];
         }
         return ((long) w << 6) + Long.numberOfTrailingZeros(bits);
     }
@@ -134,13 +131,13 @@ final class QuantumBitmaps {
             return quanta;
         }
         int w = (int) (i >>> 6);
-        long bits = bitmaps[usedAt(w)] & (-1L << i);
+        long bits = used[w] & (-1L << i);
         if (bits == 0) {
             w = nextClear(empty, emptyTop, w + 1);
             if (w >= words) {
                 return quanta;
             }
-            bits = bitmaps[usedAt(w)];
+            bits = used[w];
         }
         return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
     }
@@ -151,13 +148,13 @@ final class QuantumBitmaps {
             return -1;
         }
         int w = (int) (i >>> 6);
-        long bits = bitmaps[usedAt(w)] & (-1L >>> (63 - (i & 63)));
+        long bits = used[w] & (-1L >>> (63 - (i & 63)));
         if (bits == 0) {
             w = previousClear(empty, emptyTop, w - 1);
             if (w < 0) {
                 return -1;
             }
-            bits = bitmaps[usedAt(w)];
+            bits = used[w];
         }
         return ((long) w << 6) + 63 - Long.numberOfLeadingZeros(bits);
     }
@@ -235,7 +232,7 @@ final class QuantumBitmaps {
         }
         for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
             int w = (int) (j >>> 6);
-            long bits = (bitmaps[startsAt(w)] | ~bitmaps[usedAt(w)]) & (-1L << j);
+            long bits = (starts[w] | ~used[w]) & (-1L << j);
             if (bits != 0) {
                 return Math.min(quanta, ((long) w << 6) + Long.numberOfTrailingZeros(bits));
             }
@@ -246,8 +243,8 @@ final class QuantumBitmaps {
     /** Marks an allocation starting at {@code i}, or ({@code start} false) none; the starts bitmap is kept. */
     void start(long i, boolean start) {
         assert startsKept : i;
-        int w = startsAt((int) (i >>> 6));
-        bitmaps[w] = start ? bitmaps[w] | (1L << i) : bitmaps[w] & ~(1L << i);
+        int w = (int) (i >>> 6);
+        starts[w] = start ? starts[w] | (1L << i) : starts[w] & ~(1L << i);
     }
 
     /**
@@ -258,36 +255,48 @@ final class QuantumBitmaps {
         if (!startsKept) {
             return isUsed(i);
         }
-        int w = (int) (i >>> 6);
-        long starts = bitmaps[startsAt(w)];
-        if ((starts & (1L << i)) == 0) {
+        if ((starts[(int) (i >>> 6)] & (1L << i)) == 0) {
             return false;
         }
         if (i + 1 >= quanta) {
             return true;
         }
         int next = (int) ((i + 1) >>> 6);
-        return (((bitmaps[startsAt(next)] | ~bitmaps[usedAt(next)]) >>> (i + 1)) & 1) != 0;
+        return (((starts[next] | ~used[next]) >>> (i + 1)) & 1) != 0;
     }
 
     /**
-     * Marks quantum {@code i}, free, as a one-quantum allocation: {@link #setRange} and {@link #start} in one
-     * word pair, the common case of an ID pool, without the range's loop and masks.
+     * Marks quantum {@code i}, free, as a one-quantum allocation: {@link #setRange} and {@link #start} for the common
+     * case of an ID pool, without the range's loop and masks. Its own word update rather than {@link #setWord}'s:
+     * the JIT decides what to compile in line from how often each call was taken, and a summary change, rare here,
+     * is frequent in a range's; kept out of line, it leaves this small enough to compile into its callers.
      */
     void takeOne(long i) {
         int w = (int) (i >>> 6);
-        setWord(w, 1L << i, true);
+        long before = used[w];
+        long after = before | (1L << i);
+        used[w] = after;
+        runs.touch(w, 1L << i);
+        if (after == -1L || before == 0) {
+            flipOne(w, after == -1L);
+        }
         if (startsKept) {
-            bitmaps[startsAt(w)] |= 1L << i;
+            starts[w] |= 1L << i;
         }
     }
 
     /** Frees quantum {@code i}, a one-quantum allocation: the reverse of {@link #takeOne}. */
     void releaseOne(long i) {
         int w = (int) (i >>> 6);
-        setWord(w, 1L << i, false);
+        long before = used[w];
+        long after = before & ~(1L << i);
+        used[w] = after;
+        runs.touch(w, 1L << i);
+        if (before == -1L || after == 0) {
+            flipOne(w, before == -1L);
+        }
         if (startsKept) {
-            bitmaps[startsAt(w)] &= ~(1L << i);
+            starts[w] &= ~(1L << i);
         }
     }
 
@@ -298,7 +307,7 @@ final class QuantumBitmaps {
 
     /** Word {@code w} of the used bitmap. */
     long usedWord(int w) {
-        return bitmaps[usedAt(w)];
+        return used[w];
     }
 
     /** Marks quanta {@code [from, to)} allocated, or ({@code value} false) free. */
@@ -318,12 +327,27 @@ final class QuantumBitmaps {
     }
 
     private void setWord(int w, long mask, boolean value) {
-        int at = usedAt(w);
-        long before = bitmaps[at];
+        long before = used[w];
         long after = value ? before | mask : before & ~mask;
-        bitmaps[at] = after;
+        used[w] = after;
         runs.touch(w, mask);
-        // A summary bit changes only when its word becomes, or stops being, all used (full) or all free (empty).
+        summarizeChange(w, before, after);
+    }
+
+    /**
+     * After a one-bit change of word {@code w} made it full or stopped it being full ({@code full}), or made it
+     * empty or stopped it being empty: the summary bit that changed. A one-bit change cannot do both (the padding
+     * keeps a word of one quantum from being empty), so this is one call where {@link #summarizeChange} has two.
+     */
+    private void flipOne(int w, boolean full) {
+        flip(full ? this.full : empty, full ? fullTop : emptyTop, w);
+    }
+
+    /**
+     * After word {@code w} changed from {@code before} to {@code after}: its summary bits, where they changed. A
+     * summary bit changes only when its word becomes, or stops being, all used (full) or all free (empty).
+     */
+    private void summarizeChange(int w, long before, long after) {
         if ((before == -1L) != (after == -1L)) {
             flip(full, fullTop, w);
         }
@@ -351,8 +375,8 @@ final class QuantumBitmaps {
         int s = w >>> 6;
         long wasFull = full[s];
         long wasEmpty = empty[s];
-        full[s] = bitmaps[usedAt(w)] == -1L ? wasFull | bit : wasFull & ~bit;
-        empty[s] = bitmaps[usedAt(w)] == 0 ? wasEmpty | bit : wasEmpty & ~bit;
+        full[s] = used[w] == -1L ? wasFull | bit : wasFull & ~bit;
+        empty[s] = used[w] == 0 ? wasEmpty | bit : wasEmpty & ~bit;
         if (wasFull == -1L || full[s] == -1L || wasEmpty == -1L || empty[s] == -1L) {
             long topBit = 1L << s;
             int t = s >>> 6;
@@ -365,8 +389,8 @@ final class QuantumBitmaps {
     void check(String where, List<String> problems) {
         int tail = (int) (quanta & 63);
         long padding = tail == 0 ? 0 : -1L << tail;
-        if ((bitmaps[usedAt(words - 1)] & padding) != padding
-                || startsKept && (bitmaps[startsAt(words - 1)] & padding) != 0) {
+        if ((used[words - 1] & padding) != padding
+                || startsKept && (starts[words - 1] & padding) != 0) {
             problems.add(where + ": the bits past the span's end are not used-and-unstarted");
         }
         runs.check(where, this, problems);
@@ -381,7 +405,7 @@ final class QuantumBitmaps {
             }
             boolean isFull = (full[w >>> 6] & (1L << w)) != 0;
             boolean isEmpty = (empty[w >>> 6] & (1L << w)) != 0;
-            if (isFull != (bitmaps[usedAt(w)] == -1L) || isEmpty != (bitmaps[usedAt(w)] == 0)) {
+            if (isFull != (used[w] == -1L) || isEmpty != (used[w] == 0)) {
                 problems.add(where + ": the summary bits of word " + w + " are wrong");
             }
         }
@@ -389,19 +413,20 @@ final class QuantumBitmaps {
 
     /** Adds to {@code problems} what is wrong with word {@code w} of the kept starts bitmap. */
     private void checkStarts(String where, int w, long padding, List<String> problems) {
-        if ((bitmaps[startsAt(w)] & ~bitmaps[usedAt(w)]) != 0) {
+        if ((starts[w] & ~used[w]) != 0) {
             problems.add(where + ": a start bit on a free quantum in word " + w);
         }
-        long used = bitmaps[usedAt(w)];
-        long firstOfRuns = used & ~((used << 1) | (w == 0 ? 0 : bitmaps[usedAt(w - 1)] >>> 63))
+        long word = used[w];
+        long firstOfRuns = word & ~((word << 1) | (w == 0 ? 0 : used[w - 1] >>> 63))
                 & (w == words - 1 ? ~padding : -1L);
-        if ((firstOfRuns & ~bitmaps[startsAt(w)]) != 0) {
+        if ((firstOfRuns & ~starts[w]) != 0) {
             problems.add(where + ": a run of allocated quanta without a start in word " + w);
         }
     }
 
     /** Bytes held by the bitmaps and summaries. */
     long footprint() {
-        return 8L * (bitmaps.length + 2L * full.length + 2L * fullTop.length) + runs.footprint();
+        long words = used.length + (starts == null ? 0 : starts.length) + 2L * full.length + 2L * fullTop.length;
+        return 8L * words + runs.footprint();
     }
 }

@@ -145,7 +145,7 @@ final class Reconciler {
             e.discardAt(base);
             e.emit(new ArenaChange.Freed(base, leaked.size(i)));
             if (d != null) {
-                e.forms.freed(d);
+                e.forms.settle(d);
             }
             noteImported(e, base, imported);
         }

@@ -47,6 +47,11 @@ final class RunClasses {
         add(quanta);
     }
 
+    /** Whether the classes are counted now; unlike {@link #keeping}, counts nothing. */
+    boolean kept() {
+        return kept;
+    }
+
     /** Whether this allocation or free is to be counted: counts it towards letting the classes go. */
     boolean keeping() {
         if (kept && untilIdle-- <= 0) { // idleAfter operations keep them; the next lets them go

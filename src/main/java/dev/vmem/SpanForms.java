@@ -62,8 +62,8 @@ final class SpanForms {
         if (none) {
             return null;
         }
-        DenseTag d = last;
-        if (d != null && value >= d.base && value - d.base < d.size) {
+        DenseTag d = lastHolding(value);
+        if (d != null) {
             return d;
         }
         Tag marker = value < 0 ? null : e.list.spanContaining(value);
@@ -72,6 +72,12 @@ final class SpanForms {
         }
         last = (DenseTag) marker.next;
         return last;
+    }
+
+    /** The dense span {@link #holding} found last if it holds {@code value}, else null: one range test. */
+    DenseTag lastHolding(long value) {
+        DenseTag d = last;
+        return d != null && value >= d.base && value - d.base < d.size ? d : null;
     }
 
     /** Allocates {@code [start, start + size)}, free in {@code d}; returns {@code d}. */
@@ -87,16 +93,18 @@ final class SpanForms {
         counted(d, size);
     }
 
-    /** {@link DenseSpan#takeOneFrom} in {@code d}: the value, or {@link Arena#NONE}. */
+    /**
+     * {@link DenseSpan#takeOneFrom} in {@code d}: the value, or {@link Arena#NONE}. One fewer operation before the rule
+     * is asked again, even if none was taken: asking the rule early changes nothing.
+     */
     long takeOne(DenseTag d, long from) {
-        long start = d.bits.takeOneFrom(from);
-        counted(d, e.quantum);
-        return start;
+        d.untilRuleCheck--;
+        return d.bits.takeOneFrom(from);
     }
 
-    /** {@link DenseSpan#freeOne} in {@code d}. */
+    /** {@link DenseSpan#freeOne} in {@code d}; counted as {@link #takeOne} is. */
     boolean freeOne(DenseTag d, long value) {
-        counted(d, e.quantum); // even if refused: asking the rule early changes nothing
+        d.untilRuleCheck--;
         return d.bits.freeOne(value);
     }
 
@@ -126,7 +134,7 @@ final class SpanForms {
     long allocated() {
         long quanta = 0;
         for (int i = 0; i < dense.size(); i++) {
-            quanta += dense.get(i).bits.usedQuanta;
+            quanta += dense.get(i).bits.usedQuanta();
         }
         return quanta << Long.numberOfTrailingZeros(e.quantum);
     }
@@ -152,21 +160,31 @@ final class SpanForms {
         }
     }
 
-    /** After an allocation: counts towards the next review, and moves {@code d} back if it left the rule. */
+    /**
+     * After an allocation in dense span {@code d}, or ({@code d} null) in boundary tags: moves {@code d} back if it
+     * left the rule, or counts towards the next review.
+     */
     void allocated(DenseTag d) {
-        try {
-            if (d != null) {
-                leaveIfDue(d);
-            } else if (--untilReview <= 0) {
+        if (d != null) {
+            settle(d);
+        } else if (--untilReview <= 0) {
+            try {
                 review();
+            } catch (OutOfMemoryError e) {
+                stayPut();
             }
-        } catch (OutOfMemoryError e) {
-            stayPut();
         }
     }
 
-    /** After a free in dense span {@code d}: moves it back if it left the rule. */
-    void freed(DenseTag d) {
+    /**
+     * After an allocation or free in dense span {@code d}: moves it back if it left the rule. The rule is asked only
+     * once the operations since it last answered could have changed its answer, a count down tested here so that an
+     * ID pool's operation pays one comparison for it.
+     */
+    void settle(DenseTag d) {
+        if (d.untilRuleCheck > 0) {
+            return;
+        }
         try {
             leaveIfDue(d);
         } catch (OutOfMemoryError e) {
@@ -183,20 +201,14 @@ final class SpanForms {
         untilReview = Math.max(untilReview, 1);
     }
 
-    /**
-     * Moves {@code d} back to boundary tags if it left the rule. The rule is asked only once the operations since
-     * it last answered could have changed its answer: a count down, not the free runs counted at every operation.
-     */
+    /** Moves {@code d} back to boundary tags if it left the rule, else sets the count down to the rule's next one. */
     private void leaveIfDue(DenseTag d) {
-        if (d.untilRuleCheck > 0) {
-            return;
-        }
         DenseSpan b = d.bits;
         long gaps = b.freeRuns();
-        if (rule.leaves(b.allocations, b.usedQuanta, gaps, d.leaveBelow)) {
+        if (rule.leaves(b.allocations, b.usedQuanta(), gaps, d.leaveBelow)) {
             toList(d);
         } else {
-            d.untilRuleCheck = rule.singlesBeforeLeaving(b.allocations, b.usedQuanta, gaps, d.leaveBelow);
+            d.untilRuleCheck = rule.singlesBeforeLeaving(b.allocations, b.usedQuanta(), gaps, d.leaveBelow);
         }
     }
 
@@ -249,7 +261,7 @@ final class SpanForms {
     /** Replaces the tags of the span after {@code marker} by one dense tag. */
     void toDense(Tag marker) {
         DenseSpan b = new DenseSpan(marker.base, marker.size, e.quantum, rule.idleAfter());
-        DenseTag d = new DenseTag(b, rule.leaveBelow(b.quanta));
+        DenseTag d = new DenseTag(b, rule.leaveBelow(b.quanta), marker.type == Tag.IMPORTED_SPAN);
         dense.add(d); // may grow the list: before any link changes
         none = false;
         for (Tag t = marker.next; t != e.list.sentinel && !t.isSpan(); t = t.next) {

@@ -139,16 +139,19 @@
  *       one (tested against exactly that), and a span within a few operations of a bound pays for a
  *       count at each.</li>
  *   <li>While every allocation in a span is one quantum, the starts bitmap is not kept (every allocated
- *       quantum starts one); the first longer block rebuilds it in O(quanta / 64), and it is let go once
- *       no longer block is live and one-quantum operations numbering a word each have passed since the
- *       rebuild, so a span that mixes sizes does not rebuild it at every longer block.</li>
+ *       quantum starts one) and takes no memory: an ID pool's span is one bit per quantum and its
+ *       summaries. The first longer block rebuilds it in O(quanta / 64), and it is let go once no longer
+ *       block is live and one-quantum operations numbering a word each have passed since the rebuild, so a
+ *       span that mixes sizes does not rebuild it at every longer block.</li>
  *   <li>One quantum by NEXT_FIT, with the rotor's hint on a dense span (where the last NEXT_FIT block went),
  *       is that span's lowest free quantum at or after the rotor if it has one (the walk could find nothing
  *       lower), taken in one summary search and one word; a free of a one-quantum allocation in a dense
  *       span is one word too (its used bit, and while the starts bitmap is kept its start bit and the bit
  *       after it free, started or past the end). Those paths change what the general ones change and
  *       report the same changes; they leave to the general path a free the quarantine takes and the free
- *       that leaves an imported span wholly free.</li>
+ *       that leaves an imported span wholly free. In a span that is <i>plain</i> (no size classes counted,
+ *       no starts kept: an ID pool's usual state) and whose rule is not due, {@code IdPath} does them
+ *       whole, straight from the arena's call under its lock, without the engine's general layers.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -327,5 +328,53 @@ class DenseSpanTest {
     private static long firstFreeRun(boolean[] used, long from, long k) {
         long i = scanFit(used, from, k, 1);
         return i >= 0 ? i : scanFit(used, 0, k, 1);
+    }
+
+    /**
+     * A span is plain (one-quantum operations need only its bits) once its size classes are let go and while no
+     * starts are kept; each search by class, and each longer block, ends that, and the operations after bring it
+     * back. The plain paths do nothing in a span that is not plain.
+     */
+    @Test
+    void plain_whileNoClassesAndNoStartsAreKept() {
+        long quantum = 4;
+        DenseSpan d = new DenseSpan(0, 200 * quantum, quantum, 3);
+        assertFalse(d.plain(), "a new span counts its classes");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i * quantum, d.takeOneFrom(0));
+        }
+        assertTrue(d.plain(), "the classes let go after 3 operations without a search");
+        assertEquals(4 * quantum, d.takePlainOneFrom(0));
+        assertTrue(d.freePlainOne(0));
+        assertFalse(d.freePlainOne(0), "a free quantum");
+        assertFalse(d.freePlainOne(quantum + 1), "a value off the quantum");
+        d.classesFrom(0);
+        assertFalse(d.plain(), "a search by class counts them again");
+        assertEquals(Fit.NONE, d.takePlainOneFrom(0));
+        assertFalse(d.freePlainOne(quantum));
+        for (int i = 0; i < 4; i++) {
+            d.free(d.takeOneFrom(0), quantum);
+        }
+        assertTrue(d.plain());
+        Request any = Request.plain(quantum, quantum, Policy.INSTANT_FIT);
+        assertEquals(0, d.firstInClass(Long.numberOfTrailingZeros(quantum), any), "the run freed at 0");
+        assertFalse(d.plain(), "so does a search of one class");
+        for (int i = 0; i < 4; i++) {
+            d.free(d.takeOneFrom(0), quantum);
+        }
+        long withoutStarts = d.footprint();
+        d.allocate(100 * quantum, 3 * quantum);
+        assertFalse(d.plain(), "a longer block keeps the starts");
+        assertEquals(withoutStarts + 8 * 4, d.footprint(), "a starts bitmap of 4 words");
+        assertEquals(3 * quantum, d.sizeAt(100 * quantum));
+        d.free(100 * quantum, 3 * quantum);
+        for (int i = 0; i < 4; i++) {
+            d.free(d.takeOneFrom(0), quantum);
+        }
+        assertTrue(d.plain(), "the starts let go a word's worth of operations after the block's free");
+        assertEquals(withoutStarts, d.footprint(), "and their memory");
+        List<String> problems = new ArrayList<>();
+        d.check("span", problems);
+        assertEquals(List.of(), problems);
     }
 }
