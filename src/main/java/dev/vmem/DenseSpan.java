@@ -3,10 +3,10 @@ package dev.vmem;
 import java.util.List;
 
 /**
- * A span in dense form: two bits per quantum instead of a boundary tag per segment. Bit {@code i} of
- * {@code used} says quantum {@code i} is allocated; bit {@code i} of {@code starts} says an allocation
- * begins there (while every allocation is one quantum, the starts are implied by the used bits and not
- * kept: see {@link QuantumBitmaps}). An allocation is a run of used bits from its start bit up to the next start bit or the
+ * A span in dense form: bits per quantum instead of a boundary tag per segment. Bit {@code i} of {@code used}
+ * says quantum {@code i} is allocated; bit {@code i} of {@code starts} says an allocation begins there (while
+ * every allocation is one quantum, the starts are implied by the used bits and not kept: see
+ * {@link QuantumBitmaps}). An allocation is a run of used bits from its start bit up to the next start bit or the
  * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
  * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
  *
