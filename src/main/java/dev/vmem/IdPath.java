@@ -43,9 +43,11 @@ final class IdPath {
         d.untilRuleCheck--;
         e.allocated += e.quantum;
         e.allocations++;
+        if (e.changes != null) { // in the general path's order, which matters only to an observer that throws
+            e.changes.accept(new ArenaChange.Allocated(start, e.quantum));
+        }
         e.rotor = start + e.quantum;
         if (e.changes != null) {
-            e.changes.accept(new ArenaChange.Allocated(start, e.quantum));
             e.changes.accept(new ArenaChange.CursorMoved(from, e.rotor));
         }
         return start;

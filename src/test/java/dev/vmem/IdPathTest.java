@@ -269,6 +269,40 @@ class IdPathTest {
         assertEquals(List.of(), child.checkInvariants());
     }
 
+    /**
+     * An observer must not throw, and an exception surfaces after the change; the two paths leave the same state
+     * after it, rotor included (the review of this path found the rotor moved before the report).
+     */
+    @Test
+    void anObserverThatThrowsOnTheAllocation_leavesWhatTheGeneralPathLeaves() {
+        boolean[] refuse = {false};
+        Arena[] arenas = new Arena[2];
+        for (int k = 0; k < 2; k++) {
+            Arena a = Arena.builder("ids").span(0, 1000).buildObserved((arena, change) -> {
+                if (refuse[0] && change instanceof ArenaChange.Allocated) {
+                    throw new IllegalStateException("journal full");
+                }
+            }, null);
+            a.engine.forms.use(PLAIN_SOON);
+            for (int i = 0; i < 100; i++) {
+                a.alloc(1, Policy.NEXT_FIT);
+            }
+            for (int i = 0; i < 100; i += 2) {
+                a.free(i);
+            }
+            arenas[k] = a;
+        }
+        Arena path = arenas[0];
+        Arena general = arenas[1];
+        assertTrue(pathApplies(path), "the path applies");
+        general.engine.forms.holding(0).untilRuleCheck = 0;
+        refuse[0] = true;
+        assertThrows(IllegalStateException.class, () -> path.alloc(1, Policy.NEXT_FIT));
+        assertThrows(IllegalStateException.class, () -> general.alloc(1, Policy.NEXT_FIT));
+        assertEquals(general.nextFitCursor(), path.nextFitCursor(), "the rotor");
+        assertEquals(general.stats(), path.stats());
+    }
+
     private static void assertDeclines(Arena a, java.util.function.BooleanSupplier free, String why) {
         String before = a.dump();
         ArenaStats stats = a.stats();
