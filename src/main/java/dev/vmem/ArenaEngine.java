@@ -268,7 +268,7 @@ final class ArenaEngine {
         DenseTag d = forms.holding(base);
         if (d != null && quarantine == null && (size == NONE || size <= quantum)
                 && spanFreedBy(d) == null && forms.freeOne(d, base)) {
-            allocated -= quantum; // an ID pool's free, whole: a one-quantum allocation that gives back no span
+            allocated -= quantum; // a one-quantum free IdPath left here (span not plain, rule due), still whole
             countFree(base, quantum);
             forms.settle(d);
             return;
