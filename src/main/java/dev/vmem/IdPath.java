@@ -12,8 +12,8 @@ package dev.vmem;
  * (facade, engine, span forms, span) cost a few nanoseconds each in tests, calls and loads: at 10% full the step took
  * 2.9 to 3.0 times the locked {@code BitSet}'s through them, 2.3 to 2.5 times with this path and the changes made
  * beside it (the bits' own word updates, the span's plain flag), and 1.7 times for the same work written out in
- * one method of a scratch harness. The JIT compiles a method into its callers only while its own code is small (about 2.5
- * KB), so this path and what it calls keep their rare cases out of line.
+ * one method of a scratch harness. The JIT compiles a method into its callers only while its own code is small
+ * (about 2.5 KB), so this path and what it calls keep their rare cases out of line.
  *
  * <p>Runs with the arena's lock held.
  */

@@ -19,10 +19,11 @@ import java.util.List;
  *
  * <p>While every allocation is one quantum (an ID pool's case) the starts bitmap says nothing the used one
  * does not, so it is not kept: every used quantum is a start ({@link #startsKept()} false). The first larger
- * allocation rebuilds it from the used bitmap ({@link #keepStarts}, O(words), a new array), and {@link DenseSpan}
- * lets it go again once the larger ones are gone and enough one-quantum operations have paid for the rebuild. Measured
- * on the bits of an ID pool's step at 10% full (free a random ID, take the next free one; paired runs in one
- * JVM): 15% less time without the starts bitmap's writes and the second word the one-quantum check reads.
+ * allocation rebuilds it from the used bitmap ({@link #keepStarts}, O(words), a new array), and
+ * {@link DenseSpan} lets it go again once the larger ones are gone and enough one-quantum operations have paid for
+ * the rebuild. Measured on the bits of an ID pool's step at 10% full (free a random ID, take the next free one;
+ * paired runs in one JVM): 15% less time without the starts bitmap's writes and the second word the one-quantum
+ * check reads.
  *
  * <p>Indices are quanta from the span's base. Not thread-safe: the arena's lock is held.
  */
@@ -32,14 +33,15 @@ final class QuantumBitmaps {
     private final int words;
     /** Bit {@code i}: quantum {@code i} is allocated. */
     private final long[] used;
-    /** Bit {@code i}: an allocation starts at quantum {@code i}; null while not kept. */
+    /**
+     * Bit {@code i}: an allocation starts at quantum {@code i}. Null while not kept ({@link #startsKept()}), when
+     * every used quantum starts a one-quantum allocation.
+     */
     private long[] starts;
     private final long[] full;
     private final long[] empty;
     private final long[] fullTop;
     private final long[] emptyTop;
-    /** Whether the starts bitmap is kept; while not, every used quantum starts a one-quantum allocation. */
-    private boolean startsKept;
     /** The free runs, counted when asked. */
     private final FreeRunCount runs;
 
@@ -68,12 +70,12 @@ final class QuantumBitmaps {
 
     /** Whether an allocation starts at quantum {@code i}, which is in the span. */
     boolean isStart(long i) {
-        return startsKept ? (starts[(int) (i >>> 6)] & (1L << i)) != 0 : isUsed(i);
+        return startsKept() ? (starts[(int) (i >>> 6)] & (1L << i)) != 0 : isUsed(i);
     }
 
     /** Whether the starts bitmap is kept, that is, whether an allocation may be longer than one quantum. */
     boolean startsKept() {
-        return startsKept;
+        return starts != null;
     }
 
     /** The number of bitmap words: what rebuilding the starts bitmap costs. */
@@ -86,25 +88,21 @@ final class QuantumBitmaps {
      * start), before an allocation longer than one quantum; returns whether it rebuilt it.
      */
     boolean keepStarts() {
-        if (startsKept) {
+        if (starts != null) {
             return false;
         }
         long[] rebuilt = new long[words]; // may throw: nothing has changed yet
-        starts = rebuilt;
-        for (int w = 0; w < words; w++) {
-            starts[w] = used[w];
-        }
+        System.arraycopy(used, 0, rebuilt, 0, words);
         int tail = (int) (quanta & 63);
         if (tail != 0) {
-            starts[words - 1] &= ~(-1L << tail);
+            rebuilt[words - 1] &= ~(-1L << tail);
         }
-        startsKept = true;
+        starts = rebuilt;
         return true;
     }
 
     /** Stops keeping the starts bitmap; every allocation must be one quantum. */
     void dropStarts() {
-        startsKept = false;
         starts = null;
     }
 
@@ -227,7 +225,7 @@ final class QuantumBitmaps {
 
     /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
     long allocationEnd(long i) {
-        if (!startsKept) {
+        if (!startsKept()) {
             return i + 1;
         }
         for (long j = i + 1; j < quanta; j = (j | 63) + 1) {
@@ -242,7 +240,7 @@ final class QuantumBitmaps {
 
     /** Marks an allocation starting at {@code i}, or ({@code start} false) none; the starts bitmap is kept. */
     void start(long i, boolean start) {
-        assert startsKept : i;
+        assert starts != null : i;
         int w = (int) (i >>> 6);
         starts[w] = start ? starts[w] | (1L << i) : starts[w] & ~(1L << i);
     }
@@ -252,7 +250,7 @@ final class QuantumBitmaps {
      * quantum or another start (the padding past the end is used and starts nothing, so the end is asked first).
      */
     boolean isSingle(long i) {
-        if (!startsKept) {
+        if (!startsKept()) {
             return isUsed(i);
         }
         if ((starts[(int) (i >>> 6)] & (1L << i)) == 0) {
@@ -280,8 +278,9 @@ final class QuantumBitmaps {
         if (after == -1L || before == 0) {
             flipOne(w, after == -1L);
         }
-        if (startsKept) {
-            starts[w] |= 1L << i;
+        long[] kept = starts;
+        if (kept != null) {
+            kept[w] |= 1L << i;
         }
     }
 
@@ -295,8 +294,9 @@ final class QuantumBitmaps {
         if (before == -1L || after == 0) {
             flipOne(w, before == -1L);
         }
-        if (startsKept) {
-            starts[w] &= ~(1L << i);
+        long[] kept = starts;
+        if (kept != null) {
+            kept[w] &= ~(1L << i);
         }
     }
 
@@ -390,12 +390,12 @@ final class QuantumBitmaps {
         int tail = (int) (quanta & 63);
         long padding = tail == 0 ? 0 : -1L << tail;
         if ((used[words - 1] & padding) != padding
-                || startsKept && (starts[words - 1] & padding) != 0) {
+                || startsKept() && (starts[words - 1] & padding) != 0) {
             problems.add(where + ": the bits past the span's end are not used-and-unstarted");
         }
         runs.check(where, this, problems);
         for (int w = 0; w < words; w++) {
-            if (startsKept) {
+            if (startsKept()) {
                 checkStarts(where, w, padding, problems);
             }
             int s = w >>> 6;
