@@ -8,15 +8,24 @@ package dev.vmem;
  * on average, or more than {@code leavePerGap} allocations per gap. The distance between the two sets of
  * bounds is the hysteresis: a span converted one way is some way from converting back.
  *
+ * <p>A span of at least {@code enterPacked} live allocations enters whatever its gaps, and one of at least
+ * {@code leavePacked} does not leave for want of them: where allocations sit side by side, only the size of
+ * the pool decides which form is faster.
+ *
  * <p>Why these defaults: a boundary-tag span costs about 54 bytes per live allocation plus a free tag
  * per gap, a dense one a quarter of a byte per quantum whatever it holds. At one allocation per 256
  * quanta the bitmaps already cost about as little (64 bytes per allocation against 54 to 100), and
  * single-quantum traffic is what the bitmaps serve in a few word operations; a span whose allocations
- * grow past 8 quanta on average is better served by the size-class freelists. The gaps matter for speed:
- * where allocations sit side by side with few gaps between them, the boundary tags' freelist head and
- * neighbour links are O(1) and a little faster than the bitmaps (measured: an INSTANT_FIT page pair
- * among 10,000 live pages, 51 ns against 72 ns a pair), and NEXT_FIT has few tags to walk; the bitmaps
- * win where the gaps are many.
+ * grow past 8 quanta on average is better served by the size-class freelists. The gaps matter for speed
+ * in small pools: where allocations sit side by side with few gaps between them, the boundary tags'
+ * freelist head and neighbour links are O(1) and a little faster than the bitmaps while the tags stay in
+ * the processor's caches (measured: an INSTANT_FIT page pair among 10,000 live pages, 51 ns against 72 ns a
+ * pair), and NEXT_FIT has few tags to walk; the bitmaps win where the gaps are many. In a large pool the
+ * tags no longer fit in the caches and every free and allocation waits for memory: an INSTANT_FIT pool of
+ * single IDs with no gap to speak of (free a random one, take one, one span of 1,000,000 IDs) measured
+ * about the same in both forms at 20,000 live IDs (117 against 110 ns a step), and the bitmaps 3.4, 2.5 and
+ * 2.7 times as fast at 100,000, 500,000 and 900,000 (paired runs in one JVM); hence 65,536 to enter and
+ * half as many to leave.
  *
  * @param enterMinimum live allocations a span needs before it is considered
  * @param enterShare   at least one live allocation per this many quanta to enter
@@ -33,9 +42,12 @@ package dev.vmem;
  * @param idleAfter    a dense span stops counting its free runs by size class after this many allocations and
  *                     frees with no INSTANT_FIT or BEST_FIT search of it (see {@link DenseSpan}); 0 (the
  *                     default) for 65,536 or the span's quanta, whichever is more
+ * @param enterPacked  at least this many live allocations enter however few their gaps
+ * @param leavePacked  a span of at least this many live allocations does not leave for want of gaps
  */
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare,
-                 long leaveMean, long leavePerGap, long reviewEvery, long idleAfter) {
+                 long leaveMean, long leavePerGap, long reviewEvery, long idleAfter, long enterPacked,
+                 long leavePacked) {
 
     /** The factors multiply counts of at most {@link DenseSpan#MAX_QUANTA}: kept below 2^36, no overflow. */
     DenseRule {
@@ -44,14 +56,25 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
                 throw new IllegalArgumentException("dense rule factor=" + factor + " is not in [0, 2^36]");
             }
         }
+        if (enterPacked < 0 || leavePacked < 0) {
+            throw new IllegalArgumentException("dense rule packed bounds " + enterPacked + ", " + leavePacked
+                    + " must not be negative");
+        }
         if (enterShare < 1 || leaveShare < 1) {
             throw new IllegalArgumentException("dense rule shares " + enterShare + ", " + leaveShare + " must be positive");
         }
     }
 
-    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0);
+    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0, 1 << 16, 1 << 15);
     /** Never dense: the boundary-tag list alone. */
     static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, 0, Long.MAX_VALUE, 1L << 36, 0, Long.MAX_VALUE, 0);
+
+    /** A rule whose gap bounds hold for spans of any size: no packed bounds. */
+    DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare, long leaveMean,
+              long leavePerGap, long reviewEvery, long idleAfter) {
+        this(enterMinimum, enterShare, enterMean, enterPerGap, leaveShare, leaveMean, leavePerGap, reviewEvery,
+                idleAfter, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
 
     /** Allocations between reviews of an arena of {@code segments} segments. */
     long reviewPeriod(long segments) {
@@ -61,12 +84,22 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
     /** Whether a list-form span of {@code quanta} quanta enters dense form. */
     boolean enters(long allocations, long usedQuanta, long gaps, long quanta) {
         return quanta <= DenseSpan.MAX_QUANTA && allocations >= enterMinimum && allocations >= quanta / enterShare
-                && usedQuanta <= enterMean * allocations && allocations <= enterPerGap * gaps;
+                && mightEnter(allocations, usedQuanta, gaps);
+    }
+
+    /**
+     * Whether spans holding {@code allocations} live allocations of {@code usedQuanta} quanta with {@code gaps}
+     * free gaps between them, together, are small enough on average and gapped enough (or many enough) for a
+     * span among them to enter: a review that finds not asks no span.
+     */
+    boolean mightEnter(long allocations, long usedQuanta, long gaps) {
+        return usedQuanta <= enterMean * allocations && (allocations <= enterPerGap * gaps || allocations >= enterPacked);
     }
 
     /** Whether a dense span leaves; {@code below} is {@link #leaveBelow} of its size, worked out once. */
     boolean leaves(long allocations, long usedQuanta, long gaps, long below) {
-        return allocations < below || usedQuanta > leaveMean * allocations || allocations > leavePerGap * gaps;
+        return allocations < below || usedQuanta > leaveMean * allocations
+                || allocations > leavePerGap * gaps && allocations < leavePacked;
     }
 
     /**
@@ -79,8 +112,23 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
         if (leaveMean != 1) {
             steps = Math.min(steps, (leaveMean * allocations - usedQuanta) / Math.abs(leaveMean - 1) + 1);
         }
-        steps = Math.min(steps, (leavePerGap * gaps - allocations) / (leavePerGap + 1) + 1);
-        return Math.max(1, steps);
+        return Math.max(1, Math.min(steps, stepsToFewGaps(allocations, gaps)));
+    }
+
+    /**
+     * The fewest one-quantum operations after which a span could have more than {@code leavePerGap} allocations
+     * per gap and fewer than {@code leavePacked}: each of the three conditions below must hold by then, and once
+     * all do, allocations moved to {@code min(allocations + steps, leavePacked - 1)} and gaps closed by
+     * {@code steps} get there.
+     */
+    private long stepsToFewGaps(long allocations, long gaps) {
+        long perGap = (leavePerGap * gaps - allocations) / (leavePerGap + 1) + 1; // allocations up, gaps closing
+        if (leavePacked == Long.MAX_VALUE) {
+            return perGap;
+        }
+        long fewEnough = allocations - leavePacked + 1; // allocations down to leavePacked - 1
+        long packedPerGap = leavePerGap == 0 ? 1 : (leavePerGap * gaps - leavePacked + 1) / leavePerGap + 1;
+        return Math.max(perGap, Math.max(fewEnough, packedPerGap));
     }
 
     /** Fewer live allocations than this make a span of {@code quanta} leave dense form. */

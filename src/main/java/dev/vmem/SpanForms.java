@@ -223,8 +223,7 @@ final class SpanForms {
         if (listAllocations < rule.enterMinimum()) {
             return;
         }
-        if ((e.allocated - allocated()) / e.quantum > rule.enterMean() * listAllocations
-                || listAllocations > rule.enterPerGap() * listGaps) {
+        if (!rule.mightEnter(listAllocations, (e.allocated - allocated()) / e.quantum, listGaps)) {
             if (e.list.spanCount() - dense.size() <= 1 || ++letOff < 4) {
                 return;
             }

@@ -78,6 +78,7 @@ class AllocationTableTrimTest {
         System.out.println("AllocationTableTrimTest pool seed=" + seed);
         SplittableRandom rnd = new SplittableRandom(seed);
         Arena a = Arena.builder("ids").quantum(1).span(0, 100_000).build();
+        a.engine.forms.use(new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0)); // the default's gaps at any size
         for (int i = 0; i < 100_000; i++) {
             a.alloc(1, Policy.INSTANT_FIT);
         }

@@ -275,6 +275,51 @@ class DenseFormTest {
         }
 
         /**
+         * A pool of 70,000 single IDs side by side, taken and given back by INSTANT_FIT, goes dense past 65,536
+         * however few its gaps, answers as its twin in boundary tags does, and goes back only once it falls
+         * below 32,768 with few gaps.
+         */
+        @Test
+        void aLargePackedPool_goesDenseWithoutGaps_andBackBelowHalfThat() {
+            long seed = 65_536;
+            System.out.println("packed pool seed=" + seed);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            Arena tags = Arena.builder("tags").quantum(1).span(0, 1 << 20).build();
+            tags.engine.forms.use(DenseRule.NEVER);
+            Arena a = Arena.builder("ids").quantum(1).span(0, 1 << 20).build();
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 70_000; i++) {
+                long id = a.alloc(1, Policy.INSTANT_FIT);
+                assertEquals(tags.alloc(1, Policy.INSTANT_FIT), id);
+                ids.add(id);
+            }
+            for (int step = 0; step < 40_000; step++) { // past the next review: every half as many as segments
+                int i = rnd.nextInt(ids.size());
+                a.free(ids.get(i), 1);
+                tags.free(ids.get(i), 1);
+                long id = a.alloc(1, Policy.INSTANT_FIT);
+                assertEquals(tags.alloc(1, Policy.INSTANT_FIT), id, "seed=" + seed + " step=" + step);
+                ids.set(i, id);
+            }
+            assertEquals(1, a.engine.forms.dense.size(), "70,000 single IDs side by side: dense");
+            assertEquals(0, a.engine.table.size(), "no boundary tag holds an allocation");
+            assertEquals(tags.segments(), a.segments());
+            assertEquals(tags.stats(), a.stats());
+            ids.sort(null);
+            while (ids.size() > 32_768) { // from the top: the tail's free run grows, no gap opens
+                long id = ids.remove(ids.size() - 1);
+                a.free(id);
+                tags.free(id);
+                assertEquals(1, a.engine.forms.dense.size(), ids.size() + " live: still dense");
+            }
+            a.free(ids.remove(ids.size() - 1));
+            assertEquals(0, a.engine.forms.dense.size(), "32,767 live in one run: boundary tags again");
+            assertEquals(32_767, a.stats().liveAllocations());
+            assertEquals(List.of(), a.checkInvariants());
+            assertEquals(List.of(), tags.checkInvariants());
+        }
+
+        /**
          * Pages in one span, packed with no gaps (as the INSTANT_FIT page-pair benchmark holds them): the
          * arena-wide figures are that span's, so no review walks it. A second span brings back the walk at
          * every fourth review, where one span may qualify beside another.
