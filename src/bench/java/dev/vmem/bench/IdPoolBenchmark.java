@@ -3,6 +3,7 @@ package dev.vmem.bench;
 import dev.vmem.Arena;
 import dev.vmem.Policy;
 import dev.vmem.bench.peers.BitSetIdPool;
+import dev.vmem.bench.peers.CasBitmapIdPool;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,14 +42,17 @@ public class IdPoolBenchmark {
      * vmem-cached: INSTANT_FIT with a quantum cache for size 1. bitset-lowest: {@code nextClearBit(0)};
      * bitset-cursor: {@code nextClearBit} from just past the last ID handed out, wrapping; these two are
      * not thread-safe. bitset-locked: the cursor pool under a lock, as a thread-safe pool must be (vmem
-     * arenas are thread-safe).
+     * arenas are thread-safe). cas-bitmap: a bitmap searched from a cursor, changed by compare-and-set with no
+     * lock (thread-safe); cas-bitmap-counted: the same counting allocations and frees, as statistics need.
      */
-    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked"})
+    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked", "cas-bitmap",
+            "cas-bitmap-counted"})
     public String pool;
 
     Arena arena;
     Policy policy;
     BitSetIdPool bitset;
+    CasBitmapIdPool cas;
     long[] live;
     SplittableRandom rnd;
 
@@ -60,6 +64,8 @@ public class IdPoolBenchmark {
             bitset = new BitSetIdPool.Locked(0, IDS, true);
         } else if (pool.startsWith("bitset")) {
             bitset = new BitSetIdPool(0, IDS, pool.equals("bitset-cursor"));
+        } else if (pool.startsWith("cas-bitmap")) {
+            cas = new CasBitmapIdPool(IDS, pool.equals("cas-bitmap-counted"));
         } else {
             arena = Arena.builder("ids").quantum(1).qcacheMax(pool.equals("vmem-cached") ? 1 : 0).span(0, IDS).build();
             policy = pool.equals("vmem-next") ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
@@ -74,12 +80,14 @@ public class IdPoolBenchmark {
     }
 
     private long alloc() {
-        return bitset != null ? bitset.alloc() : arena.alloc(1, policy);
+        return bitset != null ? bitset.alloc() : cas != null ? cas.alloc() : arena.alloc(1, policy);
     }
 
     private void free(long id) {
         if (bitset != null) {
             bitset.free(id);
+        } else if (cas != null) {
+            cas.free(id);
         } else {
             arena.free(id, 1);
         }

@@ -25,7 +25,8 @@ import java.util.Random;
  */
 public final class PairedIdPoolRuns {
     /** The reference first: every ratio is to it. */
-    static final String[] POOLS = {"bitset-locked", "vmem-next", "vmem-cached", "bitset-cursor"};
+    static final String[] POOLS = {"bitset-locked", "vmem-next", "vmem-cached", "vmem-instant", "bitset-cursor", "cas-bitmap",
+        "cas-bitmap-counted"};
 
     private PairedIdPoolRuns() {
     }
@@ -75,7 +76,7 @@ public final class PairedIdPoolRuns {
             double[] time = nanos[k].clone();
             Arrays.sort(time);
             Arrays.sort(ratio);
-            System.out.printf("occupancy=%d%% %-14s median %7.1f ns/step (quartiles %7.1f-%7.1f) | x %s: median %.2f"
+            System.out.printf("occupancy=%d%% %-18s median %7.1f ns/step (quartiles %7.1f-%7.1f) | x %s: median %.2f"
                     + " (quartiles %.2f-%.2f)%n", occupancy, POOLS[k], time[rounds / 2], time[rounds / 4],
                     time[3 * rounds / 4], POOLS[0], ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
         }
