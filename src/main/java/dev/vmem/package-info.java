@@ -103,7 +103,7 @@
  *       every 16 of them at most (where allocations sit side by side, the freelists' head and the
  *       neighbour links are as fast or faster while the tags stay in the processor's caches, measured), or
  *       at least 65,536 of them, however few the gaps (past that the tags do not stay cached, and the
- *       bitmaps measured 2.5 to 3.4 times as fast in an INSTANT_FIT pool of single IDs). The list-form spans are
+ *       bitmaps measured 2.6 to 3.7 times as fast in an INSTANT_FIT pool of single IDs). The list-form spans are
  *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
  *       is more; a review that finds the arena's list-form allocations as a whole too large or too packed to
  *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two

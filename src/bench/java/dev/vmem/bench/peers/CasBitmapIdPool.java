@@ -36,7 +36,8 @@ public final class CasBitmapIdPool {
         int from = cursor;
         for (int w = from >>> 6, seen = 0; seen <= words.length; w = w + 1 == words.length ? 0 : w + 1, seen++) {
             long mask = seen == 0 ? -1L << from : -1L; // the cursor's own word from the cursor first
-            for (long x = (long) WORDS.getVolatile(words, w); (~x & mask) != 0; x = (long) WORDS.getVolatile(words, w)) {
+            for (long x = (long) WORDS.getVolatile(words, w); (~x & mask) != 0;
+                    x = (long) WORDS.getVolatile(words, w)) {
                 int bit = Long.numberOfTrailingZeros(~x & mask);
                 int id = (w << 6) + bit;
                 if (id >= ids) {
