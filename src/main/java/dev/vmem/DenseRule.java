@@ -8,9 +8,13 @@ package dev.vmem;
  * on average, or more than {@code leavePerGap} allocations per gap. The distance between the two sets of
  * bounds is the hysteresis: a span converted one way is some way from converting back.
  *
- * <p>A span of at least {@code enterPacked} live allocations enters whatever its gaps, and one of at least
- * {@code leavePacked} does not leave for want of them: where allocations sit side by side, only the size of
- * the pool decides which form is faster.
+ * <p>A <em>packed</em> span, of at least {@code enterPacked} live allocations with at most {@code enterPackedGaps}
+ * free gaps between them, enters however many allocations that is per gap; a dense span of at least
+ * {@code leavePacked} with at most {@code leavePackedGaps} gaps does not leave for want of them. Where
+ * allocations sit side by side in a large pool, the bitmaps are faster; the gap caps keep out the large pools
+ * with many gaps but too few for the per-gap bound, where a dense span's BEST_FIT, which visits every free run
+ * when none has exactly the size asked, would cost far more than the freelists' (measured: 94 us against 256 ns
+ * for a BEST_FIT pair of 2 quanta among 200,000 single IDs and 10,000 single gaps).
  *
  * <p>Why these defaults: a boundary-tag span costs about 54 bytes per live allocation plus a free tag
  * per gap, a dense one a quarter of a byte per quantum whatever it holds. At one allocation per 256
@@ -25,7 +29,9 @@ package dev.vmem;
  * single IDs with no gap to speak of (free a random one, take one, one span of 1,000,000 IDs) measured
  * about the same in both forms at 20,000 live IDs (117 against 110 ns a step, the rule set to let it in), and
  * the bitmaps 3.7, 2.7 and 2.6 times as fast at 100,000, 500,000 and 900,000 (before and after these bounds,
- * paired runs in one JVM); hence 65,536 to enter and half as many to leave.
+ * paired runs in one JVM); hence 65,536 to enter and half as many to leave. At most 16 gaps to enter and 64
+ * to stay, four times as many, as the other bounds are apart: a BEST_FIT in a packed span visits 64 free runs
+ * at most. Such a span asks the rule every 64 operations or so, since its gaps could pass 64 by then.
  *
  * @param enterMinimum live allocations a span needs before it is considered
  * @param enterShare   at least one live allocation per this many quanta to enter
@@ -42,12 +48,14 @@ package dev.vmem;
  * @param idleAfter    a dense span stops counting its free runs by size class after this many allocations and
  *                     frees with no INSTANT_FIT or BEST_FIT search of it (see {@link DenseSpan}); 0 (the
  *                     default) for 65,536 or the span's quanta, whichever is more
- * @param enterPacked  at least this many live allocations enter however few their gaps
- * @param leavePacked  a span of at least this many live allocations does not leave for want of gaps
+ * @param enterPacked      at least this many live allocations enter however few their gaps, if ...
+ * @param enterPackedGaps  ... they have at most this many gaps
+ * @param leavePacked      a span of at least this many live allocations does not leave for want of gaps, if ...
+ * @param leavePackedGaps  ... it has at most this many
  */
 record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare,
                  long leaveMean, long leavePerGap, long reviewEvery, long idleAfter, long enterPacked,
-                 long leavePacked) {
+                 long enterPackedGaps, long leavePacked, long leavePackedGaps) {
 
     /** The factors multiply counts of at most {@link DenseSpan#MAX_QUANTA}: kept below 2^36, no overflow. */
     DenseRule {
@@ -60,12 +68,17 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
             throw new IllegalArgumentException("dense rule packed bounds " + enterPacked + ", " + leavePacked
                     + " must not be negative");
         }
+        for (long cap : new long[] {enterPackedGaps, leavePackedGaps}) { // no span has more gaps than quanta
+            if (cap < 0 || cap > DenseSpan.MAX_QUANTA) {
+                throw new IllegalArgumentException("dense rule packed gaps=" + cap + " is not in [0, 2^26]");
+            }
+        }
         if (enterShare < 1 || leaveShare < 1) {
             throw new IllegalArgumentException("dense rule shares " + enterShare + ", " + leaveShare + " must be positive");
         }
     }
 
-    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0, 1 << 16, 1 << 15);
+    static final DenseRule DEFAULT = new DenseRule(64, 256, 2, 16, 1024, 8, 64, 0, 0, 1 << 16, 16, 1 << 15, 64);
     /** Never dense: the boundary-tag list alone. */
     static final DenseRule NEVER = new DenseRule(Long.MAX_VALUE, 1, 0, 0, Long.MAX_VALUE, 1L << 36, 0, Long.MAX_VALUE, 0);
 
@@ -73,7 +86,7 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
     DenseRule(long enterMinimum, long enterShare, long enterMean, long enterPerGap, long leaveShare, long leaveMean,
               long leavePerGap, long reviewEvery, long idleAfter) {
         this(enterMinimum, enterShare, enterMean, enterPerGap, leaveShare, leaveMean, leavePerGap, reviewEvery,
-                idleAfter, Long.MAX_VALUE, Long.MAX_VALUE);
+                idleAfter, Long.MAX_VALUE, 0, Long.MAX_VALUE, 0);
     }
 
     /** Allocations between reviews of an arena of {@code segments} segments. */
@@ -89,18 +102,18 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
 
     /**
      * Whether spans holding {@code allocations} live allocations of {@code usedQuanta} quanta with {@code gaps}
-     * free gaps between them, together, are small enough on average and gapped enough (or many enough) for a
-     * span among them to enter: a review that finds not asks no span.
+     * free gaps between them, together, are small enough on average and gapped (or packed) enough to enter:
+     * what a review tests first, on the arena's list-form spans as a whole.
      */
     boolean mightEnter(long allocations, long usedQuanta, long gaps) {
         return usedQuanta <= enterMean * allocations
-                && (allocations <= enterPerGap * gaps || allocations >= enterPacked);
+                && (allocations <= enterPerGap * gaps || allocations >= enterPacked && gaps <= enterPackedGaps);
     }
 
     /** Whether a dense span leaves; {@code below} is {@link #leaveBelow} of its size, worked out once. */
     boolean leaves(long allocations, long usedQuanta, long gaps, long below) {
         return allocations < below || usedQuanta > leaveMean * allocations
-                || allocations > leavePerGap * gaps && allocations < leavePacked;
+                || allocations > leavePerGap * gaps && (allocations < leavePacked || gaps > leavePackedGaps);
     }
 
     /**
@@ -118,18 +131,23 @@ record DenseRule(long enterMinimum, long enterShare, long enterMean, long enterP
 
     /**
      * The fewest one-quantum operations after which a span could have more than {@code leavePerGap} allocations
-     * per gap and fewer than {@code leavePacked}: each of the three conditions below must hold by then, and once
-     * all do, allocations moved to {@code min(allocations + steps, leavePacked - 1)} and gaps closed by
-     * {@code steps} get there.
+     * per gap, and either fewer than {@code leavePacked} of them or more than {@code leavePackedGaps} gaps. For
+     * the first, allocations must fall to {@code leavePacked - 1} and the gaps close until that many are over
+     * the bound; for the second, the gaps must grow past {@code leavePackedGaps} and the allocations grow over
+     * the bound for that many. Each term is a step count every such sequence needs, so the answer is never too
+     * long; it is exact up to the parity of the moves.
      */
     private long stepsToFewGaps(long allocations, long gaps) {
         long perGap = (leavePerGap * gaps - allocations) / (leavePerGap + 1) + 1; // allocations up, gaps closing
         if (leavePacked == Long.MAX_VALUE) {
             return perGap;
         }
-        long fewEnough = allocations - leavePacked + 1; // allocations down to leavePacked - 1
-        long packedPerGap = leavePerGap == 0 ? 1 : (leavePerGap * gaps - leavePacked + 1) / leavePerGap + 1;
-        return Math.max(perGap, Math.max(fewEnough, packedPerGap));
+        long fewEnough = allocations - leavePacked + 1;
+        long overWithFew = leavePerGap == 0 ? 1 : (leavePerGap * gaps - leavePacked + 1) / leavePerGap + 1;
+        long gapsGrown = leavePackedGaps + 1 - gaps;
+        long overWithMoreGaps = leavePerGap * (leavePackedGaps + 1) - allocations + 1;
+        return Math.min(Math.max(perGap, Math.max(fewEnough, overWithFew)),
+                Math.max(perGap, Math.max(gapsGrown, overWithMoreGaps)));
     }
 
     /** Fewer live allocations than this make a span of {@code quanta} leave dense form. */

@@ -320,6 +320,45 @@ class DenseFormTest {
         }
 
         /**
+         * A large pool with gaps too few for the per-gap bound and too many to be packed stays in boundary tags,
+         * where BEST_FIT searches one size class (in a dense span it would visit every free run); and a packed
+         * dense pool goes back at the free that opens its 65th gap.
+         */
+        @Test
+        void aLargePoolWithSomeGaps_staysInTags_aPackedOneLeavesAtItsSixtyFifthGap() {
+            Arena gapped = Arena.builder("blocks").quantum(1).span(0, 1 << 20).build();
+            for (int i = 0; i < 210_000; i++) {
+                gapped.alloc(1, Policy.NEXT_FIT);
+            }
+            for (int i = 0; i < 210_000; i += 21) { // 200,000 live, 10,000 single gaps: 20 per gap
+                gapped.free(i, 1);
+            }
+            gapped.engine.forms.review();
+            assertEquals(0, gapped.engine.forms.dense.size(), "20 allocations per gap, 10,001 gaps: boundary tags");
+            assertEquals(List.of(), gapped.checkInvariants());
+
+            Arena packed = Arena.builder("ids").quantum(1).span(0, 1 << 20).build();
+            for (int i = 0; i < 70_000; i++) {
+                packed.alloc(1, Policy.INSTANT_FIT);
+            }
+            packed.engine.forms.review();
+            assertEquals(1, packed.engine.forms.dense.size(), "70,000 side by side, one gap: packed");
+            int freed = 0;
+            for (long id = 10; packed.engine.forms.dense.size() == 1; id += 100) {
+                long runs = packed.engine.forms.dense.get(0).bits.freeRuns();
+                assertTrue(runs <= 64, runs + " gaps in a packed dense span");
+                packed.free(id, 1);
+                freed++;
+                if (packed.engine.forms.dense.isEmpty()) {
+                    assertEquals(64, runs, "left at the free that opened gap " + (runs + 1));
+                }
+            }
+            assertEquals(64, freed);
+            assertEquals(70_000 - 64, packed.stats().liveAllocations());
+            assertEquals(List.of(), packed.checkInvariants());
+        }
+
+        /**
          * Pages in one span, packed with no gaps (as the INSTANT_FIT page-pair benchmark holds them): the
          * arena-wide figures are that span's, so no review walks it. A second span brings back the walk at
          * every fourth review, where one span may qualify beside another.
