@@ -102,8 +102,10 @@
  *       allocations, at least one per 256 quanta, of at most 2 quanta on average, with a free gap for
  *       every 16 of them at most (where allocations sit side by side, the freelists' head and the
  *       neighbour links are as fast or faster while the tags stay in the processor's caches, measured), or
- *       at least 65,536 of them, however few the gaps (past that the tags do not stay cached, and the
- *       bitmaps measured 2.6 to 3.7 times as fast in an INSTANT_FIT pool of single IDs). The list-form spans are
+ *       when it is packed: at least 65,536 of them with at most 16 gaps (past that many the tags do not stay
+ *       cached, and the bitmaps measured 2.5 to 2.8 times as fast in an INSTANT_FIT pool of single IDs; the
+ *       gap cap keeps out large pools with gaps too few for the per-gap bound, where a dense BEST_FIT would
+ *       visit every free run). The list-form spans are
  *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
  *       is more; a review that finds the arena's list-form allocations as a whole too large or too packed to
  *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two
@@ -112,11 +114,14 @@
  *   <li><b>Out</b>: a dense span goes back to boundary tags at the allocation or free (not at a store's
  *       revert of one, which restores a state exactly and moves nothing) that leaves it with fewer
  *       than one live allocation per 1,024 quanta, more than 8 quanta per allocation on average, or more
- *       than 64 allocations per free gap while it holds fewer than 32,768.</li>
- *   <li>The distance between the two sets of bounds (256 against 1,024, 2 against 8, 16 against 64,
- *       65,536 against 32,768) is the hysteresis: a span that moved one way needs its live allocations to
- *       fall fourfold, their mean size to grow fourfold, or its gaps to close fourfold (and a packed one its
- *       allocations to halve), to move back. A move costs O(segments of the span + quanta / 64) once.</li>
+ *       than 64 allocations per free gap unless it is still packed (32,768 or more, with at most 64 gaps).</li>
+ *   <li>The distance between the two sets of bounds (256 against 1,024, 2 against 8, 16 against 64;
+ *       for a packed span 65,536 against 32,768 allocations and 16 against 64 gaps) is the hysteresis: a
+ *       span that moved one way needs its live allocations to fall fourfold, their mean size to grow
+ *       fourfold, or its gaps to close fourfold (a packed one its allocations to halve or its gaps to grow
+ *       fourfold), to move back. A span enters only at a review, which needs at least half as many list-form
+ *       allocations as there are segments since the last, so even a span that crosses a packed bound back
+ *       and forth pays O(1) per operation for its moves. A move costs O(segments of the span + quanta / 64) once.</li>
  *   <li>Costs in dense form: allocating or freeing a block of {@code k} quanta is O(1 + k / 64) word
  *       operations, plus the search for the run boundaries (word operations over the summaries) while the
  *       free runs are counted by class; NEXT_FIT and a single-quantum INSTANT_FIT find free space in a few

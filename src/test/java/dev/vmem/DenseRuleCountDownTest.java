@@ -36,8 +36,9 @@ class DenseRuleCountDownTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         DenseRule rule = new DenseRule(1 + rnd.nextInt(3), 1 + rnd.nextInt(40), rnd.nextInt(6), rnd.nextInt(10),
                 1 + rnd.nextInt(30), rnd.nextInt(5), rnd.nextInt(9), 1 + rnd.nextInt(3), 1 + rnd.nextInt(20),
-                rnd.nextInt(3) == 0 ? Long.MAX_VALUE : 1 + rnd.nextInt(60), rnd.nextInt(8), rnd.nextInt(3) == 0
-                        ? Long.MAX_VALUE : rnd.nextInt(40), rnd.nextInt(3) == 0 ? DenseSpan.MAX_QUANTA : rnd.nextInt(12));
+                rnd.nextInt(3) == 0 ? Long.MAX_VALUE : 1 + rnd.nextInt(60), rnd.nextInt(8),
+                rnd.nextInt(3) == 0 ? Long.MAX_VALUE : rnd.nextInt(40),
+                rnd.nextInt(3) == 0 ? DenseSpan.MAX_QUANTA : rnd.nextInt(12));
         Arena counting = arena("counting", kind, rule);
         Arena asking = arena("asking", kind, rule);
         List<long[]> spans = new ArrayList<>();
