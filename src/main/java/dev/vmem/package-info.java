@@ -101,11 +101,11 @@
  *   <li><b>In</b>: a span of at most 2^26 quanta enters dense form when it holds at least 64 live
  *       allocations, at least one per 256 quanta, of at most 2 quanta on average, with a free gap for
  *       every 16 of them at most (where allocations sit side by side, the freelists' head and the
- *       neighbour links are as fast or faster while the tags stay in the processor's caches, measured), or
- *       when it is packed: at least 65,536 of them with at most 16 gaps (past that many the tags do not stay
- *       cached, and the bitmaps measured 2.5 to 2.8 times as fast in an INSTANT_FIT pool of single IDs; the
- *       gap cap keeps out large pools with gaps too few for the per-gap bound, where a dense BEST_FIT would
- *       visit every free run). The list-form spans are
+ *       neighbour links are as fast or faster while the tags stay in the processor's caches, measured) or,
+ *       in place of that last bound, packed: at least 65,536 of them with at most 16 gaps (past that many the
+ *       tags do not stay cached, and the bitmaps measured 2.5 to 2.8 times as fast in an INSTANT_FIT pool of
+ *       single IDs; the gap cap keeps out large pools with gaps too few for the per-gap bound, where a dense
+ *       BEST_FIT would visit every free run). The list-form spans are
  *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
  *       is more; a review that finds the arena's list-form allocations as a whole too large or too packed to
  *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two
