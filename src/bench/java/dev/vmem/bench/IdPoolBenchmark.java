@@ -45,8 +45,8 @@ public class IdPoolBenchmark {
      * arenas are thread-safe). cas-bitmap: a bitmap searched from a cursor, changed by compare-and-set with no
      * lock (thread-safe); cas-bitmap-counted: the same counting allocations and frees, as statistics need.
      */
-    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked", "cas-bitmap",
-            "cas-bitmap-counted"})
+    @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked",
+            "cas-bitmap", "cas-bitmap-counted"})
     public String pool;
 
     Arena arena;

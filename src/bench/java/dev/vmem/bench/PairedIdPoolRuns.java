@@ -25,8 +25,8 @@ import java.util.Random;
  */
 public final class PairedIdPoolRuns {
     /** The reference first: every ratio is to it. */
-    static final String[] POOLS = {"bitset-locked", "vmem-next", "vmem-cached", "vmem-instant", "bitset-cursor", "cas-bitmap",
-        "cas-bitmap-counted"};
+    static final String[] POOLS = {"bitset-locked", "vmem-next", "vmem-cached", "vmem-instant", "bitset-cursor",
+        "cas-bitmap", "cas-bitmap-counted"};
 
     private PairedIdPoolRuns() {
     }
