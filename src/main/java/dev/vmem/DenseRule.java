@@ -12,9 +12,10 @@ package dev.vmem;
  * free gaps between them, enters however many allocations that is per gap; a dense span of at least
  * {@code leavePacked} with at most {@code leavePackedGaps} gaps does not leave for want of them. Where
  * allocations sit side by side in a large pool, the bitmaps are faster; the gap caps keep out the large pools
- * with many gaps but too few for the per-gap bound, where a dense span's BEST_FIT, which visits every free run
- * when none has exactly the size asked, would cost far more than the freelists' (measured roughly, a BEST_FIT
- * pair of 2 quanta among 200,000 single IDs and 10,000 single gaps: 94 and 292 us against 256 and 311 ns).
+ * with many gaps but too few for the per-gap bound, where a dense span's BEST_FIT, which reads every bitmap word
+ * that is not full when the runs that fit are shorter than 127 quanta and none has exactly the size asked, would
+ * cost far more than the freelists' search of one size class (a BEST_FIT pair of 2 quanta among 200,000 single
+ * IDs, 10,000 single gaps and a free tail of 64: 13.6 to 14.9 us against 115 to 127 ns, in two runs).
  *
  * <p>Why these defaults: a boundary-tag span costs about 54 bytes per live allocation plus a free tag
  * per gap, a dense one a quarter of a byte per quantum whatever it holds. At one allocation per 256
@@ -30,8 +31,9 @@ package dev.vmem;
  * about the same in both forms at 20,000 live IDs (117 against 110 ns a step, the rule set to let it in), and
  * the bitmaps 2.8, 2.5 and 2.6 times as fast at 100,000, 500,000 and 900,000 (before and after these bounds,
  * paired runs in one JVM); hence 65,536 to enter and half as many to leave. At most 16 gaps to enter and 64
- * to stay, four times as many, as the other bounds are apart: a BEST_FIT in a packed span visits 64 free runs
- * at most. Such a span asks the rule every 64 operations or so, since its gaps could pass 64 by then.
+ * to stay, four times as many, as the other bounds are apart: a BEST_FIT in a packed span reads at most 64 free
+ * runs and the words that hold them. Such a span asks the rule every 64 operations or so, since its gaps could
+ * pass 64 by then.
  *
  * @param enterMinimum live allocations a span needs before it is considered
  * @param enterShare   at least one live allocation per this many quanta to enter

@@ -11,7 +11,7 @@ import java.util.List;
  * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
  *
  * <p>The bits, and the summaries that make searching them word operations, are {@link QuantumBitmaps}; this
- * class adds what the bits mean: allocations, free runs by size class, and the searches of the policies.
+ * class adds what the bits mean: allocations and free runs by size class. {@link DenseSearch} searches them.
  *
  * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not
  * thread-safe: the arena's lock is held.
@@ -38,11 +38,8 @@ final class DenseSpan {
     private boolean plain;
     /** The free runs by size class, for INSTANT_FIT and BEST_FIT; kept only while they search the span. */
     private final RunClasses classes;
-    /** Where {@link #firstInClass} starts looking: just past the block it found last. */
-    private long cursor;
-    /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
-    long bestRunBase;
-    long bestRunSize;
+    /** The policies' searches of the free runs. */
+    final DenseSearch search;
     /** One-quantum allocations and frees since the starts bitmap was last rebuilt; see {@link #dropStartsIfDue}. */
     private long singlesSinceStarts;
 
@@ -63,6 +60,7 @@ final class DenseSpan {
         assert quanta > 0 && quanta <= MAX_QUANTA : quanta;
         this.bits = new QuantumBitmaps(quanta);
         this.classes = new RunClasses(bits, idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta));
+        this.search = new DenseSearch(this, bits, shift);
     }
 
     /** Allocated quanta. */
@@ -134,63 +132,6 @@ final class DenseSpan {
             return Fit.NONE;
         }
         return (bits.allocationEnd(i) - i) << shift;
-    }
-
-    /**
-     * The lowest start at or above {@code from} (a value inside the span) of a block {@code r} admits
-     * inside one free run, or {@link Fit#NONE}: what a walk of the free segments from {@code from} finds.
-     */
-    long lowest(Request r, long from) {
-        long lo = Math.max(from, r.min());
-        if (lo >= end()) {
-            return Fit.NONE;
-        }
-        long i = lo <= base ? 0 : (lo - base + (1L << shift) - 1) >>> shift;
-        if (r.size() == 1L << shift && r.align() == 1L << shift) {
-            // A single quantum of no alignment fits in any free quantum: below max, no boundary can split it.
-            long f = nextFree(i);
-            return f < quanta && value(f) < r.max() ? value(f) : Fit.NONE;
-        }
-        while (i < quanta) {
-            long runStart = nextFree(i);
-            if (runStart >= quanta || value(runStart) >= r.max()) {
-                return Fit.NONE;
-            }
-            long runEnd = nextUsed(runStart);
-            long start = r.lowestWithin(Math.max(value(runStart), lo), value(runEnd));
-            if (start != Fit.NONE) {
-                return start;
-            }
-            i = runEnd;
-        }
-        return Fit.NONE;
-    }
-
-    /**
-     * The block in the smallest free run that admits it, the lowest such run on a tie, at its lowest start;
-     * {@link Fit#NONE} if none does. Leaves that run's size in {@link #bestRunSize}. Visits every free run.
-     */
-    long bestFit(Request r) {
-        long best = Fit.NONE;
-        bestRunSize = Long.MAX_VALUE;
-        bestRunBase = Long.MAX_VALUE;
-        for (long i = nextFree(0); i < quanta; i = nextFree(i)) {
-            long runEnd = nextUsed(i);
-            long size = (runEnd - i) << shift;
-            if (size >= r.size() && size < bestRunSize) {
-                long start = r.lowestWithin(value(i), value(runEnd));
-                if (start != Fit.NONE) {
-                    best = start;
-                    bestRunSize = size;
-                    bestRunBase = value(i);
-                    if (size == r.size()) {
-                        break; // nothing smaller can fit, and every later run lies higher
-                    }
-                }
-            }
-            i = runEnd;
-        }
-        return best;
     }
 
     /** Allocates {@code [start, start + size)} (values), which must be free. */
@@ -337,55 +278,14 @@ final class DenseSpan {
 
     /** Size classes (of values, as {@link FreeLists} counts them) at or above {@code from} holding a free run. */
     long classesFrom(int from) {
-        classes.keep();
-        plain = false;
-        return from >= 64 ? 0 : (classes.classes() << shift) & (-1L << from);
+        return from >= 64 ? 0 : (keptClasses().classes() << shift) & (-1L << from);
     }
 
-    /**
-     * The lowest admissible start, for {@code r}, in some free run of size class {@code valueClass} (as
-     * {@link FreeLists} counts values), or {@link Fit#NONE}: the runs are tried from just past the last
-     * block this found, wrapping, so taking one after another costs a few runs each, not a walk from the
-     * span's base.
-     */
-    long firstInClass(int valueClass, Request r) {
-        int c = valueClass - shift;
+    /** The free runs by size class, counted again if they were let go, for a search that reads them. */
+    RunClasses keptClasses() {
         classes.keep();
         plain = false;
-        if (c < 0 || c >= 64 || classes.count(c) == 0) {
-            return Fit.NONE;
-        }
-        if (classes.freshIn(c)) {
-            long start = r.lowestWithin(value(classes.freshStart()), value(classes.freshEnd()));
-            if (start != Fit.NONE) {
-                return start;
-            }
-        }
-        long from = cursor < quanta ? cursor : 0;
-        long first = isUsed(from) ? nextFree(from) : previousUsed(from) + 1;
-        if (first >= quanta) {
-            first = nextFree(0);
-        }
-        long seen = 0;
-        long runStart = first;
-        do {
-            long runEnd = nextUsed(runStart);
-            if (63 - Long.numberOfLeadingZeros(runEnd - runStart) == c) {
-                long start = r.lowestWithin(value(runStart), value(runEnd));
-                if (start != Fit.NONE) {
-                    cursor = index(start) + (r.size() >>> shift);
-                    return start;
-                }
-                if (++seen == classes.count(c)) {
-                    return Fit.NONE;
-                }
-            }
-            runStart = nextFree(runEnd);
-            if (runStart >= quanta) {
-                runStart = nextFree(0);
-            }
-        } while (runStart != first);
-        return Fit.NONE;
+        return classes;
     }
 
     /** What {@link #visit} reports: one segment of the span, in address order. */

@@ -88,7 +88,7 @@ final class Placement {
     private long firstInDense(int c, Request r) {
         for (int i = 0; i < forms.dense.size(); i++) {
             DenseTag d = forms.dense.get(i);
-            long start = d.bits.firstInClass(c, r);
+            long start = d.bits.search.firstInClass(c, r);
             if (start != NONE) {
                 found = d;
                 return start;
@@ -133,7 +133,8 @@ final class Placement {
     /**
      * The best fit over the dense spans and {@code listStart}, the best in the list (in {@link #found}),
      * or {@link #NONE}: the smallest free segment that admits the block, the lowest on a tie, as if the
-     * dense spans' segments were on the freelists. Visits every free run of every dense span.
+     * dense spans' segments were on the freelists. Searches each dense span with a run small enough to beat the
+     * best so far ({@link DenseSearch#bestFit}).
      */
     private long bestInDense(Request r, long listStart) {
         long bestSize = listStart == NONE ? Long.MAX_VALUE : found.size;
@@ -146,11 +147,11 @@ final class Placement {
                     && Long.numberOfTrailingZeros(classes) > FreeLists.classOf(bestSize))) {
                 continue; // no run of this span is as small as the best so far and big enough
             }
-            long start = d.bits.bestFit(r);
-            if (start != NONE && (d.bits.bestRunSize < bestSize
-                    || (d.bits.bestRunSize == bestSize && d.bits.bestRunBase < bestBase))) {
-                bestSize = d.bits.bestRunSize;
-                bestBase = d.bits.bestRunBase;
+            long start = d.bits.search.bestFit(r);
+            if (start != NONE && (d.bits.search.bestRunSize < bestSize
+                    || (d.bits.search.bestRunSize == bestSize && d.bits.search.bestRunBase < bestBase))) {
+                bestSize = d.bits.search.bestRunSize;
+                bestBase = d.bits.search.bestRunBase;
                 bestStart = start;
                 found = d;
             }
@@ -164,7 +165,7 @@ final class Placement {
         for (Tag t = rotorHint == sentinel ? sentinel.next : rotorHint; t != sentinel; t = t.next) {
             if ((t.type == Tag.FREE || t.type == Tag.DENSE) && t.end() > rotor) {
                 long start = t.type == Tag.FREE ? r.lowestWithin(Math.max(t.base, rotor), t.end())
-                        : ((DenseTag) t).bits.lowest(r, Math.max(t.base, rotor));
+                        : ((DenseTag) t).bits.search.lowest(r, Math.max(t.base, rotor));
                 if (start != NONE) {
                     found = t;
                     return start;
@@ -174,7 +175,8 @@ final class Placement {
         // Wrapped: from the lowest address up to the segment holding the rotor, which may now be used whole.
         for (Tag t = sentinel.next; t != sentinel && t.base < rotor; t = t.next) {
             if (t.type == Tag.FREE || t.type == Tag.DENSE) {
-                long start = t.type == Tag.FREE ? r.lowestWithin(t.base, t.end()) : ((DenseTag) t).bits.lowest(r, t.base);
+                long start = t.type == Tag.FREE ? r.lowestWithin(t.base, t.end())
+                        : ((DenseTag) t).bits.search.lowest(r, t.base);
                 if (start != NONE) {
                     found = t;
                     return start;

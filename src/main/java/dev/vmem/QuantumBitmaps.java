@@ -223,6 +223,17 @@ final class QuantumBitmaps {
         return (s << 6) + Long.numberOfTrailingZeros(bits);
     }
 
+    /** The first word at or after {@code w} with no allocated quantum, or {@link #words}: a scan of a summary. */
+    int nextEmptyWord(int w) {
+        for (int s = w >>> 6; s < empty.length; s++) {
+            long set = s == w >>> 6 ? empty[s] & (-1L << w) : empty[s]; // bits past the last word stay clear
+            if (set != 0) {
+                return (s << 6) + Long.numberOfTrailingZeros(set);
+            }
+        }
+        return words;
+    }
+
     /** The end of the allocation starting at {@code i}: the next start or free quantum. O(its length / 64). */
     long allocationEnd(long i) {
         if (!startsKept()) {

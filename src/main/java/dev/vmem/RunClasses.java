@@ -13,7 +13,7 @@ import java.util.List;
  * words + free runs): no more than the operations since cost together.
  *
  * <p>Also keeps the <em>fresh</em> run: the free run the last counted operation made, grew or left over.
- * {@link DenseSpan#firstInClass} tries it first, as a freelist hands out its newest member first, and the
+ * {@link DenseSearch#firstInClass} tries it first, as a freelist hands out its newest member first, and the
  * run-end lookups of the next operation need no search when it falls in it: a free followed by an
  * allocation of its size then costs no scan of a long free run.
  *

@@ -105,7 +105,7 @@
  *       in place of that last bound, packed: at least 65,536 of them with at most 16 gaps (past that many the
  *       tags do not stay cached, and the bitmaps measured 2.5 to 2.8 times as fast in an INSTANT_FIT pool of
  *       single IDs; the gap cap keeps out large pools with gaps too few for the per-gap bound, where a dense
- *       BEST_FIT would visit every free run). The list-form spans are
+ *       BEST_FIT would read every bitmap word that is not full). The list-form spans are
  *       reviewed every 4,096 allocations, or every half as many allocations as there are segments if that
  *       is more; a review that finds the arena's list-form allocations as a whole too large or too packed to
  *       enter costs O(1) three times in four, and otherwise walks the list-form segments (at most two
@@ -261,7 +261,8 @@
  *   <li>claiming a given range: {@code Claims} (and {@code CacheClaims} with quantum caches); making the
  *       allocations a caller's ranges: {@code Reconciler};</li>
  *   <li>which form a span has, and moving it: {@code DenseRule} and {@code SpanForms}; the dense form's
- *       searches: {@code DenseSpan};</li>
+ *       searches: {@code DenseSearch}, which passes over runs too short for a block a word at a time
+ *       ({@code LongRunSearch});</li>
  *   <li>what to ask the source for, and when to give a span back: {@code ImportPlan} and
  *       {@code Importer};</li>
  *   <li>the quantum caches: {@code QuantumCaches} (per arena) and {@code QuantumCache} (per size),

@@ -87,7 +87,7 @@ class DenseSpanTest {
         }
         for (long from : new long[] {quanta - 64, quanta - 1}) {
             assertEquals(Fit.NONE, d.takeOneFrom(d.value(from)), "takeOneFrom " + from);
-            assertEquals(Fit.NONE, d.lowest(one, d.value(from)), "lowest one from " + from);
+            assertEquals(Fit.NONE, d.search.lowest(one, d.value(from)), "lowest one from " + from);
         }
         assertEquals(Fit.NONE, d.takeOneFrom(d.end()));
         assertEquals(quanta > 64 ? base : Fit.NONE, d.takeOneFrom(base), "the words before the tail are free, if any");
@@ -232,12 +232,12 @@ class DenseSpanTest {
         Request one = Request.plain(quantum, quantum, Policy.NEXT_FIT);
         long from = d.value(rnd.nextLong(quanta));
         long expected = scanFit(used, d.index(from), 1, 1);
-        assertEquals(expected < 0 ? Fit.NONE : d.value(expected), d.lowest(one, from), where + ": lowest one from " + from);
+        assertEquals(expected < 0 ? Fit.NONE : d.value(expected), d.search.lowest(one, from), where + ": lowest one from " + from);
         Request two = new Request(2 * quantum, 2 * quantum, 0, 0, 0, Fit.roundDown(Constraints.NO_MAX, quantum),
                 Policy.NEXT_FIT);
         // The base is 1000 quanta, even, so alignment to two quanta is alignment of the index.
         long expectedTwo = scanFit(used, d.index(from), 2, 2);
-        assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.lowest(two, from), where + ": lowest two from "
+        assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.search.lowest(two, from), where + ": lowest two from "
                 + from);
         if (!readClasses) {
             return;
@@ -263,18 +263,36 @@ class DenseSpanTest {
             long listed = d.classesFrom(0);
             assertEquals(bestBase < 0, listed == 0, where + ": classes listed " + Long.toBinaryString(listed));
         }
-        long best = d.bestFit(one);
+        long best = d.search.bestFit(one);
         assertEquals(bestBase < 0 ? Fit.NONE : d.value(bestBase), best, where + ": best fit of one");
         if (bestBase >= 0) {
-            assertEquals(bestLength * quantum, d.bestRunSize, where + ": best run size");
+            assertEquals(bestLength * quantum, d.search.bestRunSize, where + ": best run size");
             int c = FreeLists.classOf(bestLength * quantum);
-            long inClass = d.firstInClass(c, one);
+            long inClass = d.search.firstInClass(c, one);
             assertTrue(inClass != Fit.NONE, where + ": a run of class " + c + " exists");
             long i = d.index(inClass);
             long end = scan(used, i, true);
             assertTrue(!used[(int) i] && (i == 0 || used[(int) i - 1]) && FreeLists.classOf((end - i) * quantum) == c,
                     where + ": firstInClass(" + c + ") gave " + inClass + ", not the start of a run of that class");
             assertTrue((d.classesFrom(c) & (1L << c)) != 0, where + ": class " + c + " is listed");
+        }
+        // Best fit of k quanta, k around the word size: shorter runs are passed over a word at a time.
+        long k = 2 + rnd.nextLong(Math.min(quanta, 130));
+        long fitBase = -1;
+        long fitLength = Long.MAX_VALUE;
+        for (long i = 0; i < quanta; i++) {
+            if (!used[(int) i] && (i == 0 || used[(int) i - 1])) {
+                long end = scan(used, i, true);
+                if (end - i >= k && end - i < fitLength) {
+                    fitLength = end - i;
+                    fitBase = i;
+                }
+            }
+        }
+        Request many = Request.plain(k * quantum, quantum, Policy.BEST_FIT);
+        assertEquals(fitBase < 0 ? Fit.NONE : d.value(fitBase), d.search.bestFit(many), where + ": best fit of " + k);
+        if (fitBase >= 0) {
+            assertEquals(fitLength * quantum, d.search.bestRunSize, where + ": best run size for " + k);
         }
     }
 
@@ -357,7 +375,7 @@ class DenseSpanTest {
         }
         assertTrue(d.plain());
         Request any = Request.plain(quantum, quantum, Policy.INSTANT_FIT);
-        assertEquals(0, d.firstInClass(Long.numberOfTrailingZeros(quantum), any), "the run freed at 0");
+        assertEquals(0, d.search.firstInClass(Long.numberOfTrailingZeros(quantum), any), "the run freed at 0");
         assertFalse(d.plain(), "so does a search of one class");
         for (int i = 0; i < 4; i++) {
             d.free(d.takeOneFrom(0), quantum);

@@ -1,0 +1,153 @@
+package dev.vmem;
+
+/**
+ * The searches of a dense span's free runs that the policies make: the lowest block at or after an address
+ * (NEXT_FIT, and any constrained search), the best fit, and a block in a run of a given size class (INSTANT_FIT).
+ * Each answers what a walk of the free segments of a boundary-tag list would, and passes over runs too short for
+ * the block a word at a time ({@link LongRunSearch}).
+ *
+ * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not thread-safe: the
+ * arena's lock is held.
+ */
+final class DenseSearch {
+    private final DenseSpan span;
+    private final QuantumBitmaps bits;
+    private final int shift;
+    private final long quanta;
+    /** Where {@link #firstInClass} starts looking: just past the block it found last. */
+    private long cursor;
+    /** Output of {@link #bestFit}: the base and size (values) of the free run holding the block it chose. */
+    long bestRunBase;
+    long bestRunSize;
+
+    DenseSearch(DenseSpan span, QuantumBitmaps bits, int shift) {
+        this.span = span;
+        this.bits = bits;
+        this.shift = shift;
+        this.quanta = span.quanta;
+    }
+
+    /** The fewest quanta a free run must hold for {@code r}'s block; unsigned, so it cannot overflow. */
+    private long quantaFor(Request r) {
+        return (r.size() + (1L << shift) - 1) >>> shift;
+    }
+
+    /**
+     * The lowest start at or above {@code from} (a value inside the span) of a block {@code r} admits
+     * inside one free run, or {@link Fit#NONE}: what a walk of the free segments from {@code from} finds.
+     */
+    long lowest(Request r, long from) {
+        long lo = Math.max(from, r.min());
+        if (lo >= span.end()) {
+            return Fit.NONE;
+        }
+        long i = lo <= span.base ? 0 : (lo - span.base + (1L << shift) - 1) >>> shift;
+        if (r.size() == 1L << shift && r.align() == 1L << shift) {
+            // A single quantum of no alignment fits in any free quantum: below max, no boundary can split it.
+            long f = bits.nextFree(i);
+            return f < quanta && span.value(f) < r.max() ? span.value(f) : Fit.NONE;
+        }
+        long k = quantaFor(r);
+        while (i < quanta) {
+            long runStart = LongRunSearch.from(bits, i, k);
+            if (runStart >= quanta || span.value(runStart) >= r.max()) {
+                return Fit.NONE;
+            }
+            long runEnd = bits.nextUsed(runStart);
+            long start = r.lowestWithin(Math.max(span.value(runStart), lo), span.value(runEnd));
+            if (start != Fit.NONE) {
+                return start;
+            }
+            i = runEnd;
+        }
+        return Fit.NONE;
+    }
+
+    /**
+     * The block in the smallest free run that admits it, the lowest such run on a tie, at its lowest start;
+     * {@link Fit#NONE} if none does. Leaves that run's size in {@link #bestRunSize}. Reads the size classes: runs
+     * shorter than the smallest class that can hold the block are passed over a word at a time
+     * ({@link LongRunSearch}), and the search ends at a run of exactly the size, or once it has seen every run of
+     * that class if all are long enough and one of them admitted the block.
+     */
+    long bestFit(Request r) {
+        long best = Fit.NONE;
+        bestRunSize = Long.MAX_VALUE;
+        bestRunBase = Long.MAX_VALUE;
+        long k = quantaFor(r);
+        RunClasses classes = span.keptClasses();
+        long listed = k > quanta ? 0 : classes.classes() & (-1L << (63 - Long.numberOfLeadingZeros(k)));
+        if (listed == 0) {
+            return best;
+        }
+        int c = Long.numberOfTrailingZeros(listed);
+        long shortest = Math.max(k, 1L << c);
+        long left = shortest == 1L << c ? classes.count(c) : Long.MAX_VALUE; // runs of class c, all long enough
+        for (long i = LongRunSearch.from(bits, 0, shortest); i < quanta; ) {
+            long runEnd = bits.nextUsed(i);
+            long size = (runEnd - i) << shift;
+            if (size < bestRunSize) {
+                long start = r.lowestWithin(span.value(i), span.value(runEnd));
+                if (start != Fit.NONE) {
+                    best = start;
+                    bestRunSize = size;
+                    bestRunBase = span.value(i);
+                    if (size == r.size()) {
+                        break; // nothing smaller can fit, and every later run lies higher
+                    }
+                }
+            }
+            if (runEnd - i < 2L << c && --left == 0 && bestRunSize >>> shift < 2L << c) {
+                break; // every run of class c is seen and one is the best: every later run is longer
+            }
+            i = LongRunSearch.from(bits, runEnd, shortest);
+        }
+        return best;
+    }
+
+    /**
+     * The lowest admissible start, for {@code r}, in some free run of size class {@code valueClass} (as
+     * {@link FreeLists} counts values), or {@link Fit#NONE}: the runs are tried from just past the last
+     * block this found, wrapping, so taking one after another costs a few runs each, not a walk from the
+     * span's base.
+     */
+    long firstInClass(int valueClass, Request r) {
+        int c = valueClass - shift;
+        RunClasses classes = span.keptClasses();
+        if (c < 0 || c >= 64 || classes.count(c) == 0) {
+            return Fit.NONE;
+        }
+        if (classes.freshIn(c)) {
+            long start = r.lowestWithin(span.value(classes.freshStart()), span.value(classes.freshEnd()));
+            if (start != Fit.NONE) {
+                return start;
+            }
+        }
+        long shortest = 1L << c; // runs of lower classes are passed over a word at a time
+        long from = cursor < quanta ? cursor : 0;
+        long first = LongRunSearch.from(bits, bits.isUsed(from) ? from : bits.previousUsed(from) + 1, shortest);
+        if (first >= quanta) {
+            first = LongRunSearch.from(bits, 0, shortest);
+        }
+        long seen = 0;
+        long runStart = first;
+        do {
+            long runEnd = bits.nextUsed(runStart);
+            if (63 - Long.numberOfLeadingZeros(runEnd - runStart) == c) {
+                long start = r.lowestWithin(span.value(runStart), span.value(runEnd));
+                if (start != Fit.NONE) {
+                    cursor = span.index(start) + (r.size() >>> shift);
+                    return start;
+                }
+                if (++seen == classes.count(c)) {
+                    return Fit.NONE;
+                }
+            }
+            runStart = LongRunSearch.from(bits, runEnd, shortest);
+            if (runStart >= quanta) {
+                runStart = LongRunSearch.from(bits, 0, shortest);
+            }
+        } while (runStart != first);
+        return Fit.NONE;
+    }
+}
