@@ -15,12 +15,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A block longer than most free runs, in a fragmented span: 2^20 quanta with every other one allocated below a
- * free tail of {@code tail} quanta (half a million single holes). Each operation allocates {@code size} quanta by
- * {@code policy} and frees them. The span is held as bitmaps ({@code dense}) or, its peer in the same run, as
+ * free tail of {@code tail} quanta (half a million single holes), and with {@code runs} of 2 another free run of
+ * {@code tail} in the middle. Each operation allocates {@code size} quanta by {@code policy} and frees them. The span is held as bitmaps ({@code dense}) or, its peer in the same run, as
  * boundary tags ({@code tags}). A dense search passes over the single holes a bitmap word at a time, or, for
- * blocks of 127 quanta or more, crosses to the next empty word through a summary (BEST_FIT starts at the
- * smallest size class with a run long enough, here the tail's); NEXT_FIT's rotor walks the tail and wraps once in
- * {@code tail / size} operations.
+ * blocks of 127 quanta or more, crosses to the next empty word through a summary. BEST_FIT starts at the
+ * smallest size class with a run long enough, here the tail's; when that class holds one run only and the last
+ * free made it, as here with {@code runs} of 1, it takes it at once, and otherwise reads until it has seen the
+ * class's every run. NEXT_FIT's rotor walks the free runs and wraps once in {@code runs * tail / size}
+ * operations.
  *
  * <pre>
  *   java -jar target/benchmarks.jar DenseSearchBenchmark
@@ -44,6 +46,10 @@ public class DenseSearchBenchmark {
     @Param({"64", "256"})
     public int tail;
 
+    /** Free runs of {@code tail} quanta: the tail alone, or another in the middle of the span too. */
+    @Param({"1", "2"})
+    public int runs;
+
     @Param({"dense", "tags"})
     public String form;
 
@@ -64,6 +70,9 @@ public class DenseSearchBenchmark {
         }
         for (int i = QUANTA - tail; i < QUANTA; i++) {
             arena.free(i, 1);
+        }
+        for (int i = QUANTA / 2; runs == 2 && i < QUANTA / 2 + tail; i += 2) {
+            arena.free(i, 1); // its odd neighbours are free already
         }
         arena.engine.forms.review();
         if (arena.engine.forms.dense.isEmpty() == dense) {

@@ -68,7 +68,8 @@ final class DenseSearch {
      * {@link Fit#NONE} if none does. Leaves that run's size in {@link #bestRunSize}. Reads the size classes: runs
      * shorter than the smallest class that can hold the block are passed over a word at a time
      * ({@link LongRunSearch}), and the search ends at a run of exactly the size, or once it has seen every run of
-     * that class if all are long enough and one of them admitted the block.
+     * that class if all are long enough and one of them admitted the block; if that class holds one run only and
+     * it is the fresh run ({@link RunClasses}), at once.
      */
     long bestFit(Request r) {
         long best = Fit.NONE;
@@ -83,6 +84,14 @@ final class DenseSearch {
         int c = Long.numberOfTrailingZeros(listed);
         long shortest = Math.max(k, 1L << c);
         long left = shortest == 1L << c ? classes.count(c) : Long.MAX_VALUE; // runs of class c, all long enough
+        if (left == 1 && classes.freshIn(c)) { // the one run of class c is at hand: a free just made it, say
+            long start = r.lowestWithin(span.value(classes.freshStart()), span.value(classes.freshEnd()));
+            if (start != Fit.NONE) {
+                bestRunSize = (classes.freshEnd() - classes.freshStart()) << shift;
+                bestRunBase = span.value(classes.freshStart());
+                return start;
+            }
+        }
         for (long i = LongRunSearch.from(bits, 0, shortest); i < quanta; ) {
             long runEnd = bits.nextUsed(i);
             long size = (runEnd - i) << shift;
