@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * free tail of {@code tail} quanta (half a million single holes), and with {@code runs} of 2 another free run of
  * {@code tail} in the middle. Each operation allocates {@code size} quanta by {@code policy} and frees them. The span is held as bitmaps ({@code dense}) or, its peer in the same run, as
  * boundary tags ({@code tags}). A dense search passes over the single holes a bitmap word at a time, or, for
- * blocks of 127 quanta or more, crosses to the next empty word through a summary. BEST_FIT starts at the
+ * blocks of 127 quanta or more, crosses to the next empty word by a summary. BEST_FIT starts at the
  * smallest size class with a run long enough, here the tail's; when that class holds one run only and the last
  * free made it, as here with {@code runs} of 1, it takes it at once, and otherwise reads until it has seen the
  * class's every run. NEXT_FIT's rotor walks the free runs and wraps once in {@code runs * tail / size}

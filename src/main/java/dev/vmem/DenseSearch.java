@@ -2,9 +2,14 @@ package dev.vmem;
 
 /**
  * The searches of a dense span's free runs that the policies make: the lowest block at or after an address
- * (NEXT_FIT, and any constrained search), the best fit, and a block in a run of a given size class (INSTANT_FIT).
- * Each answers what a walk of the free segments of a boundary-tag list would, and passes over runs too short for
- * the block a word at a time ({@link LongRunSearch}).
+ * (NEXT_FIT), the best fit (BEST_FIT), and a block in a run of a given size class (INSTANT_FIT), each under the
+ * request's constraints. Each answers what a walk of the free segments of a boundary-tag list would, and passes
+ * over runs too short for the block a word at a time ({@link LongRunSearch}).
+ *
+ * <p>What that costs: where most free runs are shorter than the block, a few word operations per bitmap word that
+ * is not full instead of a visit per run (3.6 ms against 0.12 ms for a BEST_FIT of 2 quanta among half a million
+ * single holes and two free runs of 64, measured). Where most runs are long enough but the request refuses them (an alignment, or no run
+ * of exactly the size for BEST_FIT), every run is visited as before, at up to 1.5 times the cost per run.
  *
  * <p>Indices are quanta from the span's base; the methods that take or return values say so. Not thread-safe: the
  * arena's lock is held.
@@ -12,6 +17,7 @@ package dev.vmem;
 final class DenseSearch {
     private final DenseSpan span;
     private final QuantumBitmaps bits;
+    private final LongRunSearch runs;
     private final int shift;
     private final long quanta;
     /** Where {@link #firstInClass} starts looking: just past the block it found last. */
@@ -23,6 +29,7 @@ final class DenseSearch {
     DenseSearch(DenseSpan span, QuantumBitmaps bits, int shift) {
         this.span = span;
         this.bits = bits;
+        this.runs = new LongRunSearch(bits);
         this.shift = shift;
         this.quanta = span.quanta;
     }
@@ -49,11 +56,11 @@ final class DenseSearch {
         }
         long k = quantaFor(r);
         while (i < quanta) {
-            long runStart = LongRunSearch.from(bits, i, k);
+            long runStart = runs.from(i, k);
             if (runStart >= quanta || span.value(runStart) >= r.max()) {
                 return Fit.NONE;
             }
-            long runEnd = bits.nextUsed(runStart);
+            long runEnd = runs.end(runStart);
             long start = r.lowestWithin(Math.max(span.value(runStart), lo), span.value(runEnd));
             if (start != Fit.NONE) {
                 return start;
@@ -92,8 +99,8 @@ final class DenseSearch {
                 return start;
             }
         }
-        for (long i = LongRunSearch.from(bits, 0, shortest); i < quanta; ) {
-            long runEnd = bits.nextUsed(i);
+        for (long i = runs.from(0, shortest); i < quanta; ) {
+            long runEnd = runs.end(i);
             long size = (runEnd - i) << shift;
             if (size < bestRunSize) {
                 long start = r.lowestWithin(span.value(i), span.value(runEnd));
@@ -109,7 +116,7 @@ final class DenseSearch {
             if (runEnd - i < 2L << c && --left == 0 && bestRunSize >>> shift < 2L << c) {
                 break; // every run of class c is seen and one is the best: every later run is longer
             }
-            i = LongRunSearch.from(bits, runEnd, shortest);
+            i = runs.from(runEnd, shortest);
         }
         return best;
     }
@@ -134,14 +141,14 @@ final class DenseSearch {
         }
         long shortest = 1L << c; // runs of lower classes are passed over a word at a time
         long from = cursor < quanta ? cursor : 0;
-        long first = LongRunSearch.from(bits, bits.isUsed(from) ? from : bits.previousUsed(from) + 1, shortest);
+        long first = runs.from(bits.isUsed(from) ? from : bits.previousUsed(from) + 1, shortest);
         if (first >= quanta) {
-            first = LongRunSearch.from(bits, 0, shortest);
+            first = runs.from(0, shortest);
         }
         long seen = 0;
         long runStart = first;
         do {
-            long runEnd = bits.nextUsed(runStart);
+            long runEnd = runs.end(runStart);
             if (63 - Long.numberOfLeadingZeros(runEnd - runStart) == c) {
                 long start = r.lowestWithin(span.value(runStart), span.value(runEnd));
                 if (start != Fit.NONE) {
@@ -152,9 +159,9 @@ final class DenseSearch {
                     return Fit.NONE;
                 }
             }
-            runStart = LongRunSearch.from(bits, runEnd, shortest);
+            runStart = runs.from(runEnd, shortest);
             if (runStart >= quanta) {
-                runStart = LongRunSearch.from(bits, 0, shortest);
+                runStart = runs.from(0, shortest);
             }
         } while (runStart != first);
         return Fit.NONE;

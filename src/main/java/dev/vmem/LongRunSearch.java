@@ -10,10 +10,20 @@ package dev.vmem;
  * shifting and masking ({@link #windows}); the run that reaches the top may go on into the next words, so it is
  * measured with {@link QuantumBitmaps#nextUsed}, which crosses long free stretches through the summaries.
  *
+ * <p>It remembers the end of the run it found where it measured it, so that a search that goes on to look at that
+ * run ({@link #end}) does not measure it again: where most runs are long enough for the block but refuse it (an
+ * alignment, say), that is most of what a run costs.
+ *
  * <p>Indices are quanta from the span's base. Not thread-safe: the arena's lock is held.
  */
 final class LongRunSearch {
-    private LongRunSearch() {
+    private final QuantumBitmaps bits;
+    /** The run {@link #from} found last, and its end, or -1 if it did not measure it. */
+    private long foundStart = -1;
+    private long foundEnd = -1;
+
+    LongRunSearch(QuantumBitmaps bits) {
+        this.bits = bits;
     }
 
     /**
@@ -21,18 +31,41 @@ final class LongRunSearch {
      * an allocated quantum, or {@code bits.quanta} if none does: the start of the first free run of {@code k} or
      * more quanta, counting quanta below {@code i} as allocated. With {@code k == 1}, {@link QuantumBitmaps#nextFree}.
      */
-    static long from(QuantumBitmaps bits, long i, long k) {
-        if (k >= 127) {
-            return throughEmptyWords(bits, i, k);
+    long from(long i, long k) {
+        long first = bits.nextFree(i);
+        if (first >= bits.quanta) {
+            return found(first, -1);
         }
-        for (i = bits.nextFree(i); i < bits.quanta; i = bits.nextFree(i)) {
+        long end = bits.nextUsed(first);
+        if (end - first >= k) { // where most runs are long enough, this is all a run costs, as in a walk of them
+            return found(first, end);
+        }
+        long next = bits.nextFree(end);
+        return k >= 127 ? throughEmptyWords(next, k) : throughWords(next, k);
+    }
+
+    /**
+     * The end of the free run from {@code j}, a free quantum: the first allocated quantum after it, or
+     * {@code bits.quanta}. Asked of the run {@link #from} just found, with nothing changed since, it is remembered.
+     */
+    long end(long j) {
+        return j == foundStart && foundEnd >= 0 ? foundEnd : bits.nextUsed(j);
+    }
+
+    /**
+     * {@link #from} for {@code k < 127} from {@code i}, free or the span's end: word by word through the words not
+     * full.
+     */
+    private long throughWords(long i, long k) {
+        for (; i < bits.quanta; i = bits.nextFree(i)) {
             int w = (int) (i >>> 6);
             long free = ~bits.usedWord(w) & (-1L << i);
             // The run reaching bit 63, if any: its leading ones. ~free is 0 when the word is free from bit 0 up.
             long top = free < 0 ? -1L << (64 - Long.numberOfLeadingZeros(~free)) : 0;
             long inner = windows(free & ~top, k);
             if (inner != 0) {
-                return ((long) w << 6) + Long.numberOfTrailingZeros(inner);
+                int p = Long.numberOfTrailingZeros(inner); // a whole run below the top one: it ends at its first zero
+                return found(((long) w << 6) + p, ((long) w << 6) + p + Long.numberOfTrailingZeros(~(free >>> p)));
             }
             if (top == 0) {
                 i = (long) (w + 1) << 6;
@@ -43,28 +76,42 @@ final class LongRunSearch {
             int next = w + 1 < bits.words() ? Long.numberOfTrailingZeros(bits.usedWord(w + 1)) : 0;
             long end = next < 64 ? ((long) (w + 1) << 6) + next : bits.nextUsed(start);
             if (end - start >= k) {
-                return start;
+                return found(start, end);
             }
             i = end;
         }
-        return bits.quanta;
+        return found(bits.quanta, -1);
     }
 
     /**
-     * {@link #from} for {@code k >= 127}: such a run holds a whole bitmap word, which is empty, so the search goes
-     * from one empty word to the next through the summary, not through every word that is not full.
+     * {@link #from} for {@code k >= 127} from {@code start}, free or the span's end. Such a run holds a whole bitmap word,
+     * which is empty; so past a run shorter than 127 the search goes to the next empty word by the summary of
+     * empty words (a long per 64 words, read from the next free quantum on), not through every word that is not
+     * full. Past a longer run it reads the next run directly, which costs no more than the summary would.
      */
-    private static long throughEmptyWords(QuantumBitmaps bits, long i, long k) {
-        for (int w = bits.nextEmptyWord((int) Math.min(i >>> 6, bits.words())); w < bits.words(); ) {
-            long at = Math.max(i, (long) w << 6);
-            long start = Math.max(i, bits.previousUsed(at) + 1);
-            long end = bits.nextUsed(at);
+    private long throughEmptyWords(long start, long k) {
+        while (start < bits.quanta) {
+            long end = bits.nextUsed(start);
             if (end - start >= k) {
-                return start;
+                return found(start, end);
             }
-            w = bits.nextEmptyWord((int) (end >>> 6) + 1); // end is allocated, or the span's end
+            if (end - start >= 127) {
+                start = bits.nextFree(end);
+                continue;
+            }
+            int w = bits.nextEmptyWord((int) (bits.nextFree(end) >>> 6));
+            if (w >= bits.words()) {
+                break;
+            }
+            start = bits.previousUsed((long) w << 6) + 1; // past end: the runs between hold no empty word
         }
-        return bits.quanta;
+        return found(bits.quanta, -1);
+    }
+
+    private long found(long start, long end) {
+        foundStart = start;
+        foundEnd = end;
+        return start;
     }
 
     /**

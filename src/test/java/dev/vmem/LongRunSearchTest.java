@@ -36,10 +36,10 @@ class LongRunSearchTest {
             }
             i = end;
         }
+        LongRunSearch runs = new LongRunSearch(bits);
         for (long k : LENGTHS) {
             for (long i = 0; i <= quanta; i++) {
-                assertEquals(scan(used, i, k), LongRunSearch.from(bits, i, k),
-                        "seed=" + seed + ": the first run of " + k + " from " + i);
+                assertFound(used, runs, i, k, "seed=" + seed);
             }
         }
     }
@@ -70,10 +70,9 @@ class LongRunSearchTest {
                 }
             }
         }
+        LongRunSearch runs = new LongRunSearch(bits);
         for (int probe = 0; probe < 300; probe++) {
-            long i = rnd.nextLong(quanta + 1);
-            long k = LENGTHS[rnd.nextInt(LENGTHS.length)];
-            assertEquals(scan(used, i, k), LongRunSearch.from(bits, i, k), "the first run of " + k + " from " + i);
+            assertFound(used, runs, rnd.nextLong(quanta + 1), LENGTHS[rnd.nextInt(LENGTHS.length)], "stretches");
         }
     }
 
@@ -88,6 +87,30 @@ class LongRunSearchTest {
         assertEquals(0b111L, LongRunSearch.windows(all, 61));
         assertEquals(0L, LongRunSearch.windows(all, 64));
         assertEquals(0L, LongRunSearch.windows(all, Long.MAX_VALUE));
+    }
+
+    /**
+     * The run found from {@code i} is the scan's, and the end it gives for that run is the run's end, whether it
+     * remembered it or measured it; so is the end it gives for a free quantum it did not just find.
+     */
+    private static void assertFound(boolean[] used, LongRunSearch runs, long i, long k, String where) {
+        long expected = scan(used, i, k);
+        long found = runs.from(i, k);
+        assertEquals(expected, found, where + ": the first run of " + k + " from " + i);
+        if (found < used.length) {
+            assertEquals(endOf(used, found), runs.end(found), where + ": the end of the run at " + found);
+        }
+        long other = i < used.length && !used[(int) i] && i != found ? i : -1; // a free quantum it did not return
+        if (other >= 0) {
+            assertEquals(endOf(used, other), runs.end(other), where + ": the end of the run from " + other);
+        }
+    }
+
+    private static long endOf(boolean[] used, long j) {
+        while (j < used.length && !used[(int) j]) {
+            j++;
+        }
+        return j;
     }
 
     /** The first j >= i, i itself or after an allocated quantum, beginning k free quanta; the length if none. */
