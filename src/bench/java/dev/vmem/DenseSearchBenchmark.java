@@ -14,15 +14,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A block longer than most free runs, in a fragmented span: 2^20 quanta with every other one allocated below a
- * free tail of {@code tail} quanta (half a million single holes), and with {@code runs} of 2 another free run of
- * {@code tail} in the middle. Each operation allocates {@code size} quanta by {@code policy} and frees them. The span is held as bitmaps ({@code dense}) or, its peer in the same run, as
- * boundary tags ({@code tags}). A dense search passes over the single holes a bitmap word at a time, or, for
- * blocks of 127 quanta or more, crosses to the next empty word by a summary. BEST_FIT starts at the
- * smallest size class with a run long enough, here the tail's; when that class holds one run only and the last
- * free made it, as here with {@code runs} of 1, it takes it at once, and otherwise reads until it has seen the
- * class's every run. NEXT_FIT's rotor walks the free runs and wraps once in {@code runs * tail / size}
- * operations.
+ * A block longer than most free runs, in a fragmented span: 2^20 quanta with every other one allocated (half a
+ * million single holes) below a free tail of {@code tail} quanta, and with {@code runs} of 2 another {@code tail}
+ * quanta freed in the middle. Each freed stretch joins the single hole below it, so the runs are {@code tail + 1}
+ * quanta long (65 or 257). Each operation allocates {@code size} quanta by {@code policy} and frees them. The
+ * span is held as bitmaps ({@code dense}) or, its peer in the same run, as boundary tags ({@code tags}).
+ *
+ * <p>A dense search passes over the single holes a bitmap word at a time, or, for blocks of 127 quanta or more,
+ * crosses to the next empty word by a summary. BEST_FIT starts at the smallest size class with a run long
+ * enough, here the runs'; when that class holds one run only and it is the run the last operation made or left,
+ * as here with {@code runs} of 1, it takes it at once, and otherwise reads until it has seen the class's every
+ * run. NEXT_FIT's rotor walks the free runs and wraps once in about {@code runs * tail / size} operations.
  *
  * <pre>
  *   java -jar target/benchmarks.jar DenseSearchBenchmark

@@ -15,7 +15,7 @@ package dev.vmem;
  * with many gaps but too few for the per-gap bound, where a dense span's BEST_FIT, which reads every bitmap word
  * that is not full when the runs that fit are shorter than 127 quanta and none has exactly the size asked, would
  * cost far more than the freelists' search of one size class (a BEST_FIT pair of 2 quanta among 200,000 single
- * IDs, 10,000 single gaps and two free runs of 64: 12.5 to 14.5 us against 91 to 143 ns, in two runs).
+ * IDs, 10,000 single gaps and two free runs of 64 and 65: 12.5 to 14.5 us against 91 to 143 ns, in two runs).
  *
  * <p>Why these defaults: a boundary-tag span costs about 54 bytes per live allocation plus a free tag
  * per gap, a dense one a quarter of a byte per quantum whatever it holds. At one allocation per 256

@@ -84,10 +84,11 @@ final class LongRunSearch {
     }
 
     /**
-     * {@link #from} for {@code k >= 127} from {@code start}, free or the span's end. Such a run holds a whole bitmap word,
-     * which is empty; so past a run shorter than 127 the search goes to the next empty word by the summary of
-     * empty words (a long per 64 words, read from the next free quantum on), not through every word that is not
-     * full. Past a longer run it reads the next run directly, which costs no more than the summary would.
+     * {@link #from} for {@code k >= 127} from {@code start}, free or the span's end. Such a run holds a whole
+     * bitmap word, which is empty; so past a run shorter than 127 the search goes to the next empty word by the
+     * summary of empty words (a long per 64 words, read from the next free quantum on), not through every word
+     * that is not full. Past a longer run it reads the next run directly, which costs no more than the summary
+     * would.
      */
     private long throughEmptyWords(long start, long k) {
         while (start < bits.quanta) {

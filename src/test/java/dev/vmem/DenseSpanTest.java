@@ -232,13 +232,14 @@ class DenseSpanTest {
         Request one = Request.plain(quantum, quantum, Policy.NEXT_FIT);
         long from = d.value(rnd.nextLong(quanta));
         long expected = scanFit(used, d.index(from), 1, 1);
-        assertEquals(expected < 0 ? Fit.NONE : d.value(expected), d.search.lowest(one, from), where + ": lowest one from " + from);
+        assertEquals(expected < 0 ? Fit.NONE : d.value(expected), d.search.lowest(one, from),
+                where + ": lowest one from " + from);
         Request two = new Request(2 * quantum, 2 * quantum, 0, 0, 0, Fit.roundDown(Constraints.NO_MAX, quantum),
                 Policy.NEXT_FIT);
         // The base is 1000 quanta, even, so alignment to two quanta is alignment of the index.
         long expectedTwo = scanFit(used, d.index(from), 2, 2);
-        assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.search.lowest(two, from), where + ": lowest two from "
-                + from);
+        assertEquals(expectedTwo < 0 ? Fit.NONE : d.value(expectedTwo), d.search.lowest(two, from),
+                where + ": lowest two from " + from);
         if (!readClasses) {
             return;
         }
