@@ -215,16 +215,9 @@ class ClusterSourceTest {
             a.source().awaitPrefetch();
             ClusterSourceStats before = a.source().stats();
             zk.expireOnServer(a.source());
-            try (ClusterAdmin admin = zk.admin(path, MEMBER)) {
-                // The admin may read from a server that has not yet applied the close: it catches up shortly.
-                long closeSeenBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                boolean live = admin.status().members().get(0).live();
-                while (live && System.nanoTime() < closeSeenBy) {
-                    Thread.sleep(20);
-                    live = admin.status().members().get(0).live();
-                }
-                assertFalse(live, "the session of a ended on the server (within 5 s on every server)");
-            }
+            // The admin may read from a server that has not yet applied the close: it catches up, within 5 s on a
+            // quiet machine, but a CI run measured more under load, so the ensemble's common bound of 20 s applies.
+            zk.awaitSessionEnded(MEMBER, path, "a");
             // a learns of the expiry, registers anew (its registration unchanged), and serves again
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (a.source().stats().epoch() == before.epoch() || !a.serving()) {
