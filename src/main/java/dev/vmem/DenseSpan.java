@@ -8,7 +8,8 @@ import java.util.List;
  * every allocation is one quantum, the starts are implied by the used bits and not kept: see
  * {@link QuantumBitmaps}). An allocation is a run of used bits from its start bit up to the next start bit or the
  * next free quantum, so the bitmaps describe exactly the segments a boundary-tag list would hold (free
- * runs are maximal, hence coalesced), and every search here answers what a walk of those segments would.
+ * runs are maximal, hence coalesced), and every search of them ({@link DenseSearch}) answers what a walk of those
+ * segments would.
  *
  * <p>The bits, and the summaries that make searching them word operations, are {@link QuantumBitmaps}; this
  * class adds what the bits mean: allocations and free runs by size class. {@link DenseSearch} searches them.

@@ -13,9 +13,10 @@ import java.util.List;
  * words + free runs): no more than the operations since cost together.
  *
  * <p>Also keeps the <em>fresh</em> run: the free run the last counted operation made, grew or left over.
- * {@link DenseSearch#firstInClass} tries it first, as a freelist hands out its newest member first, and the
- * run-end lookups of the next operation need no search when it falls in it: a free followed by an
- * allocation of its size then costs no scan of a long free run.
+ * {@link DenseSearch#firstInClass} tries it first, as a freelist hands out its newest member first;
+ * {@link DenseSearch#bestFit} takes it at once if it is the only run of the smallest class the block can use and
+ * admits the block. The run-end lookups of the next operation need no search when it falls in it: a free
+ * followed by an allocation of its size then costs no scan of a long free run.
  *
  * <p>Indices are quanta from the span's base. Not thread-safe: the arena's lock is held.
  */
