@@ -62,6 +62,7 @@ final class DenseSpan {
         this.bits = new QuantumBitmaps(quanta);
         this.classes = new RunClasses(bits, idleAfter > 0 ? idleAfter : Math.max(1 << 16, quanta));
         this.search = new DenseSearch(this, bits, shift);
+        replain();
     }
 
     /** Allocated quanta. */

@@ -125,16 +125,19 @@
  *   <li>Costs in dense form: allocating or freeing a block of {@code k} quanta is O(1 + k / 64) word
  *       operations, plus the search for the run boundaries (word operations over the summaries) while the
  *       free runs are counted by class; NEXT_FIT and a single-quantum INSTANT_FIT find free space in a few
- *       word operations; BEST_FIT and a constrained search visit the span's free runs in address order
- *       (BEST_FIT stops at the first run of exactly the request's size, and skips a span with no run of a
- *       class small enough to win).</li>
+ *       word operations; BEST_FIT and a constrained search visit the span's free runs long enough for the
+ *       block in address order, passing over shorter ones a bitmap word at a time (BEST_FIT starts at the
+ *       smallest class that can hold the block, stops at the first run of exactly the request's size, and
+ *       skips a span with no run of a class small enough to win).</li>
  *   <li>Counting by class is lazy: only INSTANT_FIT and BEST_FIT read those counts, and keeping them is
  *       most of what a one-quantum free or allocation costs (the two searches for the ends of the runs
  *       beside it). After {@code max(65,536, quanta)} allocations and frees in a row with no INSTANT_FIT or
  *       BEST_FIT search of it, a span stops counting by class; the next such search counts the classes
  *       again in O(quanta / 64 + free runs), which is at most a constant per operation since the last
- *       count. A NEXT_FIT pool therefore pays no run-boundary search, and a pool searched by INSTANT_FIT
- *       never stops counting.</li>
+ *       count. A span that turns dense starts without them, and its first such search counts them (at most
+ *       4 words per allocation it entered with, since it entered with one per 256 quanta at least). A
+ *       NEXT_FIT pool therefore pays no run-boundary search, from its first operation in dense form, and a
+ *       pool searched by INSTANT_FIT never stops counting.</li>
  *   <li>The number of free runs (a dense span's segments, with its allocations) is counted when read, not
  *       kept: an operation marks the group of 8 bitmap words it changed, and a read (statistics, the
  *       rule, a dump) counts the marked groups again, so a read costs up to 8 words per group changed

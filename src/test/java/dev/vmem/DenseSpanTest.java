@@ -358,7 +358,11 @@ class DenseSpanTest {
     void plain_whileNoClassesAndNoStartsAreKept() {
         long quantum = 4;
         DenseSpan d = new DenseSpan(0, 200 * quantum, quantum, 3);
-        assertFalse(d.plain(), "a new span counts its classes");
+        assertTrue(d.plain(), "a new span counts its classes only when a search first reads them");
+        assertEquals(4 * quantum, d.takePlainOneFrom(4 * quantum));
+        assertTrue(d.freePlainOne(4 * quantum));
+        assertEquals(1L << 9, d.classesFrom(0), "one free run of 800 values: class 9");
+        assertFalse(d.plain(), "a search by class counts them");
         for (int i = 0; i < 4; i++) {
             assertEquals(i * quantum, d.takeOneFrom(0));
         }
