@@ -117,11 +117,13 @@ final class DenseSpan {
     }
 
     /**
-     * Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. Counted when
-     * read ({@link FreeRunCount}).
+     * Maximal free runs: with {@link #allocations}, the segments a boundary-tag list would hold. Summed from the
+     * size classes while they are kept, else counted when read ({@link FreeRunCount}). A packed span searched by
+     * INSTANT_FIT asks the rule every 64 operations or so, and the count would read 8 bitmap words again for each
+     * operation since: 7% of such a pool's step in a profile at 10% full.
      */
     long freeRuns() {
-        return bits.freeRuns();
+        return classes.kept() ? classes.runCount() : bits.freeRuns();
     }
 
     /** The size in values of the allocation starting at {@code value}, or {@link Fit#NONE} if none does. */
@@ -334,9 +336,10 @@ final class DenseSpan {
             problems.add(where + ": the plain flag is " + plain + " with size classes kept " + classes.kept()
                     + " and starts kept " + bits.startsKept());
         }
-        if (counted[0] != allocations || counted[1] != usedQuanta() || counted[2] != freeRuns()) {
-            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta() + " quanta, " + freeRuns()
-                    + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", " + counted[2]);
+        if (counted[0] != allocations || counted[1] != usedQuanta() || counted[2] != bits.freeRuns()) {
+            problems.add(where + ": counts " + allocations + " allocations, " + usedQuanta() + " quanta, "
+                    + bits.freeRuns() + " free runs; the bitmaps hold " + counted[0] + ", " + counted[1] + ", "
+                    + counted[2]);
         }
     }
 

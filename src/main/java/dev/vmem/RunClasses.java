@@ -116,6 +116,15 @@ final class RunClasses {
         return classes;
     }
 
+    /** Free runs in all; call {@link #keep} first. A sum over the classes that hold any. */
+    long runCount() {
+        long sum = 0;
+        for (long left = classes; left != 0; left &= left - 1) {
+            sum += runs[Long.numberOfTrailingZeros(left)];
+        }
+        return sum;
+    }
+
     /** Free runs in class {@code c}; call {@link #keep} first. */
     long count(int c) {
         return runs[c];
