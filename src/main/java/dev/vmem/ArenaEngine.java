@@ -268,7 +268,7 @@ final class ArenaEngine {
         DenseTag d = forms.holding(base);
         if (d != null && quarantine == null && (size == NONE || size <= quantum)
                 && spanFreedBy(d) == null && forms.freeOne(d, base)) {
-            allocated -= quantum; // a one-quantum free IdPath left here (span not plain, rule due), still whole
+            allocated -= quantum; // a one-quantum free IdPath left here (rule due, another span), still whole
             countFree(base, quantum);
             forms.settle(d);
             return;

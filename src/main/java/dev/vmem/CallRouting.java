@@ -15,8 +15,8 @@ final class CallRouting {
     /** {@code a.alloc} or, unless {@code throwing}, {@code a.tryAlloc}. */
     static long alloc(Arena a, long size, Policy policy, boolean throwing) {
         // An ID pool's allocation first, in a method kept small so that the JIT compiles it into its callers.
-        return policy == Policy.NEXT_FIT && size > 0 && size <= a.quantum ? allocateOne(a, size, throwing)
-                : allocateAny(a, size, policy, throwing);
+        return policy == Policy.NEXT_FIT && size > 0 && size <= a.quantum
+                ? allocateOne(a, Policy.NEXT_FIT, size, throwing) : allocateAny(a, size, policy, throwing);
     }
 
     /** {@link #alloc} of any size by any policy. */
@@ -32,7 +32,8 @@ final class CallRouting {
                 return base;
             }
         }
-        return allocate(a, a.engine.plainRequest(rounded, policy), null, size, throwing);
+        return policy == Policy.INSTANT_FIT && rounded == a.quantum ? allocateOne(a, policy, size, throwing)
+                : allocate(a, a.engine.plainRequest(rounded, policy), null, size, throwing);
     }
 
     /** {@code a.xalloc} or, unless {@code throwing}, {@code a.tryXalloc}. */
@@ -59,15 +60,18 @@ final class CallRouting {
         }
     }
 
-    /** {@link #allocate} of one quantum by NEXT_FIT: an ID pool's allocation, by {@link IdPath} where it applies. */
-    private static long allocateOne(Arena a, long askedSize, boolean throwing) {
+    /**
+     * {@link #allocate} of one quantum by NEXT_FIT or INSTANT_FIT: an ID pool's allocation, by {@link IdPath} where it
+     * applies.
+     */
+    private static long allocateOne(Arena a, Policy policy, long askedSize, boolean throwing) {
         a.lock.lock();
         try {
             a.ensureOpen();
             a.admit();
-            long start = IdPath.takeNext(a.engine);
+            long start = policy == Policy.NEXT_FIT ? IdPath.takeNext(a.engine) : IdPath.takeFresh(a.engine);
             return start != Arena.NONE ? start
-                    : placeLocked(a, a.engine.plainRequest(a.quantum, Policy.NEXT_FIT), null, askedSize, throwing);
+                    : placeLocked(a, a.engine.plainRequest(a.quantum, policy), null, askedSize, throwing);
         } finally {
             a.lock.unlock();
         }

@@ -207,6 +207,30 @@ final class DenseSpan {
         return value(f);
     }
 
+    /**
+     * INSTANT_FIT of one quantum where the answer is the fresh run ({@link RunClasses}): allocates its first quantum
+     * and returns its value if the size classes are kept, the fresh run is in the lowest class holding a run, and
+     * {@code listClasses} (the boundary-tag freelists' classes, of values) holds no class at or below it, which would
+     * come first; else returns {@link Fit#NONE} with nothing changed. Where it applies, this is the block
+     * {@link DenseSearch#firstInClass} would choose: a pool that frees an ID and takes one gets the ID back.
+     */
+    long takeFreshOne(long listClasses) {
+        if (!freshComesFirst(listClasses)) {
+            return Fit.NONE;
+        }
+        classes.keep(); // a search that reads the classes, as firstInClass's
+        long i = classes.freshStart();
+        takeOne(i);
+        return value(i);
+    }
+
+    /** Whether {@link #takeFreshOne} applies, with the freelists' classes {@code listClasses}. */
+    boolean freshComesFirst(long listClasses) {
+        long kept = classes.kept() ? classes.classes() : 0;
+        int c = Long.numberOfTrailingZeros(kept);
+        return kept != 0 && classes.freshIn(c) && (listClasses & ((2L << (c + shift)) - 1)) == 0;
+    }
+
     /** The first free quantum at or after value {@code from}, or {@link #quanta} if none is. */
     private long firstFreeFrom(long from) {
         return from >= end ? quanta : nextFree(from <= base ? 0 : (from - base + (1L << shift) - 1) >>> shift);

@@ -162,7 +162,11 @@
  *       report the same changes; they leave to the general path a free the quarantine takes and the free
  *       that leaves an imported span wholly free. In a span that is <i>plain</i> (no size classes counted,
  *       no starts kept: an ID pool's usual state) and whose rule is not due, {@code IdPath} does them
- *       whole, straight from the arena's call under its lock, without the engine's general layers.</li>
+ *       whole, straight from the arena's call under its lock, without the engine's general layers; it does
+ *       the one-quantum free in any dense span whose rule is not due, and an INSTANT_FIT allocation of one
+ *       quantum where the arena's only dense span's fresh run (the one the last free made) is in the lowest
+ *       size class holding a free run and no boundary-tag free segment is in that class or below: the
+ *       block the general search would choose, the ID a pool that frees one and takes one gets back.</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>

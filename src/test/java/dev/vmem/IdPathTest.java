@@ -30,12 +30,16 @@ class IdPathTest {
     private static final DenseRule RESTLESS =
             new DenseRule(1, 1L << 40, 1L << 36, 1L << 36, 8, 1L << 36, 1L << 36, 1, 4);
 
-    @ParameterizedTest(name = "kind={0} quantum={1} restless={2}")
-    @CsvSource({"0, 1, false", "0, 8, false", "1, 1, false", "2, 1, false", "3, 1, false", "4, 1, false",
-            "4, 8, false", "0, 1, true", "3, 8, true", "4, 1, true"})
-    void idChurn_givesWhatTheGeneralPathGives(int kind, long quantum, boolean restless) {
-        long seed = 0x1D9A_0000L + 100L * kind + 10 * quantum + (restless ? 1 : 0);
-        System.out.println("IdPathTest seed=" + seed + " kind=" + kind + " quantum=" + quantum);
+    @ParameterizedTest(name = "kind={0} quantum={1} restless={2} instant={3}")
+    @CsvSource({"0, 1, false, false", "0, 8, false, false", "1, 1, false, false", "2, 1, false, false",
+            "3, 1, false, false", "4, 1, false, false", "4, 8, false, false", "0, 1, true, false", "3, 8, true, false",
+            "4, 1, true, false", "0, 1, false, true", "0, 8, false, true", "1, 1, false, true", "3, 1, false, true",
+            "4, 1, false, true", "4, 8, true, true", "3, 1, true, true"})
+    void idChurn_givesWhatTheGeneralPathGives(int kind, long quantum, boolean restless, boolean instant) {
+        long seed = 0x1D9A_0000L + 100L * kind + 10 * quantum + (restless ? 1 : 0) + (instant ? 2 : 0);
+        System.out.println("IdPathTest seed=" + seed + " kind=" + kind + " quantum=" + quantum + " instant=" + instant);
+        Policy main = instant ? Policy.INSTANT_FIT : Policy.NEXT_FIT;
+        Policy other = instant ? Policy.NEXT_FIT : Policy.INSTANT_FIT;
         DenseRule rule = restless ? RESTLESS : PLAIN_SOON;
         List<String> pathChanges = new ArrayList<>();
         List<String> generalChanges = new ArrayList<>();
@@ -52,18 +56,18 @@ class IdPathTest {
             for (DenseTag d : general.engine.forms.dense) {
                 d.untilRuleCheck = 0;
             }
-            pathCould += pathApplies(path) ? 1 : 0;
+            pathCould += (instant ? freshApplies(path) : pathApplies(path)) ? 1 : 0;
             int op = rnd.nextInt(100);
-            boolean mixed = step % 1000 < 200; // longer blocks and INSTANT_FIT now and then, freed first after
+            boolean mixed = step % 1000 < 200; // longer blocks and the other policy now and then, freed first after
             if (op < (live.size() < 1000 ? 65 : 35) || live.isEmpty()) { // about a third full: many free runs
                 boolean isLonger = mixed && rnd.nextInt(20) == 0;
                 long size = isLonger ? (2 + rnd.nextInt(3)) * quantum : 1 + rnd.nextLong(quantum);
-                Policy policy = mixed && rnd.nextInt(20) == 0 ? Policy.INSTANT_FIT : Policy.NEXT_FIT;
+                Policy policy = mixed && rnd.nextInt(20) == 0 ? other : main;
                 long v = path.tryAlloc(size, policy);
                 assertEquals(v, general.tryAlloc(size, policy), where + ": " + policy + " size=" + size);
                 if (v != Arena.NONE) {
                     live.put(v, Fit.roundUp(size, quantum));
-                    if (size > quantum || policy == Policy.INSTANT_FIT) {
+                    if (size > quantum || policy == other) {
                         longer.add(v);
                     }
                 }
@@ -95,7 +99,7 @@ class IdPathTest {
                 assertEquals(List.of(), path.checkInvariants(), where);
             }
         }
-        assertTrue(pathCould > steps / (restless ? 20 : 3),
+        assertTrue(pathCould > steps / (restless ? 20 : instant ? 4 : 3),
                 "the ID path could apply at only " + pathCould + " of " + steps + " steps");
         if (restless) {
             assertTrue(path.engine.forms.moves > 20, "moves between the forms: " + path.engine.forms.moves);
@@ -139,6 +143,16 @@ class IdPathTest {
     /** Whether the ID path would take the next NEXT_FIT allocation of {@code a}'s rotor: a plain span, rule not due. */
     private static boolean pathApplies(Arena a) {
         return a.engine.rotorHint instanceof DenseTag d && d.bits.plain() && d.untilRuleCheck > 1;
+    }
+
+    /**
+     * Whether {@link IdPath#takeFresh} would take the next INSTANT_FIT allocation of one quantum: the only dense span
+     * has its classes kept and its fresh run first, and its rule is not due.
+     */
+    private static boolean freshApplies(Arena a) {
+        List<DenseTag> dense = a.engine.forms.dense;
+        return dense.size() == 1 && dense.get(0).untilRuleCheck > 1
+                && dense.get(0).bits.freshComesFirst(a.engine.freeLists.classesFrom(0));
     }
 
     /** Kinds: 0 plain, 1 quarantined, 2 cached, 3 importing from a parent, 4 observed. */
@@ -215,7 +229,9 @@ class IdPathTest {
         d.untilRuleCheck = count;
         long block = a.alloc(2, Policy.INSTANT_FIT);
         assertFalse(d.bits.plain(), "a longer block keeps the starts");
-        assertDeclines(a, () -> IdPath.free(a.engine, 1, 1), "a span not plain");
+        assertDeclines(a, () -> IdPath.free(a.engine, block, 1), "a longer block");
+        assertDeclines(a, () -> IdPath.free(a.engine, block, Arena.NONE), "a longer block, no size given");
+        assertDeclines(a, () -> IdPath.free(a.engine, block + 1, Arena.NONE), "inside a longer block");
         assertEquals(Arena.NONE, IdPath.takeNext(a.engine), "a span not plain");
         a.free(block);
         assertEquals(List.of(), a.checkInvariants());
