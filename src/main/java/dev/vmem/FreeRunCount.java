@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * The number of maximal free runs in a {@link QuantumBitmaps}, which with the allocations is the number of
- * segments a boundary-tag list would hold, for the arena's statistics and the dense rule. It is counted when
- * asked, in groups of 8 bitmap words (512 quanta): a change only marks its group ({@link #touch}), and a read
- * counts the groups marked since the last one again ({@link #total}).
+ * segments a boundary-tag list would hold, for the arena's statistics and the dense rule while the span's size
+ * classes are not counted (they hold the same number: {@link DenseSpan#freeRuns}). It is counted when asked, in
+ * groups of 8 bitmap words (512 quanta): a change only marks its group ({@link #touch}), and a read counts the
+ * groups marked since the last one again ({@link #total}).
  *
  * <p>Why not keep the count at every change, from the changed bit's two neighbours: measured on an ID pool's
  * step at 10% full (free a random ID, take the next free one; the bits alone, paired runs in one JVM), that

@@ -4,7 +4,8 @@ package dev.vmem;
  * An ID pool's operations, each whole, in a dense span whose rule this operation cannot make leave: the NEXT_FIT
  * allocation of one quantum in a span that needs only its bits for it ({@link DenseSpan#plain()}: no size classes
  * counted, no starts kept); the INSTANT_FIT allocation of one quantum where it takes the fresh run (the run the
- * last free made, a pool that frees an ID and takes one); and the free of a one-quantum allocation. Each does
+ * last counted operation made, grew or left over: the freed ID, for a pool that frees an isolated ID and takes
+ * one); and the free of a one-quantum allocation in the dense span found last. Each does
  * exactly what the engine's general path does with the same call (the same value, counters, rotor and reported
  * changes), without its layers. Where it does not apply it changes nothing and says so, and the caller takes the
  * general path.

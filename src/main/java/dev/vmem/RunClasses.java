@@ -29,8 +29,8 @@ final class RunClasses {
     /**
      * Whether {@link #runs} and {@link #classes} are up to date. Not at first: the first search that reads them
      * counts them, in O(bitmap words + free runs), no more than making the span dense and the operations since
-     * cost together (a span enters with at least one allocation per {@code enterShare} quanta, 256 by default,
-     * so at most 4 bitmap words each; an operation adds at most one run). Counted from the start, they cost every
+     * cost together under the default rule (a span enters with at least one allocation per 256 quanta, so at
+     * most 4 bitmap words each; an operation adds at most one run). Counted from the start, they cost every
      * allocation that builds the span and, where no search reads them (an ID pool's NEXT_FIT), took its next
      * {@code idleAfter} operations off the plain path: measured on a new pool of 1,000,000 IDs at 10% full, 40% of
      * its first million steps, and 110 to 215 ns a step over the first 500,000 against 43 to 61 ns now.

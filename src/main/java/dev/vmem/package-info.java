@@ -134,16 +134,18 @@
  *       beside it). After {@code max(65,536, quanta)} allocations and frees in a row with no INSTANT_FIT or
  *       BEST_FIT search of it, a span stops counting by class; the next such search counts the classes
  *       again in O(quanta / 64 + free runs), which is at most a constant per operation since the last
- *       count. A span that turns dense starts without them, and its first such search counts them (at most
- *       4 words per allocation it entered with, since it entered with one per 256 quanta at least). A
- *       NEXT_FIT pool therefore pays no run-boundary search, from its first operation in dense form, and a
- *       pool searched by INSTANT_FIT never stops counting.</li>
+ *       count. A span that turns dense starts without them, and its first such search counts them (under
+ *       the default rule at most 4 words per allocation it entered with, since it entered with one per 256
+ *       quanta at least). An arena used only by NEXT_FIT therefore pays no run-boundary search, from its
+ *       span's first operation in dense form, and a pool searched by INSTANT_FIT never stops counting.</li>
  *   <li>The number of free runs (a dense span's segments, with its allocations) is counted when read, not
  *       kept: an operation marks the group of 8 bitmap words it changed, and a read (statistics, the
  *       rule, a dump) counts the marked groups again, so a read costs up to 8 words per group changed
  *       since the last read: O(1) amortized over those operations, with a constant that shows when reads
  *       are as frequent as operations (measured: reading the statistics after every step of an ID pool
  *       made the step 1.9 times as long, against 1.4 times when the count was kept at every change).
+ *       While the size classes are counted, the free runs are their sum instead, read in O(classes)
+ *       (the marks wait for a read after the classes are let go).
  *       The rule itself is asked only once enough one-quantum operations have passed that its answer
  *       could have changed (each moves the allocations by one and the gaps by at most one), and after
  *       every longer block: a span moves at the same operation as if the rule were asked after every
@@ -162,11 +164,12 @@
  *       report the same changes; they leave to the general path a free the quarantine takes and the free
  *       that leaves an imported span wholly free. In a span that is <i>plain</i> (no size classes counted,
  *       no starts kept: an ID pool's usual state) and whose rule is not due, {@code IdPath} does them
- *       whole, straight from the arena's call under its lock, without the engine's general layers; it does
- *       the one-quantum free in any dense span whose rule is not due, and an INSTANT_FIT allocation of one
- *       quantum where the arena's only dense span's fresh run (the one the last free made) is in the lowest
- *       size class holding a free run and no boundary-tag free segment is in that class or below: the
- *       block the general search would choose, the ID a pool that frees one and takes one gets back.</li>
+ *       whole, straight from the arena's call under its lock, without the engine's general layers. It also
+ *       does the one-quantum free in the dense span found last, plain or not, whose rule is not due, and an
+ *       INSTANT_FIT allocation of one quantum where the arena's only dense span's fresh run (the run the last
+ *       counted operation made, grew or left over) is in the lowest size class holding a free run and no
+ *       boundary-tag free segment is in that class or below: the block the general search would choose (a
+ *       pool that frees an ID between two live ones, then takes one, gets that ID back).</li>
  * </ul>
  *
  * <h3>Quantum caches</h3>

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -211,6 +212,80 @@ class IdPathTest {
         assertEquals(before.allocated() - 1, a.stats().allocated());
         assertEquals(before.frees() + 2, a.stats().frees());
         assertEquals(List.of(), a.checkInvariants());
+    }
+
+    /**
+     * INSTANT_FIT churn of single IDs in a span that ends at the top of the values, quantum 1 and 4096: the fresh path
+     * and the general one agree step by step, with no overflow at the span's end.
+     */
+    @ParameterizedTest(name = "quantum={0}")
+    @CsvSource({"1", "4096"})
+    void instantFitChurnAtTheTopOfTheValues_givesWhatTheGeneralPathGives(long quantum) {
+        long seed = 0x1D9A_7000L + quantum;
+        System.out.println("IdPathTest seed=" + seed + " quantum=" + quantum);
+        long size = 300 * quantum;
+        long base = Fit.roundDown(Long.MAX_VALUE, quantum) - size;
+        Arena path = Arena.builder("ids").quantum(quantum).span(base, size).build();
+        Arena general = Arena.builder("ids").quantum(quantum).span(base, size).build();
+        path.engine.forms.use(PLAIN_SOON);
+        general.engine.forms.use(PLAIN_SOON);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        TreeSet<Long> live = new TreeSet<>();
+        int fresh = 0;
+        for (int step = 0; step < 20_000; step++) {
+            String where = "seed=" + seed + " step=" + step;
+            for (DenseTag d : general.engine.forms.dense) {
+                d.untilRuleCheck = 0;
+            }
+            if (live.size() < 290 && (live.size() < 150 || rnd.nextBoolean())) {
+                fresh += freshApplies(path) ? 1 : 0;
+                long v = path.tryAlloc(1, Policy.INSTANT_FIT);
+                assertEquals(general.tryAlloc(1, Policy.INSTANT_FIT), v, where);
+                assertTrue(v == Arena.NONE || v >= base && v < base + size, where + ": " + v + " in the span");
+                if (v != Arena.NONE) {
+                    live.add(v);
+                }
+            } else {
+                Long v = live.ceiling(base + quantum * rnd.nextLong(300));
+                v = v == null ? live.last() : v;
+                live.remove(v);
+                path.free(v, quantum);
+                general.free(v, quantum);
+            }
+            assertEquals(general.stats(), path.stats(), where);
+        }
+        assertTrue(fresh > 1_000, "the fresh path could apply at only " + fresh + " steps");
+        assertEquals(general.dump(), path.dump());
+        assertEquals(List.of(), path.checkInvariants());
+        assertEquals(List.of(), general.checkInvariants());
+    }
+
+    /**
+     * The fresh run is what the last counted operation made or left, an allocation's rest included: with no free at
+     * all, one-quantum INSTANT_FIT allocations after claims take it, as the general path would.
+     */
+    @Test
+    void theFreshRunAfterAllocationsAlone_isTakenAsTheGeneralPathWould() {
+        Arena path = Arena.builder("ids").span(0, 1000).build();
+        Arena general = Arena.builder("ids").span(0, 1000).build();
+        for (Arena a : List.of(path, general)) {
+            a.engine.forms.use(PLAIN_SOON);
+            for (long v = 0; v < 1000; v += 100) {
+                a.claim(v, 1);
+            }
+        }
+        int fresh = 0;
+        for (int i = 0; i < 150; i++) {
+            for (DenseTag d : general.engine.forms.dense) {
+                d.untilRuleCheck = 0;
+            }
+            fresh += freshApplies(path) ? 1 : 0;
+            assertEquals(general.alloc(1, Policy.INSTANT_FIT), path.alloc(1, Policy.INSTANT_FIT), "allocation " + i);
+        }
+        assertEquals(0, path.stats().frees());
+        assertTrue(fresh > 100, "the fresh path could apply at only " + fresh + " of 150 allocations");
+        assertEquals(general.dump(), path.dump());
+        assertEquals(List.of(), path.checkInvariants());
     }
 
     @Test
