@@ -42,11 +42,12 @@ public class IdPoolBenchmark {
      * vmem-cached: INSTANT_FIT with a quantum cache for size 1. bitset-lowest: {@code nextClearBit(0)};
      * bitset-cursor: {@code nextClearBit} from just past the last ID handed out, wrapping; these two are
      * not thread-safe. bitset-locked: the cursor pool under a lock, as a thread-safe pool must be (vmem
-     * arenas are thread-safe). cas-bitmap: a bitmap searched from a cursor, changed by compare-and-set with no
+     * arenas are thread-safe); bitset-reentrant: the same under a {@code ReentrantLock}, an arena's kind of lock.
+     * cas-bitmap: a bitmap searched from a cursor, changed by compare-and-set with no
      * lock (thread-safe); cas-bitmap-counted: the same counting allocations and frees, as statistics need.
      */
     @Param({"vmem-instant", "vmem-cached", "vmem-next", "bitset-lowest", "bitset-cursor", "bitset-locked",
-            "cas-bitmap", "cas-bitmap-counted"})
+            "bitset-reentrant", "cas-bitmap", "cas-bitmap-counted"})
     public String pool;
 
     Arena arena;
@@ -62,6 +63,8 @@ public class IdPoolBenchmark {
         live = new long[IDS * occupancy / 100];
         if (pool.equals("bitset-locked")) {
             bitset = new BitSetIdPool.Locked(0, IDS, true);
+        } else if (pool.equals("bitset-reentrant")) {
+            bitset = new BitSetIdPool.ReentrantLocked(0, IDS, true);
         } else if (pool.startsWith("bitset")) {
             bitset = new BitSetIdPool(0, IDS, pool.equals("bitset-cursor"));
         } else if (pool.startsWith("cas-bitmap")) {

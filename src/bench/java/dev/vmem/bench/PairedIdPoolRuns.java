@@ -10,7 +10,8 @@ import java.util.Random;
  * {@link IdPoolBenchmark}'s step (free a random live ID, allocate one; 1,000,000 IDs) for several pools in one
  * JVM, in alternating bursts: each round runs one burst of every pool, in a shuffled order, so that every pool
  * of a round meets the same machine load. Prints each pool's median time per step over the rounds and the
- * median (and quartiles) over the rounds of its ratio to the locked cursor {@code BitSet} of the same round.
+ * median (and quartiles) over the rounds of its ratio to the locked cursor {@code BitSet} of the same round, and
+ * the median of its ratio to the same {@code BitSet} under a {@code ReentrantLock}.
  *
  * <p>Why besides JMH: on a shared, noisy machine the load changes between JMH's forks, and a ratio of two
  * forks takes one side's load; a paired ratio cancels what the two sides of a round share. The cost is that
@@ -26,7 +27,7 @@ import java.util.Random;
 public final class PairedIdPoolRuns {
     /** The reference first: every ratio is to it. */
     static final String[] POOLS = {"bitset-locked", "vmem-next", "vmem-cached", "vmem-instant", "bitset-cursor",
-        "cas-bitmap", "cas-bitmap-counted"};
+        "bitset-reentrant", "cas-bitmap", "cas-bitmap-counted"};
 
     private PairedIdPoolRuns() {
     }
@@ -68,18 +69,26 @@ public final class PairedIdPoolRuns {
                 nanos[k][r] = burst(pools.get(k), steps) / (double) steps;
             }
         }
+        int reentrant = Arrays.asList(POOLS).indexOf("bitset-reentrant");
         for (int k = 0; k < pools.size(); k++) {
-            double[] ratio = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                ratio[r] = nanos[k][r] / nanos[0][r];
-            }
+            double[] ratio = ratios(nanos[k], nanos[0]);
             double[] time = nanos[k].clone();
             Arrays.sort(time);
-            Arrays.sort(ratio);
             System.out.printf("occupancy=%d%% %-18s median %7.1f ns/step (quartiles %7.1f-%7.1f) | x %s: median %.2f"
-                    + " (quartiles %.2f-%.2f)%n", occupancy, POOLS[k], time[rounds / 2], time[rounds / 4],
-                    time[3 * rounds / 4], POOLS[0], ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
+                    + " (quartiles %.2f-%.2f) | x %s: median %.2f%n", occupancy, POOLS[k], time[rounds / 2],
+                    time[rounds / 4], time[3 * rounds / 4], POOLS[0], ratio[rounds / 2], ratio[rounds / 4],
+                    ratio[3 * rounds / 4], POOLS[reentrant], ratios(nanos[k], nanos[reentrant])[rounds / 2]);
         }
+    }
+
+    /** Each round's ratio of {@code time} to {@code reference}, sorted. */
+    private static double[] ratios(double[] time, double[] reference) {
+        double[] ratio = new double[time.length];
+        for (int r = 0; r < time.length; r++) {
+            ratio[r] = time[r] / reference[r];
+        }
+        Arrays.sort(ratio);
+        return ratio;
     }
 
     /** Nanoseconds for {@code steps} steps of {@code b}. */
