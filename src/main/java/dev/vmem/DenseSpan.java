@@ -212,7 +212,8 @@ final class DenseSpan {
      * and returns its value if the size classes are kept, the fresh run is in the lowest class holding a run, and
      * {@code listClasses} (the boundary-tag freelists' classes, of values) holds no class at or below it, which would
      * come first; else returns {@link Fit#NONE} with nothing changed. Where it applies, this is the block
-     * {@link DenseSearch#firstInClass} would choose: a pool that frees an ID and takes one gets the ID back.
+     * {@link DenseSearch#firstInClass} would choose: a pool that frees an ID between two live ones and takes one
+     * gets that ID back.
      */
     long takeFreshOne(long listClasses) {
         if (!freshComesFirst(listClasses)) {

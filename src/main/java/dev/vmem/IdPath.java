@@ -5,10 +5,9 @@ package dev.vmem;
  * allocation of one quantum in a span that needs only its bits for it ({@link DenseSpan#plain()}: no size classes
  * counted, no starts kept); the INSTANT_FIT allocation of one quantum where it takes the fresh run (the run the
  * last counted operation made, grew or left over: the freed ID, for a pool that frees an isolated ID and takes
- * one); and the free of a one-quantum allocation in the dense span found last. Each does
- * exactly what the engine's general path does with the same call (the same value, counters, rotor and reported
- * changes), without its layers. Where it does not apply it changes nothing and says so, and the caller takes the
- * general path.
+ * one); and the free of a one-quantum allocation in the dense span found last. Each does exactly what the
+ * engine's general path does with the same call (the same value, counters, rotor and reported changes), without
+ * its layers. Where it does not apply it changes nothing and says so, and the caller takes the general path.
  *
  * <p>Why a path of its own: measured on an ID pool's step (free a random one of 1,000,000 IDs, then take the next;
  * paired runs in one JVM, against a {@code BitSet} searched from a cursor under a lock), the general path's layers
@@ -17,8 +16,8 @@ package dev.vmem;
  * beside it (the bits' own word updates, the span's plain flag), and 1.7 times for the same work written out in
  * one method of a scratch harness. The JIT compiles a method into its callers only while its own code is small
  * (about 2.5 KB), so this path and what it calls keep their rare cases out of line. The INSTANT_FIT allocation
- * (no quantum cache) went from 3.7-4.2 to 3.0-3.4 times the locked {@code BitSet}'s at 10% full, and from 2.9 to
- * 2.6-2.8 at 90% (two copies of each build in one JVM).
+ * (no quantum cache) went from 3.5-4.2 to 2.7-3.4 times the locked {@code BitSet}'s at 10% full, and from 2.9 to
+ * 2.5-2.8 at 90% (two copies of each build in one JVM, two runs).
  *
  * <p>Runs with the arena's lock held.
  */
