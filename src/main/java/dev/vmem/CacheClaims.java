@@ -68,7 +68,7 @@ final class CacheClaims {
 
     /** The lowest block of slab {@code s} a caller holds within {@code [base, end)}, or null if it holds none there. */
     private static Allocation heldBlock(QuantumCache.Slab s, long base, long end) {
-        long w = s.word;
+        long w = s.word();
         long size = s.cache.blockSize;
         for (int i = 0; i < QuantumCache.BLOCKS; i++) {
             long at = s.base + i * size;

@@ -1,10 +1,9 @@
 package dev.vmem;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,36 +36,33 @@ final class QuantumCache {
 
     /** A slab: 63 blocks of its cache's size, held by the cache as one allocation of the arena. */
     static final class Slab {
-        private static final VarHandle WORD;
-
-        static {
-            try {
-                WORD = MethodHandles.lookup().findVarHandle(Slab.class, "word", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         final QuantumCache cache;
         final long base;
-        /** Bit i: block i is held by a caller. Top bit: retired. */
-        volatile long word;
+        /** Where the slab's word is: bit i, block i is held by a caller; top bit, retired. */
+        final SlabIndex.Leaf leaf;
+        final int slot;
         /** Whether the source refused the span this slab's return would have released (logged once). */
         boolean refused;
         /** Whether the slab sits in its cache's partial queue (may be stale the other way). */
         volatile boolean queued;
 
-        Slab(QuantumCache cache, long base) {
+        Slab(QuantumCache cache, long base, SlabIndex.Leaf leaf, int slot) {
             this.cache = cache;
             this.base = base;
+            this.leaf = leaf;
+            this.slot = slot;
+        }
+
+        long word() {
+            return SlabIndex.word(leaf.words, slot);
         }
 
         boolean cas(long expected, long next) {
-            return WORD.compareAndSet(this, expected, next);
+            return SlabIndex.cas(leaf.words, slot, expected, next);
         }
 
         boolean hasRoom() {
-            long w = word;
+            long w = word();
             return w >= 0 && w != FULL;
         }
 
@@ -76,6 +72,8 @@ final class QuantumCache {
     }
 
     private final SlabSupply supply;
+    /** The words of this cache's slabs. */
+    final SlabIndex index;
     private final String label;
     final int quanta;
     final long blockSize;
@@ -85,10 +83,15 @@ final class QuantumCache {
     final long slabSize;
     final long slabAlign;
 
-    /** The stripes' current slabs, one per 64-byte line ({@link #PAD} slots apart) so stripes share no line. */
-    private final AtomicReferenceArray<Slab> current;
+    /**
+     * The numbers ({@link SlabIndex#number}) of the stripes' current slabs, or {@link #NO_SLAB}; one per 64-byte
+     * line ({@link #PAD} slots apart) so stripes share no line. Numbers, not slabs: a free that makes a full
+     * slab current, and the allocation that takes from it, read the slab's word and never the slab.
+     */
+    private final AtomicLongArray current;
     private final int stripeMask;
-    private static final int PAD = 16;
+    private static final int PAD = 8;
+    private static final long NO_SLAB = -1;
     /** Each stripe's queue of slabs that got room while no stripe took them; made on first use. */
     private final AtomicReferenceArray<ConcurrentLinkedQueue<Slab>> partial;
     private final ReentrantLock refill = new ReentrantLock();
@@ -107,7 +110,11 @@ final class QuantumCache {
         this.reciprocal = (1L << 32) / quanta + 1;
         this.slabSize = BLOCKS * blockSize;
         this.slabAlign = Long.highestOneBit(slabSize) << 1;
-        this.current = new AtomicReferenceArray<>(stripes * PAD);
+        this.index = new SlabIndex(slabAlign);
+        this.current = new AtomicLongArray(stripes * PAD);
+        for (int k = 0; k < current.length(); k += PAD) {
+            current.set(k, NO_SLAB);
+        }
         this.partial = new AtomicReferenceArray<>(stripes);
         this.stripeMask = stripes - 1;
     }
@@ -124,9 +131,10 @@ final class QuantumCache {
     /** A held block, or {@link Arena#NONE} if no slab has room and the arena has none for a new slab. */
     long alloc() {
         int k = stripe();
-        Slab s = current.get(k);
-        if (s != null) {
-            long base = take(s);
+        long n = current.get(k);
+        SlabIndex.Leaf leaf = n < 0 ? null : index.leaf(n);
+        if (leaf != null) {
+            long base = take(leaf, SlabIndex.slot(n), index.base(n));
             if (base != Arena.NONE) {
                 return base;
             }
@@ -135,11 +143,16 @@ final class QuantumCache {
     }
 
     private long take(Slab s) {
-        for (long w = s.word; w >= 0 && w != FULL; w = s.word) {
+        return take(s.leaf, s.slot, s.base);
+    }
+
+    /** A block of the slab at {@code slabBase} whose word is at {@code slot} of {@code leaf}, or NONE if it is full or retired. */
+    private long take(SlabIndex.Leaf leaf, int slot, long slabBase) {
+        for (long w = SlabIndex.word(leaf.words, slot); w >= 0 && w != FULL; w = SlabIndex.word(leaf.words, slot)) {
             int i = Long.numberOfTrailingZeros(~w);
-            if (s.cas(w, w | 1L << i)) {
+            if (SlabIndex.cas(leaf.words, slot, w, w | 1L << i)) {
                 allocs.increment();
-                return s.base + i * blockSize;
+                return slabBase + i * blockSize;
             }
         }
         return Arena.NONE;
@@ -151,7 +164,8 @@ final class QuantumCache {
      */
     private long allocSlow(int k) {
         while (true) {
-            Slab s = current.get(k);
+            long n = current.get(k);
+            Slab s = n < 0 ? null : index.slab(n);
             if (s != null && s.hasRoom()) {
                 long base = take(s);
                 if (base != Arena.NONE) {
@@ -172,7 +186,7 @@ final class QuantumCache {
             if (next == null) {
                 return Arena.NONE;
             }
-            if (!current.compareAndSet(k, s, next)) {
+            if (!current.compareAndSet(k, n, index.number(next.base))) {
                 enqueue(next); // a free made another slab this stripe's current meanwhile
             } else if (s != null && s.hasRoom()) {
                 enqueue(s); // a free raced the replacement
@@ -213,7 +227,8 @@ final class QuantumCache {
      */
     private Slab roomInAnotherStripe(int k) {
         for (int j = 0; j < current.length(); j += PAD) {
-            Slab o = current.get(j);
+            long n = current.get(j);
+            Slab o = n < 0 ? null : index.slab(n);
             if (j != k && o != null && o.hasRoom()) {
                 return o;
             }
@@ -235,14 +250,34 @@ final class QuantumCache {
     }
 
     /**
+     * Frees {@code base} if a live slab of this cache has a block there, finding the slab's word through the
+     * index alone: the lock-free free of a block whose size the caller named.
+     *
+     * @return false if no live slab of this cache has a block at {@code base} ({@code base >= 0})
+     * @throws InvalidFreeException if one has and the block is not held (a double free)
+     */
+    boolean freeIfCached(long base) {
+        long n = index.number(base);
+        SlabIndex.Leaf leaf = index.leaf(n);
+        int i = leaf == null ? -1 : blockIndex(index.base(n), base);
+        return i >= 0 && release(leaf, n, base, i);
+    }
+
+    /**
      * Frees block {@code base} of slab {@code s}.
      *
      * @return false if the slab has been retired (the range belongs to the arena again)
      * @throws InvalidFreeException if the block is not held (a double free)
      */
     boolean free(Slab s, long base) {
-        long bit = 1L << blockIndex(s, base);
-        for (long w = s.word; ; w = s.word) {
+        return release(s.leaf, index.number(s.base), base, blockIndex(s, base));
+    }
+
+    /** Clears block {@code i}, at {@code base}, of slab {@code n}, whose word is in {@code leaf}; as {@link #free}. */
+    private boolean release(SlabIndex.Leaf leaf, long n, long base, int i) {
+        int slot = SlabIndex.slot(n);
+        long bit = 1L << i;
+        for (long w = SlabIndex.word(leaf.words, slot); ; w = SlabIndex.word(leaf.words, slot)) {
             if (w < 0) {
                 return false;
             }
@@ -250,36 +285,62 @@ final class QuantumCache {
                 throw new InvalidFreeException("free(base=" + base + ") in arena '" + label
                         + "': the value is not the base of a live allocation (double free, or never allocated here)");
             }
-            if (s.cas(w, w & ~bit)) {
+            if (SlabIndex.cas(leaf.words, slot, w, w & ~bit)) {
                 frees.increment();
                 if (w == FULL) {
-                    becamePartial(s);
+                    becamePartial(n);
                 }
                 return true;
             }
         }
     }
 
-    /** A full slab got room: the freeing thread's stripe adopts it if its own slab is full, else it is queued. */
-    private void becamePartial(Slab s) {
+    /**
+     * Full slab {@code n} got room: the freeing thread's stripe adopts it if its own slab is full, else it is
+     * queued.
+     */
+    private void becamePartial(long n) {
         int k = stripe();
-        Slab c = current.get(k);
-        if (c == s) {
+        long c = current.get(k);
+        if (c == n) {
             return; // reachable; a refill that replaces it re-checks it for room
         }
-        if (c != null && c.hasRoom() || !current.compareAndSet(k, c, s)) {
-            enqueue(s);
-        } else if (c != null && c.hasRoom()) {
+        if (c >= 0 && hasRoom(c) || !current.compareAndSet(k, c, n)) {
+            enqueue(n);
+        } else if (c >= 0 && hasRoom(c)) {
             enqueue(c);
+        }
+    }
+
+    /** Whether slab {@code n} is live and not full. */
+    private boolean hasRoom(long n) {
+        SlabIndex.Leaf leaf = index.leaf(n);
+        long w = leaf == null ? RETIRED : SlabIndex.word(leaf.words, SlabIndex.slot(n));
+        return w >= 0 && w != FULL;
+    }
+
+    /** Queues slab {@code n} if it is still registered (a close may have given it back since). */
+    private void enqueue(long n) {
+        Slab s = index.slab(n);
+        if (s != null) {
+            enqueue(s);
         }
     }
 
     /**
      * The index of the block of slab {@code s} that starts at {@code base}, a multiple of the quantum;
-     * -1 if none does. Exact without a division: offsets are below 63 * 64 quanta.
+     * -1 if none does.
      */
     int blockIndex(Slab s, long base) {
-        long offset = base - s.base;
+        return blockIndex(s.base, base);
+    }
+
+    /**
+     * The index of the block that starts at {@code base} in a slab of this cache at {@code slabBase}; -1 if
+     * none does. Exact without a division: offsets are below 63 * 64 quanta.
+     */
+    private int blockIndex(long slabBase, long base) {
+        long offset = base - slabBase;
         if (offset < 0 || offset >= slabSize) {
             return -1;
         }
@@ -290,9 +351,20 @@ final class QuantumCache {
 
     /** A new slab at {@code base}, carved by the arena for this cache; the arena's lock is held. */
     Slab adopt(long base) {
-        Slab s = new Slab(this, base);
+        Slab s = new Slab(this, base, index.leafFor(base), SlabIndex.slot(index.number(base)));
+        index.add(s);
         slabs.add(s);
         return s;
+    }
+
+    /** Takes slab {@code s}, retired, out of the index, for good; the arena's lock is held. */
+    void unregister(Slab s) {
+        index.remove(s);
+    }
+
+    /** The index's part of the invariant check; the lock is held. */
+    void checkIndex(List<String> problems) {
+        index.check("cache of " + blockSize, slabs, problems);
     }
 
     /** The live slabs; the arena's lock is held. */
@@ -302,7 +374,7 @@ final class QuantumCache {
 
     /** Drops the slabs retired by {@link #retireIdle} that stayed retired; the arena's lock is held. */
     void dropRetired() {
-        slabs.removeIf(s -> s.word < 0);
+        slabs.removeIf(s -> s.word() < 0);
     }
 
     /** Drops every slab, after {@link #retireAll} and the arena took their ranges back. */
@@ -312,7 +384,7 @@ final class QuantumCache {
 
     /** Appends slab {@code s} to a walk of the arena: its held blocks, and its runs of idle ones as cached. */
     void describe(Slab s, List<Segment> out) {
-        long w = s.word;
+        long w = s.word();
         for (int i = 0; i < BLOCKS; ) {
             if (w >= 0 && (w & 1L << i) != 0) {
                 out.add(new Segment(s.base + i * blockSize, blockSize, Segment.Kind.ALLOCATED));
@@ -332,7 +404,7 @@ final class QuantumCache {
     List<Slab> retireIdle() {
         List<Slab> out = new ArrayList<>();
         for (Slab s : slabs) {
-            if (s.word == 0 && s.cas(0, RETIRED)) {
+            if (s.word() == 0 && s.cas(0, RETIRED)) {
                 out.add(s);
             }
         }
@@ -341,7 +413,7 @@ final class QuantumCache {
 
     /** Puts back a slab retired by {@link #retireIdle} that the arena could not take back. */
     void reinstate(Slab s) {
-        s.word = 0;
+        SlabIndex.set(s.leaf.words, s.slot, 0);
         enqueue(s);
     }
 
@@ -354,7 +426,7 @@ final class QuantumCache {
         for (Slab s : slabs) {
             long w;
             do {
-                w = s.word;
+                w = s.word();
             } while (!s.cas(w, RETIRED));
             held += Long.bitCount(w & FULL);
         }

@@ -23,7 +23,7 @@ final class QuantumCaches {
     /** {@code caches[n - 1]} serves n quanta. */
     private final QuantumCache[] caches;
     /** Live slabs by base. */
-    final SlabTable slabTable = new SlabTable();
+    final ReadMostlyTable<QuantumCache.Slab> slabTable = new ReadMostlyTable<>(s -> s.base);
     /** The distinct slab alignments of the caches, to find the slab holding a value. */
     private final long[] slabAligns;
     /** Slabs made and given back, each one allocation or free of the segment list; guarded by the lock. */
@@ -65,6 +65,9 @@ final class QuantumCaches {
     boolean free(long base, long size) {
         if (base < 0 || (base & (quantum - 1)) != 0) {
             return false;
+        }
+        if (size != Arena.NONE && size <= qcacheMax && cacheFor(Fit.roundUp(size, quantum)).freeIfCached(base)) {
+            return true; // the common case, found without the table of slabs
         }
         QuantumCache.Slab s = slabHolding(base, size);
         if (s == null) {
@@ -164,7 +167,7 @@ final class QuantumCaches {
      */
     boolean take(QuantumCache.Slab s, int i) {
         long bit = 1L << i;
-        for (long w = s.word; w >= 0 && (w & bit) == 0; w = s.word) {
+        for (long w = s.word(); w >= 0 && (w & bit) == 0; w = s.word()) {
             if (s.cas(w, w | bit)) {
                 s.cache.allocs.increment();
                 return true;
@@ -175,7 +178,7 @@ final class QuantumCaches {
 
     /** Retires slab {@code s} if no caller holds a block of it; the lock is held. Undo with {@link #reinstate}. */
     boolean retireIfIdle(QuantumCache.Slab s) {
-        return s.word == 0 && s.cas(0, QuantumCache.RETIRED);
+        return s.word() == 0 && s.cas(0, QuantumCache.RETIRED);
     }
 
     /** Puts back a slab {@link #retireIfIdle} retired. */
@@ -201,7 +204,7 @@ final class QuantumCaches {
             for (QuantumCache.Slab s : c.slabs()) {
                 long w;
                 do {
-                    w = s.word;
+                    w = s.word();
                 } while (!s.cas(w, QuantumCache.RETIRED));
                 discard.accept(s.base);
                 forget(s);
@@ -221,6 +224,7 @@ final class QuantumCaches {
 
     private void forget(QuantumCache.Slab s) {
         slabTable.remove(s);
+        s.cache.unregister(s);
         slabsRetired++;
     }
 
@@ -259,6 +263,7 @@ final class QuantumCaches {
     void check(ArenaEngine engine, List<String> problems) {
         long slabCount = 0;
         for (QuantumCache c : caches) {
+            c.checkIndex(problems);
             for (QuantumCache.Slab s : c.slabs()) {
                 slabCount++;
                 long live = Addresses.liveSize(engine, s.base);
@@ -269,7 +274,7 @@ final class QuantumCaches {
                 if ((s.base & (c.slabAlign - 1)) != 0) {
                     problems.add("cache slab at " + s.base + " is not aligned to " + c.slabAlign);
                 }
-                if (s.word < 0) {
+                if (s.word() < 0) {
                     problems.add("cache slab at " + s.base + " is retired but still listed");
                 }
                 if (slabTable.get(s.base) != s) {

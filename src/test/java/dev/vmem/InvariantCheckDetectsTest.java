@@ -29,7 +29,7 @@ class InvariantCheckDetectsTest {
         return a.engine.table;
     }
 
-    private static SlabTable slabTable(Arena a) {
+    private static ReadMostlyTable<QuantumCache.Slab> slabTable(Arena a) {
         return a.caches.slabTable;
     }
 
@@ -439,7 +439,7 @@ class InvariantCheckDetectsTest {
         void aRetiredSlabStillListed() {
             Arena a = cached();
             QuantumCache.Slab s = slabTable(a).get(0);
-            s.word = QuantumCache.RETIRED;
+            SlabIndex.set(s.leaf.words, s.slot, QuantumCache.RETIRED);
             assertEquals(List.of("cache slab at 0 is retired but still listed"), a.checkInvariants());
         }
 
@@ -465,7 +465,7 @@ class InvariantCheckDetectsTest {
         void aListedSlabThatIsNoAllocation() {
             Arena a = cached();
             QuantumCache.Slab s = slabTable(a).get(0);
-            s.cache.slabs().add(new QuantumCache.Slab(s.cache, 1000));
+            s.cache.slabs().add(new QuantumCache.Slab(s.cache, 1000, new SlabIndex.Leaf(0), 0));
             assertDetects(a, "cache slab [1000, 1063) is not a live allocation");
             assertDetects(a, "cache slab at 1000 is not aligned to 64");
             assertDetects(a, "caches list 2 slabs, the slab table 1, made-retired 1");
@@ -476,9 +476,51 @@ class InvariantCheckDetectsTest {
             Arena a = cached();
             long pair = a.alloc(2, Policy.INSTANT_FIT);
             QuantumCache pairs = slabTable(a).get(pair & -128).cache;
-            pairs.slabs().add(new QuantumCache.Slab(pairs, 2000));
+            pairs.slabs().add(new QuantumCache.Slab(pairs, 2000, new SlabIndex.Leaf(0), 0));
             assertDetects(a, "cache slab [2000, 2126) is not a live allocation");
             assertDetects(a, "cache slab at 2000 is not aligned to 128");
+        }
+
+        @Test
+        void aWordInTheIndexWithNoSlab() {
+            Arena a = cached();
+            QuantumCache.Slab s = slabTable(a).get(0);
+            SlabIndex.set(s.leaf.words, 5, 0);
+            assertEquals(List.of("cache of 1: index leaf 0 word 5 is in use (0) with no slab"), a.checkInvariants());
+        }
+
+        @Test
+        void aSlabMissingFromItsCachesIndex() {
+            Arena a = cached();
+            QuantumCache.Slab s = slabTable(a).get(0);
+            s.leaf.slabs[s.slot] = null;
+            assertDetects(a, "cache slab at 0 is missing from its cache's index");
+            assertDetects(a, "cache of 1: index leaf 0 counts 1 slabs and holds 0");
+            assertDetects(a, "cache of 1: the index holds 0 slabs, the cache 1");
+            assertDetects(a, "cache of 1: index leaf 0 word 0 is in use (1) with no slab");
+        }
+
+        @Test
+        void aLeafMissingFromTheIndexWindow_orOneInTheWrongPlace() {
+            Arena a = cached();
+            QuantumCache.Slab s = slabTable(a).get(0);
+            SlabIndex.Window w = s.cache.index.window;
+            w.leaves.set(0, null);
+            assertEquals(List.of("cache of 1: index window holds 0 leaves of the 1 in its range"), a.checkInvariants());
+            w.leaves.set(1, s.leaf);
+            assertDetects(a, "cache of 1: index window place 1 holds leaf 0");
+            w.leaves.set(1, new SlabIndex.Leaf(1));
+            assertDetects(a, "cache of 1: index window place 1 holds leaf 1, which is not in the index");
+        }
+
+        @Test
+        void aSlabInTheWrongWordOfTheIndex() {
+            Arena a = cached();
+            QuantumCache.Slab s = slabTable(a).get(0);
+            s.leaf.slabs[7] = s;
+            SlabIndex.set(s.leaf.words, 7, 0);
+            assertDetects(a, "cache of 1: index leaf 0 word 7 is another slab's (0)");
+            assertDetects(a, "cache of 1: index leaf 0 counts 1 slabs and holds 2");
         }
 
         @Test

@@ -214,7 +214,7 @@ class QuantumCacheTest {
             Arena a = cached(q, Arena.MAX_QCACHE_QUANTA * q, 1L << 40);
             for (int quanta = 1; quanta <= Arena.MAX_QCACHE_QUANTA; quanta++) {
                 QuantumCache c = new QuantumCache(x -> null, a.label(), q, quanta, 1);
-                QuantumCache.Slab slab = new QuantumCache.Slab(c, 1L << 30);
+                QuantumCache.Slab slab = new QuantumCache.Slab(c, 1L << 30, new SlabIndex.Leaf(0), 0);
                 for (long off = -q; off <= c.slabSize; off += q) {
                     long expected = off >= 0 && off < c.slabSize && off % c.blockSize == 0 ? off / c.blockSize : -1;
                     assertEquals(expected, c.blockIndex(slab, slab.base + off), "quanta=" + quanta + " offset=" + off);

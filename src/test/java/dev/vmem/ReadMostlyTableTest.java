@@ -14,30 +14,38 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The table of live cache slabs keeps finding every slab as it grows far past its first 64 slots, past
- * the tombstones that removals leave, and after churn; and an arena with hundreds of slabs frees every
- * cached block through it.
+ * The lock-free table (of live cache slabs, and of each cache's index leaves) keeps finding every entry as
+ * it grows far past its first 64 slots, past the tombstones that removals leave, and after churn; and an
+ * arena with hundreds of slabs frees every cached block through it.
  */
-class SlabTableGrowthTest {
+class ReadMostlyTableTest {
 
-    private static QuantumCache.Slab slab(long base) {
-        return new QuantumCache.Slab(null, base);
+    /** An entry keyed by its base, as a slab is. */
+    private record Slab(long base) {
+    }
+
+    private static Slab slab(long base) {
+        return new Slab(base);
+    }
+
+    private static ReadMostlyTable<Slab> newTable() {
+        return new ReadMostlyTable<>(Slab::base);
     }
 
     @ParameterizedTest(name = "stride={0}")
     @ValueSource(longs = {1, 63, 4096, 1L << 40})
     void everySlab_isFound_asTheTableGrows(long stride) {
-        SlabTable table = new SlabTable();
-        List<QuantumCache.Slab> slabs = new ArrayList<>();
+        ReadMostlyTable<Slab> table = newTable();
+        List<Slab> slabs = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            QuantumCache.Slab s = slab(i * stride);
+            Slab s = slab(i * stride);
             table.put(s);
             slabs.add(s);
             assertEquals(i + 1, table.size());
-            assertSame(s, table.get(s.base), "just put, slab " + i);
+            assertSame(s, table.get(s.base()), "just put, slab " + i);
         }
-        for (QuantumCache.Slab s : slabs) {
-            assertSame(s, table.get(s.base), "after growth, slab at " + s.base);
+        for (Slab s : slabs) {
+            assertSame(s, table.get(s.base()), "after growth, slab at " + s.base());
         }
         assertNull(table.get(1000 * stride), "a base that was never put");
         assertNull(table.get(-1), "no base matches the tombstone's");
@@ -45,10 +53,10 @@ class SlabTableGrowthTest {
 
     @Test
     void removedSlabs_areGone_andTheOthersAreFoundPastTheirTombstones() {
-        SlabTable table = new SlabTable();
-        List<QuantumCache.Slab> slabs = new ArrayList<>();
+        ReadMostlyTable<Slab> table = newTable();
+        List<Slab> slabs = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
-            QuantumCache.Slab s = slab(i * 64L);
+            Slab s = slab(i * 64L);
             table.put(s);
             slabs.add(s);
         }
@@ -57,16 +65,16 @@ class SlabTableGrowthTest {
         }
         assertEquals(250, table.size());
         for (int i = 0; i < 500; i++) {
-            QuantumCache.Slab s = slabs.get(i);
+            Slab s = slabs.get(i);
             if (i % 2 == 0) {
-                assertNull(table.get(s.base), "removed slab at " + s.base);
+                assertNull(table.get(s.base()), "removed slab at " + s.base());
             } else {
-                assertSame(s, table.get(s.base), "kept slab at " + s.base);
+                assertSame(s, table.get(s.base()), "kept slab at " + s.base());
             }
         }
         assertNull(table.get(-1), "a tombstone is never returned");
         // A slab put again at a removed base is the new one.
-        QuantumCache.Slab again = slab(0);
+        Slab again = slab(0);
         table.put(again);
         assertSame(again, table.get(0));
         assertEquals(251, table.size());
@@ -75,26 +83,26 @@ class SlabTableGrowthTest {
     @Test
     void churnWithFewLiveSlabs_neverFillsTheTableWithTombstones() {
         long seed = Long.getLong("vmem.seed", 0x51AB7L);
-        System.out.println("SlabTableGrowthTest seed=" + seed);
+        System.out.println("ReadMostlyTableTest seed=" + seed);
         SplittableRandom rnd = new SplittableRandom(seed);
-        SlabTable table = new SlabTable();
-        List<QuantumCache.Slab> live = new ArrayList<>();
+        ReadMostlyTable<Slab> table = newTable();
+        List<Slab> live = new ArrayList<>();
         long next = 0;
         for (int step = 0; step < 50_000; step++) {
             if (live.size() < 8 || (live.size() < 40 && rnd.nextBoolean())) {
-                QuantumCache.Slab s = slab(next);
+                Slab s = slab(next);
                 next += 63 * (1 + rnd.nextInt(4));
                 table.put(s);
                 live.add(s);
             } else {
-                QuantumCache.Slab s = live.remove(rnd.nextInt(live.size()));
+                Slab s = live.remove(rnd.nextInt(live.size()));
                 table.remove(s);
-                assertNull(table.get(s.base), "seed=" + seed + " step=" + step);
+                assertNull(table.get(s.base()), "seed=" + seed + " step=" + step);
             }
             assertEquals(live.size(), table.size(), "seed=" + seed + " step=" + step);
         }
-        for (QuantumCache.Slab s : live) {
-            assertSame(s, table.get(s.base), "seed=" + seed);
+        for (Slab s : live) {
+            assertSame(s, table.get(s.base()), "seed=" + seed);
         }
         assertNull(table.get(next), "seed=" + seed + ": a base never put");
     }
