@@ -135,6 +135,13 @@ final class SlabIndex {
         window = grown;
     }
 
+    /** Registers {@code s}, made on {@link #leafFor}'s leaf, and gives it an empty word; the lock is held. */
+    void add(QuantumCache.Slab s) {
+        s.leaf.slabs[s.slot] = s;
+        s.leaf.live++;
+        set(s.leaf.words, s.slot, 0);
+    }
+
     /** Unregisters {@code s}, whose word is retired; drops its leaf if it was the last. The lock is held. */
     void remove(QuantumCache.Slab s) {
         s.leaf.slabs[s.slot] = null;
