@@ -37,7 +37,26 @@ final class ArenaPicture {
         } else if (slab == null) {
             out.add(new Segment(base, size, allocated ? Segment.Kind.ALLOCATED : Segment.Kind.FREE));
         } else {
-            slab.cache.describe(slab, out);
+            describe(slab, out);
+        }
+    }
+
+    /** Appends slab {@code s} to a walk of the arena: its held blocks, and its runs of idle ones as cached. */
+    private static void describe(QuantumCache.Slab s, List<Segment> out) {
+        long w = s.word();
+        long block = s.cache.blockSize;
+        for (int i = 0; i < QuantumCache.BLOCKS; ) {
+            if (w >= 0 && (w & 1L << i) != 0) {
+                out.add(new Segment(s.base + i * block, block, Segment.Kind.ALLOCATED));
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < QuantumCache.BLOCKS && (w < 0 || (w & 1L << j) == 0)) {
+                j++;
+            }
+            out.add(new Segment(s.base + i * block, (j - i) * block, Segment.Kind.CACHED));
+            i = j;
         }
     }
 

@@ -92,9 +92,16 @@ final class QuantumCache {
     private final int stripeMask;
     private static final int PAD = 8;
     private static final long NO_SLAB = -1;
+    /**
+     * Each stripe's last leaf of its current slab ({@code 2 * k} for stripe slot k, so that stripes share no
+     * line), that an allocation need not look the leaf up while its slab stays current. Read and written
+     * without order: a reader checks the leaf's number, and a leaf whose number matches but was dropped reads
+     * retired, after which the allocation forgets it.
+     */
+    private final SlabIndex.Leaf[] stripeLeaves;
     /** Each stripe's queue of slabs that got room while no stripe took them; made on first use. */
     private final AtomicReferenceArray<ConcurrentLinkedQueue<Slab>> partial;
-    private final ReentrantLock refill = new ReentrantLock();
+    final ReentrantLock refill = new ReentrantLock();
     /** Every live slab. Guarded by the arena's lock. */
     private final List<Slab> slabs = new ArrayList<>();
 
@@ -115,6 +122,7 @@ final class QuantumCache {
         for (int k = 0; k < current.length(); k += PAD) {
             current.set(k, NO_SLAB);
         }
+        this.stripeLeaves = new SlabIndex.Leaf[2 * stripes * PAD];
         this.partial = new AtomicReferenceArray<>(stripes);
         this.stripeMask = stripes - 1;
     }
@@ -132,14 +140,25 @@ final class QuantumCache {
     long alloc() {
         int k = stripe();
         long n = current.get(k);
-        SlabIndex.Leaf leaf = n < 0 ? null : index.leaf(n);
-        if (leaf != null) {
-            long base = take(leaf, SlabIndex.slot(n), index.base(n));
+        if (n >= 0) {
+            SlabIndex.Leaf leaf = currentLeaf(k, n);
+            long base = leaf == null ? Arena.NONE : take(leaf, SlabIndex.slot(n), index.base(n));
             if (base != Arena.NONE) {
                 return base;
             }
+            stripeLeaves[2 * k] = null; // full, retired, or a dropped leaf: look again next time
         }
         return allocSlow(k);
+    }
+
+    /** The leaf of slab {@code n}, current in stripe slot {@code k}: the stripe's last if it matches, else looked up. */
+    private SlabIndex.Leaf currentLeaf(int k, long n) {
+        SlabIndex.Leaf leaf = stripeLeaves[2 * k];
+        if (leaf == null || leaf.number != SlabIndex.leafNumber(n)) {
+            leaf = index.leaf(n);
+            stripeLeaves[2 * k] = leaf;
+        }
+        return leaf;
     }
 
     private long take(Slab s) {
@@ -188,8 +207,10 @@ final class QuantumCache {
             }
             if (!current.compareAndSet(k, n, index.number(next.base))) {
                 enqueue(next); // a free made another slab this stripe's current meanwhile
-            } else if (s != null && s.hasRoom()) {
-                enqueue(s); // a free raced the replacement
+            } else if (n >= 0 && hasRoom(index.leaf(n), n)) {
+                // A free raced the replacement; or slab n was given back and made again while this thread waited
+                // for the refill, and a free into it trusted this stripe to have it current. By number, not s.
+                enqueue(n);
             }
         }
     }
@@ -288,7 +309,7 @@ final class QuantumCache {
             if (SlabIndex.cas(leaf.words, slot, w, w & ~bit)) {
                 frees.increment();
                 if (w == FULL) {
-                    becamePartial(n);
+                    becamePartial(n, leaf);
                 }
                 return true;
             }
@@ -296,25 +317,27 @@ final class QuantumCache {
     }
 
     /**
-     * Full slab {@code n} got room: the freeing thread's stripe adopts it if its own slab is full, else it is
-     * queued.
+     * Full slab {@code n}, whose word is in {@code leaf}, got room: the freeing thread's stripe adopts it if its
+     * own slab is full, else it is queued.
      */
-    private void becamePartial(long n) {
+    private void becamePartial(long n, SlabIndex.Leaf leaf) {
         int k = stripe();
         long c = current.get(k);
         if (c == n) {
-            return; // reachable; a refill that replaces it re-checks it for room
+            return; // reachable: whoever replaces number n in the stripe checks that slab for room
         }
-        if (c >= 0 && hasRoom(c) || !current.compareAndSet(k, c, n)) {
+        if (c >= 0 && hasRoom(currentLeaf(k, c), c) || !current.compareAndSet(k, c, n)) {
             enqueue(n);
-        } else if (c >= 0 && hasRoom(c)) {
+            return;
+        }
+        stripeLeaves[2 * k] = leaf;
+        if (c >= 0 && hasRoom(index.leaf(c), c)) {
             enqueue(c);
         }
     }
 
-    /** Whether slab {@code n} is live and not full. */
-    private boolean hasRoom(long n) {
-        SlabIndex.Leaf leaf = index.leaf(n);
+    /** Whether slab {@code n}, whose word is in {@code leaf} if it is live, is live and not full. */
+    private static boolean hasRoom(SlabIndex.Leaf leaf, long n) {
         long w = leaf == null ? RETIRED : SlabIndex.word(leaf.words, SlabIndex.slot(n));
         return w >= 0 && w != FULL;
     }
@@ -380,24 +403,6 @@ final class QuantumCache {
     /** Drops every slab, after {@link #retireAll} and the arena took their ranges back. */
     void forgetAll() {
         slabs.clear();
-    }
-
-    /** Appends slab {@code s} to a walk of the arena: its held blocks, and its runs of idle ones as cached. */
-    void describe(Slab s, List<Segment> out) {
-        long w = s.word();
-        for (int i = 0; i < BLOCKS; ) {
-            if (w >= 0 && (w & 1L << i) != 0) {
-                out.add(new Segment(s.base + i * blockSize, blockSize, Segment.Kind.ALLOCATED));
-                i++;
-                continue;
-            }
-            int j = i + 1;
-            while (j < BLOCKS && (w < 0 || (w & 1L << j) == 0)) {
-                j++;
-            }
-            out.add(new Segment(s.base + i * blockSize, (j - i) * blockSize, Segment.Kind.CACHED));
-            i = j;
-        }
     }
 
     /** Marks the wholly idle slabs retired and returns them; the arena then gives their ranges back. */

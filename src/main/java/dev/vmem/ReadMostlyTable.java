@@ -6,8 +6,9 @@ import java.util.function.ToLongFunction;
 
 /**
  * Entries by a long key: an open-addressing table with linear probing whose reads take no lock. Writes
- * happen under the arena's lock. A reader that races a write may see the table as it was just before the
- * write; callers allow for that (a removed cache slab is retired first, so a late reader sees it retired).
+ * happen under the arena's lock. A reader that races writes may miss them: entries put or removed since it
+ * read the slots, or since a rehash it did not see. Callers allow for that: a removed cache slab, or a
+ * dropped leaf of words, reads retired, and a late reader then takes the locked path.
  * Holds the live slabs of an arena's quantum caches by base, and each cache's {@link SlabIndex} leaves.
  *
  * @param <T> the entries; no two in the table have the same key

@@ -62,9 +62,10 @@
  *   <li><b>Quantum caches</b> ({@code QuantumCache}, optional, {@code qcacheMax}): one cache per size
  *       of 1 to {@code qcacheMax / quantum} quanta. A cache carves blocks from slabs, each slab one
  *       allocation of 63 blocks in the segment list, aligned to the next power of two above its size;
- *       a 64-bit word per slab records which blocks callers hold, and a lock-free table ({@code
- *       SlabTable}) finds a block's slab from its base. Allocating or freeing a cached block is one
- *       compare-and-set on that word and takes no lock.</li>
+ *       a 64-bit word per slab records which blocks callers hold. The words live in a per-cache index by
+ *       slab number ({@code SlabIndex}), so a free that names its size finds its word without touching the
+ *       slab; a lock-free table ({@code ReadMostlyTable}) finds a block's slab from its base for the rest.
+ *       Allocating or freeing a cached block is one compare-and-set on that word and takes no lock.</li>
  * </ul>
  *
  * <h3>Policies and constraints</h3>
@@ -244,7 +245,10 @@
  *   <li>{@code allocated + free = total}; {@code total} is the sum of the spans; {@code imported} the
  *       sum of the imported spans; the segment count matches the list.</li>
  *   <li>Every live slab is an allocated segment of its slab size at its alignment, in the slab table,
- *       not retired; the slab table and the count of slabs made and given back agree with the caches.</li>
+ *       not retired; the slab table and the count of slabs made and given back agree with the caches.
+ *       Each cache's index holds a word for each of its live slabs, at the slab's number, and every other
+ *       word of its leaves reads retired; each leaf counts its slabs; the index's window holds each leaf of
+ *       its range at its place.</li>
  *   <li>A dense tag follows its span marker alone and covers the span; its bits past the span's end are
  *       allocated and start nothing; while the starts bitmap is kept, every run of allocated quanta begins
  *       with a start bit and no start bit is on a free quantum, and while it is not, every allocation is

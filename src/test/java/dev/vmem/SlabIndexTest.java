@@ -182,6 +182,21 @@ class SlabIndexTest {
     }
 
     @Test
+    void leavesWithin64OfEachOther_areAllInTheWindow_whicheverWayItGrows() {
+        QuantumCache c = cache(1);
+        long leafValues = 64L * SlabIndex.LEAF_SLOTS;
+        for (long leaf : new long[] {100, 99, 101, 60, 120}) {
+            c.adopt(leaf * leafValues);
+            SlabIndex.Window w = c.index.window;
+            long i = leaf - w.first;
+            assertTrue(i >= 0 && i < w.leaves.length(), "leaf " + leaf + " outside [" + w.first + ", "
+                    + (w.first + w.leaves.length()) + ")");
+            assertSame(c.index.leaf(c.index.number(leaf * leafValues)), w.leaves.get((int) i), "leaf " + leaf);
+        }
+        assertEquals(List.of(), problems(c));
+    }
+
+    @Test
     void theWindow_growsOverLeavesThatLieClose_andNotOverOnesFarApart() {
         QuantumCache c = cache(1);
         long leafValues = 64L * SlabIndex.LEAF_SLOTS;

@@ -15,11 +15,17 @@
  * AllocationTable:44    reserveOne: both boundaries; size+1 -&gt; size-1 — only when the table doubles (bits&lt;=30 differs past 2^30 entries).
  * AllocationTable:52,55,56  reserve (bulk restore): boundaries, negations, rehash removed — pre-sizing only; insert chains at any size.
  * Arena:847             load: reserve(a.length/2) -&gt; *2; reserve removed — pre-sizing of the allocation table on restore.
- * SlabTable:20,21       home: * -&gt; /; &gt;&gt;&gt;32 -&gt; &lt;&lt;32; return 0   — probes start elsewhere (or all at slot 0); linear probing still finds every slab.
- * SlabTable:41          put: growth test boundary, used+1 -&gt; used-1, negated — when the table grows (negated: it rehashes on every put,
- *                       since a rehash sizes it to at least twice the live slabs); it never fills (SlabTableGrowthTest holds 1,000 slabs).
- * SlabTable:42          put: live+1 -&gt; live-1                   — the rehash is one step smaller at most and grows again at the next put.
- * SlabTable:63          remove: i+1 -&gt; i-1                      — probing backwards still reaches the slab, which is in the table.
+ * ReadMostlyTable:28,29 home: * -&gt; /; &gt;&gt;&gt;32 -&gt; &lt;&lt;32; return 0   — probes start elsewhere (or all at slot 0); linear probing still finds every slab.
+ * ReadMostlyTable:51    put: growth test boundary, used+1 -&gt; used-1, negated — when the table grows (negated: it rehashes on every put,
+ *                       since a rehash sizes it to at least twice the live slabs); it never fills (ReadMostlyTableTest holds 1,000 entries).
+ * ReadMostlyTable:52    put: live+1 -&gt; live-1                   — the rehash is one step smaller at most and grows again at the next put.
+ * ReadMostlyTable:73    remove: i+1 -&gt; i-1                      — probing backwards still reaches the slab, which is in the table.
+ * QuantumCaches:69      free: the sized look through the index (a condition negated or removed) — the look through the slab
+ *                       table right after it finds the same slab and word, or refuses the free the same way.
+ * SlabIndex:88          leaf: the window's look (its bounds, or the look removed) — the table holds every leaf too, and a
+ *                       window that finds none asks it.
+ * SlabIndex:124,125     placeInWindow: the window's length and density bound (MIN_WINDOW, 2x, 4x) — how often the window is
+ *                       rebuilt and how far it reaches; SlabIndex.check holds whatever it covers to its places.
  * Arena:564,564,565     slabHolding: the size-hinted first look (negation removed, &amp; -&gt; |, &gt;=0 -&gt; &gt;0) — the loop over every slab
  *                       alignment right after it finds the same slab (a value lies in at most one slab).
  * Placement:52          instantFit: size &lt;= MAX - slack -&gt; &lt;    — at equality both branches give Long.MAX_VALUE.
