@@ -83,7 +83,7 @@ final class QuantumCaches {
     /**
      * As {@link #free}, with the arena's lock held: a slab made since the lock-free look can hide a
      * cached block only at the slab's base, since any other value inside a slab is in no allocation
-     * table.
+     * table. (A slab is in the table before any of its blocks can be taken: {@link QuantumCache#adopt}.)
      */
     boolean freeLocked(long base, long size) {
         return slabTable.get(base) != null && free(base, size);
@@ -109,8 +109,7 @@ final class QuantumCaches {
 
     /** Records a slab the arena carved for cache {@code c} at {@code base}; the lock is held. */
     QuantumCache.Slab register(QuantumCache c, long base) {
-        QuantumCache.Slab s = c.adopt(base);
-        slabTable.put(s);
+        QuantumCache.Slab s = c.adopt(base, slabTable::put);
         slabsMade++;
         return s;
     }

@@ -61,9 +61,6 @@ final class SlabIndex {
     /** Every leaf; the window holds those in its range as well (a reader that finds none there asks here). */
     private final ReadMostlyTable<Leaf> leaves = new ReadMostlyTable<>(leaf -> leaf.number);
     volatile Window window = new Window(0, 0);
-    /** The lowest and highest numbers of the leaves placed in the window (it may have dropped some); the lock is held. */
-    private long lowest = Long.MAX_VALUE;
-    private long highest = -1;
     private final int alignShift;
 
     SlabIndex(long slabAlign) {
@@ -117,28 +114,32 @@ final class SlabIndex {
     }
 
     /**
-     * Puts a new leaf in the window. A window that does not reach it is made again over the leaves it held and
+     * Puts a new leaf in the window. A window that does not reach it is made again over the leaves it holds and
      * the new one, at least doubling (so that a cache growing leaf by leaf rebuilds it O(log leaves) times) and
      * leaving its spare room on the side it grew to, while it stays at most four times as long as there are
-     * leaves: leaves far from the others are found in the table alone.
+     * leaves: leaves far from those in the window are found in the table alone.
      */
     private void placeInWindow(Leaf leaf) {
         Window w = window;
         long i = leaf.number - w.first;
         if (i >= 0 && i < w.leaves.length()) {
             w.leaves.setRelease((int) i, leaf);
-            lowest = Math.min(lowest, leaf.number);
-            highest = Math.max(highest, leaf.number);
             return;
         }
-        long low = Math.min(lowest, leaf.number);
-        long high = Math.max(highest, leaf.number);
+        long low = leaf.number;
+        long high = leaf.number;
+        for (int j = 0; j < w.leaves.length(); j++) {
+            if (w.leaves.get(j) != null) {
+                low = Math.min(low, w.first + j);
+                high = Math.max(high, w.first + j);
+            }
+        }
         long bound = Math.max(MIN_WINDOW, 4L * leaves.size());
         if (high - low >= bound) {
             return;
         }
         long length = Math.min(bound, Math.max(high - low + 1, Math.max(MIN_WINDOW, 2L * w.leaves.length())));
-        long from = w.leaves.length() > 0 && leaf.number < w.first ? Math.max(0, high - length + 1) : low;
+        long from = leaf.number == low && high > low ? Math.max(0, high - length + 1) : low; // room where it grew
         Window grown = new Window(from, (int) length);
         leaves.forEach(l -> {
             if (l.number >= from && l.number - from < length) {
@@ -146,8 +147,6 @@ final class SlabIndex {
             }
         });
         window = grown;
-        lowest = low;
-        highest = high;
     }
 
     /** Registers {@code s}, made on {@link #leafFor}'s leaf, and gives it an empty word; the lock is held. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class CacheRemadeSlabRaceTest {
     private static final long SECONDS = 10;
+    /** Slabs made here are in no arena's table of slabs. */
+    private static final Consumer<QuantumCache.Slab> UNRECORDED = slab -> { };
     private final List<ExecutorService> actors = new ArrayList<>();
 
     @AfterEach
@@ -43,6 +46,26 @@ class CacheRemadeSlabRaceTest {
         throw new AssertionError("no thread on stripe " + stripe + " in 100 tries");
     }
 
+    @Test
+    void noBlockOfASlabMadeAgain_canBeTakenBeforeTheSlabIsRecorded() {
+        boolean[] made = {false};
+        QuantumCache c = new QuantumCache(x -> made[0] ? null : x.adopt(0, s -> made[0] = true), "recorded", 1, 1, 1);
+        assertEquals(0, c.alloc(), "this thread's stripe now has slab number 0 current");
+        QuantumCache.Slab gone = c.index.slab(0);
+        assertTrue(c.freeIfCached(0));
+        assertTrue(gone.cas(0, QuantumCache.RETIRED));
+        c.slabs().remove(gone);
+        c.unregister(gone);
+        long[] takenWhileRecorded = {0};
+        QuantumCache.Slab again = c.adopt(0, s -> takenWhileRecorded[0] = c.alloc());
+        assertEquals(Arena.NONE, takenWhileRecorded[0], "the stripe's number is the new slab's, but its word is not live");
+        assertEquals(0, c.alloc(), "live once recorded");
+        assertEquals(1, again.word());
+        List<String> problems = new ArrayList<>();
+        c.checkIndex(problems);
+        assertEquals(List.of(), problems);
+    }
+
     private volatile int phase;
     private volatile Thread waiter;
     private volatile Thread refiller;
@@ -61,17 +84,17 @@ class CacheRemadeSlabRaceTest {
         SlabSupply supply = c -> {
             try {
                 if (phase == 0) {
-                    return c.adopt(0); // the first slab at 0
+                    return c.adopt(0, UNRECORDED); // the first slab at 0
                 }
                 if (phase == 1 && Thread.currentThread() == refiller) {
                     refillerIn.countDown();
                     assertTrue(refillerGo.await(SECONDS, TimeUnit.SECONDS));
-                    return c.adopt(0); // made again at 0: the same number
+                    return c.adopt(0, UNRECORDED); // made again at 0: the same number
                 }
                 if (phase == 1 && Thread.currentThread() == waiter) {
                     waiterIn.countDown();
                     assertTrue(waiterGo.await(SECONDS, TimeUnit.SECONDS));
-                    return c.adopt(2L << 20);
+                    return c.adopt(2L << 20, UNRECORDED);
                 }
                 return null; // no room: from here on only queued and current slabs serve
             } catch (InterruptedException e) {
@@ -99,7 +122,7 @@ class CacheRemadeSlabRaceTest {
         assertEquals(0L, refill.get(SECONDS, TimeUnit.SECONDS));
         assertTrue(waiterIn.await(SECONDS, TimeUnit.SECONDS));
         QuantumCache.Slab again = c.index.slab(0);
-        QuantumCache.Slab other = c.adopt(1L << 20);
+        QuantumCache.Slab other = c.adopt(1L << 20, UNRECORDED);
         j.submit(() -> c.enqueue(other)).get(SECONDS, TimeUnit.SECONDS);
         for (int i = 1; i < QuantumCache.BLOCKS; i++) {
             assertEquals(i, j.submit(c::alloc).get(SECONDS, TimeUnit.SECONDS), "stripe 1 fills the slab made again");

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,8 @@ class SlabIndexTest {
     /** Three spans, the second and third far above the first (the index's window cannot hold them all). */
     private static final long[] SPANS = {0, 1L << 40, (1L << 52) + (1L << 20)};
     private static final long SPAN_QUANTA = 64 * 63 * 3;
+    /** Slabs made here are in no arena's table of slabs. */
+    private static final Consumer<QuantumCache.Slab> UNRECORDED = slab -> { };
 
     private static QuantumCache cache(int quanta) {
         return new QuantumCache(c -> null, "t", 1, quanta, 1);
@@ -49,7 +52,7 @@ class SlabIndexTest {
         QuantumCache c = cache(1);
         List<QuantumCache.Slab> slabs = new ArrayList<>();
         for (long base : new long[] {0, 64, 64 * 64, 64 * 64 * 200, 1L << 40, (1L << 40) + 64, Long.MAX_VALUE & -64}) {
-            slabs.add(c.adopt(base));
+            slabs.add(c.adopt(base, UNRECORDED));
         }
         for (QuantumCache.Slab s : slabs) {
             long n = c.index.number(s.base);
@@ -70,9 +73,9 @@ class SlabIndexTest {
     void aLeaf_isDroppedWithItsLastSlab_andMadeAgainWithTheNext() {
         QuantumCache c = cache(2);
         long step = c.slabAlign;
-        QuantumCache.Slab first = c.adopt(0);
-        QuantumCache.Slab second = c.adopt(step);
-        QuantumCache.Slab far = c.adopt(step << 30);
+        QuantumCache.Slab first = c.adopt(0, UNRECORDED);
+        QuantumCache.Slab second = c.adopt(step, UNRECORDED);
+        QuantumCache.Slab far = c.adopt(step << 30, UNRECORDED);
         giveBack(c, first);
         assertNull(c.index.slab(0), "given back");
         assertSame(second.leaf, c.index.leaf(c.index.number(0)), "the leaf stays while a slab is in it");
@@ -80,7 +83,7 @@ class SlabIndexTest {
         giveBack(c, second);
         assertNull(c.index.leaf(0), "dropped with its last slab");
         assertEquals(List.of(), problems(c));
-        QuantumCache.Slab again = c.adopt(step);
+        QuantumCache.Slab again = c.adopt(step, UNRECORDED);
         assertNotSame(second.leaf, again.leaf, "a new leaf");
         assertSame(again, c.index.slab(c.index.number(step)));
         assertEquals(QuantumCache.RETIRED, second.word(), "a reader still holding the dropped leaf reads it retired");
@@ -186,7 +189,7 @@ class SlabIndexTest {
         QuantumCache c = cache(1);
         long leafValues = 64L * SlabIndex.LEAF_SLOTS;
         for (long leaf : new long[] {100, 99, 101, 60, 120}) {
-            c.adopt(leaf * leafValues);
+            c.adopt(leaf * leafValues, UNRECORDED);
             SlabIndex.Window w = c.index.window;
             long i = leaf - w.first;
             assertTrue(i >= 0 && i < w.leaves.length(), "leaf " + leaf + " outside [" + w.first + ", "
@@ -197,13 +200,31 @@ class SlabIndexTest {
     }
 
     @Test
+    void theWindow_followsTheLeavesItHolds_whenTheOldOnesAreDropped() {
+        QuantumCache c = cache(1);
+        long leafValues = 64L * SlabIndex.LEAF_SLOTS;
+        QuantumCache.Slab first = c.adopt(0, UNRECORDED);
+        giveBack(c, first);
+        for (long leaf = 200; leaf <= 210; leaf++) {
+            c.adopt(leaf * leafValues, UNRECORDED);
+        }
+        SlabIndex.Window w = c.index.window;
+        for (long leaf = 200; leaf <= 210; leaf++) {
+            long i = leaf - w.first;
+            assertTrue(i >= 0 && i < w.leaves.length() && w.leaves.get((int) i) != null, "leaf " + leaf + " outside ["
+                    + w.first + ", " + (w.first + w.leaves.length()) + ")");
+        }
+        assertEquals(List.of(), problems(c));
+    }
+
+    @Test
     void theWindow_growsOverLeavesThatLieClose_andNotOverOnesFarApart() {
         QuantumCache c = cache(1);
         long leafValues = 64L * SlabIndex.LEAF_SLOTS;
         for (int i = 0; i < 300; i++) {
-            c.adopt((long) i * leafValues);
+            c.adopt((long) i * leafValues, UNRECORDED);
         }
-        c.adopt(1L << 50);
+        c.adopt(1L << 50, UNRECORDED);
         for (int i = 0; i < 300; i++) {
             assertNotNull(c.index.leaf(c.index.number((long) i * leafValues)), "leaf " + i);
         }
@@ -217,7 +238,7 @@ class SlabIndexTest {
         assertEquals(List.of(), problems(c));
         QuantumCache down = cache(1);
         for (int i = 299; i >= 0; i--) {
-            down.adopt((long) i * leafValues);
+            down.adopt((long) i * leafValues, UNRECORDED);
         }
         SlabIndex.Window dw = down.index.window;
         assertTrue(dw.first == 0 && dw.leaves.length() >= 300, "a window grown downwards: " + dw.first + "+"
