@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * table slot and then the slab, two dependent misses over memory several times larger: in a cached pool
  * of a million single IDs, 128 KB of words against some 700 KB of slots and slabs. The stripes' current
  * slabs are kept as numbers for the same reason. {@code IdPoolBenchmark}'s cached pool, in paired runs
- * against the build before: a step took about 30% less time at 50% full and 40% less at 90%, and the
- * same at 10%, where everything fits in the caches of the processor.
+ * against the build before: a step took about 30% less time at 50% full and 40% less at 90%, and 0-7%
+ * more at 10%, where everything fits in the caches of the processor.
  *
  * <p>A word that no live slab holds reads {@link QuantumCache#RETIRED}, so a reader that finds a slab
  * retired or gone takes the locked path, as it would for a retired slab. A slab made again at a base whose
