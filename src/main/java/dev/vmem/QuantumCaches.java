@@ -69,7 +69,8 @@ final class QuantumCaches {
         if (size != Arena.NONE && size <= qcacheMax && cacheFor(Fit.roundUp(size, quantum)).freeIfCached(base)) {
             return true; // the common case, found without the table of slabs
         }
-        QuantumCache.Slab s = slabHolding(base, size);
+        // Any slab, to refuse a wrong size, or to find the size's own slab retired (the locked path then frees).
+        QuantumCache.Slab s = slabHolding(base);
         if (s == null) {
             return false;
         }
@@ -89,15 +90,8 @@ final class QuantumCaches {
         return slabTable.get(base) != null && free(base, size);
     }
 
-    /** The live slab with a block at {@code base}, or null; {@code size} (or NONE) says where to look first. */
-    private QuantumCache.Slab slabHolding(long base, long size) {
-        if (size != Arena.NONE && size <= qcacheMax) {
-            QuantumCache c = cacheFor(Fit.roundUp(size, quantum));
-            QuantumCache.Slab s = slabTable.get(base & -c.slabAlign);
-            if (s != null && s.cache.blockIndex(s, base) >= 0) {
-                return s;
-            }
-        }
+    /** The live slab with a block at {@code base}, or null. */
+    private QuantumCache.Slab slabHolding(long base) {
         for (long align : slabAligns) {
             QuantumCache.Slab s = slabTable.get(base & -align);
             if (s != null && s.cache.blockIndex(s, base) >= 0) {

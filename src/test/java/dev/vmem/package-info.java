@@ -21,13 +21,11 @@
  * ReadMostlyTable:52    put: live+1 -&gt; live-1                   — the rehash is one step smaller at most and grows again at the next put.
  * ReadMostlyTable:73    remove: i+1 -&gt; i-1                      — probing backwards still reaches the slab, which is in the table.
  * QuantumCaches:69      free: the sized look through the index (a condition negated or removed) — the look through the slab
- *                       table right after it finds the same slab and word, or refuses the free the same way.
+ *                       table right after it, over every slab alignment, finds the same slab and word, or refuses the same way.
  * SlabIndex:88          leaf: the window's look (its bounds, or the look removed) — the table holds every leaf too, and a
  *                       window that finds none asks it.
  * SlabIndex:124,125     placeInWindow: the window's length and density bound (MIN_WINDOW, 2x, 4x) — how often the window is
  *                       rebuilt and how far it reaches; SlabIndex.check holds whatever it covers to its places.
- * Arena:564,564,565     slabHolding: the size-hinted first look (negation removed, &amp; -&gt; |, &gt;=0 -&gt; &gt;0) — the loop over every slab
- *                       alignment right after it finds the same slab (a value lies in at most one slab).
  * Placement:52          instantFit: size &lt;= MAX - slack -&gt; &lt;    — at equality both branches give Long.MAX_VALUE.
  * Placement:65          instantFit: c &lt; sure -&gt; &lt;=              — class `sure` was already walked whole (or its head taken) by the first loop.
  * Placement:112         nextFit: t.end() &gt; rotor -&gt; &gt;=          — a segment ending at the rotor has no room at or after it: Fit.lowest gives NONE.
