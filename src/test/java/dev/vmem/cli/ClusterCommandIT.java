@@ -52,7 +52,9 @@ class ClusterCommandIT {
         Path credentials = work.resolve("zk-credentials");
         Files.writeString(credentials, "member:" + SECRET + "\n");
         Path tmp = Files.createDirectories(work.resolve("tmp"));
-        InstanceSpec spec = new InstanceSpec(null, InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
+        // A data directory of the test's own: the server writes its configuration file beside it and never deletes it.
+        Path zkData = Files.createDirectories(work.resolve("zk").resolve("data"));
+        InstanceSpec spec = new InstanceSpec(zkData.toFile(), InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
                 InstanceSpec.getRandomPort(), true, 1, 500, 100, Map.of(), "127.0.0.1");
         try (TestingServer zk = new TestingServer(spec, true)) {
             String[] where = {"--zk", zk.getConnectString(), "--path", "/it/space", "--credentials-file",

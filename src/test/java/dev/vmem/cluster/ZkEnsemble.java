@@ -1,20 +1,29 @@
 package dev.vmem.cluster;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
 
 /**
  * A three-server ZooKeeper ensemble in the test JVM (Curator's TestingCluster), bound to 127.0.0.1, with a short
- * tick (sessions of 1 to 10 s) so that expiry tests take seconds; data directories are deleted at close. Each
- * test takes a fresh space path from {@link #newPath}.
+ * tick (sessions of 1 to 10 s) so that expiry tests take seconds. Each test takes a fresh space path from
+ * {@link #newPath}.
+ *
+ * <p>Everything the servers write is under one temporary directory, deleted at close: each server's data directory,
+ * and the configuration file ZooKeeper's embedded server writes beside it at every start and never deletes (with
+ * Curator's default data directories those files were left in the system's temporary directory, 31 a build).
  *
  * <p>A test class that starts one carries {@code @Tag("zookeeper")}: the build runs those alone in one JVM, since a
  * restarted server binds the port it had, which a test in another JVM could have taken meanwhile.
@@ -26,6 +35,7 @@ final class ZkEnsemble implements AutoCloseable {
     private static final AtomicInteger PATHS = new AtomicInteger();
     final TestingCluster cluster;
     final List<InstanceSpec> specs = new ArrayList<>();
+    final Path home;
 
     ZkEnsemble() throws Exception {
         // A server that cannot bind its port again after a restart asks for System.exit (code 14), which would end the
@@ -34,12 +44,20 @@ final class ZkEnsemble implements AutoCloseable {
         Class<?> serviceUtils = Class.forName("org.apache.zookeeper.util.ServiceUtils");
         serviceUtils.getMethod("setSystemExitProcedure", java.util.function.Consumer.class)
                 .invoke(null, serviceUtils.getField("LOG_ONLY").get(null));
+        home = Files.createTempDirectory("vmem-zk-");
         for (int id = 1; id <= 3; id++) {
-            specs.add(new InstanceSpec(null, InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
+            Path data = Files.createDirectory(home.resolve("server-" + id));
+            specs.add(new InstanceSpec(data.toFile(), InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
                     InstanceSpec.getRandomPort(), true, id, TICK_MS, 100, Map.of(), "127.0.0.1"));
         }
         cluster = new TestingCluster(specs);
-        cluster.start();
+        try {
+            cluster.start();
+        } catch (Exception | Error e) {
+            cluster.close();
+            deleteTree(home);
+            throw e;
+        }
     }
 
     String connectString() {
@@ -105,7 +123,20 @@ final class ZkEnsemble implements AutoCloseable {
     }
 
     @Override
-    public void close() throws java.io.IOException {
-        cluster.close();
+    public void close() throws IOException {
+        try {
+            cluster.close();
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    /** Deletes {@code root} and everything under it. */
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 }
