@@ -94,6 +94,19 @@ class CachePartialQueueTest {
         assertEquals(List.of(), a.checkInvariants());
     }
 
+    /** A current slab with every block idle has room: a full slab freed into meanwhile is queued, not adopted. */
+    @ParameterizedTest(name = "quantum={0}")
+    @ValueSource(longs = {1, 8, 4096})
+    void aFullSlabFreedIntoWhileTheCurrentIsWhollyIdle_isQueued(long q) {
+        Arena a = Arena.builder("cache").quantum(q).qcacheMax(q).span(0, (1L << 20) * q).build();
+        List<Long> first = alloc(a, q, BLOCKS); // slab 1, now full
+        long only = a.alloc(q, Policy.INSTANT_FIT); // slab 2 becomes current
+        a.free(only); // slab 2 is wholly idle
+        a.free(first.get(5)); // slab 1 gets room
+        assertEquals(only, a.alloc(q, Policy.INSTANT_FIT), "the current slab's block");
+        assertEquals(List.of(), a.checkInvariants());
+    }
+
     @ParameterizedTest(name = "quantum={0}")
     @ValueSource(longs = {1, 8, 4096})
     void aFullSlabFreedIntoWhileTheCurrentIsFull_isAdopted(long q) {
@@ -164,8 +177,8 @@ class CachePartialQueueTest {
                 Arena a = slabsOnly(1, 2);
                 long freed = onThreadWithId(owner, () -> {
                     List<Long> first = alloc(a, 1, BLOCKS);
-                    alloc(a, 1, BLOCKS); // slab 2, current; the arena has no room for a third
-                    a.free(first.get(5)); // slab 1 queued on the owner's stripe
+                    alloc(a, 1, BLOCKS - 1); // slab 2, current with one block left; no room for a third slab
+                    a.free(first.get(5)); // slab 1 queued on the owner's stripe (its current has room)
                     return first.get(5);
                 });
                 long got = onThreadWithId(searcher, () -> a.tryAlloc(1, Policy.INSTANT_FIT));

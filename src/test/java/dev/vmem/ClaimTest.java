@@ -178,6 +178,21 @@ class ClaimTest {
     }
 
     @Test
+    void claim_ofOneBlockOfAWhollyIdleSlab_takesItFromTheCache() {
+        Arena a = Arena.builder("cached").quantum(8).qcacheMax(64).span(0, 1 << 20).build();
+        long b = a.alloc(8, Policy.INSTANT_FIT);
+        a.free(b); // the slab stays, every block idle
+        long cached = a.stats().cached();
+        a.claim(b, 8); // exactly one block: taken from the slab, which stays
+        assertEquals(cached - 8, a.stats().cached());
+        assertEquals(8, a.stats().allocated());
+        assertThrows(RangeInUseException.class, () -> a.claim(b, 8));
+        a.free(b, 8);
+        assertEquals(cached, a.stats().cached());
+        Invariants.assertSound(a);
+    }
+
+    @Test
     void claim_overAWhollyIdleSlab_takesTheSlabBack_andClaimsFromTheList() {
         Arena a = Arena.builder("cached").quantum(8).qcacheMax(64).span(0, 1 << 20).build();
         long b = a.alloc(8, Policy.INSTANT_FIT);

@@ -193,6 +193,19 @@ class QuantumCacheTest {
     }
 
     @Test
+    void close_ofAnArenaWithItsOwnSpans_givesTheSlabsRangesBackToItsSegments() {
+        Arena a = Arena.builder("own").quantum(1).qcacheMax(4).span(0, 1 << 20).build();
+        long b = a.alloc(2, Policy.INSTANT_FIT);
+        a.close();
+        ArenaStats s = a.stats();
+        assertEquals(0, s.allocated(), "the slab's range is free again");
+        assertEquals(0, s.cached());
+        assertEquals(1 << 20, s.free());
+        assertEquals(s.allocations(), s.frees(), "the leaked block " + b + " counts as freed");
+        Invariants.assertSound(a);
+    }
+
+    @Test
     void definitionsThatCannotHaveCaches_areRefused() {
         IllegalArgumentException observed = assertThrows(IllegalArgumentException.class,
                 () -> ObservedArena.create(Arena.builder("o").qcacheMax(4), (arena, change) -> { }));

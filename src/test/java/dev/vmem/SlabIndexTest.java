@@ -245,4 +245,45 @@ class SlabIndexTest {
                 + dw.leaves.length());
         assertEquals(List.of(), problems(down));
     }
+    /**
+     * A leaf at the first number past the window's end, or as far below its start, is in the table only: found, placed
+     * and dropped there, and left out of a window rebuilt to end just below it. The window starts far from 0, so that
+     * its offsets count.
+     */
+    @Test
+    void aLeafJustPastTheWindowsEnd_isFoundPlacedAndDroppedThroughTheTable() {
+        QuantumCache c = cache(1);
+        long leafValues = 64L * SlabIndex.LEAF_SLOTS;
+        long f = 1000;
+        c.adopt(f * leafValues, UNRECORDED);
+        QuantumCache.Slab past = c.adopt((f + 64) * leafValues, UNRECORDED); // 64 leaves on: too far for a window of 2
+        SlabIndex.Window w = c.index.window;
+        assertEquals(f, w.first);
+        assertEquals(64, w.leaves.length());
+        assertSame(past, c.index.slab(c.index.number(past.base)), "found through the table");
+        assertEquals(List.of(), problems(c));
+        giveBack(c, past);
+        assertNull(c.index.leaf(c.index.number(past.base)));
+        assertEquals(List.of(), problems(c));
+        QuantumCache.Slab below = c.adopt((f - 64) * leafValues, UNRECORDED); // as far the other way
+        assertEquals(f, c.index.window.first);
+        assertSame(below, c.index.slab(c.index.number(below.base)), "found through the table");
+        assertEquals(List.of(), problems(c));
+        giveBack(c, below);
+
+        QuantumCache.Slab beyond = c.adopt((f + 100) * leafValues, UNRECORDED); // in the table only
+        for (long leaf = f + 1; leaf <= f + 22; leaf++) {
+            c.adopt(leaf * leafValues, UNRECORDED);
+        }
+        c.adopt((f + 70) * leafValues, UNRECORDED); // 25 leaves: the window is rebuilt as [f, f + 100)
+        w = c.index.window;
+        assertEquals(f, w.first);
+        assertEquals(100, w.leaves.length());
+        assertSame(c.index.leaf(c.index.number(f * leafValues)), w.leaves.get(0), "the lowest leaf, at the start");
+        assertSame(beyond, c.index.slab(c.index.number(beyond.base)), "just past the rebuilt window, in the table");
+        assertEquals(List.of(), problems(c));
+        giveBack(c, beyond);
+        assertNull(c.index.leaf(c.index.number(beyond.base)));
+        assertEquals(List.of(), problems(c));
+    }
 }
