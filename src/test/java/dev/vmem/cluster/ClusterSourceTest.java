@@ -217,7 +217,8 @@ class ClusterSourceTest {
             zk.expireOnServer(a.source());
             // The admin may read from a server that has not yet applied the close: it catches up, within 5 s on a
             // quiet machine, but a CI run measured more under load, so the ensemble's common bound of 20 s applies.
-            zk.awaitSessionEnded(MEMBER, path, "a");
+            // a may register again before the admin looks: the session at a's epoch is what must end.
+            zk.awaitSessionEnded(MEMBER, path, "a", before.epoch());
             // a learns of the expiry, registers anew (its registration unchanged), and serves again
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (a.source().stats().epoch() == before.epoch() || !a.serving()) {

@@ -111,9 +111,20 @@ final class ZkEnsemble implements AutoCloseable {
 
     /** Waits until the servers ended the session of {@code node} in the space at {@code path} (its live znode is gone). */
     void awaitSessionEnded(ClusterCredentials credentials, String path, String node) throws InterruptedException {
+        awaitSessionEnded(credentials, path, node, -1);
+    }
+
+    /**
+     * Waits until the servers ended the session {@code node} registered with at {@code epoch} ({@code -1}: any), that
+     * is until the node is not live at that epoch. A node that registers again at once after its session expired is
+     * live again at the next epoch: a wait for "not live" alone could miss the moment between and never end.
+     */
+    void awaitSessionEnded(ClusterCredentials credentials, String path, String node, long epoch)
+            throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         try (ClusterAdmin admin = admin(path, credentials)) {
-            while (admin.status().members().stream().anyMatch(m -> m.node().equals(node) && m.live())) {
+            while (admin.status().members().stream()
+                    .anyMatch(m -> m.node().equals(node) && m.live() && (epoch == -1 || m.epoch() == epoch))) {
                 if (System.nanoTime() > until) {
                     throw new AssertionError("the servers did not end the session of " + node + " within 20 s");
                 }
